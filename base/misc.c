@@ -1,0 +1,101 @@
+/* fd hygiene, /proc helpers and fd passing. */
+#include "base.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Marks every fd >= first close-on-exec, then clears the flag on the kept
+ * ones, so exec() leaves nothing of ours in the new program but what the
+ * caller asked for. */
+int fds_close_from(int first, const int *keep, size_t nkeep)
+{
+	if (syscall(SYS_close_range, (unsigned int)first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return -1;
+	for (size_t i = 0; i < nkeep; i++) {
+		int fl = fcntl(keep[i], F_GETFD);
+
+		if (fl >= 0 && fcntl(keep[i], F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may contain spaces and ')': fields start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ") " come field 3 (state) ... field 22 (starttime). */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+int fd_send(int sock, int fd, const char *msg, struct error *err)
+{
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg) + 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	memset(buf, 0, sizeof(buf));
+	mh.msg_control = buf;
+	mh.msg_controllen = sizeof(buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return error_sys(err, "cannot send file descriptor");
+	}
+	return 0;
+}
+
+int fd_recv(int sock, struct error *err)
+{
+	char buf[CMSG_SPACE(sizeof(int))], data[256];
+	struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	int fd;
+
+	mh.msg_control = buf;
+	mh.msg_controllen = sizeof(buf);
+	while (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < 0) {
+		if (errno != EINTR)
+			return error_sys(err, "cannot receive file descriptor");
+	}
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return error_set(err, EPROTO, "no file descriptor received");
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}

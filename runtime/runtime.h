@@ -1,0 +1,81 @@
+/* runtime: container lifecycle and policy — what happens in which order,
+ * per the OCI runtime spec.  cli/ calls these; nothing here prints to the
+ * user or exits.  Container state lives under ctx->root/ID/. */
+#ifndef NOOK_RUNTIME_H
+#define NOOK_RUNTIME_H
+
+#include "base/base.h"
+
+struct rt_context {
+	const char *root; /* state directory (runc --root), e.g. /run/nook */
+};
+
+enum rt_status { RT_STATUS_CREATING, RT_STATUS_CREATED, RT_STATUS_RUNNING, RT_STATUS_PAUSED, RT_STATUS_STOPPED };
+const char *rt_status_name(enum rt_status s);
+
+struct rt_create_opts {
+	const char *bundle;         /* default "." */
+	const char *pid_file;       /* NULL = none */
+	const char *console_socket; /* NULL = none */
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;           /* fds 3..3+N-1 passed to the container */
+	bool detach;                /* run only */
+};
+
+/* Container summary, as `list` and `state` show it. */
+struct rt_info {
+	char *id;
+	pid_t pid; /* 0 when stopped */
+	enum rt_status status;
+	char *bundle;
+	char *rootfs;
+	char created[64];
+	char *owner;
+};
+void rt_info_release(struct rt_info *i);
+
+int rt_container_create(const struct rt_context *ctx, const char *id,
+			const struct rt_create_opts *o, struct error *err);
+int rt_container_start(const struct rt_context *ctx, const char *id, struct error *err);
+/* create+start.  Foreground (o->detach false): forwards signals, reaps and
+ * returns the exit code in *status (128+N when killed by signal N). */
+int rt_container_run(const struct rt_context *ctx, const char *id, const struct rt_create_opts *o,
+		     int *status, struct error *err);
+/* The OCI state document (JSON text, caller frees). */
+int rt_container_state(const struct rt_context *ctx, const char *id, char **json, struct error *err);
+int rt_container_info(const struct rt_context *ctx, const char *id, struct rt_info *out,
+		      struct error *err);
+int rt_container_list(const struct rt_context *ctx, struct rt_info **out, size_t *n,
+		      struct error *err);
+int rt_container_kill(const struct rt_context *ctx, const char *id, int sig, bool all,
+		      struct error *err);
+int rt_container_delete(const struct rt_context *ctx, const char *id, bool force,
+			struct error *err);
+int rt_container_pause(const struct rt_context *ctx, const char *id, struct error *err);
+int rt_container_resume(const struct rt_context *ctx, const char *id, struct error *err);
+int rt_container_pids(const struct rt_context *ctx, const char *id, pid_t **pids, size_t *n,
+		      struct error *err);
+
+struct rt_exec_opts {
+	const char *process_file; /* process.json, or NULL to use the fields below */
+	char **args;
+	bool tty;
+	bool detach;
+	const char *cwd;
+	char **env;               /* added to the container's env */
+	const char *user;         /* "uid[:gid]" */
+	char **caps;              /* added capabilities */
+	bool no_new_privs;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+};
+int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
+		      int *status, struct error *err);
+
+/* `spec` and `features`. */
+int rt_spec_write(const char *bundle, bool rootless, struct error *err);
+char *rt_features(void);
+
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages nook's build and tests need, when missing.
+# Idempotent and quiet when nothing is missing.
+set -eu
+PKGS="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
+libjson-c-dev libarchive-dev libsqlite3-dev libssl-dev libcmocka-dev
+bats bats-support bats-assert busybox-static jq crun runc umoci skopeo
+qemu-system-x86 cpio zstd xz-utils lz4 iproute2 util-linux procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null; }
+fi
+# The VM tier's kernel (unpacked into the build tree, never installed).
+if [ -x tests/vm/setup.sh ]; then
+	tests/vm/setup.sh
+fi

@@ -1,0 +1,74 @@
+#!/bin/bash
+# Runs the named test tiers (unit, integration, vm), streams their TAP
+# output and ends with one line summing all tiers: "N passed, N failed, N skipped".
+# A tier that dies without reporting its tests counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export NOOK="$PWD/$BUILD/nook" NOOK_SRC="$PWD" NOOK_BUILD="$PWD/$BUILD"
+pass=0 fail=0 skip=0
+
+# Reads TAP on stdin, echoes it, adds to the counters (via a temp file since
+# the reader runs in a pipeline).
+tally() {
+	local p=0 f=0 s=0 line
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"ok "*"# skip"* | "ok "*"# SKIP"*) s=$((s + 1)) ;;
+		"ok "*) p=$((p + 1)) ;;
+		"not ok "*"# TODO"*) s=$((s + 1)) ;;
+		"not ok "*) f=$((f + 1)) ;;
+		esac
+	done
+	echo "$p $f $s" >"$TALLY"
+}
+
+run_tier() { # name command...
+	local name=$1 rc p f s
+	shift
+	echo "# ---- tier: $name"
+	TALLY=$(mktemp)
+	"$@" 2>&1 | tally
+	rc=${PIPESTATUS[0]}
+	read -r p f s <"$TALLY"
+	rm -f "$TALLY"
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "not ok - tier $name exited with status $rc without a failing test"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+unit() {
+	local t rc=0
+	for t in "$BUILD"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		echo "# $t"
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" || rc=1
+	done
+	return $rc
+}
+
+integration() {
+	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/integration
+}
+
+vm() {
+	tests/vm/run.sh ${SUITE:+--suite "$SUITE"}
+}
+
+for tier in "$@"; do
+	case $tier in
+	unit) run_tier unit unit ;;
+	integration) run_tier integration integration ;;
+	vm) if [ -x tests/vm/run.sh ]; then run_tier vm vm; else echo "# vm tier not present"; fi ;;
+	*) echo "unknown tier $tier" >&2; exit 2 ;;
+	esac
+done
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" = 0 ]
