@@ -95,6 +95,8 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
 /* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
+/* After pivot: bind the pty slave (an open fd) onto /dev/console. */
+int ns_console_bind(int slave_fd, struct error *err);
 /* After pivot: masked paths, read-only paths, read-only root. */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 

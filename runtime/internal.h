@@ -8,6 +8,7 @@
 #include "cgroups/cgroups.h"
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 /* ------------------------------------------------------------ the spec -- */
@@ -159,5 +160,138 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char *state_json,
 		 struct error *err);
 const char *rt_hook_kind_name(enum rt_hook_kind kind);
+
+
+/* --------------------------------------------------------------- state -- */
+
+/* What nook records about a container in ROOT/ID/state.json.  The status
+ * is not stored but derived each time from the kernel: is the init process
+ * (pid + start time) alive, does the exec fifo still exist, is the cgroup
+ * frozen. */
+struct rt_state {
+	char *id;
+	pid_t pid;
+	uint64_t pid_start;  /* /proc/PID/stat starttime, guards against pid reuse */
+	pid_t creator;       /* pid of the `create` process while creating */
+	bool creating;
+	char *bundle;
+	char *rootfs;
+	char *cgroup_path;   /* below the v2 hierarchy, or NULL when none */
+	char created[64];
+	char *owner;
+	json_object *annotations; /* owned */
+};
+
+/* Open (and create when create is true) ROOT; returns a dir fd. */
+int rt_root_open(const struct rt_context *ctx, bool create, struct error *err);
+/* Valid container ids: [A-Za-z0-9_+.-], not "." or "..", at most 1024 bytes. */
+int rt_id_check(const char *id, struct error *err);
+/* Open ROOT/ID (O_DIRECTORY); ENOENT -> "container \"ID\" does not exist". */
+int rt_state_dir_open(const struct rt_context *ctx, const char *id, struct error *err);
+/* Exclusive lock on the container dir (flock), held until the fd closes. */
+int rt_state_lock(int dirfd, struct error *err);
+int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *err);
+int rt_state_write(int dirfd, const struct rt_state *st, struct error *err);
+void rt_state_release(struct rt_state *st);
+enum rt_status rt_state_status(int dirfd, const struct rt_state *st);
+/* The OCI state document for st with status s (JSON text, caller frees). */
+char *rt_state_json(const struct rt_state *st, enum rt_status s, bool pretty);
+/* The init process is alive (same pid and start time, not a zombie). */
+bool rt_state_alive(const struct rt_state *st);
+/* Write pid as text to path, atomically (tmp + rename in its directory). */
+int rt_pid_file_write(const char *path, pid_t pid, struct error *err);
+/* Open the container's cgroup when it has one: 1 opened, 0 none, -1 error. */
+int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error *err);
+
+
+/* ---------------------------------------------------- create and init -- */
+
+/* Messages on the parent<->init socket (SOCK_SEQPACKET).  Plain bytes:
+ * the child fills struct error and sends it as is. */
+enum rt_sync_type {
+	RT_SYNC_GO = 1,     /* parent -> init: id maps written; pid = host pid */
+	RT_SYNC_HOOKS,      /* init -> parent: run prestart + createRuntime now */
+	RT_SYNC_HOOKS_DONE, /* parent -> init */
+	RT_SYNC_CREATED,    /* init -> parent: ready, about to wait on exec.fifo */
+	RT_SYNC_ERROR,      /* init -> parent: err says what failed */
+};
+
+struct rt_sync_msg {
+	int type;
+	pid_t pid;
+	struct error err;
+};
+
+int rt_sync_send(int fd, int type, pid_t pid, const struct error *err);
+/* Receives one message; EOF -> -1 with EPIPE. */
+int rt_sync_recv(int fd, struct rt_sync_msg *msg, struct error *err);
+
+/* Everything the container init needs, prepared by the parent before
+ * clone().  The child gets its own copy of the memory (no CLONE_VM). */
+struct rt_init {
+	const struct rt_spec *spec;
+	const char *id;
+	const char *bundle;
+	int sync_fd;        /* child end of the sync socket */
+	int fifo_fd;        /* O_PATH fd of ROOT/ID/exec.fifo */
+	int console_sock;   /* connected --console-socket, or -1 */
+	const struct rt_seccomp *seccomp; /* NULL = none */
+	bool no_new_keyring;
+	int preserve_fds;
+	int join_user_fd;   /* user namespace to join first, or -1 */
+};
+
+/* The container init after clone(): never returns (execs or _exit). */
+__attribute__((noreturn)) void rt_init_main(struct rt_init *in);
+
+/* Checks done before anything is created: sysctls valid for the requested
+ * namespaces, hostname only with a UTS namespace, and so on. */
+int rt_spec_validate(const struct rt_spec *spec, struct error *err);
+
+/* Child side, shared with exec: switch to the process user, set rlimits,
+ * umask, caps, no_new_privs and seccomp in the order runc uses, then
+ * exec args[0] looked up in the process PATH.  Returns only on error. */
+int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
+		    int preserve_fds, int sync_fd, struct error *err);
+/* Child side, after the container's root is in place: open a pty from the
+ * container's /dev/ptmx, send the master over console_sock, make the slave
+ * the controlling terminal and stdio (and /dev/console when asked). */
+int rt_console_setup(const struct rt_process *p, int console_sock, bool bind_console,
+		     struct error *err);
+/* Look the program up in the PATH of env (inside the current root). */
+char *rt_process_lookup(const struct rt_process *p, struct error *err);
+
+/* --------------------------------------------------------- launching -- */
+
+/* One container being brought up; shared by create, run and start. */
+struct rt_launch {
+	struct rt_spec spec;
+	struct rt_state st;
+	struct rt_seccomp seccomp;
+	struct cg_group cg;
+	bool has_cg;
+	bool dir_created;
+	int root_fd;
+	int dirfd;
+	pid_t pid;
+	int console_master; /* foreground run with a terminal */
+	sigset_t saved_mask;
+};
+
+/* foreground: the caller stays the parent (run); signals stay blocked on
+ * success so the caller can take them with a signalfd. */
+int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const char *id,
+		  const struct rt_create_opts *o, bool foreground, struct error *err);
+/* Kill the init, remove the cgroup and state dir. */
+void rt_launch_abort(struct rt_launch *l, const char *id);
+void rt_launch_release(struct rt_launch *l);
+/* Wait for our child pid: forward every signal to it, proxy a terminal
+ * master (or -1) to stdio, reap orphans.  sfd is a signalfd of all
+ * signals (blocked).  *status gets the exit code (128+N for signal N). */
+int rt_supervise(pid_t pid, int master, int sfd, int *status);
+/* Copy our terminal's size to a pty master. */
+void rt_resize_pty(int master);
+/* After the init of a run has exited: cgroup, poststop hooks, state dir. */
+int rt_container_destroy(const struct rt_context *ctx, const char *id, struct error *err);
 
 #endif

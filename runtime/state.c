@@ -1,0 +1,272 @@
+/* Container state on disk: ROOT/ID/{state.json,config.json,exec.fifo}. */
+#include "runtime/internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+int rt_root_open(const struct rt_context *ctx, bool create, struct error *err)
+{
+	int fd;
+
+	if (create && mkdir_p(ctx->root, 0700, err) < 0)
+		return error_prefix(err, "cannot create state directory");
+	fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return error_sys(err, "cannot open state directory '%s'", ctx->root);
+	return fd;
+}
+
+int rt_id_check(const char *id, struct error *err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 1024)
+		return error_set(err, EINVAL, "invalid container ID: must be 1 to 1024 characters");
+	if (!strcmp(id, ".") || !strcmp(id, ".."))
+		return error_set(err, EINVAL, "invalid container ID \"%s\"", id);
+	/* The id names a directory under ROOT: no '/', no control chars. */
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.' || c == '+'))
+			return error_set(err, EINVAL,
+					 "invalid container ID \"%s\": only [A-Za-z0-9_+.-] allowed", id);
+	}
+	return 0;
+}
+
+int rt_state_dir_open(const struct rt_context *ctx, const char *id, struct error *err)
+{
+	_cleanup_close_ int root = -1;
+	int fd;
+
+	if (rt_id_check(id, err) < 0)
+		return -1;
+	root = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 && errno != ENOENT)
+		return error_sys(err, "cannot open state directory '%s'", ctx->root);
+	fd = root < 0 ? -1 : openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return error_set(err, ENOENT, "container \"%s\" does not exist", id);
+		return error_sys(err, "cannot open state of container \"%s\"", id);
+	}
+	return fd;
+}
+
+int rt_state_lock(int dirfd, struct error *err)
+{
+	while (flock(dirfd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return error_sys(err, "cannot lock container state");
+	}
+	return 0;
+}
+
+static char *json_dup_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
+int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	json_object *doc, *v;
+	char *created;
+
+	memset(st, 0, sizeof(*st));
+	if (file_read_at(dirfd, "state.json", 0, &text, NULL, err) < 0) {
+		if (err->code == ENOENT)
+			return error_set(err, ENOENT, "container \"%s\" does not exist", id);
+		return error_prefix(err, "container \"%s\"", id);
+	}
+	doc = json_tokener_parse(text);
+	if (!doc || !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		return error_set(err, EINVAL, "container \"%s\": corrupt state.json", id);
+	}
+	st->id = xstrdup(id);
+	if (json_object_object_get_ex(doc, "pid", &v))
+		st->pid = (pid_t)json_object_get_int(v);
+	if (json_object_object_get_ex(doc, "pid_start", &v))
+		st->pid_start = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(doc, "creator", &v))
+		st->creator = (pid_t)json_object_get_int(v);
+	if (json_object_object_get_ex(doc, "creating", &v))
+		st->creating = json_object_get_boolean(v);
+	st->bundle = json_dup_string(doc, "bundle");
+	st->rootfs = json_dup_string(doc, "rootfs");
+	st->cgroup_path = json_dup_string(doc, "cgroup_path");
+	st->owner = json_dup_string(doc, "owner");
+	created = json_dup_string(doc, "created");
+	if (created)
+		snprintf(st->created, sizeof(st->created), "%s", created);
+	free(created);
+	if (json_object_object_get_ex(doc, "annotations", &v))
+		st->annotations = json_object_get(v);
+	json_object_put(doc);
+	return 0;
+}
+
+static void json_add_string(json_object *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_object_add(o, key, json_object_new_string(s));
+}
+
+int rt_state_write(int dirfd, const struct rt_state *st, struct error *err)
+{
+	json_object *doc = json_object_new_object();
+	const char *text;
+	int r;
+
+	json_object_object_add(doc, "id", json_object_new_string(st->id));
+	json_object_object_add(doc, "pid", json_object_new_int(st->pid));
+	json_object_object_add(doc, "pid_start", json_object_new_int64((int64_t)st->pid_start));
+	json_object_object_add(doc, "creator", json_object_new_int(st->creator));
+	json_object_object_add(doc, "creating", json_object_new_boolean(st->creating));
+	json_add_string(doc, "bundle", st->bundle);
+	json_add_string(doc, "rootfs", st->rootfs);
+	json_add_string(doc, "cgroup_path", st->cgroup_path);
+	json_add_string(doc, "created", st->created);
+	json_add_string(doc, "owner", st->owner);
+	if (st->annotations)
+		json_object_object_add(doc, "annotations", json_object_get(st->annotations));
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	r = file_write_atomic_at(dirfd, "state.json", text, strlen(text), 0600, err);
+	json_object_put(doc);
+	return r;
+}
+
+void rt_state_release(struct rt_state *st)
+{
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->cgroup_path);
+	free(st->owner);
+	json_object_put(st->annotations);
+	memset(st, 0, sizeof(*st));
+}
+
+static bool pid_is_zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+bool rt_state_alive(const struct rt_state *st)
+{
+	if (st->pid <= 0)
+		return false;
+	if (proc_start_time(st->pid) != st->pid_start)
+		return false;
+	return !pid_is_zombie(st->pid);
+}
+
+int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error *err)
+{
+	if (!st->cgroup_path)
+		return 0;
+	if (cg_group_open(g, st->cgroup_path, err) < 0)
+		return -1;
+	return 1;
+}
+
+enum rt_status rt_state_status(int dirfd, const struct rt_state *st)
+{
+	struct cg_group g = {.dirfd = -1};
+	struct error err;
+	int frozen = 0;
+
+	if (st->creating) {
+		/* The create process died half-way: what it left is stopped. */
+		if (st->creator > 0 && kill(st->creator, 0) == 0)
+			return RT_STATUS_CREATING;
+		return RT_STATUS_STOPPED;
+	}
+	if (!rt_state_alive(st))
+		return RT_STATUS_STOPPED;
+	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return RT_STATUS_CREATED;
+	if (rt_state_cgroup(st, &g, &err) > 0) {
+		frozen = cg_group_frozen(&g);
+		cg_group_release(&g);
+	}
+	return frozen == 1 ? RT_STATUS_PAUSED : RT_STATUS_RUNNING;
+}
+
+char *rt_state_json(const struct rt_state *st, enum rt_status s, bool pretty)
+{
+	json_object *doc = json_object_new_object();
+	char *r;
+
+	json_object_object_add(doc, "ociVersion", json_object_new_string(NOOK_OCI_VERSION));
+	json_object_object_add(doc, "id", json_object_new_string(st->id));
+	json_object_object_add(doc, "pid",
+			       json_object_new_int(s == RT_STATUS_STOPPED ? 0 : st->pid));
+	json_object_object_add(doc, "status", json_object_new_string(rt_status_name(s)));
+	json_add_string(doc, "bundle", st->bundle);
+	json_add_string(doc, "rootfs", st->rootfs);
+	json_add_string(doc, "created", st->created);
+	json_add_string(doc, "owner", st->owner ? st->owner : "");
+	if (st->annotations && json_object_object_length(st->annotations) > 0)
+		json_object_object_add(doc, "annotations", json_object_get(st->annotations));
+	r = xstrdup(json_object_to_json_string_ext(
+		doc, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				      JSON_C_TO_STRING_NOSLASHESCAPE
+			    : JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(doc);
+	return r;
+}
+
+int rt_pid_file_write(const char *path, pid_t pid, struct error *err)
+{
+	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	char buf[32];
+	char *slash;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		tmp = xstrdup(slash + 1);
+	} else if (slash) {
+		tmp = xstrdup(slash + 1);
+		strcpy(dir, "/");
+	} else {
+		tmp = xstrdup(path);
+		strcpy(dir, ".");
+	}
+	{
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd < 0)
+			return error_sys(err, "cannot open pid file directory '%s'", dir);
+		if (file_write_atomic_at(dfd, tmp, buf, (size_t)n, 0644, err) < 0)
+			return error_prefix(err, "pid file");
+	}
+	return 0;
+}
