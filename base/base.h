@@ -151,6 +151,8 @@ const char *signal_name(int sig);
 
 /* Close or mark close-on-exec every fd >= first except those in keep[]. */
 int fds_close_from(int first, const int *keep, size_t nkeep);
+/* Close every fd >= first except those in keep[] (any order). */
+int fds_close_except(int first, const int *keep, size_t nkeep);
 /* Field 22 of /proc/PID/stat (start time in clock ticks); 0 if gone. */
 uint64_t proc_start_time(pid_t pid);
 /* Send/receive one fd over a unix socket (SCM_RIGHTS). */

@@ -26,8 +26,41 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 	}
 }
 
+static int open_in_root_depth(int rootfd, const char *path, int flags, enum root_create create,
+			      int depth, struct error *err);
+
+/* name under parent is a symlink that dangles inside the root: create what
+ * it points to (resolved inside the root, like the container would see
+ * it) instead, as runc's SecureJoin + MkdirAll does. */
+static int create_through_symlink(int rootfd, int parent, const char *parent_path,
+				  const char *name, int flags, enum root_create create, int depth,
+				  struct error *err)
+{
+	char target[4096];
+	_cleanup_free_ char *next = NULL;
+	ssize_t n;
+
+	if (depth > 40)
+		return error_set(err, ELOOP, "too many levels of symbolic links at '%s'", name);
+	n = readlinkat(parent, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return error_sys(err, "cannot read symlink '%s'", name);
+	target[n] = '\0';
+	if (target[0] == '/')
+		next = xstrdup(target);
+	else
+		next = xasprintf("%s/%s", parent_path ? parent_path : "", target);
+	return open_in_root_depth(rootfd, next, flags, create, depth + 1, err);
+}
+
 int open_in_root(int rootfd, const char *path, int flags, enum root_create create,
 		 struct error *err)
+{
+	return open_in_root_depth(rootfd, path, flags, create, 0, err);
+}
+
+static int open_in_root_depth(int rootfd, const char *path, int flags, enum root_create create,
+			      int depth, struct error *err)
 {
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_close_ int parent = -1;
@@ -52,7 +85,8 @@ int open_in_root(int rootfd, const char *path, int flags, enum root_create creat
 	if (slash) {
 		*slash = '\0';
 		name = slash + 1;
-		parent = open_in_root(rootfd, copy, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
+		parent = open_in_root_depth(rootfd, copy, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR,
+					    depth, err);
 		if (parent < 0)
 			return -1;
 	} else {
@@ -77,6 +111,13 @@ int open_in_root(int rootfd, const char *path, int flags, enum root_create creat
 			return error_sys(err, "cannot create file '%s' inside the root", path);
 		if (f >= 0)
 			close(f);
+	}
+	{
+		struct stat st;
+
+		if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			return create_through_symlink(rootfd, parent, slash ? copy : NULL, name, flags,
+						      create, depth, err);
 	}
 	fd = openat2_in_root(rootfd, rel, flags);
 	if (fd < 0)

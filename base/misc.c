@@ -28,6 +28,31 @@ int fds_close_from(int first, const int *keep, size_t nkeep)
 	return 0;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int fds_close_except(int first, const int *keep, size_t nkeep)
+{
+	int sorted[1100];
+	unsigned int lo = (unsigned int)first;
+	size_t n = 0;
+
+	for (size_t i = 0; i < nkeep && n < ARRAY_SIZE(sorted); i++)
+		if (keep[i] >= first)
+			sorted[n++] = keep[i];
+	qsort(sorted, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)sorted[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned int)sorted[i] - 1, 0) < 0)
+			return -1;
+		if ((unsigned int)sorted[i] + 1 > lo)
+			lo = (unsigned int)sorted[i] + 1;
+	}
+	return (int)syscall(SYS_close_range, lo, ~0U, 0);
+}
+
 uint64_t proc_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

@@ -151,6 +151,20 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	{
+		/* Only what this child needs survives; the state dir and cgroup
+		 * fds of the runtime must not be reachable from the container. */
+		int keep[1024 + 20];
+		size_t n = 0;
+
+		keep[n++] = c->sync_fd;
+		keep[n++] = c->console_sock;
+		for (size_t i = 0; i < c->n_ns; i++)
+			keep[n++] = c->ns[i].fd;
+		for (int i = 0; i < c->preserve_fds && i < 1024; i++)
+			keep[n++] = 3 + i;
+		fds_close_except(3, keep, n);
+	}
 	/* User first (it grants the right to join the rest), mount last (it
 	 * moves our root and cwd into the container). */
 	for (size_t i = 0; i < c->n_ns; i++) {
@@ -166,6 +180,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 			goto fail;
 		}
 	}
+	for (size_t i = 0; i < c->n_ns; i++)
+		close(c->ns[i].fd);
 	if (c->p->terminal && c->console_sock >= 0 &&
 	    rt_console_setup(c->p, c->console_sock, false, &err) < 0)
 		goto fail;

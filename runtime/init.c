@@ -225,6 +225,25 @@ void rt_init_main(struct rt_init *in)
 		signal(s, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* Until it execs, the init is nook's binary inside the container: a
+	 * process exec'd into a created container must not be able to open
+	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	{
+		/* Drop every fd inherited from the runtime (state dir, cgroup dir,
+		 * ...) but what the init needs: none can then be reached through
+		 * /proc/self/fd, e.g. as process.cwd (CVE-2024-21626). */
+		int keep[1024 + 4];
+		size_t n = 0;
+
+		keep[n++] = in->sync_fd;
+		keep[n++] = in->fifo_fd;
+		keep[n++] = in->console_sock;
+		keep[n++] = in->join_user_fd;
+		for (int i = 0; i < in->preserve_fds && i < 1024; i++)
+			keep[n++] = 3 + i;
+		fds_close_except(3, keep, n);
+	}
 	if (init_steps(in, &err) < 0) {
 		/* After CREATED the parent is gone; tell the user on stderr. */
 		if (rt_sync_send(in->sync_fd, RT_SYNC_ERROR, 0, &err) < 0) {

@@ -1,0 +1,96 @@
+# Shared by every integration test: the nook binary, a fresh busybox
+# bundle per test, a private state root, and a teardown that removes every
+# container, cgroup and mount the test made, also when it failed.
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+NOOK_SRC=${NOOK_SRC:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+NOOK_BUILD=${NOOK_BUILD:-$NOOK_SRC/build}
+NOOK=${NOOK:-$NOOK_BUILD/nook}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+# Container ids unique across concurrent test runs: cgroups are named by id.
+cid() { echo "nk${1:-}-$$-${BATS_TEST_NUMBER}"; }
+
+# A busybox root filesystem at $1 (applets as symlinks, basic /etc).
+make_rootfs() {
+	local r=$1 a
+	mkdir -p "$r"/{bin,proc,sys,dev,tmp,etc,root,var,run}
+	cp "$BUSYBOX" "$r/bin/busybox"
+	for a in $("$BUSYBOX" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$r/etc/passwd"
+	echo 'root:x:0:' >"$r/etc/group"
+	chmod 1777 "$r/tmp"
+}
+
+# Base rootfs built once per file; each test's bundle gets its own copy.
+setup_file() {
+	export BASE_ROOTFS="$BATS_FILE_TMPDIR/rootfs"
+	make_rootfs "$BASE_ROOTFS"
+}
+
+setup() {
+	ROOT="$BATS_TEST_TMPDIR/state"
+	BUNDLE="$BATS_TEST_TMPDIR/bundle"
+	mkdir -p "$BUNDLE"
+	[ -d "${BASE_ROOTFS:-}" ] || { export BASE_ROOTFS="$BATS_FILE_TMPDIR/rootfs"; make_rootfs "$BASE_ROOTFS"; }
+	cp -a "$BASE_ROOTFS" "$BUNDLE/rootfs"
+	(cd "$BUNDLE" && "$NOOK" oci spec)
+	# Tests run without a terminal; the default spec asks for one.
+	cfg '.process.terminal = false'
+}
+
+teardown() {
+	local id
+	if [ -d "${ROOT:-/nonexistent}" ]; then
+		for id in $("$NOOK" oci --root "$ROOT" list -q 2>/dev/null); do
+			"$NOOK" oci --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	# Nothing of this test may stay mounted below its temp dir.
+	awk -v p="$BATS_TEST_TMPDIR" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+oci() { "$NOOK" oci --root "$ROOT" "$@"; }
+
+# Edit the bundle's config.json with a jq expression.
+cfg() {
+	local f="$BUNDLE/config.json"
+	jq "$@" "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+# The process args, as a JSON array from the shell words given.
+set_args() {
+	local json
+	json=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+	cfg ".process.args = $json"
+}
+
+# Run a container in the foreground with the given command.
+run_ctr() {
+	set_args "$@"
+	run oci run --bundle "$BUNDLE" "$(cid)"
+}
+
+# Wait (up to ~5 s) until `state` reports the given status.
+wait_status() {
+	local id=$1 want=$2 i
+	for i in $(seq 50); do
+		[ "$(oci state "$id" 2>/dev/null | jq -r .status)" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "container $id did not reach status $want: $(oci state "$id" 2>&1)" >&2
+	return 1
+}
+
+cgroup_v2_root() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo /sys/fs/cgroup
+	else
+		echo /sys/fs/cgroup/unified
+	fi
+}

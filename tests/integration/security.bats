@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# Attacks on the runtime from a hostile rootfs or container process.  Each
+# test reproduces one attack and checks the host afterwards.
+
+load helpers
+
+@test "attack: mount destination through an absolute symlink to a host dir" {
+	local host="$BATS_TEST_TMPDIR/host-target"
+	mkdir -p "$host"
+	echo precious >"$host/file"
+	# The rootfs points /evil at a host path; a naive runtime mounts there.
+	ln -s "$host" "$BUNDLE/rootfs/evil"
+	cfg '.mounts += [{"destination": "/evil", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}]'
+	run_ctr sh -c 'echo written >/evil/new; cat /proc/self/mountinfo | grep -c " /evil\| '"$host"'"'
+	assert_success
+	# The host directory is not a mount point and got nothing.
+	run grep -c " $host " /proc/self/mountinfo
+	assert_output 0
+	[ ! -e "$host/new" ]
+	assert_equal "$(cat "$host/file")" precious
+	# The tmpfs landed inside the rootfs, where the symlink points to in the root.
+	[ -d "$BUNDLE/rootfs$host" ]
+}
+
+@test "attack: mount destination climbing out with ../" {
+	local host="$BATS_TEST_TMPDIR/climb"
+	mkdir -p "$host"
+	cfg --arg d "/../../../../../../..$host" '.mounts += [{"destination": $d, "type": "tmpfs", "source": "tmpfs"}]'
+	run_ctr true
+	assert_success
+	run grep -c " $host " /proc/self/mountinfo
+	assert_output 0
+}
+
+@test "attack: masked path that is a symlink to a host file" {
+	local secret="$BATS_TEST_TMPDIR/secret"
+	echo host-data >"$secret"
+	ln -s "$secret" "$BUNDLE/rootfs/etc/maskme"
+	cfg '.linux.maskedPaths += ["/etc/maskme"]'
+	run_ctr true
+	assert_success
+	# The host file is still readable and was never mounted over.
+	assert_equal "$(cat "$secret")" host-data
+	run grep -c " $secret " /proc/self/mountinfo
+	assert_output 0
+}
+
+@test "attack: readonly path that is a symlink to a host dir" {
+	local dir="$BATS_TEST_TMPDIR/hostdir"
+	mkdir -p "$dir"
+	ln -s "$dir" "$BUNDLE/rootfs/etc/romount"
+	cfg '.linux.readonlyPaths += ["/etc/romount"]'
+	run_ctr true
+	assert_success
+	touch "$dir/still-writable"
+	run grep -c " $dir " /proc/self/mountinfo
+	assert_output 0
+}
+
+@test "attack: fds leaked from the caller do not reach the container" {
+	set_args sh -c 'ls /proc/self/fd'
+	# fd 7 is open in nook's caller; only 0-2 (and ls's own dir fd) may show.
+	run bash -c "exec 7</etc/hostname; $NOOK oci --root $ROOT run --bundle $BUNDLE $(cid)"
+	assert_success
+	refute_line 7
+	run bash -c "echo \"\$(ls /proc/self/fd)\" >/dev/null; exec 3</etc/hostname; $NOOK oci --root $ROOT run --preserve-fds 1 --bundle $BUNDLE $(cid)-p"
+	assert_line 3
+}
+
+@test "attack: no fd of nook's is open in the container process" {
+	set_args sh -c 'for f in /proc/1/fd/*; do readlink $f; done'
+	run_ctr
+	assert_success
+	refute_output --partial "$ROOT"
+	refute_output --partial cgroup
+	refute_output --partial exec.fifo
+}
+
+@test "attack: cwd through /proc/self/fd to a leaked runtime fd (CVE-2024-21626)" {
+	local n
+	for n in 3 4 5 6 7 8 9 10; do
+		cfg --arg c "/proc/self/fd/$n" '.process.cwd = $c'
+		set_args sh -c 'pwd; ls ..'
+		run oci run --bundle "$BUNDLE" "$(cid)-$n"
+		# Either the fd does not exist or the cwd is refused: never a host dir.
+		assert_failure
+		refute_output --partial cgroup.procs
+	done
+}
+
+@test "attack: overwrite nook's binary through /proc/1/exe of a created container" {
+	local sum; sum=$(sha256sum "$(readlink -f "$NOOK")" | cut -d' ' -f1)
+	set_args sleep 30
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	# While created, the init is still nook's binary: try to read it, link
+	# it, and open it for writing from a process exec'd into the container.
+	run oci exec "$id" sh -c 'cat /proc/1/exe >/dev/null && echo READ-OK; readlink /proc/1/exe && echo LINK-OK; echo x >>/proc/1/exe && echo WRITE-OK; ls /proc/1/fd/ >/dev/null && echo FD-OK; true'
+	refute_output --partial READ-OK
+	refute_output --partial LINK-OK
+	refute_output --partial WRITE-OK
+	refute_output --partial FD-OK
+	assert_equal "$(sha256sum "$(readlink -f "$NOOK")" | cut -d' ' -f1)" "$sum"
+}
+
+@test "attack: overwrite nook's binary through /proc/PID/exe during exec" {
+	local sum; sum=$(sha256sum "$(readlink -f "$NOOK")" | cut -d' ' -f1)
+	# A container process that keeps trying every other pid's exe while
+	# nook execs into the container.
+	set_args sh -c 'while :; do for p in /proc/[0-9]*; do [ "$p" = /proc/$$ ] && continue; cat $p/exe >/dev/null 2>&1 && readlink $p/exe >>/tmp/hits 2>/dev/null; done; done'
+	local id; id=$(cid)
+	oci run -d --bundle "$BUNDLE" "$id"
+	wait_status "$id" running
+	for i in $(seq 20); do oci exec "$id" true; done
+	oci kill "$id" KILL
+	# The container's own busybox may show up; nook never may.
+	run cat "$BUNDLE/rootfs/tmp/hits"
+	refute_output --partial nook
+	assert_equal "$(sha256sum "$(readlink -f "$NOOK")" | cut -d' ' -f1)" "$sum"
+}
+
+@test "attack: process.cwd that is a symlink out of the root stays inside" {
+	ln -s /etc "$BUNDLE/rootfs/hostetc"
+	echo container-only >"$BUNDLE/rootfs/etc/marker"
+	cfg '.process.cwd = "/hostetc"'
+	run_ctr cat marker
+	assert_success
+	assert_output container-only
+}

@@ -1,0 +1,186 @@
+/* Unit tests for base/: signal names, number parsing, in-root path
+ * resolution (the symlink-escape defence), fd hygiene, atomic writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "base/base.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char tmpdir[] = "/tmp/nook-test-base.XXXXXX";
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/nook-test-base.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+	struct error err;
+
+	(void)state;
+	return rm_rf_at(AT_FDCWD, tmpdir, &err);
+}
+
+static void test_signal_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(signal_parse("KILL"), SIGKILL);
+	assert_int_equal(signal_parse("SIGKILL"), SIGKILL);
+	assert_int_equal(signal_parse("sigterm"), SIGTERM);
+	assert_int_equal(signal_parse("9"), 9);
+	assert_int_equal(signal_parse("SIGRTMIN+2"), SIGRTMIN + 2);
+	assert_int_equal(signal_parse("RTMAX-1"), SIGRTMAX - 1);
+	assert_int_equal(signal_parse("NOPE"), -1);
+	assert_int_equal(signal_parse("0"), -1);
+	assert_int_equal(signal_parse("65"), -1);
+	assert_int_equal(signal_parse(""), -1);
+	assert_int_equal(signal_parse("9x"), -1);
+}
+
+static void test_parse_numbers(void **state)
+{
+	int64_t i;
+	uint64_t u;
+
+	(void)state;
+	assert_int_equal(parse_int64("-12", &i), 0);
+	assert_int_equal(i, -12);
+	assert_int_equal(parse_int64("12abc", &i), -1);
+	assert_int_equal(parse_int64("", &i), -1);
+	assert_int_equal(parse_uint64("-1", &u), -1);
+	assert_int_equal(parse_uint64("18446744073709551615", &u), 0);
+	assert_int_equal(parse_uint64("18446744073709551616", &u), -1);
+}
+
+static void test_error_prefix(void **state)
+{
+	struct error err;
+
+	(void)state;
+	errno = ENOENT;
+	error_sys(&err, "cannot open '%s'", "x");
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.msg, "cannot open 'x': No such file or directory");
+	error_prefix(&err, "bundle");
+	assert_string_equal(err.msg, "bundle: cannot open 'x': No such file or directory");
+}
+
+/* A root with an absolute symlink to the host's tmpdir/outside and a
+ * climbing one: both must resolve inside the root. */
+static void test_open_in_root_symlink_escape(void **state)
+{
+	_cleanup_free_ char *root = xasprintf("%s/root", tmpdir);
+	_cleanup_free_ char *outside = xasprintf("%s/outside", tmpdir);
+	_cleanup_free_ char *link = xasprintf("%s/root/abs", tmpdir);
+	_cleanup_free_ char *link2 = xasprintf("%s/root/climb", tmpdir);
+	_cleanup_close_ int rfd = -1;
+	struct error err;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	assert_int_equal(symlink(outside, link), 0);
+	assert_int_equal(symlink("../../../../../outside", link2), 0);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+
+	fd = open_in_root(rfd, "/abs/planted", O_PATH, ROOT_CREATE_FILE, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = open_in_root(rfd, "climb/x/y", O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = open_in_root(rfd, "../../../../etc/dir", O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, &err);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* Nothing was created outside the root... */
+	{
+		_cleanup_free_ char *p1 = xasprintf("%s/planted", outside);
+		_cleanup_free_ char *p2 = xasprintf("%s/x", outside);
+
+		assert_int_equal(stat(p1, &st), -1);
+		assert_int_equal(stat(p2, &st), -1);
+	}
+	/* ...but where the symlinks point inside the root. */
+	{
+		_cleanup_free_ char *p1 = xasprintf("%s%s/planted", root, outside);
+		_cleanup_free_ char *p2 = xasprintf("%s/outside/x/y", root);
+		_cleanup_free_ char *p3 = xasprintf("%s/etc/dir", root);
+
+		assert_int_equal(stat(p1, &st), 0);
+		assert_int_equal(stat(p2, &st), 0);
+		assert_int_equal(stat(p3, &st), 0);
+	}
+}
+
+static void test_open_in_root_magic_link_refused(void **state)
+{
+	_cleanup_free_ char *root = xasprintf("%s/root2", tmpdir);
+	_cleanup_free_ char *link = xasprintf("%s/root2/self", tmpdir);
+	_cleanup_close_ int rfd = -1;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(symlink("/proc/self/root", link), 0);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* /proc is not inside this root, so "self" dangles inside it. */
+	assert_int_equal(open_in_root(rfd, "self/etc/passwd", O_RDONLY, ROOT_CREATE_NONE, &err), -1);
+	assert_non_null(strstr(err.msg, "self/etc/passwd"));
+}
+
+static void test_fds_close_except(void **state)
+{
+	int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY),
+	    c = open("/dev/null", O_RDONLY);
+	int keep[] = {b};
+
+	(void)state;
+	assert_true(a > 2 && b > a && c > b);
+	assert_int_equal(fds_close_except(a, keep, 1), 0);
+	assert_int_equal(fcntl(a, F_GETFD), -1);
+	assert_true(fcntl(b, F_GETFD) >= 0);
+	assert_int_equal(fcntl(c, F_GETFD), -1);
+	close(b);
+}
+
+static void test_atomic_write(void **state)
+{
+	_cleanup_close_ int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(file_write_atomic_at(dfd, "f.json", "one", 3, 0600, &err), 0);
+	assert_int_equal(file_write_atomic_at(dfd, "f.json", "two!", 4, 0600, &err), 0);
+	assert_int_equal(file_read_at(dfd, "f.json", 0, &text, NULL, &err), 0);
+	assert_string_equal(text, "two!");
+	/* No temporary file is left next to it. */
+	assert_int_equal(faccessat(dfd, ".f.json.tmp", F_OK, 0), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signal_parse),
+		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_error_prefix),
+		cmocka_unit_test_setup_teardown(test_open_in_root_symlink_escape, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir, teardown_dir),
+		cmocka_unit_test(test_fds_close_except),
+		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
+	};
+
+	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}
