@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Runtime spec config-linux.md: namespaces (new and joined), user
+# namespace id mappings, rootfsPropagation.
+
+load helpers
+
+ns_of() { readlink /proc/"$1"/ns/"$2"; }
+
+@test "every namespace of the default spec is new" {
+	cfg '.linux.namespaces += [{"type": "time"}]'
+	run_ctr sh -c 'for n in pid net ipc uts mnt cgroup time; do echo "$n $(readlink /proc/self/ns/$n)"; done'
+	assert_success
+	local n
+	for n in pid net ipc uts mnt cgroup time; do
+		refute_line "$n $(ns_of self "$n")"
+	done
+}
+
+@test "pid namespace: the process is pid 1 and sees only its own" {
+	run_ctr sh -c 'echo $$; ls -d /proc/[0-9]* | wc -l'
+	assert_line --index 0 1
+	assert_line --index 1 2
+}
+
+@test "without a network namespace the host's is shared" {
+	cfg 'del(.linux.namespaces[] | select(.type == "network"))'
+	run_ctr readlink /proc/self/ns/net
+	assert_output "$(ns_of self net)"
+}
+
+@test "joining a namespace by path" {
+	local nsfile="$BATS_TEST_TMPDIR/netns"
+	touch "$nsfile"
+	unshare --net="$nsfile" true
+	cfg --arg p "$nsfile" '(.linux.namespaces[] | select(.type == "network")) .path = $p'
+	run_ctr readlink /proc/self/ns/net
+	local want; want=$(nsenter --net="$nsfile" readlink /proc/self/ns/net)
+	umount "$nsfile"
+	assert_output "$want"
+}
+
+@test "joining a path that is not a namespace of that type is refused" {
+	cfg '(.linux.namespaces[] | select(.type == "network")) .path = "/proc/self/ns/uts"'
+	run_ctr true
+	assert_failure
+	assert_output --partial network
+	run oci list -q
+	assert_output ""
+}
+
+@test "user namespace with uid/gid mappings" {
+	cfg '.linux.namespaces += [{"type": "user"}]
+	  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	run_ctr sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map; id -u; touch /tmp/f && stat -c %u /tmp/f'
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +100000 +65536$'
+	assert_line --index 1 --regexp '^ +0 +100000 +65536$'
+	assert_line --index 2 0
+	assert_line --index 3 0
+	assert_equal "$(stat -c %u "$BUNDLE/rootfs/tmp/f")" 100000
+}
+
+@test "user namespace: default devices are bound from the host, not mknod'ed" {
+	cfg '.linux.namespaces += [{"type": "user"}]
+	  | .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+	  | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	run_ctr sh -c 'echo hi >/dev/null && head -c 4 /dev/zero | wc -c'
+	assert_success
+	assert_output 4
+}
+
+@test "rootfsPropagation: private keeps container mounts from the host" {
+	cfg '.linux.rootfsPropagation = "private"'
+	run_ctr sh -c 'grep " / / " /proc/self/mountinfo'
+	assert_success
+	refute_output --partial shared:
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# Runtime spec config.md, "root", "mounts", "hostname", "domainname"; and
+# config-linux.md devices, maskedPaths, readonlyPaths, sysctl, personality.
+
+load helpers
+
+@test "root.readonly: the root filesystem is read-only" {
+	cfg '.root.readonly = true'
+	run_ctr sh -c 'touch /newfile 2>&1; echo rc=$?'
+	assert_output --partial "Read-only file system"
+	assert_line rc=1
+	cfg '.root.readonly = false'
+	run oci run --bundle "$BUNDLE" "$(cid)-rw"
+	assert_success
+	[ -e "$BUNDLE/rootfs/newfile" ]
+}
+
+@test "root.path relative to the bundle" {
+	mv "$BUNDLE/rootfs" "$BUNDLE/myroot"
+	cfg '.root.path = "myroot"'
+	run_ctr echo ok
+	assert_success
+	assert_equal "$(oci list --format json | jq length)" 0
+}
+
+@test "hostname and domainname" {
+	cfg '.hostname = "box1" | .domainname = "example.org"'
+	run_ctr sh -c 'hostname; cat /proc/sys/kernel/domainname'
+	assert_line --index 0 box1
+	assert_line --index 1 example.org
+	[ "$(hostname)" != box1 ]
+}
+
+@test "mounts: bind with ro, tmpfs with size and mode, and the default set" {
+	local src="$BATS_TEST_TMPDIR/share"
+	mkdir -p "$src"
+	echo from-host >"$src/f"
+	cfg --arg s "$src" '.mounts += [
+	  {"destination": "/data", "type": "bind", "source": $s, "options": ["rbind", "ro", "nosuid"]},
+	  {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=2m", "mode=700", "noexec"]}]'
+	run_ctr sh -c 'cat /data/f; touch /data/x 2>&1 | grep -c Read-only; grep " /data " /proc/self/mountinfo; grep " /scratch " /proc/self/mountinfo; stat -c %a /scratch; grep -E " /(proc|dev|dev/pts|dev/shm|dev/mqueue|sys|sys/fs/cgroup) " /proc/self/mountinfo | wc -l'
+	assert_success
+	assert_line --index 0 from-host
+	assert_line --index 1 1
+	assert_line --index 2 --regexp ' /data [^ ]* ro,nosuid'
+	assert_line --index 3 --regexp 'noexec.* tmpfs .*size=2048k'
+	assert_line --index 4 700
+	assert_line --index 5 7
+	[ ! -e "$src/x" ]
+}
+
+@test "mounts: a bind mount of a file onto a path that does not exist yet" {
+	local f="$BATS_TEST_TMPDIR/one-file"
+	echo single >"$f"
+	cfg --arg s "$f" '.mounts += [{"destination": "/etc/deep/new/file.conf", "type": "bind", "source": $s, "options": ["bind"]}]'
+	run_ctr cat /etc/deep/new/file.conf
+	assert_output single
+}
+
+@test "mounts: nothing mounted in the container shows on the host" {
+	local before; before=$(wc -l </proc/self/mountinfo)
+	run_ctr sh -c 'mount -t tmpfs x /tmp && echo mounted'
+	assert_output mounted
+	assert_equal "$(wc -l </proc/self/mountinfo)" "$before"
+}
+
+@test "default devices exist with the right numbers, /dev symlinks too" {
+	run_ctr sh -c 'for d in null zero full random urandom tty; do stat -c "%n %t:%T %a" /dev/$d; done; readlink /dev/fd /dev/stdin /dev/ptmx'
+	assert_success
+	assert_line "/dev/null 1:3 666"
+	assert_line "/dev/zero 1:5 666"
+	assert_line "/dev/full 1:7 666"
+	assert_line "/dev/random 1:8 666"
+	assert_line "/dev/urandom 1:9 666"
+	assert_line "/dev/tty 5:0 666"
+	assert_line /proc/self/fd
+	assert_line /proc/self/fd/0
+	assert_line pts/ptmx
+}
+
+@test "linux.devices: extra device nodes with mode, uid and gid" {
+	cfg '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 432, "uid": 12, "gid": 34}]'
+	run_ctr stat -c '%n %t:%T %a %u %g' /dev/fuse
+	assert_output "/dev/fuse a:e5 660 12 34"
+}
+
+@test "maskedPaths: files read empty, directories are empty" {
+	run_ctr sh -c 'wc -c </proc/kcore; ls /proc/acpi 2>/dev/null | wc -l; ls /sys/firmware | wc -l'
+	assert_success
+	assert_line --index 0 0
+	assert_line --index 2 0
+}
+
+@test "readonlyPaths: /proc/sys cannot be written" {
+	run_ctr sh -c 'echo 1 >/proc/sys/kernel/ns_last_pid 2>&1; echo rc=$?'
+	assert_output --partial "Read-only file system"
+}
+
+@test "linux.sysctl: a namespaced sysctl is set inside, not on the host" {
+	local host; host=$(cat /proc/sys/kernel/shmmni)
+	cfg '.linux.sysctl = {"kernel.shmmni": "1234", "net.ipv4.ip_unprivileged_port_start": "100"}'
+	run_ctr sh -c 'cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	assert_line --index 0 1234
+	assert_line --index 1 100
+	assert_equal "$(cat /proc/sys/kernel/shmmni)" "$host"
+}
+
+@test "linux.sysctl: a host-wide sysctl is refused" {
+	cfg '.linux.sysctl = {"kernel.panic": "1"}'
+	run_ctr true
+	assert_failure
+	assert_output --partial "kernel.panic"
+	assert_output --partial "host"
+}
+
+@test "linux.personality LINUX32 changes uname -m" {
+	cfg '.linux.personality = {"domain": "LINUX32"}'
+	run_ctr uname -m
+	assert_output i686
+}
+
+@test "annotations appear in state" {
+	cfg '.annotations = {"org.example.key": "value1"}'
+	set_args sleep 30
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	assert_equal "$(oci state "$id" | jq -r '.annotations["org.example.key"]')" value1
+}

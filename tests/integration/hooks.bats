@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Runtime spec config.md "POSIX-platform Hooks" and runtime.md lifecycle:
+# when each hook runs, what it gets on stdin, and what its failure does.
+
+load helpers
+
+# A hook that appends "NAME status pid" (from the state on stdin) to a log.
+hook() {
+	local name=$1 log=$BATS_TEST_TMPDIR/hooks.log
+	jq -n --arg n "$name" --arg l "$log" \
+		'{path: "/bin/sh", args: ["sh", "-c", ("read -r s; echo \"" + $n + " $(echo \"$s\" | jq -r .status) $(echo \"$s\" | jq -r .pid) $(echo \"$s\" | jq -r .id)\" >>" + $l)], env: ["PATH=/usr/bin:/bin"]}'
+}
+
+@test "hooks run in lifecycle order with the state on stdin" {
+	local h
+	for h in prestart createRuntime poststart poststop; do
+		cfg --argjson h "$(hook $h)" --arg k "$h" '.hooks[$k] = [$h]'
+	done
+	# createContainer/startContainer run in the container: a busybox sh there.
+	cfg --arg l "/tmp/in.log" '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo createContainer >>/tmp/hk"]}]
+	  | .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo startContainer >>/tmp/hk"]}]'
+	set_args sh -c 'echo process >>/tmp/hk'
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	local pid; pid=$(oci state "$id" | jq -r .pid)
+	oci start "$id"
+	wait_status "$id" stopped
+	oci delete "$id"
+	run cat "$BATS_TEST_TMPDIR/hooks.log"
+	assert_line --index 0 "prestart creating $pid $id"
+	assert_line --index 1 "createRuntime creating $pid $id"
+	assert_line --index 2 --regexp "^poststart (running|stopped) $pid $id$"
+	assert_line --index 3 "poststop stopped 0 $id"
+	run cat "$BUNDLE/rootfs/tmp/hk"
+	assert_line --index 0 createContainer
+	assert_line --index 1 startContainer
+	assert_line --index 2 process
+}
+
+@test "hook args and env are passed" {
+	cfg --arg l "$BATS_TEST_TMPDIR/argenv" '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo \"$0 $1 $FOO\" >" + $l, "a0", "a1"], "env": ["FOO=bar"]}]'
+	run_ctr true
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/argenv")" "a0 a1 bar"
+}
+
+@test "a failing createRuntime hook fails create and leaves nothing" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "echo boom >&2; exit 3"]}]'
+	set_args sleep 30
+	local id; id=$(cid)
+	run oci create --bundle "$BUNDLE" "$id"
+	assert_failure
+	assert_output --partial createRuntime
+	assert_output --partial boom
+	run oci list -q
+	assert_output ""
+	[ ! -e "$ROOT/$id" ]
+	[ ! -e "$(cgroup_v2_root)/nook/$id" ]
+}
+
+@test "a hook that exceeds its timeout is killed and fails the step" {
+	cfg '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
+	SECONDS=0
+	run_ctr true
+	assert_failure
+	assert_output --partial "timed out"
+	[ "$SECONDS" -lt 10 ]
+}
+
+@test "a failing poststart hook does not stop the container (spec: warn)" {
+	cfg '.hooks.poststart = [{"path": "/bin/false"}]'
+	set_args sleep 30
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	run oci start "$id"
+	assert_equal "$(oci state "$id" | jq -r .status)" running
+}
