@@ -39,5 +39,6 @@ bool cli_wants_help(int argc, char **argv);
 
 /* Command families. */
 int cli_oci_main(int argc, char **argv, const char *prog);
+int cli_oci_update(int argc, char **argv, struct cli_globals *g);
 
 #endif

@@ -535,6 +535,11 @@ static const struct cli_command oci_commands[] = {
 	{"ps", cmd_ps, "[--format table|json] ID [PS OPTIONS]", "list the processes of a container"},
 	{"pause", cmd_pause, "ID", "freeze every process of a container"},
 	{"resume", cmd_pause, "ID", "thaw a paused container"},
+	{"update", cli_oci_update,
+	 "[--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-quota N] [--cpu-period N] "
+	 "[--cpu-shares N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] "
+	 "[-r resources.json] ID",
+	 "change the resource limits of a running container"},
 	{"features", cmd_features, "", "print the OCI features document"},
 	{"help", oci_help, "", "show this help"},
 };

@@ -74,6 +74,11 @@ struct rt_exec_opts {
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err);
 
+/* Merge resources_json (an OCI linux.resources object) into the
+ * container's limits and apply them to its cgroup. */
+int rt_container_update(const struct rt_context *ctx, const char *id, const char *resources_json,
+			struct error *err);
+
 /* `spec` and `features`. */
 int rt_spec_write(const char *bundle, bool rootless, struct error *err);
 char *rt_features(void);

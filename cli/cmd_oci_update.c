@@ -1,0 +1,161 @@
+/* `nook oci update`: runc's flags, turned into an OCI linux.resources
+ * object for the runtime. */
+#include "cli/cli.h"
+#include "runtime/runtime.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+
+/* "64m", "1G", "1024" -> bytes; -1 stays -1 (unlimited). */
+static int parse_bytes(const char *s, int64_t *out)
+{
+	char *end;
+	double v;
+	int64_t mult = 1;
+
+	if (!strcmp(s, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1LL << 10; end++; break;
+	case 'm': case 'M': mult = 1LL << 20; end++; break;
+	case 'g': case 'G': mult = 1LL << 30; end++; break;
+	case 't': case 'T': mult = 1LL << 40; end++; break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = (int64_t)(v * (double)mult);
+	return 0;
+}
+
+static json_object *section(json_object *res, const char *name)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(res, name, &o)) {
+		o = json_object_new_object();
+		json_object_object_add(res, name, o);
+	}
+	return o;
+}
+
+/* Which JSON field each flag sets, and how its value is read. */
+enum kind { K_BYTES, K_INT, K_UINT, K_STRING };
+static const struct {
+	const char *flag;
+	const char *section;
+	const char *field;
+	enum kind kind;
+} update_flags[] = {
+	{"memory", "memory", "limit", K_BYTES},
+	{"memory-reservation", "memory", "reservation", K_BYTES},
+	{"memory-swap", "memory", "swap", K_BYTES},
+	{"kernel-memory", "memory", "kernel", K_BYTES},
+	{"kernel-memory-tcp", "memory", "kernelTCP", K_BYTES},
+	{"cpu-shares", "cpu", "shares", K_UINT},
+	{"cpu-share", "cpu", "shares", K_UINT},
+	{"cpu-quota", "cpu", "quota", K_INT},
+	{"cpu-period", "cpu", "period", K_UINT},
+	{"cpu-burst", "cpu", "burst", K_UINT},
+	{"cpu-rt-runtime", "cpu", "realtimeRuntime", K_INT},
+	{"cpu-rt-period", "cpu", "realtimePeriod", K_UINT},
+	{"cpuset-cpus", "cpu", "cpus", K_STRING},
+	{"cpuset-mems", "cpu", "mems", K_STRING},
+	{"pids-limit", "pids", "limit", K_INT},
+	{"blkio-weight", "blockIO", "weight", K_UINT},
+};
+
+int cli_oci_update(int argc, char **argv, struct cli_globals *g)
+{
+	struct option opts[ARRAY_SIZE(update_flags) + 2];
+	struct rt_context ctx = {.root = g->root};
+	const char *resources_file = NULL;
+	json_object *res = json_object_new_object();
+	_cleanup_free_ char *text = NULL;
+	struct error err;
+	int c, idx, rc = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(update_flags); i++)
+		opts[i] = (struct option){update_flags[i].flag, required_argument, NULL, 1000 + (int)i};
+	opts[ARRAY_SIZE(update_flags)] = (struct option){"resources", required_argument, NULL, 'r'};
+	opts[ARRAY_SIZE(update_flags) + 1] = (struct option){NULL, 0, NULL, 0};
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "+r:", opts, &idx)) != -1) {
+		if (c == 'r') {
+			resources_file = optarg;
+			continue;
+		}
+		if (c < 1000) {
+			cli_fail(g, "update: unknown or incomplete option '%s'", argv[optind - 1]);
+			goto out;
+		}
+		{
+			size_t i = (size_t)(c - 1000);
+			json_object *sec = section(res, update_flags[i].section);
+			int64_t v;
+
+			switch (update_flags[i].kind) {
+			case K_STRING:
+				json_object_object_add(sec, update_flags[i].field,
+						       json_object_new_string(optarg));
+				continue;
+			case K_BYTES:
+				if (parse_bytes(optarg, &v) < 0)
+					goto bad;
+				break;
+			case K_INT:
+			case K_UINT:
+				if (parse_int64(optarg, &v) < 0 ||
+				    (update_flags[i].kind == K_UINT && v < 0))
+					goto bad;
+				break;
+			}
+			json_object_object_add(sec, update_flags[i].field, json_object_new_int64(v));
+			continue;
+bad:
+			cli_fail(g, "update: --%s: invalid value \"%s\"", update_flags[i].flag, optarg);
+			goto out;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_fail(g, "\"update\" requires exactly 1 argument");
+		goto out;
+	}
+	if (resources_file) {
+		json_object *file;
+
+		if (file_read_at(AT_FDCWD, !strcmp(resources_file, "-") ? "/dev/stdin" : resources_file,
+				 0, &text, NULL, &err) < 0) {
+			cli_error(g, &err);
+			goto out;
+		}
+		file = json_tokener_parse(text);
+		if (!file || !json_object_is_type(file, json_type_object)) {
+			json_object_put(file);
+			cli_fail(g, "update: %s: not a JSON object", resources_file);
+			goto out;
+		}
+		/* Flags given beside -r win. */
+		json_object_object_foreach(res, k, v) json_object_object_add(file, k, json_object_get(v));
+		json_object_put(res);
+		res = file;
+	}
+	if (rt_container_update(&ctx, argv[optind], json_object_to_json_string(res), &err) < 0) {
+		cli_error(g, &err);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(res);
+	return rc;
+}
