@@ -125,8 +125,14 @@ char *rt_features_json(void);
 int rt_cap_from_name(const char *name);
 const char *rt_cap_name(int cap);
 int rt_cap_last(void);
-/* Apply process capabilities (bounding drop, then keep across setuid,
- * then set effective/permitted/inheritable and ambient). Child side. */
+/* Apply process capabilities.  Child side: raw syscalls, no allocation.
+ * The caller first does prctl(PR_SET_KEEPCAPS, 1), then setgroups/
+ * setresgid/setresuid to the process user, then calls this, which: raises
+ * effective to permitted (setresuid cleared it), drops the bounding set,
+ * capset()s effective/permitted/inheritable, clears and raises ambient, and
+ * resets PR_SET_KEEPCAPS to 0.  !p->has_caps means every set empty.  A
+ * capability the runtime does not hold itself fails the call, naming it
+ * (as runc); ones above cap_last_cap are ignored with a warning. */
 int rt_caps_apply(const struct rt_process *p, struct error *err);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. */
 int rt_rlimit_from_name(const char *name);
