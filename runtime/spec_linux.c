@@ -338,13 +338,14 @@ static int check_userns(struct rt_spec *spec, struct error *err)
 {
 	const struct rt_namespace *user = rt_spec_namespace(spec, CLONE_NEWUSER);
 
+	const char *which = spec->n_uid_mappings ? "linux.uidMappings" : "linux.gidMappings";
+
 	if (!user && (spec->n_uid_mappings || spec->n_gid_mappings))
 		return error_set(err, EINVAL,
-				 "linux.uidMappings/gidMappings: given without a user namespace "
-				 "in linux.namespaces");
+				 "%s: given without a user namespace in linux.namespaces", which);
+	which = !spec->n_uid_mappings ? "linux.uidMappings" : "linux.gidMappings";
 	if (user && !user->path && (!spec->n_uid_mappings || !spec->n_gid_mappings))
-		return error_set(err, EINVAL,
-				 "linux.uidMappings/gidMappings: a new user namespace needs both");
+		return error_set(err, EINVAL, "%s: required for a new user namespace", which);
 	if (spec->time_offsets && !rt_spec_namespace(spec, CLONE_NEWTIME))
 		return error_set(err, EINVAL,
 				 "linux.timeOffsets: given without a time namespace in "
