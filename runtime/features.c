@@ -8,16 +8,65 @@
 /* Mount options nook's mount code translates into flags (the rest of an
  * options list is passed to the filesystem as data). */
 static const char *const mount_options[] = {
-	"async",     "atime",	    "bind",	     "defaults",      "dev",	   "diratime",
-	"dirsync",   "exec",	    "iversion",	     "lazytime",      "loud",	   "mand",
-	"noatime",   "nodev",	    "nodiratime",    "noexec",	      "noiversion", "nolazytime",
-	"nomand",    "norelatime",  "nostrictatime", "nosuid",	      "nosymfollow", "private",
-	"ratime",    "rbind",	    "rdev",	     "rdiratime",     "relatime",  "remount",
-	"rexec",     "rnoatime",    "rnodev",	     "rnodiratime",   "rnoexec",   "rnorelatime",
-	"rnostrictatime", "rnosuid", "rnosymfollow", "ro",	      "rprivate",  "rrelatime",
-	"rro",	     "rrw",	    "rshared",	     "rslave",	      "rstrictatime", "rsuid",
-	"rsymfollow", "runbindable", "rw",	     "shared",	      "silent",	   "slave",
-	"strictatime", "suid",	    "symfollow",     "sync",	      "unbindable",
+    "async",
+    "atime",
+    "bind",
+    "defaults",
+    "dev",
+    "diratime",
+    "dirsync",
+    "exec",
+    "iversion",
+    "lazytime",
+    "loud",
+    "mand",
+    "noatime",
+    "nodev",
+    "nodiratime",
+    "noexec",
+    "noiversion",
+    "nolazytime",
+    "nomand",
+    "norelatime",
+    "nostrictatime",
+    "nosuid",
+    "nosymfollow",
+    "private",
+    "ratime",
+    "rbind",
+    "rdev",
+    "rdiratime",
+    "relatime",
+    "remount",
+    "rexec",
+    "rnoatime",
+    "rnodev",
+    "rnodiratime",
+    "rnoexec",
+    "rnorelatime",
+    "rnostrictatime",
+    "rnosuid",
+    "rnosymfollow",
+    "ro",
+    "rprivate",
+    "rrelatime",
+    "rro",
+    "rrw",
+    "rshared",
+    "rslave",
+    "rstrictatime",
+    "rsuid",
+    "rsymfollow",
+    "runbindable",
+    "rw",
+    "shared",
+    "silent",
+    "slave",
+    "strictatime",
+    "suid",
+    "symfollow",
+    "sync",
+    "unbindable",
 };
 
 static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
@@ -26,35 +75,44 @@ static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
 /* SCMP_ACT_NOTIFY is left out: nook has no seccomp agent to hand the
  * listener to, and refuses it in linux.seccomp. */
 static const char *const seccomp_actions[] = {
-	"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",	   "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+    "SCMP_ACT_ALLOW",	    "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
 };
 static const char *const seccomp_operators[] = {
-	"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
-	"SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
+    "SCMP_CMP_EQ", "SCMP_CMP_GE",	 "SCMP_CMP_GT", "SCMP_CMP_LE",
+    "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
 };
 /* OCI name, libseccomp name: only archs this libseccomp resolves are listed. */
 static const struct {
 	const char *oci, *scmp;
 } seccomp_archs[] = {
-	{"SCMP_ARCH_AARCH64", "aarch64"},   {"SCMP_ARCH_ARM", "arm"},
-	{"SCMP_ARCH_MIPS", "mips"},	    {"SCMP_ARCH_MIPS64", "mips64"},
-	{"SCMP_ARCH_MIPS64N32", "mips64n32"}, {"SCMP_ARCH_MIPSEL", "mipsel"},
-	{"SCMP_ARCH_MIPSEL64", "mipsel64"}, {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32"},
-	{"SCMP_ARCH_PARISC", "parisc"},	    {"SCMP_ARCH_PARISC64", "parisc64"},
-	{"SCMP_ARCH_PPC", "ppc"},	    {"SCMP_ARCH_PPC64", "ppc64"},
-	{"SCMP_ARCH_PPC64LE", "ppc64le"},   {"SCMP_ARCH_RISCV64", "riscv64"},
-	{"SCMP_ARCH_S390", "s390"},	    {"SCMP_ARCH_S390X", "s390x"},
-	{"SCMP_ARCH_X32", "x32"},	    {"SCMP_ARCH_X86", "x86"},
-	{"SCMP_ARCH_X86_64", "x86_64"},
+    {"SCMP_ARCH_AARCH64", "aarch64"},
+    {"SCMP_ARCH_ARM", "arm"},
+    {"SCMP_ARCH_MIPS", "mips"},
+    {"SCMP_ARCH_MIPS64", "mips64"},
+    {"SCMP_ARCH_MIPS64N32", "mips64n32"},
+    {"SCMP_ARCH_MIPSEL", "mipsel"},
+    {"SCMP_ARCH_MIPSEL64", "mipsel64"},
+    {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32"},
+    {"SCMP_ARCH_PARISC", "parisc"},
+    {"SCMP_ARCH_PARISC64", "parisc64"},
+    {"SCMP_ARCH_PPC", "ppc"},
+    {"SCMP_ARCH_PPC64", "ppc64"},
+    {"SCMP_ARCH_PPC64LE", "ppc64le"},
+    {"SCMP_ARCH_RISCV64", "riscv64"},
+    {"SCMP_ARCH_S390", "s390"},
+    {"SCMP_ARCH_S390X", "s390x"},
+    {"SCMP_ARCH_X32", "x32"},
+    {"SCMP_ARCH_X86", "x86"},
+    {"SCMP_ARCH_X86_64", "x86_64"},
 };
 /* WAIT_KILLABLE_RECV only matters with a listener (SCMP_ACT_NOTIFY), so it
  * is recognized and ignored: known, not supported. */
 static const char *const seccomp_flags[] = {
-	"SECCOMP_FILTER_FLAG_TSYNC",
-	"SECCOMP_FILTER_FLAG_LOG",
-	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
 static json_object *names_json(const char *const *v, size_t n)
@@ -147,8 +205,8 @@ char *rt_features_json(void)
 	json_object_object_add(ann, "io.github.nook.version", json_object_new_string(NOOK_VERSION));
 	json_object_object_add(doc, "annotations", ann);
 	text = xasprintf("%s\n", json_object_to_json_string_ext(
-					 doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
+				     doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 	return text;
 }

@@ -100,8 +100,7 @@ static char *path_absolute(const char *bundle, const char *path, struct error *e
 	return path_clean(joined);
 }
 
-static int parse_root(struct rt_spec *spec, json_object *doc, const char *bundle,
-		      struct error *err)
+static int parse_root(struct rt_spec *spec, json_object *doc, const char *bundle, struct error *err)
 {
 	_cleanup_free_ char *path = NULL;
 	json_object *root;
@@ -198,6 +197,19 @@ static int parse_hooks(struct rt_spec *spec, json_object *doc, struct error *err
 		return -1;
 	if (!hooks)
 		return 0;
+	/* Unknown keys are allowed (extensions), but a misspelt hook kind
+	 * silently not running is worth a line in the log. */
+	json_object_object_foreach(hooks, key, val)
+	{
+		int k;
+
+		(void)val;
+		for (k = 0; k < RT_HOOK__COUNT; k++)
+			if (!strcmp(key, rt_hook_kind_name(k)))
+				break;
+		if (k == RT_HOOK__COUNT)
+			log_warn("config.json: hooks.%s: unknown hook kind, ignored", key);
+	}
 	for (int k = 0; k < RT_HOOK__COUNT; k++) {
 		const char *name = rt_hook_kind_name(k);
 		size_t n;
@@ -232,7 +244,8 @@ static int parse_annotations(struct rt_spec *spec, json_object *doc, struct erro
 	{
 		if (!json_object_is_type(val, json_type_string))
 			return error_set(err, EINVAL,
-					 "wrong type for annotations[\"%s\"]: expected string", key);
+					 "wrong type for annotations[\"%s\"]: expected string",
+					 key);
 	}
 	spec->annotations = ann;
 	return 0;
@@ -245,13 +258,13 @@ static int check_consistency(struct rt_spec *spec, struct error *err)
 		return error_set(err, EINVAL,
 				 "hostname: setting it needs a uts namespace in linux.namespaces");
 	if ((spec->domainname && *spec->domainname) && !rt_spec_namespace(spec, CLONE_NEWUTS))
-		return error_set(err, EINVAL,
-				 "domainname: setting it needs a uts namespace in linux.namespaces");
+		return error_set(
+		    err, EINVAL,
+		    "domainname: setting it needs a uts namespace in linux.namespaces");
 	return 0;
 }
 
-static int parse_doc(struct rt_spec *spec, json_object *doc, const char *bundle,
-		     struct error *err)
+static int parse_doc(struct rt_spec *spec, json_object *doc, const char *bundle, struct error *err)
 {
 	json_object *process, *linux_obj;
 

@@ -9,43 +9,47 @@
 struct default_mount {
 	const char *destination, *type, *source;
 	const char *options[8]; /* NULL-terminated */
-	bool rootless_skip;     /* left out of the rootless config */
+	bool rootless_skip;	/* left out of the rootless config */
 };
 
 static const struct default_mount default_mounts[] = {
-	{"/proc", "proc", "proc", {NULL}, false},
-	{"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}, false},
-	{"/dev/pts",
-	 "devpts",
-	 "devpts",
-	 {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"},
-	 false},
-	{"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}, false},
-	{"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}, false},
-	{"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}, false},
-	{"/sys/fs/cgroup",
-	 "cgroup",
-	 "cgroup",
-	 {"nosuid", "noexec", "nodev", "relatime", "ro"},
-	 true},
+    {"/proc", "proc", "proc", {NULL}, false},
+    {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}, false},
+    {"/dev/pts",
+     "devpts",
+     "devpts",
+     {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"},
+     false},
+    {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}, false},
+    {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}, false},
+    {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}, false},
+    {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}, true},
 };
 
 /* An unprivileged user cannot mount a fresh sysfs outside a network
  * namespace it owns, so the rootless config binds the host's read-only. */
 static const struct default_mount rootless_sys = {
-	"/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}, false};
+    "/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}, false};
 
-static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL",
-					   "CAP_NET_BIND_SERVICE", NULL};
+static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+					   NULL};
 static const char *const default_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
 
-static const char *const default_masked[] = {
-	"/proc/acpi",	     "/proc/asound",	 "/proc/kcore",	      "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-	"/sys/firmware",     "/proc/scsi",	 "/sys/devices/virtual/powercap", NULL};
-static const char *const default_readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq",
-					       "/proc/sys", "/proc/sysrq-trigger", NULL};
+static const char *const default_masked[] = {"/proc/acpi",
+					     "/proc/asound",
+					     "/proc/kcore",
+					     "/proc/keys",
+					     "/proc/latency_stats",
+					     "/proc/timer_list",
+					     "/proc/timer_stats",
+					     "/proc/sched_debug",
+					     "/sys/firmware",
+					     "/proc/scsi",
+					     "/sys/devices/virtual/powercap",
+					     NULL};
+static const char *const default_readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 
 /* Namespaces in runc's order; the rootless config has no network namespace
  * (it could not be given any connectivity) and adds a user namespace. */
@@ -53,9 +57,8 @@ static const struct {
 	const char *type;
 	bool rootful, rootless;
 } default_namespaces[] = {
-	{"pid", true, true},	  {"network", true, false}, {"ipc", true, true},
-	{"uts", true, true},	  {"mount", true, true},    {"cgroup", true, true},
-	{"user", false, true},
+    {"pid", true, true},   {"network", true, false}, {"ipc", true, true},   {"uts", true, true},
+    {"mount", true, true}, {"cgroup", true, true},   {"user", false, true},
 };
 
 static json_object *strv_json(const char *const *v, bool rootless)
@@ -189,10 +192,10 @@ char *rt_spec_default(bool rootless)
 	add(doc, "hostname", json_object_new_string("nook"));
 	add(doc, "mounts", default_mounts_json(rootless));
 	add(doc, "linux", default_linux(rootless));
-	text = xasprintf("%s\n", json_object_to_json_string_ext(
-					 doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	text = xasprintf("%s\n",
+			 json_object_to_json_string_ext(
+			     doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
+				      JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 	return text;
 }

@@ -7,10 +7,9 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-	[json_type_null] = "null",	 [json_type_boolean] = "boolean",
-	[json_type_double] = "number",	 [json_type_int] = "integer",
-	[json_type_object] = "object",	 [json_type_array] = "array",
-	[json_type_string] = "string",
+    [json_type_null] = "null",	   [json_type_boolean] = "boolean", [json_type_double] = "number",
+    [json_type_int] = "integer",   [json_type_object] = "object",   [json_type_array] = "array",
+    [json_type_string] = "string",
 };
 
 void rt_json_path(char buf[RT_JSON_PATH_MAX], const char *parent, const char *key)
@@ -100,8 +99,8 @@ int rt_json_value_uint64(json_object *v, const char *path, uint64_t *out, struct
 	return 0;
 }
 
-int rt_json_string(json_object *obj, const char *parent, const char *key, bool required,
-		   char **out, struct error *err)
+int rt_json_string(json_object *obj, const char *parent, const char *key, bool required, char **out,
+		   struct error *err)
 {
 	json_object *v = rt_json_member(obj, key);
 	char path[RT_JSON_PATH_MAX];
@@ -187,7 +186,8 @@ int rt_json_refuse(json_object *obj, const char *parent, const char *key, const 
 
 	/* An empty value asks for nothing, and some tools write "" or {}
 	 * for an unset field. */
-	if (!v || (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0) ||
+	if (!v ||
+	    (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0) ||
 	    (json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0) ||
 	    (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0))
 		return 0;

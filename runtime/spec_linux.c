@@ -15,49 +15,49 @@ static const struct {
 	const char *key;
 	const char *what;
 } linux_refused[] = {
-	{"mountLabel", "SELinux (mountLabel)"},
-	{"intelRdt", "Intel RDT"},
-	{"memoryPolicy", "setting a memory policy"},
-	{"netDevices", "moving network devices"},
+    {"mountLabel", "SELinux (mountLabel)"},
+    {"intelRdt", "Intel RDT"},
+    {"memoryPolicy", "setting a memory policy"},
+    {"netDevices", "moving network devices"},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flags;
 } propagation_table[] = {
-	{"shared", MS_SHARED},
-	{"slave", MS_SLAVE},
-	{"private", MS_PRIVATE},
-	{"unbindable", MS_UNBINDABLE},
-	{"rshared", MS_REC | MS_SHARED},
-	{"rslave", MS_REC | MS_SLAVE},
-	{"rprivate", MS_REC | MS_PRIVATE},
-	{"runbindable", MS_REC | MS_UNBINDABLE},
+    {"shared", MS_SHARED},
+    {"slave", MS_SLAVE},
+    {"private", MS_PRIVATE},
+    {"unbindable", MS_UNBINDABLE},
+    {"rshared", MS_REC | MS_SHARED},
+    {"rslave", MS_REC | MS_SLAVE},
+    {"rprivate", MS_REC | MS_PRIVATE},
+    {"runbindable", MS_REC | MS_UNBINDABLE},
 };
 
 static const struct {
 	const char *name;
 	unsigned long value;
 } personality_domains[] = {
-	{"LINUX", PER_LINUX},
-	{"LINUX32", PER_LINUX32},
+    {"LINUX", PER_LINUX},
+    {"LINUX32", PER_LINUX32},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flag;
 } personality_flags[] = {
-	{"UNAME26", UNAME26},
-	{"ADDR_NO_RANDOMIZE", ADDR_NO_RANDOMIZE},
-	{"FDPIC_FUNCPTRS", FDPIC_FUNCPTRS},
-	{"MMAP_PAGE_ZERO", MMAP_PAGE_ZERO},
-	{"ADDR_COMPAT_LAYOUT", ADDR_COMPAT_LAYOUT},
-	{"READ_IMPLIES_EXEC", READ_IMPLIES_EXEC},
-	{"ADDR_LIMIT_32BIT", ADDR_LIMIT_32BIT},
-	{"SHORT_INODE", SHORT_INODE},
-	{"WHOLE_SECONDS", WHOLE_SECONDS},
-	{"STICKY_TIMEOUTS", STICKY_TIMEOUTS},
-	{"ADDR_LIMIT_3GB", ADDR_LIMIT_3GB},
+    {"UNAME26", UNAME26},
+    {"ADDR_NO_RANDOMIZE", ADDR_NO_RANDOMIZE},
+    {"FDPIC_FUNCPTRS", FDPIC_FUNCPTRS},
+    {"MMAP_PAGE_ZERO", MMAP_PAGE_ZERO},
+    {"ADDR_COMPAT_LAYOUT", ADDR_COMPAT_LAYOUT},
+    {"READ_IMPLIES_EXEC", READ_IMPLIES_EXEC},
+    {"ADDR_LIMIT_32BIT", ADDR_LIMIT_32BIT},
+    {"SHORT_INODE", SHORT_INODE},
+    {"WHOLE_SECONDS", WHOLE_SECONDS},
+    {"STICKY_TIMEOUTS", STICKY_TIMEOUTS},
+    {"ADDR_LIMIT_3GB", ADDR_LIMIT_3GB},
 };
 
 /* An array member: *arr (NULL if absent), its path and length. */
@@ -145,8 +145,8 @@ static int parse_idmaps(json_object *obj, const char *key, struct ns_idmap **out
 			return -1;
 		if (!rt_json_member(o, "containerID") || !rt_json_member(o, "hostID") ||
 		    !rt_json_member(o, "size"))
-			return error_set(err, EINVAL, "%s: containerID, hostID and size are required",
-					 epath);
+			return error_set(err, EINVAL,
+					 "%s: containerID, hostID and size are required", epath);
 		if (rt_json_int(o, epath, "containerID", 0, ID_MAX, NULL, &c, err) < 0 ||
 		    rt_json_int(o, epath, "hostID", 0, ID_MAX, NULL, &h, err) < 0 ||
 		    rt_json_int(o, epath, "size", 1, ID_MAX, NULL, &s, err) < 0)
@@ -206,8 +206,8 @@ static int parse_devices(struct rt_spec *spec, json_object *obj, struct error *e
 	for (size_t i = 0; i < n; i++) {
 		rt_json_path_index(epath, path, i);
 		spec->n_devices = i + 1;
-		if (parse_device(&spec->devices[i], json_object_array_get_idx(arr, i), epath,
-				 err) < 0)
+		if (parse_device(&spec->devices[i], json_object_array_get_idx(arr, i), epath, err) <
+		    0)
 			return -1;
 	}
 	return 0;
@@ -252,7 +252,8 @@ static int parse_sysctl(struct rt_spec *spec, json_object *obj, struct error *er
 		return -1;
 	if (!sys)
 		return 0;
-	spec->sysctl = xzalloc(((size_t)json_object_object_length(sys) + 1) * sizeof(*spec->sysctl));
+	spec->sysctl =
+	    xzalloc(((size_t)json_object_object_length(sys) + 1) * sizeof(*spec->sysctl));
 	json_object_object_foreach(sys, key, val)
 	{
 		char path[RT_JSON_PATH_MAX];
@@ -322,8 +323,8 @@ static int parse_time_offsets(struct rt_spec *spec, json_object *obj, struct err
 
 		rt_json_path(path, "linux.timeOffsets", key);
 		if (strcmp(key, "monotonic") && strcmp(key, "boottime"))
-			return error_set(err, EINVAL,
-					 "%s: unknown clock (monotonic or boottime)", path);
+			return error_set(err, EINVAL, "%s: unknown clock (monotonic or boottime)",
+					 path);
 		if (expect_object(val, path, err) < 0 ||
 		    rt_json_int(val, path, "secs", INT64_MIN, INT64_MAX, NULL, &v, err) < 0 ||
 		    rt_json_int(val, path, "nanosecs", 0, 999999999, NULL, &v, err) < 0)
@@ -356,8 +357,8 @@ static int check_userns(struct rt_spec *spec, struct error *err)
 int rt_spec_parse_linux(struct rt_spec *spec, json_object *obj, struct error *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(linux_refused); i++)
-		if (rt_json_refuse(obj, "linux", linux_refused[i].key, linux_refused[i].what,
-				   err) < 0)
+		if (rt_json_refuse(obj, "linux", linux_refused[i].key, linux_refused[i].what, err) <
+		    0)
 			return -1;
 	if (parse_namespaces(spec, obj, err) < 0 ||
 	    parse_idmaps(obj, "uidMappings", &spec->uid_mappings, &spec->n_uid_mappings, err) < 0 ||

@@ -7,9 +7,9 @@
 #define ID_MAX 4294967294LL /* (uid_t)-1 means "no change" to the kernel */
 
 static const char *const capset_names[RT_CAP__COUNT] = {
-	[RT_CAP_BOUNDING] = "bounding",	      [RT_CAP_EFFECTIVE] = "effective",
-	[RT_CAP_INHERITABLE] = "inheritable", [RT_CAP_PERMITTED] = "permitted",
-	[RT_CAP_AMBIENT] = "ambient",
+    [RT_CAP_BOUNDING] = "bounding",	  [RT_CAP_EFFECTIVE] = "effective",
+    [RT_CAP_INHERITABLE] = "inheritable", [RT_CAP_PERMITTED] = "permitted",
+    [RT_CAP_AMBIENT] = "ambient",
 };
 
 /* Fields runc (or the spec) knows and nook does not implement: refused,
@@ -18,11 +18,9 @@ static const struct {
 	const char *key;
 	const char *what;
 } process_refused[] = {
-	{"apparmorProfile", "AppArmor"},
-	{"selinuxLabel", "SELinux"},
-	{"ioPriority", "I/O priority"},
-	{"scheduler", "setting the scheduler"},
-	{"execCPUAffinity", "exec CPU affinity"},
+    {"apparmorProfile", "AppArmor"},	      {"selinuxLabel", "SELinux"},
+    {"ioPriority", "I/O priority"},	      {"scheduler", "setting the scheduler"},
+    {"execCPUAffinity", "exec CPU affinity"},
 };
 
 static int parse_args(struct rt_process *p, json_object *obj, const char *base, struct error *err)
@@ -31,7 +29,8 @@ static int parse_args(struct rt_process *p, json_object *obj, const char *base, 
 	char path[RT_JSON_PATH_MAX];
 
 	rt_json_path(path, base, "args");
-	if (!arr || !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) == 0)
+	if (!arr || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) == 0)
 		return error_set(err, EINVAL, "%s: must be a non-empty array of strings", path);
 	if (rt_json_strv(obj, base, "args", &p->args, err) < 0)
 		return -1;
@@ -49,8 +48,9 @@ static int parse_env(struct rt_process *p, json_object *obj, const char *base, s
 		const char *eq = strchr(p->env[i], '=');
 
 		if (!eq || eq == p->env[i])
-			return error_set(err, EINVAL, "%s[%zu]: \"%s\" is not of the form KEY=VALUE",
-					 path, i, p->env[i]);
+			return error_set(err, EINVAL,
+					 "%s[%zu]: \"%s\" is not of the form KEY=VALUE", path, i,
+					 p->env[i]);
 	}
 	return 0;
 }
@@ -128,8 +128,8 @@ static int parse_capset(uint64_t *mask, json_object *caps, const char *path, con
 		int cap = rt_cap_from_name(names[i]);
 
 		if (cap < 0)
-			return error_set(err, EINVAL, "%s[%zu]: unknown capability \"%s\"", spath, i,
-					 names[i]);
+			return error_set(err, EINVAL, "%s[%zu]: unknown capability \"%s\"", spath,
+					 i, names[i]);
 		/* Like runc: a capability this kernel does not have cannot be
 		 * granted, and asking for it is not worth failing over (images
 		 * list new capabilities before every kernel has them). */
