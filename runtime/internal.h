@@ -105,11 +105,15 @@ struct rt_spec {
 
 /* Parse config.json text.  bundle is the bundle directory (root.path is made
  * absolute against it).  Errors name the JSON path:
- * "config.json: linux.namespaces[2].type: unknown namespace \"foo\"". */
+ * "config.json: linux.namespaces[2].type: unknown namespace \"foo\"".
+ * On failure spec is left released (zeroed); rt_spec_release is still safe. */
 int rt_spec_parse(struct rt_spec *spec, const char *json, const char *bundle, struct error *err);
 int rt_spec_load(struct rt_spec *spec, const char *bundle, struct error *err);
 void rt_spec_release(struct rt_spec *spec);
-/* Parse a process.json for exec (the "process" object alone). */
+/* Parse a process.json for exec (the "process" object alone).  where names
+ * the object in messages: a JSON path ("process" -> "process.args: ...") or,
+ * when it ends in ".json", a file ("process.json: args: ...").  obj is
+ * borrowed.  On failure p is left released (zeroed). */
 int rt_process_parse(struct rt_process *p, json_object *obj, const char *where, struct error *err);
 void rt_process_release(struct rt_process *p);
 /* True if the spec asks for a namespace of this kind (new or joined). */
@@ -136,6 +140,48 @@ int rt_cap_last(void);
 int rt_caps_apply(const struct rt_process *p, struct error *err);
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. */
 int rt_rlimit_from_name(const char *name);
+
+/* ------------------------------------------- JSON helpers of the parser -- */
+
+/* Shared by runtime/spec*.c.  parent is the JSON path of the object holding
+ * key ("" at the top, "process", "linux.devices[3]"); messages name
+ * parent.key: "wrong type for process.terminal: expected boolean".  A key
+ * that is absent or JSON null counts as absent: *present is set false and
+ * *out is left alone.  Numbers must be JSON integers within [min, max]. */
+#define RT_JSON_PATH_MAX 256
+void rt_json_path(char buf[RT_JSON_PATH_MAX], const char *parent, const char *key);
+void rt_json_path_index(char buf[RT_JSON_PATH_MAX], const char *parent, size_t i);
+/* The member, or NULL when absent or null. */
+json_object *rt_json_member(json_object *obj, const char *key);
+/* *out = the member if it has type t (NULL if absent); wrong type fails. */
+int rt_json_typed(json_object *obj, const char *parent, const char *key, enum json_type t,
+		  json_object **out, struct error *err);
+/* Value checks, path being the value's own path. */
+int rt_json_value_string(json_object *v, const char *path, char **out, struct error *err);
+int rt_json_value_int(json_object *v, const char *path, int64_t min, int64_t max, int64_t *out,
+		      struct error *err);
+int rt_json_value_uint64(json_object *v, const char *path, uint64_t *out, struct error *err);
+/* Member versions.  rt_json_string frees nothing: *out must be NULL. */
+int rt_json_string(json_object *obj, const char *parent, const char *key, bool required,
+		   char **out, struct error *err);
+int rt_json_bool(json_object *obj, const char *parent, const char *key, bool *out,
+		 struct error *err);
+int rt_json_int(json_object *obj, const char *parent, const char *key, int64_t min, int64_t max,
+		bool *present, int64_t *out, struct error *err);
+int rt_json_uint64(json_object *obj, const char *parent, const char *key, bool *present,
+		   uint64_t *out, struct error *err);
+/* Array of strings -> NULL-terminated vector (an empty array gives an
+ * empty vector, absent leaves *out NULL). */
+int rt_json_strv(json_object *obj, const char *parent, const char *key, char ***out,
+		 struct error *err);
+/* Fails with "<parent.key>: <what> is not supported by nook" if the key is
+ * present (an empty string, array or object counts as absent). */
+int rt_json_refuse(json_object *obj, const char *parent, const char *key, const char *what,
+		   struct error *err);
+
+/* The "linux" section of config.json (runtime/spec_linux.c): fills the
+ * linux fields of spec; obj is the section (borrowed from spec->doc). */
+int rt_spec_parse_linux(struct rt_spec *spec, json_object *obj, struct error *err);
 
 /* ------------------------------------------------------------- seccomp -- */
 
