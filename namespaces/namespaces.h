@@ -84,7 +84,14 @@ struct ns_rootfs {
 };
 
 /* Translate one OCI mount option into flags.  Returns 0 if known (and
- * fills the out values), 1 if it is filesystem data to pass as-is. */
+ * fills the out values), 1 if it is filesystem data to pass as-is.
+ * set/clear are MS_* flags; *recursive is true for runc's recursive
+ * attributes (rro, rnosuid, ...), whose set/clear apply to the whole
+ * subtree with mount_setattr(AT_RECURSIVE); propagation is MS_SHARED,
+ * MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, | MS_REC for the r- forms; rbind
+ * is set = MS_BIND|MS_REC.  Every out value is zeroed first.  Returns -1
+ * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap,
+ * tmpcopyup. */
 int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		    unsigned long *propagation, bool *recursive);
 
