@@ -49,8 +49,8 @@ static int fs_error(int fsfd, const char *what, struct error *err)
 }
 
 /* A fresh superblock of m->type, as a detached mount.  Returns the mount fd;
- * -1 with err set; -2 with errno set when the kernel refused to create the
- * superblock (EPERM), so the caller may fall back. */
+ * -1 with err set; -2 with errno set when the kernel refused the filesystem
+ * or its superblock (EPERM), so the caller may fall back. */
 static int fs_create(const struct ns_mount *m, const struct ns_mount_opts *o, struct error *err)
 {
 	_cleanup_close_ int fsfd = -1;
@@ -65,7 +65,7 @@ static int fs_create(const struct ns_mount *m, const struct ns_mount_opts *o, st
 	snprintf(what, sizeof(what), "%s on '%s'", type, m->destination);
 	fsfd = fsopen(type, FSOPEN_CLOEXEC);
 	if (fsfd < 0)
-		return error_sys(err, "cannot mount %s", what);
+		return errno == EPERM ? -2 : error_sys(err, "cannot mount %s", what);
 	if (m->source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
 		return fs_error(fsfd, what, err);
 	for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
