@@ -22,9 +22,9 @@ static const struct {
 	unsigned long ms;
 	uint64_t attr;
 } ms_attr[] = {
-	{MS_RDONLY, MOUNT_ATTR_RDONLY},     {MS_NOSUID, MOUNT_ATTR_NOSUID},
-	{MS_NODEV, MOUNT_ATTR_NODEV},       {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
-	{MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+    {MS_RDONLY, MOUNT_ATTR_RDONLY},	    {MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {MS_NODEV, MOUNT_ATTR_NODEV},	    {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
 #define MS_ATIME_ANY (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
@@ -56,10 +56,10 @@ static uint64_t current_attr(int fd)
 		unsigned long st;
 		uint64_t attr;
 	} st_attr[] = {
-		{ST_RDONLY, MOUNT_ATTR_RDONLY},     {ST_NOSUID, MOUNT_ATTR_NOSUID},
-		{ST_NODEV, MOUNT_ATTR_NODEV},       {ST_NOEXEC, MOUNT_ATTR_NOEXEC},
-		{ST_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {ST_NOATIME, MOUNT_ATTR_NOATIME},
-		{ST_RELATIME, MOUNT_ATTR_RELATIME},
+	    {ST_RDONLY, MOUNT_ATTR_RDONLY},	    {ST_NOSUID, MOUNT_ATTR_NOSUID},
+	    {ST_NODEV, MOUNT_ATTR_NODEV},	    {ST_NOEXEC, MOUNT_ATTR_NOEXEC},
+	    {ST_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {ST_NOATIME, MOUNT_ATTR_NOATIME},
+	    {ST_RELATIME, MOUNT_ATTR_RELATIME},
 	};
 	struct statvfs sv;
 	uint64_t a = 0;
@@ -96,7 +96,8 @@ int ns_mount_setattr(int fd, unsigned long set, unsigned long clear, bool recurs
 	uint64_t cur = current_attr(fd);
 
 	a.attr_clr &= ~(cur & ~MOUNT_ATTR__ATIME);
-	if (a.attr_clr & MOUNT_ATTR__ATIME && (a.attr_set & MOUNT_ATTR__ATIME) != (cur & MOUNT_ATTR__ATIME)) {
+	if (a.attr_clr & MOUNT_ATTR__ATIME &&
+	    (a.attr_set & MOUNT_ATTR__ATIME) != (cur & MOUNT_ATTR__ATIME)) {
 		a.attr_clr &= ~MOUNT_ATTR__ATIME;
 		a.attr_set &= ~MOUNT_ATTR__ATIME;
 	}

@@ -10,21 +10,21 @@
 #include <sys/sysmacros.h>
 
 static const struct ns_device default_devices[] = {
-	{.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .has_mode = true, .mode = 0666},
-	{.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5, .has_mode = true, .mode = 0666},
-	{.path = "/dev/full", .type = 'c', .major = 1, .minor = 7, .has_mode = true, .mode = 0666},
-	{.path = "/dev/random", .type = 'c', .major = 1, .minor = 8, .has_mode = true, .mode = 0666},
-	{.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .has_mode = true, .mode = 0666},
-	{.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0, .has_mode = true, .mode = 0666},
+    {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3, .has_mode = true, .mode = 0666},
+    {.path = "/dev/zero", .type = 'c', .major = 1, .minor = 5, .has_mode = true, .mode = 0666},
+    {.path = "/dev/full", .type = 'c', .major = 1, .minor = 7, .has_mode = true, .mode = 0666},
+    {.path = "/dev/random", .type = 'c', .major = 1, .minor = 8, .has_mode = true, .mode = 0666},
+    {.path = "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .has_mode = true, .mode = 0666},
+    {.path = "/dev/tty", .type = 'c', .major = 5, .minor = 0, .has_mode = true, .mode = 0666},
 };
 
 static const struct {
 	const char *name, *target;
 	bool needs_proc;
 } dev_symlinks[] = {
-	{"fd", "/proc/self/fd", false},      {"stdin", "/proc/self/fd/0", false},
-	{"stdout", "/proc/self/fd/1", false}, {"stderr", "/proc/self/fd/2", false},
-	{"core", "/proc/kcore", true},
+    {"fd", "/proc/self/fd", false},	  {"stdin", "/proc/self/fd/0", false},
+    {"stdout", "/proc/self/fd/1", false}, {"stderr", "/proc/self/fd/2", false},
+    {"core", "/proc/kcore", true},
 };
 
 /* Open the directory holding path (created inside the root if missing) and
@@ -105,9 +105,11 @@ static int dev_create(int rootfd, const struct ns_device *d, bool userns, struct
 	int rc;
 
 	if (!d->path || d->path[0] != '/')
-		return error_set(err, EINVAL, "device path '%s' is not absolute", d->path ? d->path : "");
+		return error_set(err, EINVAL, "device path '%s' is not absolute",
+				 d->path ? d->path : "");
 	if (dev_mode_type(d->type, &type) < 0)
-		return error_set(err, EINVAL, "device '%s' has unknown type '%c'", d->path, d->type);
+		return error_set(err, EINVAL, "device '%s' has unknown type '%c'", d->path,
+				 d->type);
 	if (d->major < 0 || d->major > 0xfff || d->minor < 0 || d->minor > 0xfffff)
 		return error_set(err, EINVAL, "device '%s' has an invalid number", d->path);
 	if (userns && type != S_IFIFO)
@@ -182,8 +184,8 @@ static int console_setup(int rootfd, int console_fd, struct error *err)
 
 static int symlinks_setup(int rootfd, bool have_proc, struct error *err)
 {
-	_cleanup_close_ int devfd = open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY,
-						 ROOT_CREATE_NONE, err);
+	_cleanup_close_ int devfd =
+	    open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, ROOT_CREATE_NONE, err);
 
 	if (devfd < 0)
 		return -1;

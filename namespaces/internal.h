@@ -6,10 +6,10 @@
 
 /* One mount's options, folded from ns_mount_option() over every option. */
 struct ns_mount_opts {
-	unsigned long set, clear;         /* MS_* flags of the mount itself */
+	unsigned long set, clear;	  /* MS_* flags of the mount itself */
 	unsigned long rec_set, rec_clear; /* MS_* flags applied recursively (rro, rnosuid, ...) */
-	unsigned long propagation;        /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
-	char **data;                      /* filesystem options, in order */
+	unsigned long propagation;	  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
+	char **data;			  /* filesystem options, in order */
 };
 
 /* Fold m->options into out.  Refused options (idmap, tmpcopyup) fail with

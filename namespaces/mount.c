@@ -22,10 +22,10 @@ static const struct {
 	unsigned long ms;
 	const char *key;
 } sb_flags[] = {
-	{MS_SYNCHRONOUS, "sync"},
-	{MS_DIRSYNC, "dirsync"},
-	{MS_LAZYTIME, "lazytime"},
-	{MS_MANDLOCK, "mand"},
+    {MS_SYNCHRONOUS, "sync"},
+    {MS_DIRSYNC, "dirsync"},
+    {MS_LAZYTIME, "lazytime"},
+    {MS_MANDLOCK, "mand"},
 };
 
 /* The kernel's message about a failed fsconfig() is queued on the context
@@ -105,10 +105,11 @@ static int fs_create(const struct ns_mount *m, const struct ns_mount_opts *o, st
  * allowed anywhere on the path. */
 static int open_dest_nosymlinks(int rootfd, const char *dest, struct error *err)
 {
-	_cleanup_close_ int fd = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
+	_cleanup_close_ int fd =
+	    open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	const char *rel = dest;
 	long r;
@@ -170,7 +171,8 @@ static int mount_bind(int rootfd, const struct ns_mount *m, const struct ns_moun
 static int mount_remount(int rootfd, const struct ns_mount *m, const struct ns_mount_opts *o,
 			 struct error *err)
 {
-	_cleanup_close_ int dest = open_in_root(rootfd, m->destination, O_PATH, ROOT_CREATE_NONE, err);
+	_cleanup_close_ int dest =
+	    open_in_root(rootfd, m->destination, O_PATH, ROOT_CREATE_NONE, err);
 
 	if (dest < 0)
 		return -1;
@@ -225,7 +227,8 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (strict)
 		dest = open_dest_nosymlinks(rootfd, m->destination, err);
 	else
-		dest = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
+		dest = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR,
+				    err);
 	if (dest < 0)
 		return -1;
 	return mount_finish(mfd, dest, m, &o, err);

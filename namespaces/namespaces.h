@@ -98,11 +98,19 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 /* In the container's new mount namespace, before pivot_root: make the
  * rootfs a private mount point, perform every mount (each destination
  * resolved inside the rootfs; see open_in_root), create the default
- * devices and /dev symlinks plus r->devices, bind the console. */
+ * devices and /dev symlinks plus r->devices, bind the console.
+ * As in runc, devices and /dev symlinks are made only when r->mounts
+ * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
+ * sysfs are refused on a destination reached through a symlink.  Mount
+ * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
+ * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled). */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
 /* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
-/* After pivot: masked paths, read-only paths, read-only root. */
+/* After pivot: masked paths, read-only paths, read-only root.  Missing
+ * masked/read-only paths are skipped; a path through a /proc magic link
+ * fails (ELOOP); masking needs /dev/null to be the real null device.
+ * Read-only paths are read-only recursively (submounts included). */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 
 #endif

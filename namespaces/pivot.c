@@ -75,15 +75,15 @@ static int mask_path(int rootfd, int nullfd, const char *path, struct error *err
 	if (fstat(fd, &st) < 0)
 		return error_sys(err, "cannot stat masked path '%s'", path);
 	if (S_ISDIR(st.st_mode)) {
-		/* An empty read-only tmpfs hides the directory's entries. */
+		/* An empty read-only tmpfs hides the directory's entries (runc
+		 * does the same); read-only, so it cannot be filled either. */
 		fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
 		if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
-		    fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
 		    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			return error_sys(err, "cannot create tmpfs to mask '%s'", path);
 		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				      MOUNT_ATTR_NOEXEC);
+				  MOUNT_ATTR_NOEXEC);
 		if (mfd < 0)
 			return error_sys(err, "cannot mount tmpfs to mask '%s'", path);
 	} else {
@@ -131,7 +131,8 @@ static int open_null(int rootfd, struct error *err)
 	if (fstat(fd, &st) < 0)
 		return error_sys(err, "cannot stat /dev/null");
 	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		return error_set(err, EINVAL, "cannot mask paths: /dev/null is not the null device");
+		return error_set(err, EINVAL,
+				 "cannot mask paths: /dev/null is not the null device");
 	return steal_fd(&fd);
 }
 

@@ -23,16 +23,15 @@
 /* ------------------------------------------------------------ fixture -- */
 
 struct fx {
-	char dir[64];     /* mkdtemp'd, removed in teardown whatever happens */
+	char dir[64];	  /* mkdtemp'd, removed in teardown whatever happens */
 	char rootfs[128]; /* dir/rootfs: a tiny busybox root */
-	char src[128];    /* dir/src: a host directory to bind */
+	char src[128];	  /* dir/src: a host directory to bind */
 	char *mountinfo;  /* the test process's mount table before the test */
 };
 
 /* Host paths an escaping mount or device would create. */
 static const char *const host_canaries[] = {
-	"/etc/nook-escape", "/etc/nook-escape-file", "/nook-dotdot", "/nook-magic",
-	"/nook-dev-escape",
+    "/etc/nook-escape", "/etc/nook-escape-file", "/nook-dotdot", "/nook-magic", "/nook-dev-escape",
 };
 
 static char *read_text(const char *path)
@@ -116,23 +115,23 @@ static int teardown(void **state)
 /* ------------------------------------------------- running in a child -- */
 
 /* Checks inside the forked child: report and fail the child. */
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "%s:%d: check failed: %s (errno: %s)\n", __FILE__,   \
-				__LINE__, #c, strerror(errno));                           \
-			return 1;                                                         \
-		}                                                                         \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: check failed: %s (errno: %s)\n", __FILE__,         \
+				__LINE__, #c, strerror(errno));                                    \
+			return 1;                                                                  \
+		}                                                                                  \
 	} while (0)
-#define CHECK_OK(call)                                                                   \
-	do {                                                                             \
-		struct error e_ = {0};                                                   \
-		struct error *ERR = &e_;                                                 \
-		if ((call) < 0) {                                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call, \
-				e_.msg);                                                 \
-			return 1;                                                        \
-		}                                                                        \
+#define CHECK_OK(call)                                                                             \
+	do {                                                                                       \
+		struct error e_ = {0};                                                             \
+		struct error *ERR = &e_;                                                           \
+		if ((call) < 0) {                                                                  \
+			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,       \
+				e_.msg);                                                           \
+			return 1;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 typedef int (*child_fn)(struct fx *fx);
@@ -171,7 +170,8 @@ static void run_in_mntns(struct fx *fx, child_fn fn)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		alarm(30);
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(99);
 		_exit(fn(fx));
 	}
@@ -265,7 +265,8 @@ static void test_mount_option_table(void **state)
 static int child_idmap_option_refused(struct fx *fx)
 {
 	char *o[] = {"rbind", "idmap", NULL};
-	struct ns_mount m[] = {{.destination = "/data", .type = "bind", .source = fx->src, .options = o}};
+	struct ns_mount m[] = {
+	    {.destination = "/data", .type = "bind", .source = fx->src, .options = o}};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct error err = {0};
 
@@ -289,11 +290,20 @@ static int child_mounts_land(struct fx *fx)
 	char *proc_o[] = {"nosuid", "noexec", "nodev", NULL};
 	char *bind_o[] = {"bind", "ro", "noexec", NULL};
 	char *file_o[] = {"rbind", "nosuid", NULL};
+	char *pts_o[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL};
+	char *cg_o[] = {"nosuid", "nodev", "noexec", "relatime", "ro", NULL};
+	char *mq_o[] = {"nosuid", "nodev", "noexec", "shared", NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = proc_o},
-		{.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = tmp_o},
-		{.destination = "/data/deep", .type = "bind", .source = fx->src, .options = bind_o},
-		{.destination = "/etc/hostfile", .type = NULL, .source = NULL, .options = file_o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = proc_o},
+	    {.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = tmp_o},
+	    {.destination = "/data/deep", .type = "bind", .source = fx->src, .options = bind_o},
+	    {.destination = "/etc/hostfile", .type = NULL, .source = NULL, .options = file_o},
+	    {.destination = "/dev/pts", .type = "devpts", .source = "devpts", .options = pts_o},
+	    {.destination = "/sys/fs/cgroup",
+	     .type = "cgroup",
+	     .source = "cgroup",
+	     .options = cg_o},
+	    {.destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue", .options = mq_o},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	char mo[1024], ty[256], so[1024], p[256];
@@ -321,6 +331,13 @@ static int child_mounts_land(struct fx *fx)
 	content = read_text(in_root(fx, "/etc/hostfile"));
 	CHECK(content && !strcmp(content, "host\n"));
 	free(content);
+	CHECK(mnt_find(in_root(fx, "/dev/pts"), mo, ty, so) && !strcmp(ty, "devpts"));
+	CHECK(has_opt(so, "ptmxmode=666") && has_opt(so, "mode=620"));
+	/* "cgroup" is the unified hierarchy. */
+	CHECK(mnt_find(in_root(fx, "/sys/fs/cgroup"), mo, ty, so) && !strcmp(ty, "cgroup2"));
+	CHECK(has_opt(mo, "ro") && has_opt(mo, "nosuid") && has_opt(mo, "relatime"));
+	CHECK(mnt_find(in_root(fx, "/dev/mqueue"), mo, ty, so) && !strcmp(ty, "mqueue"));
+	CHECK(has_opt(mo, "noexec"));
 	return 0;
 }
 
@@ -337,8 +354,14 @@ static int child_symlink_escape(struct fx *fx)
 	char *bind_o[] = {"bind", NULL};
 	char p[256];
 	struct ns_mount m[] = {
-		{.destination = "/evil/nook-escape", .type = "tmpfs", .source = "tmpfs", .options = tmp_o},
-		{.destination = "/evil/nook-escape-file", .type = "bind", .source = p, .options = bind_o},
+	    {.destination = "/evil/nook-escape",
+	     .type = "tmpfs",
+	     .source = "tmpfs",
+	     .options = tmp_o},
+	    {.destination = "/evil/nook-escape-file",
+	     .type = "bind",
+	     .source = p,
+	     .options = bind_o},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	char mo[1024], ty[256], so[1024];
@@ -365,8 +388,11 @@ static int child_dotdot_escape(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/../../../nook-dotdot", .type = "tmpfs", .source = "tmpfs", .options = o},
-		{.destination = "/up/nook-dotdot2", .type = "tmpfs", .source = "tmpfs", .options = o},
+	    {.destination = "/../../../nook-dotdot",
+	     .type = "tmpfs",
+	     .source = "tmpfs",
+	     .options = o},
+	    {.destination = "/up/nook-dotdot2", .type = "tmpfs", .source = "tmpfs", .options = o},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	char mo[1024], ty[256], so[1024];
@@ -392,9 +418,11 @@ static int child_magiclink_escape(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = o},
-		{.destination = "/proc/self/root/nook-magic", .type = "tmpfs", .source = "tmpfs",
-		 .options = o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o},
+	    {.destination = "/proc/self/root/nook-magic",
+	     .type = "tmpfs",
+	     .source = "tmpfs",
+	     .options = o},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct error err = {0};
@@ -416,7 +444,8 @@ static void test_mount_destination_proc_magiclink_escape(void **state)
 static int child_proc_symlink(struct fx *fx)
 {
 	char *o[] = {NULL};
-	struct ns_mount m[] = {{.destination = "/proc", .type = "proc", .source = "proc", .options = o}};
+	struct ns_mount m[] = {
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o}};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct error err = {0};
 	char mo[1024], ty[256], so[1024];
@@ -443,16 +472,28 @@ static int child_devices(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = o},
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
 	};
 	struct ns_device d[] = {
-		{.path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .has_mode = true,
-		 .mode = 0600, .has_uid = true, .uid = 1000, .has_gid = true, .gid = 1001},
-		{.path = "/dev/sub/loopx", .type = 'b', .major = 7, .minor = 0, .has_mode = true,
-		 .mode = 0640},
-		{.path = "/dev/fifo", .type = 'p', .has_mode = true, .mode = 0620},
-		{.path = "/dev/../../../nook-dev-escape", .type = 'c', .major = 1, .minor = 3},
+	    {.path = "/dev/fuse",
+	     .type = 'c',
+	     .major = 10,
+	     .minor = 229,
+	     .has_mode = true,
+	     .mode = 0600,
+	     .has_uid = true,
+	     .uid = 1000,
+	     .has_gid = true,
+	     .gid = 1001},
+	    {.path = "/dev/sub/loopx",
+	     .type = 'b',
+	     .major = 7,
+	     .minor = 0,
+	     .has_mode = true,
+	     .mode = 0640},
+	    {.path = "/dev/fifo", .type = 'p', .has_mode = true, .mode = 0620},
+	    {.path = "/dev/../../../nook-dev-escape", .type = 'c', .major = 1, .minor = 3},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct stat st;
@@ -497,8 +538,10 @@ static void test_devices_created_with_numbers_modes_owners(void **state)
  * node in the host's /dev. */
 static int child_device_symlink(struct fx *fx)
 {
-	struct ns_mount m[] = {{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o}};
-	struct ns_device d[] = {{.path = "/dev/hostdev/nook-escape", .type = 'c', .major = 1, .minor = 7}};
+	struct ns_mount m[] = {
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o}};
+	struct ns_device d[] = {
+	    {.path = "/dev/hostdev/nook-escape", .type = 'c', .major = 1, .minor = 7}};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct stat st;
 
@@ -526,7 +569,8 @@ static int console_slave = -1;
 
 static int child_console(struct fx *fx)
 {
-	struct ns_mount m[] = {{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o}};
+	struct ns_mount m[] = {
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o}};
 	struct ns_rootfs r = rootfs_of(fx);
 	struct stat want, got;
 
@@ -570,8 +614,8 @@ static int child_pivot(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = o},
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
 	};
 	struct ns_rootfs r = rootfs_of(fx);
 	char *marker_argv[] = {"busybox", "test", "-f", "/etc/marker", NULL};
@@ -597,7 +641,8 @@ static int child_pivot(struct fx *fx)
 		char mp[4096];
 
 		CHECK(sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1);
-		if (strcmp(mp, "/") && !str_has_prefix(mp, "/proc") && !str_has_prefix(mp, "/dev")) {
+		if (strcmp(mp, "/") && !str_has_prefix(mp, "/proc") &&
+		    !str_has_prefix(mp, "/dev")) {
 			fprintf(stderr, "left over mount: %s", line);
 			fclose(f);
 			return 1;
@@ -633,19 +678,21 @@ static int child_masked(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = o},
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
 	};
 	/* /proc/kcore: in every default list, absent on kernels without it. */
-	char *masked[] = {"/etc/marker", "/secretdir", "/link-to-passwd", "/does/not/exist",
-			  "/proc/kcore", "/proc/version", NULL};
+	char *masked[] = {
+	    "/etc/marker",   "/secretdir", "/link-to-passwd", "/does/not/exist", "/proc/kcore",
+	    "/proc/version", NULL};
 	struct ns_rootfs r = rootfs_of(fx);
 	_cleanup_free_ char *s = NULL, *pw = NULL;
 	struct stat st;
 	int fd;
 
 	CHECK(mkdir(in_root(fx, "/secretdir"), 0755) == 0);
-	CHECK(close(open(in_root(fx, "/secretdir/key"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0);
+	CHECK(close(open(in_root(fx, "/secretdir/key"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) ==
+	      0);
 	/* Absolute target: pivoted, it must mean the container's /etc/passwd. */
 	CHECK(symlink("/etc/passwd", in_root(fx, "/link-to-passwd")) == 0);
 	r.mounts = m;
@@ -676,8 +723,8 @@ static int child_masked_magiclink(struct fx *fx)
 {
 	char *o[] = {NULL};
 	struct ns_mount m[] = {
-		{.destination = "/proc", .type = "proc", .source = "proc", .options = o},
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/proc", .type = "proc", .source = "proc", .options = o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
 	};
 	char *masked[] = {"/proc/self/cwd/etc/marker", NULL};
 	struct ns_rootfs r = rootfs_of(fx);
@@ -722,8 +769,8 @@ static int child_readonly(struct fx *fx)
 {
 	char *tmp_o[] = {"size=1m", NULL};
 	struct ns_mount m[] = {
-		{.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = tmp_o},
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = tmp_o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
 	};
 	char *ro[] = {"/etc", "/missing/ro", NULL};
 	struct ns_rootfs r = rootfs_of(fx);
@@ -772,7 +819,8 @@ static void run_in_userns(struct fx *fx, child_fn fn)
 		alarm(30);
 		/* Private first, as real root: what the user namespace inherits
 		 * then cannot reach the host. */
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(99);
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 			_exit(98);
@@ -797,9 +845,9 @@ static int child_userns_devices(struct fx *fx)
 	char *o[] = {NULL};
 	char *sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
 	struct ns_mount m[] = {
-		{.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
-		{.destination = "/sys", .type = "sysfs", .source = "sysfs", .options = sys_o},
-		{.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = o},
+	    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs", .options = dev_o},
+	    {.destination = "/sys", .type = "sysfs", .source = "sysfs", .options = sys_o},
+	    {.destination = "/tmp", .type = "tmpfs", .source = "tmpfs", .options = o},
 	};
 	struct ns_device d[] = {{.path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229}};
 	struct ns_rootfs r = rootfs_of(fx);
@@ -842,7 +890,8 @@ static void test_userns_mknod_refused_devices_bound_from_host(void **state)
 static int child_userns_locked(struct fx *fx)
 {
 	char *o[] = {"rbind", "rw", "suid", "nodev", NULL};
-	struct ns_mount m[] = {{.destination = "/data", .type = "bind", .source = fx->src, .options = o}};
+	struct ns_mount m[] = {
+	    {.destination = "/data", .type = "bind", .source = fx->src, .options = o}};
 	struct ns_rootfs r = rootfs_of(fx);
 	char mo[1024], ty[256], so[1024];
 
@@ -921,25 +970,25 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mount_option_table),
-		T(test_idmap_mount_refused_not_ignored),
-		T(test_mounts_land_at_destination_with_flags),
-		T(test_mount_destination_symlink_to_host_escape),
-		T(test_mount_destination_dotdot_escape),
-		T(test_mount_destination_proc_magiclink_escape),
-		T(test_proc_mount_through_symlink_redirect),
-		T(test_devices_created_with_numbers_modes_owners),
-		T(test_device_path_symlink_to_host_escape),
-		T(test_console_bind_of_pty_slave),
-		T(test_pivot_root_old_root_unreachable),
-		T(test_no_pivot_chroots_into_rootfs),
-		T(test_masked_paths_including_symlink_target),
-		T(test_masked_path_through_proc_magiclink_refused),
-		T(test_masked_paths_fake_dev_null_refused),
-		T(test_readonly_root_and_paths_reject_writes),
-		T(test_userns_mknod_refused_devices_bound_from_host),
-		T(test_userns_bind_cannot_unlock_host_ro_nosuid),
-		T(test_join_wrong_namespace_kind_refused),
+	    cmocka_unit_test(test_mount_option_table),
+	    T(test_idmap_mount_refused_not_ignored),
+	    T(test_mounts_land_at_destination_with_flags),
+	    T(test_mount_destination_symlink_to_host_escape),
+	    T(test_mount_destination_dotdot_escape),
+	    T(test_mount_destination_proc_magiclink_escape),
+	    T(test_proc_mount_through_symlink_redirect),
+	    T(test_devices_created_with_numbers_modes_owners),
+	    T(test_device_path_symlink_to_host_escape),
+	    T(test_console_bind_of_pty_slave),
+	    T(test_pivot_root_old_root_unreachable),
+	    T(test_no_pivot_chroots_into_rootfs),
+	    T(test_masked_paths_including_symlink_target),
+	    T(test_masked_path_through_proc_magiclink_refused),
+	    T(test_masked_paths_fake_dev_null_refused),
+	    T(test_readonly_root_and_paths_reject_writes),
+	    T(test_userns_mknod_refused_devices_bound_from_host),
+	    T(test_userns_bind_cannot_unlock_host_ro_nosuid),
+	    T(test_join_wrong_namespace_kind_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
