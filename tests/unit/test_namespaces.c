@@ -346,6 +346,40 @@ static void test_mounts_land_at_destination_with_flags(void **state)
 	run_in_mntns(*state, child_mounts_land);
 }
 
+/* "ro" on an rbind is the top mount only (a submount stays writable);
+ * "rro" reaches the submounts too. */
+static int child_recursive_ro(struct fx *fx)
+{
+	char *ro_o[] = {"rbind", "ro", NULL};
+	char *rro_o[] = {"rbind", "rro", NULL};
+	struct ns_mount m[] = {
+	    {.destination = "/top-ro", .type = "bind", .source = fx->src, .options = ro_o},
+	    {.destination = "/all-ro", .type = "bind", .source = fx->src, .options = rro_o},
+	};
+	struct ns_rootfs r = rootfs_of(fx);
+	char sub[256];
+	int fd;
+
+	snprintf(sub, sizeof(sub), "%s/sub", fx->src);
+	CHECK(mkdir(sub, 0755) == 0 && mount("tmpfs", sub, "tmpfs", 0, "size=64k") == 0);
+	r.mounts = m;
+	r.n_mounts = ARRAY_SIZE(m);
+	CHECK_OK(ns_rootfs_mount(&r, ERR));
+	CHECK(open(in_root(fx, "/top-ro/x"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644) < 0 &&
+	      errno == EROFS);
+	fd = open(in_root(fx, "/top-ro/sub/x"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(open(in_root(fx, "/all-ro/sub/y"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644) < 0 &&
+	      errno == EROFS);
+	return 0;
+}
+
+static void test_rbind_ro_vs_rro_submounts(void **state)
+{
+	run_in_mntns(*state, child_recursive_ro);
+}
+
 /* rootfs/evil -> /etc: a mount on "/evil/nook-escape" must land in the
  * rootfs's etc, never on the host's /etc (CVE-2021-30465 family). */
 static int child_symlink_escape(struct fx *fx)
@@ -973,6 +1007,7 @@ int main(void)
 	    cmocka_unit_test(test_mount_option_table),
 	    T(test_idmap_mount_refused_not_ignored),
 	    T(test_mounts_land_at_destination_with_flags),
+	    T(test_rbind_ro_vs_rro_submounts),
 	    T(test_mount_destination_symlink_to_host_escape),
 	    T(test_mount_destination_dotdot_escape),
 	    T(test_mount_destination_proc_magiclink_escape),
