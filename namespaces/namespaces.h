@@ -84,20 +84,35 @@ struct ns_rootfs {
 };
 
 /* Translate one OCI mount option into flags.  Returns 0 if known (and
- * fills the out values), 1 if it is filesystem data to pass as-is. */
+ * fills the out values), 1 if it is filesystem data to pass as-is.
+ * set/clear are MS_* flags; *recursive is true for runc's recursive
+ * attributes (rro, rnosuid, ...), whose set/clear apply to the whole
+ * subtree with mount_setattr(AT_RECURSIVE); propagation is MS_SHARED,
+ * MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, | MS_REC for the r- forms; rbind
+ * is set = MS_BIND|MS_REC.  Every out value is zeroed first.  Returns -1
+ * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap,
+ * tmpcopyup. */
 int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		    unsigned long *propagation, bool *recursive);
 
 /* In the container's new mount namespace, before pivot_root: make the
  * rootfs a private mount point, perform every mount (each destination
  * resolved inside the rootfs; see open_in_root), create the default
- * devices and /dev symlinks plus r->devices, bind the console. */
+ * devices and /dev symlinks plus r->devices, bind the console.
+ * As in runc, devices and /dev symlinks are made only when r->mounts
+ * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
+ * sysfs are refused on a destination reached through a symlink.  Mount
+ * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
+ * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled). */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
 /* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
 /* After pivot: bind the pty slave (an open fd) onto /dev/console. */
 int ns_console_bind(int slave_fd, struct error *err);
-/* After pivot: masked paths, read-only paths, read-only root. */
+/* After pivot: masked paths, read-only paths, read-only root.  Missing
+ * masked/read-only paths are skipped; a path through a /proc magic link
+ * fails (ELOOP); masking needs /dev/null to be the real null device.
+ * Read-only paths are read-only recursively (submounts included). */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 
 #endif

@@ -1,0 +1,270 @@
+/* The container's mounts, performed inside its rootfs before pivot_root.
+ *
+ * Every destination is resolved with open_in_root() — inside the rootfs,
+ * symlinks and ".." included — and the mount is attached onto the fd that
+ * resolution returned.  A symlink planted in the image ("etc -> /etc") or
+ * swapped in by another process sharing a volume can therefore never
+ * redirect a mount onto the host. */
+#include "namespaces/internal.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+/* Superblock flags that fsconfig() takes by name.  The mount-level ones
+ * (ro, nosuid, ...) are set with mount_setattr() instead: for filesystems
+ * whose superblock is shared (proc of the same pid namespace, sysfs), a
+ * superblock "ro" would reach every other mount of it, the host's too. */
+static const struct {
+	unsigned long ms;
+	const char *key;
+} sb_flags[] = {
+    {MS_SYNCHRONOUS, "sync"},
+    {MS_DIRSYNC, "dirsync"},
+    {MS_LAZYTIME, "lazytime"},
+    {MS_MANDLOCK, "mand"},
+};
+
+/* The kernel's message about a failed fsconfig() is queued on the context
+ * fd: it says which option was wrong, which errno alone cannot. */
+static int fs_error(int fsfd, const char *what, struct error *err)
+{
+	int saved = errno;
+	char msg[256] = "";
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(fsfd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (buf[0] == 'e' && buf[1] == ' ')
+			snprintf(msg, sizeof(msg), "%s", buf + 2);
+	}
+	errno = saved;
+	if (msg[0])
+		return error_set(err, saved, "cannot mount %s: %s: %s", what, msg, strerror(saved));
+	return error_sys(err, "cannot mount %s", what);
+}
+
+/* A fresh superblock of m->type, as a detached mount.  Returns the mount fd;
+ * -1 with err set; -2 with errno set when the kernel refused the filesystem
+ * or its superblock (EPERM), so the caller may fall back. */
+static int fs_create(const struct ns_mount *m, const struct ns_mount_opts *o, struct error *err)
+{
+	_cleanup_close_ int fsfd = -1;
+	const char *type = m->type;
+	char what[512];
+	int mfd;
+
+	/* cgroup v1 hierarchies are the host's business; a container gets the
+	 * unified hierarchy (of its cgroup namespace), as runc does on v2. */
+	if (!strcmp(type, "cgroup"))
+		type = "cgroup2";
+	snprintf(what, sizeof(what), "%s on '%s'", type, m->destination);
+	fsfd = fsopen(type, FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return errno == EPERM ? -2 : error_sys(err, "cannot mount %s", what);
+	if (m->source && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
+		return fs_error(fsfd, what, err);
+	for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
+		if (o->set & sb_flags[i].ms &&
+		    fsconfig(fsfd, FSCONFIG_SET_FLAG, sb_flags[i].key, NULL, 0) < 0)
+			return fs_error(fsfd, what, err);
+	/* Each data option goes on its own: no splitting of a joined string,
+	 * so a value cannot smuggle in a second option. */
+	for (char **d = o->data; d && *d; d++) {
+		_cleanup_free_ char *key = xstrdup(*d);
+		char *eq = strchr(key, '=');
+		int rc;
+
+		if (eq) {
+			*eq = '\0';
+			rc = fsconfig(fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0);
+		} else {
+			rc = fsconfig(fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+		}
+		if (rc < 0)
+			return fs_error(fsfd, what, err);
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		if (errno == EPERM)
+			return -2;
+		return fs_error(fsfd, what, err);
+	}
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		return error_sys(err, "cannot mount %s", what);
+	return mfd;
+}
+
+/* proc and sysfs expose the host kernel; runc refuses to mount them through
+ * a symlink (CVE-2019-19921-style games make the masked paths miss them).
+ * The destination is created if missing, then reopened with no symlink
+ * allowed anywhere on the path. */
+static int open_dest_nosymlinks(int rootfd, const char *dest, struct error *err)
+{
+	_cleanup_close_ int fd =
+	    open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
+	struct open_how how = {
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	const char *rel = dest;
+	long r;
+
+	if (fd < 0)
+		return -1;
+	while (*rel == '/')
+		rel++;
+	r = syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+	if (r < 0)
+		return error_sys(err, "refusing to mount on '%s' through a symlink", dest);
+	return (int)r;
+}
+
+static bool is_bind(const struct ns_mount *m, const struct ns_mount_opts *o)
+{
+	return (m->type && !strcmp(m->type, "bind")) || (o->set & MS_BIND);
+}
+
+/* Flags, attach, propagation: the common tail of every new mount. */
+static int mount_finish(int mfd, int dest, const struct ns_mount *m, const struct ns_mount_opts *o,
+			struct error *err)
+{
+	/* Flags first, while the mount is detached and invisible. */
+	if (ns_mount_setattr(mfd, o->set, o->clear, false, m->destination, err) < 0 ||
+	    ns_mount_setattr(mfd, o->rec_set, o->rec_clear, true, m->destination, err) < 0)
+		return -1;
+	if (ns_tree_attach(mfd, dest, m->destination, err) < 0)
+		return -1;
+	/* mfd now names the attached mount itself (not the covered directory),
+	 * so propagation reaches exactly it. */
+	return ns_mount_propagate(mfd, o->propagation, m->destination, err);
+}
+
+static int mount_bind(int rootfd, const struct ns_mount *m, const struct ns_mount_opts *o,
+		      const char *source, struct error *err)
+{
+	_cleanup_close_ int tree = -1, dest = -1;
+	struct stat st;
+
+	if (!source)
+		return error_set(err, EINVAL, "bind mount on '%s' has no source", m->destination);
+	/* The source is a host path chosen by the runtime's caller (the
+	 * bundle's config), so it is resolved normally. */
+	tree = ns_tree_clone(AT_FDCWD, source, o->set & MS_REC, err);
+	if (tree < 0)
+		return -1;
+	/* Ask the cloned tree, not the path, what it is: no race between the
+	 * check and the mount. */
+	if (fstat(tree, &st) < 0)
+		return error_sys(err, "cannot stat bind source '%s'", source);
+	dest = open_in_root(rootfd, m->destination, O_PATH,
+			    S_ISDIR(st.st_mode) ? ROOT_CREATE_DIR : ROOT_CREATE_FILE, err);
+	if (dest < 0)
+		return -1;
+	return mount_finish(tree, dest, m, o, err);
+}
+
+static int mount_remount(int rootfd, const struct ns_mount *m, const struct ns_mount_opts *o,
+			 struct error *err)
+{
+	_cleanup_close_ int dest =
+	    open_in_root(rootfd, m->destination, O_PATH, ROOT_CREATE_NONE, err);
+
+	if (dest < 0)
+		return -1;
+	if (ns_mount_setattr(dest, o->set, o->clear, false, m->destination, err) < 0 ||
+	    ns_mount_setattr(dest, o->rec_set, o->rec_clear, true, m->destination, err) < 0)
+		return -1;
+	return ns_mount_propagate(dest, o->propagation, m->destination, err);
+}
+
+static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_mount *m,
+		     struct error *err)
+{
+	struct ns_mount_opts o;
+	_cleanup_strv_ char **data = NULL;
+	_cleanup_close_ int mfd = -1, dest = -1;
+	bool strict;
+
+	if (!m->destination || m->destination[0] != '/')
+		return error_set(err, EINVAL, "mount destination '%s' is not absolute",
+				 m->destination ? m->destination : "");
+	if (ns_mount_opts_parse(m, &o, err) < 0)
+		return -1;
+	data = o.data;
+	if (o.set & MS_REMOUNT)
+		return mount_remount(rootfd, m, &o, err);
+	if (is_bind(m, &o))
+		return mount_bind(rootfd, m, &o, m->source, err);
+	if (!m->type)
+		return error_set(err, EINVAL, "mount on '%s' has no type", m->destination);
+
+	strict = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
+	mfd = fs_create(m, &o, err);
+	if (mfd == -2) {
+		/* sysfs belongs to the network namespace; in a user namespace
+		 * without a network namespace of its own the kernel refuses a
+		 * new instance.  Like runc, bind the host's /sys (recursively,
+		 * with the requested flags) instead. */
+		if (!strcmp(m->type, "sysfs") && r->userns) {
+			o.set |= MS_BIND | MS_REC;
+			dest = open_dest_nosymlinks(rootfd, m->destination, err);
+			if (dest < 0)
+				return -1;
+			mfd = ns_tree_clone(AT_FDCWD, "/sys", true, err);
+			if (mfd < 0)
+				return -1;
+			return mount_finish(mfd, dest, m, &o, err);
+		}
+		return error_sys(err, "cannot mount %s on '%s'", m->type, m->destination);
+	}
+	if (mfd < 0)
+		return -1;
+	if (strict)
+		dest = open_dest_nosymlinks(rootfd, m->destination, err);
+	else
+		dest = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR,
+				    err);
+	if (dest < 0)
+		return -1;
+	return mount_finish(mfd, dest, m, &o, err);
+}
+
+int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err)
+{
+	unsigned long prop = r->propagation ? r->propagation : MS_REC | MS_PRIVATE;
+	_cleanup_close_ int rootfd = -1;
+	bool have_dev = false, have_proc = false;
+
+	/* This runs in the container's fresh mount namespace, which starts as
+	 * a copy of the host's: mounts made below a shared mount would appear
+	 * on the host too.  Cut propagation from "/" down before anything
+	 * else (rprivate by default; rslave keeps receiving host mounts). */
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return error_sys(err, "cannot set propagation of '/'");
+	/* pivot_root needs the new root to be a mount point; a recursive bind
+	 * onto itself also keeps the rootfs's own submounts. */
+	if (mount(r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return error_sys(err, "cannot bind mount rootfs '%s'", r->rootfs);
+	/* Opened after the bind, so it names the new mount.  Every path below is
+	 * resolved from here. */
+	rootfd = open(r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open rootfs '%s'", r->rootfs);
+
+	for (size_t i = 0; i < r->n_mounts; i++) {
+		const struct ns_mount *m = &r->mounts[i];
+
+		if (mount_one(r, rootfd, m, err) < 0)
+			return -1;
+		if (ns_path_is(m->destination, "/dev"))
+			have_dev = true;
+		if (ns_path_is(m->destination, "/proc") && m->type && !strcmp(m->type, "proc"))
+			have_proc = true;
+	}
+	return ns_devices_setup(r, rootfd, have_dev, have_proc, err);
+}
