@@ -10,14 +10,85 @@
 
 #include "base/base.h"
 
-/* The limits of linux.resources, in cgroup v2 terms.  Built by the runtime
- * from config.json; see cgroups/resources.h-free accessors below. */
+/* ------------------------------------------------------------ limits -- */
+
+/* The limits of linux.resources, in cgroup v2 terms: an ordered list of
+ * interface-file writes ("memory.max" <- "1048576") plus a device rule
+ * list.  The runtime builds one from config.json (runtime/resources.c:
+ * JSON paths, OCI -> v2 conversions, the default device allow-list); this
+ * folder only checks controllers, writes files and loads the device
+ * filter.  Every write remembers the OCI name it came from, so a missing
+ * controller is reported as the limit the user asked for. */
 struct cg_resources;
 
 struct cg_resources *cg_resources_new(void);
 void cg_resources_free(struct cg_resources *r);
-/* True when r asks for no limit at all (nothing to apply). */
+/* True when r asks for no limit and has no device rules (nothing to apply). */
 bool cg_resources_empty(const struct cg_resources *r);
+
+enum cg_write_flags {
+	/* The file missing (ENOENT) is not an error: memory.swap.max "max"
+	 * on a kernel without swap accounting, as runc does. */
+	CG_WRITE_MISSING_OK = 1 << 0,
+};
+
+/* Append a write of value to the interface file `file` ("memory.max";
+ * its controller is the part before the first '.', "cgroup" meaning the
+ * core files).  origin is the OCI name for messages
+ * ("linux.resources.memory").  Writes happen in the order added; the same
+ * file may appear more than once (io.max takes one device per write).
+ * file must pass cg_file_name_valid (checked by the caller). */
+void cg_resources_add(struct cg_resources *r, const char *file, const char *value,
+		      unsigned flags, const char *origin);
+/* Like cg_resources_add, with an alternative: if `file` does not exist,
+ * write alt_value to alt_file instead (io.bfq.weight, else io.weight). */
+void cg_resources_add_alt(struct cg_resources *r, const char *file, const char *value,
+			  const char *alt_file, const char *alt_value, const char *origin);
+/* Number of writes, and the i-th (file, value); for tests and `update`. */
+size_t cg_resources_count(const struct cg_resources *r);
+void cg_resources_get(const struct cg_resources *r, size_t i, const char **file,
+		      const char **value);
+
+/* One device rule of the eBPF device filter (OCI linux.resources.devices). */
+enum cg_dev_access { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4 };
+#define CG_DEV_WILDCARD (-1)
+struct cg_device_rule {
+	bool allow;
+	char type;       /* 'a' (all), 'c' or 'b' */
+	int64_t major;   /* CG_DEV_WILDCARD or 0..UINT32_MAX */
+	int64_t minor;   /* CG_DEV_WILDCARD or 0..UINT32_MAX */
+	unsigned access; /* CG_DEV_* bits */
+};
+/* Append a rule.  Rules are evaluated in order and, for each requested
+ * access bit, the LAST rule that matches the device and holds that bit
+ * decides; a bit no rule matches is denied.  Once a resources object has a
+ * rule, applying it replaces the group's device filter; with no rule the
+ * filter is left as it is.  cg_resources_devices_set(r) makes an empty list
+ * count as "deny everything". */
+void cg_resources_add_device(struct cg_resources *r, const struct cg_device_rule *rule);
+void cg_resources_devices_set(struct cg_resources *r);
+size_t cg_resources_device_count(const struct cg_resources *r);
+const struct cg_device_rule *cg_resources_device(const struct cg_resources *r, size_t i);
+/* "rwm" -> bits; -1 on an empty string or another letter. */
+int cg_dev_access_parse(const char *s);
+
+/* Conversions, as runc does them (0 in = "unset" out where noted). */
+/* cpu.shares (2..262144) -> cpu.weight (1..10000); 0 -> 0. */
+uint64_t cg_cpu_shares_to_weight(uint64_t shares);
+/* blkio weight (10..1000) -> io.weight (1..10000); 0 -> 0. */
+uint64_t cg_blkio_weight_to_io_weight(uint64_t weight);
+/* OCI memory.swap (memory+swap) -> memory.swap.max.  *out is -1 for "max",
+ * or the bytes, and *set false when nothing is to be written.  memory is
+ * the OCI memory.limit (0 = unset, -1 = unlimited).  Errors like runc: a
+ * swap limit without a memory limit, swap below the memory limit. */
+int cg_swap_to_v2(int64_t swap, int64_t memory, int64_t *out, bool *set, struct error *err);
+/* True if name is a plausible interface file: "<controller>.<rest>",
+ * controller [a-z0-9_]+, rest [a-zA-Z0-9_.-]+, no "..", no '/'. */
+bool cg_file_name_valid(const char *name);
+/* Hugepage size "2MB", "1GB", "64KB" -> bytes; -1 if malformed. */
+int cg_hugepage_size_parse(const char *s, uint64_t *bytes);
+
+/* ------------------------------------------------------------ groups -- */
 
 struct cg_group {
 	char *root;  /* mountpoint of the v2 hierarchy */
@@ -30,24 +101,79 @@ int cg_hierarchy_find(char **mountpoint, struct error *err);
 
 /* Create the group at path (parents as needed, controllers enabled in each
  * ancestor's cgroup.subtree_control as res needs) and apply res (may be
- * NULL).  On failure nothing is left behind. */
+ * NULL).  On failure nothing is left behind (directories made by this
+ * call are removed; controllers enabled in shared parents stay enabled).
+ * path must start with '/' and hold no "." or ".." component. */
 int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
 		    struct error *err);
+/* Same, under an explicit hierarchy mountpoint (tests, or a caller that
+ * already knows it). */
+int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
+		       const struct cg_resources *res, struct error *err);
 /* Open an existing group. */
 int cg_group_open(struct cg_group *g, const char *path, struct error *err);
+int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err);
+/* Frees the strings and closes dirfd; safe on a zeroed group with dirfd -1. */
 void cg_group_release(struct cg_group *g);
 
 int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err);
+/* Write res's limits (and replace the device filter when res has rules).
+ * A controller not yet enabled for the group is enabled first. */
 int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err);
-/* Freeze or thaw, waiting until cgroup.events reports the new state. */
+/* Freeze or thaw, waiting (up to 10 s) until cgroup.events reports the new
+ * state. */
 int cg_group_freeze(const struct cg_group *g, bool freeze, struct error *err);
 /* 1 frozen, 0 not, -1 error. */
 int cg_group_frozen(const struct cg_group *g);
 /* SIGKILL uses cgroup.kill; other signals go to each process. */
 int cg_group_signal(const struct cg_group *g, int sig, struct error *err);
-/* Processes in the group (and its descendants), as seen from nook. */
+/* Processes in the group (and its descendants), as seen from nook.
+ * *pids is allocated (free()). */
 int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct error *err);
-/* Kill what is left, wait until the group is empty, remove it. */
+/* Kill what is left, wait until the group is empty, remove it and its
+ * sub-groups, then release g.  A group already gone is not an error.
+ * Parents ("/nook") are left in place. */
 int cg_group_destroy(struct cg_group *g, struct error *err);
+
+/* ------------------------------------------------------------- stats -- */
+
+struct cg_kv {
+	char key[48];
+	uint64_t value;
+};
+
+struct cg_io_stat {
+	unsigned major, minor;
+	uint64_t rbytes, wbytes, rios, wios, dbytes, dios;
+};
+
+#define CG_MAX UINT64_MAX /* a limit of "max" */
+
+/* What `events --stats` shows.  has_* says whether the controller's files
+ * were there (a controller not enabled leaves its part zero). */
+struct cg_stats {
+	bool has_cpu;
+	uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec;
+	uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_usec;
+	bool has_memory;
+	uint64_t mem_current, mem_max, mem_peak;
+	uint64_t swap_current, swap_max;
+	struct cg_kv *mem_stat; /* memory.stat, in file order */
+	size_t n_mem_stat;
+	bool has_pids;
+	uint64_t pids_current, pids_max;
+	struct cg_io_stat *io;  /* io.stat, one per device */
+	size_t n_io;
+	/* memory.events */
+	uint64_t ev_low, ev_high, ev_max, ev_oom, ev_oom_kill;
+};
+
+/* Fill st (zeroed first).  Files of controllers that are not enabled are
+ * skipped; other read errors fail. */
+int cg_group_stats(const struct cg_group *g, struct cg_stats *st, struct error *err);
+void cg_stats_release(struct cg_stats *st);
+/* memory.events oom and oom_kill counts (0 and 0 when the memory
+ * controller is not enabled).  For the OOM event of `events`. */
+int cg_group_oom(const struct cg_group *g, uint64_t *oom, uint64_t *oom_kill, struct error *err);
 
 #endif

@@ -1,0 +1,360 @@
+/* Finding the v2 hierarchy, creating and opening groups, enabling
+ * controllers and writing limits. */
+#include "cgroups/internal.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Where a v2 hierarchy may be mounted, preferred first. */
+static const char *const hierarchy_candidates[] = {
+	"/sys/fs/cgroup",         /* pure v2 (unified) host */
+	"/sys/fs/cgroup/unified", /* hybrid host (systemd's layout) */
+};
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cg_hierarchy_find(char **mountpoint, struct error *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hierarchy_candidates); i++) {
+		if (is_cgroup2(hierarchy_candidates[i])) {
+			*mountpoint = xstrdup(hierarchy_candidates[i]);
+			return 0;
+		}
+	}
+	return error_set(err, ENOENT,
+			 "no cgroup v2 hierarchy (neither /sys/fs/cgroup nor "
+			 "/sys/fs/cgroup/unified is cgroup2)");
+}
+
+int cg_write_file(int dirfd, const char *file, const char *value, struct error *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return error_sys(err, "cannot open '%s'", file);
+	/* One write(): cgroup files take a value per write call. */
+	if (write(fd, value, strlen(value)) < 0)
+		return error_sys(err, "cannot write '%s' to '%s'", value, file);
+	return 0;
+}
+
+/* "/nook//ID/" -> components; "." and ".." are refused so a
+ * cgroupsPath cannot climb out of the hierarchy. */
+static int split_path(const char *path, char ***out, struct error *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	_cleanup_strv_ char **v = NULL;
+	char *save = NULL;
+
+	if (!path || path[0] != '/')
+		return error_set(err, EINVAL, "cgroup path '%s' is not absolute", path ? path : "");
+	copy = xstrdup(path);
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".") || !strcmp(c, ".."))
+			return error_set(err, EINVAL, "cgroup path '%s' has a '%s' component",
+					 path, c);
+		strv_push(&v, c);
+	}
+	if (!v)
+		return error_set(err, EINVAL, "cgroup path '%s' names the hierarchy root", path);
+	*out = steal_pointer(&v);
+	return 0;
+}
+
+static char *join_components(char **v, size_t n)
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	s = p = xmalloc(len);
+	*p = '\0';
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "/%s", v[i]);
+	return s;
+}
+
+static int open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Is word in the space-separated list? */
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n) {
+		bool start = p == list || p[-1] == ' ' || p[-1] == '\n';
+		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == '\n';
+
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* Controllers res writes to, without "cgroup" (core files need none). */
+static void needed_controllers(const struct cg_resources *res, char ***ctrls, char ***origins)
+{
+	for (size_t i = 0; res && i < res->n_w; i++) {
+		char c[64];
+		bool dup = false;
+
+		if (!cg_file_controller(res->w[i].file, c, sizeof(c)) || !strcmp(c, "cgroup"))
+			continue;
+		for (size_t j = 0; *ctrls && (*ctrls)[j]; j++)
+			dup |= !strcmp((*ctrls)[j], c);
+		if (dup)
+			continue;
+		strv_push(ctrls, c);
+		strv_push(origins, res->w[i].origin);
+	}
+}
+
+/* Make each controller res needs available to the group at components
+ * v[0..n): in every ancestor from the root down, check cgroup.controllers
+ * and add it to cgroup.subtree_control. */
+static int enable_controllers(int rootfd, const char *root, char **v, size_t n,
+			      const struct cg_resources *res, struct error *err)
+{
+	_cleanup_strv_ char **ctrls = NULL, **origins = NULL;
+	_cleanup_close_ int cur = -1;
+
+	needed_controllers(res, &ctrls, &origins);
+	if (!ctrls)
+		return 0;
+	cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return error_sys(err, "cannot duplicate fd");
+	for (size_t level = 0; level < n; level++) {
+		_cleanup_free_ char *avail = NULL, *enabled = NULL, *where = NULL;
+		int next;
+
+		where = join_components(v, level);
+		if (file_read_at(cur, "cgroup.controllers", 0, &avail, NULL, err) < 0 ||
+		    file_read_at(cur, "cgroup.subtree_control", 0, &enabled, NULL, err) < 0)
+			return error_prefix(err, "cgroup %s%s", root, where);
+		for (size_t i = 0; ctrls[i]; i++) {
+			_cleanup_free_ char *plus = NULL;
+
+			if (word_in(enabled, ctrls[i]))
+				continue;
+			if (!word_in(avail, ctrls[i]))
+				return error_set(
+					err, ENOTSUP,
+					"cannot apply %s: the %s controller is not available in "
+					"the cgroup v2 hierarchy at %s%s%s",
+					origins[i], ctrls[i], root, *where ? where : "",
+					strcmp(root, "/sys/fs/cgroup")
+						? " (on a hybrid host nook does not use the v1 "
+						  "controllers)"
+						: "");
+			plus = xasprintf("+%s", ctrls[i]);
+			if (cg_write_file(cur, "cgroup.subtree_control", plus, err) < 0)
+				return error_prefix(err, "cannot enable the %s controller in %s%s",
+						    ctrls[i], root, level ? where : "");
+		}
+		next = open_dir_at(cur, v[level]);
+		if (next < 0)
+			return error_sys(err, "cannot open cgroup %s%s/%s", root, where, v[level]);
+		close(cur);
+		cur = next;
+	}
+	return 0;
+}
+
+static int apply_writes(int dirfd, const char *root, const char *path,
+			const struct cg_resources *res, struct error *err)
+{
+	for (size_t i = 0; res && i < res->n_w; i++) {
+		const struct cg_write *w = &res->w[i];
+		const char *file = w->file, *value = w->value;
+
+		if (w->alt_file && faccessat(dirfd, file, F_OK, 0) < 0 && errno == ENOENT) {
+			file = w->alt_file;
+			value = w->alt_value;
+		}
+		if (cg_write_file(dirfd, file, value, err) < 0) {
+			if (err->code == ENOENT && (w->flags & CG_WRITE_MISSING_OK)) {
+				log_debug("cgroup %s%s: no %s, %s not applied", root, path, file,
+					  w->origin);
+				continue;
+			}
+			return error_prefix(err, "cannot apply %s to cgroup %s%s", w->origin, root,
+					    path);
+		}
+	}
+	if (res && res->devices_set && cg_devices_apply(dirfd, res->dev, res->n_dev, err) < 0)
+		return error_prefix(err, "cannot apply linux.resources.devices to cgroup %s%s",
+				    root, path);
+	return 0;
+}
+
+int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
+		       const struct cg_resources *res, struct error *err)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_close_ int rootfd = -1, cur = -1;
+	_cleanup_free_ int *parent_fds = NULL;
+	size_t n, made_from;
+	bool made_any = false;
+
+	g->dirfd = -1;
+	if (split_path(path, &v, err) < 0)
+		return -1;
+	n = strv_len(v);
+	rootfd = open_dir_at(AT_FDCWD, root);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open the cgroup hierarchy at %s", root);
+	if (enable_controllers(rootfd, root, v, n - 1, res, err) < 0)
+		return -1;
+
+	/* Walk down with *at() calls, keeping every level's fd so that a
+	 * rollback removes exactly the directories this call made. */
+	parent_fds = xmalloc(n * sizeof(int));
+	made_from = n;
+	cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return error_sys(err, "cannot duplicate fd");
+	for (size_t i = 0; i < n; i++) {
+		int next;
+
+		if (mkdirat(cur, v[i], 0755) == 0) {
+			if (!made_any)
+				made_from = i;
+			made_any = true;
+		} else if (errno != EEXIST || i == n - 1 || made_any) {
+			/* The group itself must be new: two containers must
+			 * never share one. */
+			_cleanup_free_ char *p = join_components(v, i + 1);
+
+			error_sys(err, "cannot create cgroup %s%s", root, p);
+			n = i;
+			goto rollback;
+		}
+		next = open_dir_at(cur, v[i]);
+		parent_fds[i] = steal_fd(&cur);
+		if (next < 0) {
+			_cleanup_free_ char *p = join_components(v, i + 1);
+
+			error_sys(err, "cannot open cgroup %s%s", root, p);
+			n = i + 1;
+			goto rollback;
+		}
+		cur = next;
+	}
+	if (apply_writes(cur, root, path, res, err) < 0)
+		goto rollback;
+	for (size_t i = 0; i < n; i++)
+		close(parent_fds[i]);
+	g->root = xstrdup(root);
+	g->path = join_components(v, strv_len(v));
+	g->dirfd = steal_fd(&cur);
+	return 0;
+
+rollback:
+	/* parent_fds[i] is the directory holding v[i]; remove the ones made
+	 * here, deepest first. */
+	for (size_t i = n; i-- > 0;) {
+		if (made_any && i >= made_from)
+			unlinkat(parent_fds[i], v[i], AT_REMOVEDIR);
+		close(parent_fds[i]);
+	}
+	return -1;
+}
+
+int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
+		    struct error *err)
+{
+	_cleanup_free_ char *root = NULL;
+
+	g->dirfd = -1;
+	if (cg_hierarchy_find(&root, err) < 0)
+		return -1;
+	return cg_group_create_in(g, root, path, res, err);
+}
+
+int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_free_ char *norm = NULL, *rel = NULL;
+	_cleanup_close_ int rootfd = -1;
+	int fd;
+
+	g->dirfd = -1;
+	if (split_path(path, &v, err) < 0)
+		return -1;
+	norm = join_components(v, strv_len(v));
+	rootfd = open_dir_at(AT_FDCWD, root);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open the cgroup hierarchy at %s", root);
+	fd = open_dir_at(rootfd, norm + 1);
+	if (fd < 0)
+		return error_sys(err, "cannot open cgroup %s%s", root, norm);
+	g->root = xstrdup(root);
+	g->path = steal_pointer(&norm);
+	g->dirfd = fd;
+	return 0;
+}
+
+int cg_group_open(struct cg_group *g, const char *path, struct error *err)
+{
+	_cleanup_free_ char *root = NULL;
+
+	g->dirfd = -1;
+	if (cg_hierarchy_find(&root, err) < 0)
+		return -1;
+	return cg_group_open_in(g, root, path, err);
+}
+
+void cg_group_release(struct cg_group *g)
+{
+	free(g->root);
+	free(g->path);
+	g->root = g->path = NULL;
+	if (g->dirfd >= 0)
+		close(g->dirfd);
+	g->dirfd = -1;
+}
+
+int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (cg_write_file(g->dirfd, "cgroup.procs", buf, err) < 0)
+		return error_prefix(err, "cannot move process %d into cgroup %s%s", (int)pid,
+				    g->root, g->path);
+	return 0;
+}
+
+int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
+{
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_close_ int rootfd = -1;
+
+	if (cg_resources_empty(res))
+		return 0;
+	if (split_path(g->path, &v, err) < 0)
+		return -1;
+	rootfd = open_dir_at(AT_FDCWD, g->root);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
+	if (enable_controllers(rootfd, g->root, v, strv_len(v) - 1, res, err) < 0)
+		return -1;
+	return apply_writes(g->dirfd, g->root, g->path, res, err);
+}

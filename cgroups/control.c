@@ -1,0 +1,232 @@
+/* Acting on a group's processes: freeze/thaw, signals, listing, and
+ * tearing the group down. */
+#include "cgroups/internal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define CG_WAIT_MS 10000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Value of "key N" in a flat-keyed file's text; -1 if absent. */
+static int64_t keyed_value(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+	}
+	return -1;
+}
+
+/* Wait until cgroup.events shows "key want".  The kernel signals changes
+ * of cgroup.events as POLLPRI on an fd that has read it; poll() is also
+ * bounded to 100 ms so a missed wake-up costs little. */
+static int events_wait(int dirfd, const char *key, int64_t want, struct error *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	int64_t deadline = now_ms() + CG_WAIT_MS;
+
+	if (fd < 0)
+		return error_sys(err, "cannot open 'cgroup.events'");
+	for (;;) {
+		char buf[256];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		struct pollfd pfd = {.fd = fd, .events = POLLPRI};
+		int64_t left;
+
+		if (n < 0)
+			return error_sys(err, "cannot read 'cgroup.events'");
+		buf[n] = '\0';
+		if (keyed_value(buf, key) == want)
+			return 0;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return error_set(err, ETIMEDOUT,
+					 "timed out after %d ms waiting for cgroup.events '%s %lld'",
+					 CG_WAIT_MS, key, (long long)want);
+		if (poll(&pfd, 1, left < 100 ? (int)left : 100) < 0 && errno != EINTR)
+			return error_sys(err, "cannot poll 'cgroup.events'");
+	}
+}
+
+int cg_group_freeze(const struct cg_group *g, bool freeze, struct error *err)
+{
+	if (cg_write_file(g->dirfd, "cgroup.freeze", freeze ? "1" : "0", err) < 0 ||
+	    events_wait(g->dirfd, "frozen", freeze ? 1 : 0, err) < 0)
+		return error_prefix(err, "cannot %s cgroup %s%s", freeze ? "freeze" : "thaw",
+				    g->root, g->path);
+	return 0;
+}
+
+int cg_group_frozen(const struct cg_group *g)
+{
+	_cleanup_free_ char *text = NULL;
+	struct error e;
+	int64_t v;
+
+	if (file_read_at(g->dirfd, "cgroup.events", 4096, &text, NULL, &e) < 0)
+		return -1;
+	v = keyed_value(text, "frozen");
+	return v < 0 ? -1 : v == 1;
+}
+
+/* Append the pids of cgroup.procs of dirfd and of every group below. */
+static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (file_read_at(dirfd, "cgroup.procs", 0, &text, NULL, err) < 0)
+		return -1;
+	for (char *p = text, *save = NULL, *t; (t = strtok_r(p, "\n", &save)); p = NULL) {
+		int64_t v;
+
+		if (parse_int64(t, &v) < 0 || v <= 0)
+			continue;
+		*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	/* A fresh open file description: readdir must not move the offset of
+	 * the caller's fd. */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return error_sys(err, "cannot list cgroup");
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int sub = -1;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			if (errno == ENOENT)
+				continue;
+			return error_sys(err, "cannot open cgroup '%s'", de->d_name);
+		}
+		if (pids_collect(sub, pids, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct error *err)
+{
+	_cleanup_free_ pid_t *v = NULL;
+	size_t count = 0;
+
+	if (pids_collect(g->dirfd, &v, &count, err) < 0)
+		return error_prefix(err, "cgroup %s%s", g->root, g->path);
+	*pids = steal_pointer(&v);
+	*n = count;
+	return 0;
+}
+
+static int signal_each(const struct cg_group *g, int sig, struct error *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (cg_group_pids(g, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return error_sys(err, "cannot send signal %d to process %d", sig,
+					 (int)pids[i]);
+	return 0;
+}
+
+int cg_group_signal(const struct cg_group *g, int sig, struct error *err)
+{
+	if (sig == SIGKILL) {
+		/* cgroup.kill (5.14+) kills every process of the subtree
+		 * atomically, including ones forking right now. */
+		if (cg_write_file(g->dirfd, "cgroup.kill", "1", err) == 0)
+			return 0;
+		if (err->code != ENOENT)
+			return error_prefix(err, "cgroup %s%s", g->root, g->path);
+	}
+	return signal_each(g, sig, err);
+}
+
+/* rmdir every group below dirfd, deepest first. */
+static int rmdir_children(int dirfd, struct error *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return error_sys(err, "cannot list cgroup");
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int sub = -1;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		if (rmdir_children(sub, err) < 0)
+			return -1;
+		if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return error_sys(err, "cannot remove cgroup '%s'", de->d_name);
+	}
+	return 0;
+}
+
+/* rmdir can see EBUSY for a short while after the last task exited
+ * (its css is still going away); retry briefly. */
+static int rmdir_retry(int dirfd, const char *name)
+{
+	for (int i = 0; i < 100; i++) {
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+int cg_group_destroy(struct cg_group *g, struct error *err)
+{
+	_cleanup_close_ int rootfd = -1;
+
+	if (g->dirfd < 0 || !g->path)
+		return 0;
+	if (cg_group_signal(g, SIGKILL, err) < 0) {
+		if (err->code != ENOENT)
+			return -1;
+	} else if (events_wait(g->dirfd, "populated", 0, err) < 0) {
+		return error_prefix(err, "cannot empty cgroup %s%s", g->root, g->path);
+	}
+	if (rmdir_children(g->dirfd, err) < 0)
+		return error_prefix(err, "cgroup %s%s", g->root, g->path);
+	rootfd = openat(AT_FDCWD, g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
+	if (rmdir_retry(rootfd, g->path + 1) < 0)
+		return error_sys(err, "cannot remove cgroup %s%s", g->root, g->path);
+	cg_group_release(g);
+	return 0;
+}
