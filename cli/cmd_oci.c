@@ -507,8 +507,8 @@ static int cmd_features(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_free_ char *json = NULL;
 
-	if (simple_id(argc, argv, g) < 0 && argc - optind != 0)
-		return 1;
+	if (argc != 1)
+		return cli_fail(g, "\"features\" takes no arguments");
 	json = rt_features();
 	printf("%s\n", json);
 	return 0;

@@ -168,9 +168,10 @@ static int init_steps(struct rt_init *in, struct error *err)
 		return -1;
 	if (p->terminal && in->console_sock >= 0 && rt_console_setup(p, in->console_sock, true, err) < 0)
 		return -1;
-	if (new_mntns && ns_rootfs_finish(&r, err) < 0)
-		return -1;
+	/* Sysctls go in before readonlyPaths make /proc/sys read-only. */
 	if (apply_sysctls(spec, err) < 0)
+		return -1;
+	if (new_mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
 	if (spec->has_personality && personality(spec->personality) < 0)
 		return error_sys(err, "cannot set personality");

@@ -16,8 +16,9 @@ hook() {
 	for h in prestart createRuntime poststart poststop; do
 		cfg --argjson h "$(hook $h)" --arg k "$h" '.hooks[$k] = [$h]'
 	done
-	# createContainer/startContainer run in the container: a busybox sh there.
-	cfg --arg l "/tmp/in.log" '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo createContainer >>/tmp/hk"]}]
+	# createContainer runs in the container's namespaces before pivot_root
+	# (so it sees the host's paths); startContainer runs in the container.
+	cfg --arg l "$BUNDLE/rootfs/tmp/hk" '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo createContainer >>" + $l + "; test $(readlink /proc/self/ns/mnt) != '"$(readlink /proc/self/ns/mnt)"'"]}]
 	  | .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo startContainer >>/tmp/hk"]}]'
 	set_args sh -c 'echo process >>/tmp/hk'
 	local id; id=$(cid)

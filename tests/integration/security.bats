@@ -69,7 +69,7 @@ load helpers
 
 @test "attack: no fd of nook's is open in the container process" {
 	set_args sh -c 'for f in /proc/1/fd/*; do readlink $f; done'
-	run_ctr
+	run oci run --bundle "$BUNDLE" "$(cid)"
 	assert_success
 	refute_output --partial "$ROOT"
 	refute_output --partial cgroup
