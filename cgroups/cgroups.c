@@ -125,54 +125,37 @@ static void needed_controllers(const struct cg_resources *res, char ***ctrls, ch
 	}
 }
 
-/* Make each controller res needs available to the group at components
- * v[0..n): in every ancestor from the root down, check cgroup.controllers
- * and add it to cgroup.subtree_control. */
-static int enable_controllers(int rootfd, const char *root, char **v, size_t n,
-			      const struct cg_resources *res, struct error *err)
+/* Make the controllers available to the children of the group dirfd
+ * (at `where` below root): check its cgroup.controllers and add them to
+ * its cgroup.subtree_control. */
+static int enable_in(int dirfd, const char *root, const char *where, char **ctrls,
+		     char **origins, struct error *err)
 {
-	_cleanup_strv_ char **ctrls = NULL, **origins = NULL;
-	_cleanup_close_ int cur = -1;
+	_cleanup_free_ char *avail = NULL, *enabled = NULL;
 
-	needed_controllers(res, &ctrls, &origins);
 	if (!ctrls)
 		return 0;
-	cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (cur < 0)
-		return error_sys(err, "cannot duplicate fd");
-	for (size_t level = 0; level < n; level++) {
-		_cleanup_free_ char *avail = NULL, *enabled = NULL, *where = NULL;
-		int next;
+	if (file_read_at(dirfd, "cgroup.controllers", 0, &avail, NULL, err) < 0 ||
+	    file_read_at(dirfd, "cgroup.subtree_control", 0, &enabled, NULL, err) < 0)
+		return error_prefix(err, "cgroup %s%s", root, where);
+	for (size_t i = 0; ctrls[i]; i++) {
+		_cleanup_free_ char *plus = NULL;
 
-		where = join_components(v, level);
-		if (file_read_at(cur, "cgroup.controllers", 0, &avail, NULL, err) < 0 ||
-		    file_read_at(cur, "cgroup.subtree_control", 0, &enabled, NULL, err) < 0)
-			return error_prefix(err, "cgroup %s%s", root, where);
-		for (size_t i = 0; ctrls[i]; i++) {
-			_cleanup_free_ char *plus = NULL;
-
-			if (word_in(enabled, ctrls[i]))
-				continue;
-			if (!word_in(avail, ctrls[i]))
-				return error_set(
-					err, ENOTSUP,
-					"cannot apply %s: the %s controller is not available in "
-					"the cgroup v2 hierarchy at %s%s%s",
-					origins[i], ctrls[i], root, *where ? where : "",
-					strcmp(root, "/sys/fs/cgroup")
-						? " (on a hybrid host nook does not use the v1 "
-						  "controllers)"
-						: "");
-			plus = xasprintf("+%s", ctrls[i]);
-			if (cg_write_file(cur, "cgroup.subtree_control", plus, err) < 0)
-				return error_prefix(err, "cannot enable the %s controller in %s%s",
-						    ctrls[i], root, level ? where : "");
-		}
-		next = open_dir_at(cur, v[level]);
-		if (next < 0)
-			return error_sys(err, "cannot open cgroup %s%s/%s", root, where, v[level]);
-		close(cur);
-		cur = next;
+		if (word_in(enabled, ctrls[i]))
+			continue;
+		if (!word_in(avail, ctrls[i]))
+			return error_set(err, ENOTSUP,
+					 "cannot apply %s: the %s controller is not available in "
+					 "the cgroup v2 hierarchy at %s%s%s",
+					 origins[i], ctrls[i], root, where,
+					 strcmp(root, "/sys/fs/cgroup")
+						 ? " (on a hybrid host nook does not use the v1 "
+						   "controllers)"
+						 : "");
+		plus = xasprintf("+%s", ctrls[i]);
+		if (cg_write_file(dirfd, "cgroup.subtree_control", plus, err) < 0)
+			return error_prefix(err, "cannot enable the %s controller in %s%s",
+					    ctrls[i], root, where);
 	}
 	return 0;
 }
@@ -207,7 +190,7 @@ static int apply_writes(int dirfd, const char *root, const char *path,
 int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 		       const struct cg_resources *res, struct error *err)
 {
-	_cleanup_strv_ char **v = NULL;
+	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL;
 	_cleanup_close_ int rootfd = -1, cur = -1;
 	_cleanup_free_ int *parent_fds = NULL;
 	size_t n, made_from;
@@ -220,8 +203,7 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 	rootfd = open_dir_at(AT_FDCWD, root);
 	if (rootfd < 0)
 		return error_sys(err, "cannot open the cgroup hierarchy at %s", root);
-	if (enable_controllers(rootfd, root, v, n - 1, res, err) < 0)
-		return -1;
+	needed_controllers(res, &ctrls, &origins);
 
 	/* Walk down with *at() calls, keeping every level's fd so that a
 	 * rollback removes exactly the directories this call made. */
@@ -233,6 +215,14 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 	for (size_t i = 0; i < n; i++) {
 		int next;
 
+		{
+			_cleanup_free_ char *where = join_components(v, i);
+
+			if (enable_in(cur, root, where, ctrls, origins, err) < 0) {
+				n = i;
+				goto rollback;
+			}
+		}
 		if (mkdirat(cur, v[i], 0755) == 0) {
 			if (!made_any)
 				made_from = i;
@@ -344,17 +334,36 @@ int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err)
 
 int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
 {
-	_cleanup_strv_ char **v = NULL;
-	_cleanup_close_ int rootfd = -1;
+	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL;
+	_cleanup_close_ int cur = -1;
+	size_t n;
 
 	if (cg_resources_empty(res))
 		return 0;
 	if (split_path(g->path, &v, err) < 0)
 		return -1;
-	rootfd = open_dir_at(AT_FDCWD, g->root);
-	if (rootfd < 0)
+	n = strv_len(v);
+	needed_controllers(res, &ctrls, &origins);
+	cur = open_dir_at(AT_FDCWD, g->root);
+	if (cur < 0)
 		return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
-	if (enable_controllers(rootfd, g->root, v, strv_len(v) - 1, res, err) < 0)
-		return -1;
+	for (size_t i = 0; ctrls && i + 1 < n; i++) {
+		_cleanup_free_ char *where = join_components(v, i);
+		int next;
+
+		if (enable_in(cur, g->root, where, ctrls, origins, err) < 0)
+			return -1;
+		next = open_dir_at(cur, v[i]);
+		if (next < 0)
+			return error_sys(err, "cannot open cgroup %s%s/%s", g->root, where, v[i]);
+		close(cur);
+		cur = next;
+	}
+	if (ctrls && n > 0) {
+		_cleanup_free_ char *where = join_components(v, n - 1);
+
+		if (enable_in(cur, g->root, where, ctrls, origins, err) < 0)
+			return -1;
+	}
 	return apply_writes(g->dirfd, g->root, g->path, res, err);
 }

@@ -88,13 +88,18 @@ static int build(const struct cg_device_rule *rules, size_t n, struct prog *p, s
 		emit(p, MOV64_REG(0, R_ACCESS));
 		emit(p, AND32_IMM(0, (int32_t)bits[b]));
 		fix[nfix++] = emit(p, JEQ32_IMM(0, 0, 0));
-		for (size_t i = n; i-- > 0;) {
+		bool decided = false;
+
+		for (size_t i = n; i-- > 0 && !decided;) {
 			const struct cg_device_rule *r = &rules[i];
 			int ncond = (r->type != 'a') + (r->major >= 0) + (r->minor >= 0);
 			int len = ncond + (r->allow ? 1 : 2), k = 0;
 
 			if (!(r->access & bits[b]))
 				continue;
+			/* A rule matching every device decides for all; the
+			 * verifier refuses the unreachable code after it. */
+			decided = ncond == 0;
 			if (r->type != 'a')
 				emit(p, JNE32_IMM(R_TYPE,
 						  r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
@@ -115,8 +120,10 @@ static int build(const struct cg_device_rule *rules, size_t n, struct prog *p, s
 				emit(p, EXIT());
 			}
 		}
-		emit(p, MOV32_IMM(0, 0));
-		emit(p, EXIT());
+		if (!decided) {
+			emit(p, MOV32_IMM(0, 0));
+			emit(p, EXIT());
+		}
 		for (size_t i = 0; i < nfix; i++)
 			patch_to(p, fix[i], p->n);
 	}
