@@ -5,6 +5,7 @@
 #   tests/vm/run.sh                 tests/vm/*.bats
 #   tests/vm/run.sh --suite all     tests/vm/*.bats and tests/integration/
 #   tests/vm/run.sh --suite PATH    one .bats file or directory
+#   tests/vm/run.sh [...] -- ARGS   extra bats arguments (e.g. --timing)
 #
 # The host root is shared read-only over virtiofs with a tmpfs overlay on
 # top, so the guest sees the repo, the build and the host's tools at the same
@@ -37,8 +38,9 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suite=${2:?--suite needs a name}; shift 2 ;;
 	--suite=*) suite=${1#--suite=}; shift ;;
+	--) shift; break ;;
 	-h | --help) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--suite vm|all|PATH]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--suite vm|all|PATH] [-- BATS-ARGS]" >&2; exit 2 ;;
 	esac
 done
 
@@ -125,7 +127,7 @@ nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	done < <(env -0)
 	printf 'cd %s || exit 126\n' "$(shq "$SRC")"
 	printf 'exec bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"}'
-	for t in "${tests[@]}"; do printf ' %s' "$(shq "$t")"; done
+	for t in "$@" "${tests[@]}"; do printf ' %s' "$(shq "$t")"; done
 	echo
 } >"$RUN/ctl/cmd.sh"
 
@@ -170,7 +172,7 @@ done
 # seconds.  panic=-1 with -no-reboot turns a panic into a QEMU exit.
 append="console=ttyS0 quiet panic=-1 printk.devkmsg=on cryptomgr.notests tsc=reliable"
 append+=" mitigations=off i8042.noaux i8042.nokbd i8042.nopnp cgroup_no_v1=all"
-append+=" nook.init=$HERE/guest-init"
+append+=" nook.init=$HERE/guest-init ${VM_APPEND:-}"
 kernel=$KDIR/vmlinux # PVH entry: no firmware, no in-guest decompression
 [ -f "$kernel" ] || kernel=$KDIR/vmlinuz
 qemu=(
