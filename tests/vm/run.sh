@@ -17,15 +17,15 @@
 # and 125 when it failed otherwise -- both also print a "not ok" TAP line
 # with the tail of the console log.
 #
-# Env: VM_TIMEOUT (seconds, default 600), VM_MEM (2G), VM_CPUS (2),
-# VM_KEEP=1 (keep the run directory), VM_CONSOLE=FILE (copy the console log).
+# Env: VM_TIMEOUT (seconds; default 600, 2400 with --suite all), VM_MEM (2G),
+# VM_CPUS (2), VM_APPEND (extra kernel arguments), VM_KEEP=1 (keep the run
+# directory), VM_CONSOLE=FILE (copy the console log).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-build}
 VMDIR=${NOOK_VM_DIR:-$SRC/build/vm}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
@@ -53,6 +53,9 @@ all)
 	;;
 *) tests=("$(realpath -e "$suite")") || exit 2 ;;
 esac
+# Under TCG a test that runs nook a few times takes 5-10 s: the integration
+# suite needs far longer than the VM suite.
+if [ "$suite" = all ]; then VM_TIMEOUT=${VM_TIMEOUT:-2400}; else VM_TIMEOUT=${VM_TIMEOUT:-600}; fi
 
 # A failure of the tier itself, as TAP, so it shows in `make check`'s tally.
 # Numbered after the tests the guest already reported, if any.
@@ -68,6 +71,8 @@ tier_fail() { # status reason [log]
 	if [ -n "${3:-}" ] && [ -s "$3" ]; then
 		echo "# last lines of $(basename "$3"):"
 		tr -d '\r' <"$3" | tail -n 30 | sed 's/^/#   /'
+	elif [ -n "${3:-}" ]; then
+		echo "# $(basename "$3") is empty"
 	fi
 	exit "$1"
 }
@@ -77,6 +82,11 @@ if [ "$(id -u)" != 0 ]; then
 	echo "ok 1 # skip vm tier needs root (virtiofsd)"
 	exit 0
 fi
+
+# The guest mounts a fresh tmpfs on /tmp, which would hide such a tree.
+case $SRC/ in
+/tmp/*) tier_fail 125 "the repo ($SRC) is under /tmp, which the guest's own /tmp hides" ;;
+esac
 
 RUN=
 PIDS=()
