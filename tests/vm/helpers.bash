@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC1090,SC2034
 # Helpers for bats files of the VM tier (tests/vm/*.bats), which run inside
 # the guest as root in the root cgroup of a pure cgroup v2 hierarchy.
 #

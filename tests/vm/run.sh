@@ -185,6 +185,7 @@ append+=" mitigations=off i8042.noaux i8042.nokbd i8042.nopnp cgroup_no_v1=all"
 append+=" nook.init=$HERE/guest-init ${VM_APPEND:-}"
 kernel=$KDIR/vmlinux # PVH entry: no firmware, no in-guest decompression
 [ -f "$kernel" ] || kernel=$KDIR/vmlinuz
+# shellcheck disable=SC2054 # commas inside QEMU option values
 qemu=(
 	timeout -k 5 "$VM_TIMEOUT"
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot

@@ -24,7 +24,7 @@ BUSYBOX=/bin/busybox
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 # Modules stage 1 loads before it can mount the host root; their
 # dependencies are added in load order.
-BOOT_MODULES="virtio_pci virtiofs overlay"
+BOOT_MODULES=(virtio_pci virtiofs overlay)
 
 say() { echo "vm-setup: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -113,7 +113,7 @@ visit_module() {
 # decompression, which saves about half a second per boot under TCG.
 extract_vmlinux() { # kdir
 	local k=$1 tool magic off
-	tool=$(sed -n 's/^CONFIG_KERNEL_\(LZ4\|ZSTD\|XZ\|GZIP\)=y/\1/p' "$k/config" | tr A-Z a-z)
+	tool=$(sed -n 's/^CONFIG_KERNEL_\(LZ4\|ZSTD\|XZ\|GZIP\)=y/\1/p' "$k/config" | tr '[:upper:]' '[:lower:]')
 	case $tool in
 	lz4) magic='\x02\x21\x4c\x18' ;;
 	zstd) magic='\x28\xb5\x2f\xfd' ;;
@@ -153,7 +153,7 @@ fetch_kernel() { # pkg
 	mv "$tmp/x/boot/config-$kver" "$out/config"
 	mv "$tmp/x/lib/modules/$kver" "$out/lib/modules/$kver"
 	# Boot modules, uncompressed (busybox insmod), in load order.
-	resolve_modules "$out/lib/modules/$kver" $BOOT_MODULES >"$tmp/boot-modules"
+	resolve_modules "$out/lib/modules/$kver" "${BOOT_MODULES[@]}" >"$tmp/boot-modules"
 	: >"$out/boot-modules/order"
 	while IFS= read -r f; do
 		n=${f##*/}

@@ -95,3 +95,9 @@ teardown() {
 	[ -n "$NOOK_BUILD" ]
 	[ -x "$NOOK" ] || fail "NOOK=$NOOK is not an executable (run make first)"
 }
+
+@test "the tests before this one left no cgroup behind" {
+	run compgen -G "$CG_ROOT/smoke-*"
+	assert_failure
+	assert_output ''
+}
