@@ -41,4 +41,20 @@ bool cli_wants_help(int argc, char **argv);
 int cli_oci_main(int argc, char **argv, const char *prog);
 int cli_oci_update(int argc, char **argv, struct cli_globals *g);
 
+/* Image commands (cli/cmd_image.c, cli/cmd_mount.c). */
+struct img_store;
+/* Open the image store of --storage-root / $NOOK_STORAGE_ROOT. */
+struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
+int cli_image_main(int argc, char **argv, struct cli_globals *g);
+int cli_system_main(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_images(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_tag(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_save(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g);
+int cli_image_mount(int argc, char **argv, struct cli_globals *g);
+int cli_image_unmount(int argc, char **argv, struct cli_globals *g);
+
 #endif

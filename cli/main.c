@@ -13,6 +13,15 @@ static int cmd_oci(int argc, char **argv, struct cli_globals *g)
 
 static const struct cli_command top_commands[] = {
 	{"oci", cmd_oci, "[GLOBAL OPTIONS] COMMAND ...", "OCI runtime commands (runc-compatible)"},
+	{"image", cli_image_main, "COMMAND ...", "manage images (inspect, mount, prune, ...)"},
+	{"images", cli_cmd_images, "[-a] [-q] [--format table|json]", "list images"},
+	{"load", cli_cmd_load, "[-i PATH] [--quiet]", "load an OCI layout or docker-save archive"},
+	{"import", cli_cmd_import, "TARBALL|DIR|- [NAME[:TAG]]", "make a one-layer image from a rootfs"},
+	{"save", cli_cmd_save, "-o FILE IMAGE...", "write images as an OCI layout archive"},
+	{"tag", cli_cmd_tag, "SOURCE TARGET", "add a name to an image"},
+	{"rmi", cli_cmd_rmi, "[-f] IMAGE...", "remove images"},
+	{"bundle", cli_cmd_bundle, "IMAGE DIR | --remove DIR", "make an OCI bundle from an image"},
+	{"system", cli_system_main, "df|prune", "store-wide information and cleanup"},
 };
 
 static void top_help(FILE *f)

@@ -1,0 +1,471 @@
+/* Image commands: load, import, images, tag, rmi, save, image ..., system df. */
+#include "cli/cli.h"
+#include "image/image.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+#define OPT_STORAGE_ROOT 1000
+#define STORE_OPTS {"storage-root", required_argument, NULL, OPT_STORAGE_ROOT}, \
+		   {"help", no_argument, NULL, 'h'}
+
+static void store_freep(struct img_store **s)
+{
+	img_store_free(*s);
+}
+#define _cleanup_store_ _cleanup_(store_freep)
+
+/* --storage-root, else $NOOK_STORAGE_ROOT, else /var/lib/nook;
+ * $NOOK_MAX_LAYER_SIZE bounds the uncompressed size of one layer. */
+struct img_store *cli_store_open(struct cli_globals *g, struct error *err)
+{
+	struct img_store_opts o = {.root = g->storage_root};
+	const char *max = getenv("NOOK_MAX_LAYER_SIZE");
+
+	if (!o.root)
+		o.root = getenv("NOOK_STORAGE_ROOT");
+	if (max && parse_uint64(max, &o.max_layer_size) < 0) {
+		error_set(err, EINVAL, "invalid NOOK_MAX_LAYER_SIZE '%s'", max);
+		return NULL;
+	}
+	return img_store_open(&o, err);
+}
+
+static void human_size(uint64_t n, char buf[32])
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < ARRAY_SIZE(units))
+		v /= 1000, u++;
+	if (u == 0)
+		snprintf(buf, 32, "%lluB", (unsigned long long)n);
+	else
+		snprintf(buf, 32, "%.3g%s", v, units[u]);
+}
+
+static void human_ago(int64_t t, char buf[48])
+{
+	int64_t d = (int64_t)time(NULL) - t;
+
+	if (t <= 0)
+		snprintf(buf, 48, "N/A");
+	else if (d < 60)
+		snprintf(buf, 48, "%lld seconds ago", (long long)(d < 0 ? 0 : d));
+	else if (d < 3600)
+		snprintf(buf, 48, "%lld minutes ago", (long long)d / 60);
+	else if (d < 86400 * 2)
+		snprintf(buf, 48, "%lld hours ago", (long long)d / 3600);
+	else if (d < 86400 * 60)
+		snprintf(buf, 48, "%lld days ago", (long long)d / 86400);
+	else if (d < 86400 * 365 * 2)
+		snprintf(buf, 48, "%lld months ago", (long long)d / (86400 * 30));
+	else
+		snprintf(buf, 48, "%lld years ago", (long long)d / (86400 * 365));
+}
+
+/* -------------------------------------------------------------- load -- */
+
+static void load_progress(void *data, const char *diff_id, uint64_t bytes, double secs, bool reused)
+{
+	char sz[32];
+
+	if (*(bool *)data)
+		return;
+	if (reused) {
+		printf("Layer %.19s: already present\n", diff_id);
+	} else {
+		human_size(bytes, sz);
+		printf("Layer %.19s: %s in %.2fs (%.1f MB/s) done\n", diff_id, sz, secs,
+		       secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+	}
+	fflush(stdout);
+}
+
+static int cmd_load(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"platform", required_argument, NULL, 'p'},
+					     STORE_OPTS, {0}};
+	struct img_load_opts o = {0};
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **loaded = NULL;
+	struct error err = {0};
+	bool quiet = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.path = optarg; break;
+		case 'q': quiet = true; break;
+		case 'p': o.platform = optarg; break;
+		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
+		default: return cli_fail(g, "usage: nook load [-i PATH] [--quiet] [--platform OS/ARCH]");
+		}
+	}
+	if (optind != argc)
+		return cli_fail(g, "load takes no arguments (use -i PATH)");
+	o.progress = load_progress;
+	o.progress_data = &quiet;
+	if (!(s = cli_store_open(g, &err)) || img_load(s, &o, &loaded, &err) < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; loaded[i]; i++) {
+		if (str_has_prefix(loaded[i], "sha256:"))
+			printf("Loaded image ID: %s\n", loaded[i]);
+		else
+			printf("Loaded image: %s\n", img_name_familiar(loaded[i]));
+	}
+	return 0;
+}
+
+static int cmd_import(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct error err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else
+			return cli_fail(g, "usage: nook import TARBALL|DIR|- [NAME[:TAG]]");
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_fail(g, "usage: nook import TARBALL|DIR|- [NAME[:TAG]]");
+	if (!(s = cli_store_open(g, &err)) ||
+	    img_import(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &id, &err) < 0)
+		return cli_error(g, &err);
+	printf("%s\n", id);
+	return 0;
+}
+
+/* ------------------------------------------------------------ images -- */
+
+static void print_images_json(struct img_info *v, size_t n)
+{
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		printf("%s\n  {\"Id\": \"%s\", \"Names\": [", i ? "," : "", v[i].id);
+		for (size_t k = 0; v[i].names[k]; k++)
+			printf("%s\"%s\"", k ? ", " : "", v[i].names[k]);
+		printf("], \"Created\": %lld, \"Size\": %llu, \"Layers\": %zu}", (long long)v[i].created,
+		       (unsigned long long)v[i].size, v[i].nlayers);
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static int cmd_images(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, 'f'},
+					     STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct img_info *v = NULL;
+	struct error err = {0};
+	bool all = false, quiet = false, json = false;
+	size_t n = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "table"))
+				return cli_fail(g, "unknown format '%s' (table or json)", optarg);
+			break;
+		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
+		default: return cli_fail(g, "usage: nook images [-a] [-q] [--format table|json]");
+		}
+	}
+	if (!(s = cli_store_open(g, &err)) || img_list(s, all, &v, &n, &err) < 0)
+		return cli_error(g, &err);
+	if (json) {
+		print_images_json(v, n);
+	} else if (quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf("%.12s\n", v[i].id + 7);
+	} else {
+		printf("%-40s %-16s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+		for (size_t i = 0; i < n; i++) {
+			char sz[32], ago[48];
+
+			human_size(v[i].size, sz);
+			human_ago(v[i].created, ago);
+			for (size_t k = 0; k == 0 || v[i].names[k]; k++) {
+				_cleanup_free_ char *repo = NULL;
+				const char *tag = "<none>";
+
+				if (v[i].names[k]) {
+					char *colon = strrchr(v[i].names[k], ':');
+
+					repo = xstrndup(v[i].names[k], (size_t)(colon - v[i].names[k]));
+					tag = colon + 1;
+				}
+				printf("%-40s %-16s %-14.12s %-16s %s\n",
+				       repo ? img_name_familiar(repo) : "<none>", tag, v[i].id + 7, ago, sz);
+			}
+		}
+	}
+	img_info_array_free(v, n);
+	return 0;
+}
+
+static int cmd_tag(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else
+			return cli_fail(g, "usage: nook tag SOURCE TARGET");
+	}
+	if (argc - optind != 2)
+		return cli_fail(g, "usage: nook tag SOURCE TARGET");
+	if (!(s = cli_store_open(g, &err)) || img_tag(s, argv[optind], argv[optind + 1], &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
+static int cmd_rmi(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	bool force = false;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = true; break;
+		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
+		default: return cli_fail(g, "usage: nook rmi [-f] IMAGE...");
+		}
+	}
+	if (optind == argc)
+		return cli_fail(g, "usage: nook rmi [-f] IMAGE...");
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	for (int i = optind; i < argc; i++) {
+		_cleanup_strv_ char **out = NULL;
+
+		memset(&err, 0, sizeof(err));
+		if (img_remove(s, argv[i], force, &out, &err) < 0)
+			rc = cli_error(g, &err);
+		for (size_t k = 0; out && out[k]; k++)
+			printf("%s\n", out[k]);
+	}
+	return rc;
+}
+
+static int cmd_save(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *out = NULL;
+	struct error err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
+		default: return cli_fail(g, "usage: nook save -o FILE IMAGE...");
+		}
+	}
+	if (optind == argc)
+		return cli_fail(g, "usage: nook save -o FILE IMAGE...");
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	if (out) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return cli_fail(g, "cannot create '%s': %s", out, strerror(errno));
+	} else if (isatty(1)) {
+		return cli_fail(g, "refusing to write an archive to a terminal (use -o FILE)");
+	}
+	if (img_save(s, argv + optind, out ? fd : 1, &err) < 0) {
+		if (out)
+			unlink(out);
+		return cli_error(g, &err);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- image family -- */
+
+static int cmd_inspect(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else
+			return cli_fail(g, "usage: nook image inspect IMAGE...");
+	}
+	if (optind == argc)
+		return cli_fail(g, "usage: nook image inspect IMAGE...");
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	printf("[");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_free_ char *json = NULL;
+
+		if (img_inspect(s, argv[i], &json, &err) < 0) {
+			rc = cli_error(g, &err);
+			continue;
+		}
+		printf("%s%s", i > optind ? ",\n" : "", json);
+	}
+	printf("]\n");
+	return rc;
+}
+
+static int cmd_prune(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+					     {"all", no_argument, NULL, 'a'}, STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **out = NULL;
+	struct error err = {0};
+	uint64_t reclaimed = 0;
+	char sz[32];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "fa", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else if (c != 'f' && c != 'a')
+			return cli_fail(g, "usage: nook image prune");
+	}
+	if (!(s = cli_store_open(g, &err)) || img_prune(s, &out, &reclaimed, &err) < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; out[i]; i++)
+		printf("%s\n", out[i]);
+	human_size(reclaimed, sz);
+	printf("Total reclaimed space: %s\n", sz);
+	return 0;
+}
+
+static int cmd_df(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	struct img_df df;
+	char a[32], b[32];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else
+			return cli_fail(g, "usage: nook system df");
+	}
+	if (!(s = cli_store_open(g, &err)) || img_df(s, &df, &err) < 0)
+		return cli_error(g, &err);
+	printf("%-12s %-8s %-8s %-12s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+	human_size(df.images_size, a);
+	human_size(df.images_reclaimable, b);
+	printf("%-12s %-8zu %-8zu %-12s %s\n", "Images", df.images, df.images_active, a, b);
+	human_size(df.layers_size, a);
+	human_size(df.layers_reclaimable, b);
+	printf("%-12s %-8zu %-8s %-12s %s\n", "Layers", df.layers, "-", a, b);
+	human_size(df.containers_size, a);
+	printf("%-12s %-8zu %-8zu %-12s %s\n", "Containers", df.containers, df.containers, a, "0B");
+	return 0;
+}
+
+
+static const struct cli_command image_commands[] = {
+	{"inspect", cmd_inspect, "IMAGE...", "show an image as JSON"},
+	{"ls", cmd_images, "[-a] [-q] [--format table|json]", "list images"},
+	{"list", cmd_images, "[-a] [-q] [--format table|json]", "list images"},
+	{"load", cmd_load, "[-i PATH] [--quiet]", "load an OCI layout or docker-save archive"},
+	{"import", cmd_import, "TARBALL|DIR|- [NAME[:TAG]]", "make a one-layer image from a rootfs"},
+	{"save", cmd_save, "-o FILE IMAGE...", "write images as an OCI layout archive"},
+	{"tag", cmd_tag, "SOURCE TARGET", "add a name to an image"},
+	{"rm", cmd_rmi, "[-f] IMAGE...", "remove images"},
+	{"prune", cmd_prune, "", "remove untagged, unused images and unreferenced layers"},
+	{"mount", cli_image_mount, "IMAGE", "mount a read-only view of an image, print its path"},
+	{"unmount", cli_image_unmount, "IMAGE", "unmount what 'image mount' mounted"},
+	{"umount", cli_image_unmount, "IMAGE", "unmount what 'image mount' mounted"},
+};
+
+static int family(const struct cli_command *t, size_t n, const char *prog, int argc, char **argv,
+		  struct cli_globals *g)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+
+		fprintf(f, "usage: %s COMMAND\n\ncommands:\n", prog);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
+		return argc < 2 ? 1 : 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], t[i].name)) {
+			if (cli_wants_help(argc - 1, argv + 1)) {
+				cli_print_command_help(stdout, prog, &t[i]);
+				return 0;
+			}
+			optind = 1;
+			return t[i].handler(argc - 1, argv + 1, g);
+		}
+	return cli_fail(g, "unknown command '%s %s'", prog, argv[1]);
+}
+
+int cli_image_main(int argc, char **argv, struct cli_globals *g)
+{
+	return family(image_commands, ARRAY_SIZE(image_commands), "nook image", argc, argv, g);
+}
+
+static const struct cli_command system_commands[] = {
+	{"df", cmd_df, "", "show the space used by images, layers and containers"},
+	{"prune", cmd_prune, "", "remove untagged, unused images and unreferenced layers"},
+};
+
+int cli_system_main(int argc, char **argv, struct cli_globals *g)
+{
+	return family(system_commands, ARRAY_SIZE(system_commands), "nook system", argc, argv, g);
+}
+
+/* Top-level shortcuts (docker's): nook load, nook images, ... */
+static int shortcut(const char *name, int argc, char **argv, struct cli_globals *g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(image_commands); i++)
+		if (!strcmp(image_commands[i].name, name)) {
+			if (cli_wants_help(argc, argv)) {
+				cli_print_command_help(stdout, "nook", &image_commands[i]);
+				return 0;
+			}
+			optind = 1;
+			return image_commands[i].handler(argc, argv, g);
+		}
+	return 1;
+}
+
+int cli_cmd_load(int argc, char **argv, struct cli_globals *g) { return shortcut("load", argc, argv, g); }
+int cli_cmd_import(int argc, char **argv, struct cli_globals *g) { return shortcut("import", argc, argv, g); }
+int cli_cmd_images(int argc, char **argv, struct cli_globals *g) { return shortcut("ls", argc, argv, g); }
+int cli_cmd_tag(int argc, char **argv, struct cli_globals *g) { return shortcut("tag", argc, argv, g); }
+int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g) { return shortcut("rm", argc, argv, g); }
+int cli_cmd_save(int argc, char **argv, struct cli_globals *g) { return shortcut("save", argc, argv, g); }

@@ -1,0 +1,140 @@
+/* image: the image store.  Content-addressed blobs (blobs/sha256/<hex>),
+ * layers unpacked once per diff_id (layers/<hex>/diff) and metadata in one
+ * SQLite database (nook.db, WAL mode).  Several processes may use one store
+ * at once: every metadata change is one IMMEDIATE transaction, files are
+ * staged under tmp/ and renamed into place before the transaction that
+ * references them commits, and whatever a killed command left behind is
+ * swept by the next one.
+ *
+ * Nothing here mounts anything: overlayfs/ does, driven by cli/ or runtime/
+ * with the layer paths img_layer_paths() hands out.  Functions are not
+ * async-signal-safe and must not be called in a child after clone(). */
+#ifndef NOOK_IMAGE_H
+#define NOOK_IMAGE_H
+
+#include "base/base.h"
+
+#define IMG_DEFAULT_ROOT "/var/lib/nook"
+/* Default limit on the uncompressed size of one layer (decompression bombs). */
+#define IMG_DEFAULT_MAX_LAYER_SIZE (64ULL << 30)
+
+struct img_store;
+
+struct img_store_opts {
+	const char *root;        /* NULL: IMG_DEFAULT_ROOT */
+	uint64_t max_layer_size; /* 0: IMG_DEFAULT_MAX_LAYER_SIZE */
+	int jobs;                /* parallel layer unpacks; 0: number of CPUs */
+};
+
+/* Open (creating if needed) the store and sweep what killed commands left. */
+struct img_store *img_store_open(const struct img_store_opts *opts, struct error *err);
+void img_store_free(struct img_store *s);
+const char *img_store_root(const struct img_store *s);
+
+/* ---------------------------------------------------------- references -- */
+
+/* A docker-style reference: "busybox" is docker.io/library/busybox:latest. */
+struct img_ref {
+	char *name;   /* "docker.io/library/busybox" */
+	char *tag;    /* "latest"; NULL when only a digest was given */
+	char *digest; /* "sha256:<hex>" or NULL */
+};
+
+int img_ref_parse(const char *s, struct img_ref *ref, struct error *err);
+void img_ref_release(struct img_ref *ref);
+/* "docker.io/library/busybox" -> "busybox", "docker.io/x/y" -> "x/y". */
+const char *img_name_familiar(const char *name);
+
+/* "sha256:" followed by 64 lowercase hex digits. */
+bool img_digest_valid(const char *digest);
+
+/* ---------------------------------------------------------------- load -- */
+
+/* Called once per layer when it is in the store (bytes = uncompressed size,
+ * seconds = time spent; reused = it was there already). */
+typedef void (*img_progress_fn)(void *data, const char *diff_id, uint64_t bytes, double seconds,
+				bool reused);
+
+struct img_load_opts {
+	const char *path;     /* OCI layout dir, OCI/docker archive; NULL = stdin */
+	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
+	img_progress_fn progress;
+	void *progress_data;
+};
+
+/* Load every image of an OCI layout or docker-save archive.  *loaded gets
+ * one line per image ("docker.io/library/busybox:latest" or "sha256:<id>"
+ * when untagged); free with strv_free. */
+int img_load(struct img_store *s, const struct img_load_opts *opts, char ***loaded,
+	     struct error *err);
+/* A one-layer image from a root filesystem: a directory, a (compressed) tar
+ * or "-" (a tar on stdin).  name may be NULL.  *id gets "sha256:<hex>". */
+int img_import(struct img_store *s, const char *src, const char *name, char **id,
+	       struct error *err);
+/* Write an OCI layout archive holding the images to fd. */
+int img_save(struct img_store *s, char *const *refs, int fd, struct error *err);
+
+/* ------------------------------------------------------------- queries -- */
+
+struct img_info {
+	char *id;      /* "sha256:<hex>" (the config digest, as docker) */
+	char **names;  /* full names "docker.io/library/busybox:latest"; may be empty */
+	int64_t created; /* seconds since the epoch, from the config */
+	uint64_t size;   /* sum of the uncompressed layer sizes */
+	size_t nlayers;
+};
+void img_info_release(struct img_info *i);
+void img_info_array_free(struct img_info *v, size_t n);
+
+/* Images, newest first; all = include untagged ones. */
+int img_list(struct img_store *s, bool all, struct img_info **out, size_t *n, struct error *err);
+/* Name, name@digest, full or short ID -> "sha256:<hex>". */
+int img_resolve(struct img_store *s, const char *ref, char **id, struct error *err);
+int img_tag(struct img_store *s, const char *src, const char *dst, struct error *err);
+/* rmi: a name drops that tag (and the image with its last tag); an ID drops
+ * the image, which needs force when it has several names.  An image used by
+ * a container or mount is refused, or with force only untagged.  *removed
+ * gets lines "Untagged: X" / "Deleted: sha256:...". */
+int img_remove(struct img_store *s, const char *ref, bool force, char ***removed,
+	       struct error *err);
+/* Remove untagged, unused images and unreferenced files. */
+int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct error *err);
+/* JSON document (caller frees). */
+int img_inspect(struct img_store *s, const char *ref, char **json, struct error *err);
+
+struct img_df {
+	size_t images, images_active;
+	uint64_t images_size, images_reclaimable;
+	size_t layers;
+	uint64_t layers_size, layers_reclaimable;
+	size_t containers;
+	uint64_t containers_size;
+};
+int img_df(struct img_store *s, struct img_df *df, struct error *err);
+
+/* The runtime-relevant part of an image config. */
+struct img_config {
+	char **entrypoint, **cmd, **env; /* NULL when absent */
+	char *workdir, *user;            /* NULL when absent */
+};
+int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
+void img_config_release(struct img_config *c);
+
+/* ---------------------------------------------------- roots (mounts) -- */
+
+/* Absolute paths of an image's layer dirs, top layer first (overlayfs
+ * lowerdir order).  strv_free. */
+int img_layer_paths(struct img_store *s, const char *id, char ***paths, struct error *err);
+
+/* A user of an image's layers: a container root or an image mount.  While
+ * one exists, the image and its layers stay.  img_user_add creates
+ * containers/<key-hash>/{upper,work,merged} and returns its directory;
+ * key is e.g. "mount:<id>" or "bundle:/abs/dir".  EEXIST when present. */
+int img_user_add(struct img_store *s, const char *key, const char *id, char **dir,
+		 struct error *err);
+/* Look a user up: 0 and *id / *dir, or -1 with ENOENT. */
+int img_user_get(struct img_store *s, const char *key, char **id, char **dir, struct error *err);
+/* Forget a user and remove its directory (must be unmounted). */
+int img_user_remove(struct img_store *s, const char *key, struct error *err);
+
+#endif

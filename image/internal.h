@@ -1,0 +1,128 @@
+/* image internals shared between the files of image/. */
+#ifndef NOOK_IMAGE_INTERNAL_H
+#define NOOK_IMAGE_INTERNAL_H
+
+#include "image/image.h"
+
+#include <sqlite3.h>
+
+struct img_store {
+	char *root;
+	int rootfd;  /* the store directory */
+	int gcfd;    /* gc.lock: shared while loading, exclusive to sweep */
+	sqlite3 *db;
+	uint64_t max_layer_size;
+	int jobs;
+};
+
+/* ------------------------------------------------------------ digests -- */
+
+struct img_hash {
+	void *ctx; /* EVP_MD_CTX */
+};
+void img_hash_init(struct img_hash *h);
+void img_hash_update(struct img_hash *h, const void *buf, size_t len);
+/* Writes "sha256:<hex>" (72 bytes with NUL) and releases the context. */
+void img_hash_final(struct img_hash *h, char out[72]);
+void img_hash_release(struct img_hash *h);
+/* sha256 of a buffer. */
+void img_digest_buf(const void *buf, size_t len, char out[72]);
+/* Hash fd from its start to EOF; *size optional. */
+int img_digest_fd(int fd, char out[72], uint64_t *size, struct error *err);
+/* Copy src to dst (both fds, from their current offsets) hashing it. */
+int img_copy_hash(int src, int dst, char out[72], uint64_t *size, struct error *err);
+/* "sha256:<hex>" -> "<hex>" (NULL when not valid). */
+const char *img_digest_hex(const char *digest);
+
+/* ---------------------------------------------------- layer unpacking -- */
+
+/* Cleans a tar member name as GNU tar does: leading '/' and "./", empty
+ * and "." components dropped.  A name with a ".." component is refused
+ * (-1, EINVAL).  "" means the layer root itself.  *out is allocated. */
+int img_tar_name_clean(const char *name, char **out, struct error *err);
+
+/* IMG_WH_META: other ".wh..wh." names (aufs bookkeeping), skipped. */
+enum img_whiteout { IMG_WH_NONE = 0, IMG_WH_FILE, IMG_WH_OPAQUE, IMG_WH_META };
+/* Classify the last component of a cleaned name.  For IMG_WH_FILE *target
+ * points at the hidden name inside base; a whiteout of "", "." or ".." is
+ * refused (-1). */
+int img_whiteout_kind(const char *base, enum img_whiteout *kind, const char **target,
+		      struct error *err);
+
+/* Unpack the layer read from fd (tar, tar+gzip or tar+zstd) into the empty
+ * directory destfd.  When diff_id is not NULL it is checked against the
+ * sha256 of the uncompressed stream; *diff_out (optional) gets it.  More
+ * than max_size uncompressed bytes is refused.  On error destfd is left
+ * partly filled: the caller removes it. */
+int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
+		     char diff_out[72], uint64_t *size_out, struct error *err);
+
+/* -------------------------------------------------------------- store -- */
+
+int img_db_exec(struct img_store *s, const char *sql, struct error *err);
+int img_db_begin(struct img_store *s, struct error *err);
+int img_db_commit(struct img_store *s, struct error *err);
+void img_db_rollback(struct img_store *s);
+sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error *err);
+int img_db_error(struct img_store *s, struct error *err, const char *what);
+/* Remove files (layers, blobs) nothing references.  Takes the gc lock
+ * exclusively; wait=false gives up when a load holds it. */
+int img_store_sweep(struct img_store *s, bool wait, uint64_t *reclaimed, struct error *err);
+
+/* Read the blob sha256:<hex> of the store into memory. */
+int img_blob_read(struct img_store *s, const char *digest, char **out, size_t *len,
+		  struct error *err);
+
+/* ------------------------------------------------------------ staging -- */
+
+/* One layer of an image being added. */
+struct img_layer_plan {
+	char *digest;     /* blob digest */
+	char *media_type;
+	uint64_t size;    /* blob size */
+	char *diff_id;    /* expected; filled by unpacking for imports */
+	char *src;        /* path of the blob in the source (srcfd) */
+	uint64_t unpacked;
+};
+
+struct img_plan {
+	char *config;     /* config JSON */
+	size_t config_len;
+	char *manifest;   /* manifest JSON */
+	size_t manifest_len;
+	char *manifest_type;
+	struct img_layer_plan *layers;
+	size_t nlayers;
+	char **names;     /* full names to tag */
+	int64_t created;  /* from the config */
+	char config_digest[72];
+	char manifest_digest[72];
+};
+void img_plan_release(struct img_plan *p);
+
+/* A directory under tmp/ holding what one command is adding; flock'ed for
+ * its life, so a sweep can tell a live staging dir from a killed one's. */
+struct img_staging {
+	int dirfd;
+	char *name;      /* tmp/<name> */
+	int srcfd;       /* where layer blobs named by img_layer_plan.src live */
+	bool src_owned;  /* srcfd is inside the staging dir: blobs may be linked */
+	img_progress_fn progress;
+	void *progress_data;
+};
+
+int img_staging_init(struct img_store *s, struct img_staging *st, struct error *err);
+void img_staging_release(struct img_store *s, struct img_staging *st);
+/* Verify, stage and unpack (in parallel) what the plans need, then move it
+ * into the store and record the images in one transaction. */
+int img_staging_commit(struct img_store *s, struct img_staging *st, struct img_plan *plans,
+		       size_t n, struct error *err);
+/* Read a whole file below srcfd (resolved inside it), at most max bytes. */
+/* Extract a (compressed) tar of regular files, dirs and symlinks into
+ * dstfd, every name confined to it. */
+int img_archive_extract(int infd, int dstfd, struct error *err);
+int img_fd_read(int fd, size_t max, char **out, size_t *len, struct error *err);
+int img_src_read(int srcfd, const char *path, size_t max, char **out, size_t *len,
+		 struct error *err);
+
+#endif

@@ -1,0 +1,515 @@
+/* Layer unpacking.  libarchive only parses the stream; every file is made
+ * by us with *at() calls on a parent directory that was resolved inside
+ * the layer (openat2 RESOLVE_IN_ROOT), so no name, symlink or hardlink in
+ * a layer can make us write outside the layer directory. */
+#include "image/internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#define READ_BUF (256 * 1024)
+
+int img_tar_name_clean(const char *name, char **out, struct error *err)
+{
+	_cleanup_free_ char *buf = xmalloc(strlen(name) + 1);
+	const char *p = name;
+	size_t n = 0;
+
+	while (*p) {
+		const char *e;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchrnul(p, '/');
+		len = (size_t)(e - p);
+		if (len == 1 && p[0] == '.') {
+			p = e;
+			continue;
+		}
+		/* GNU tar refuses member names containing "..": refusing is
+		 * simpler to reason about than deciding which ones climb. */
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return error_set(err, EINVAL, "refusing member name '%s': it contains '..'",
+					 name);
+		if (n)
+			buf[n++] = '/';
+		memcpy(buf + n, p, len);
+		n += len;
+		p = e;
+	}
+	buf[n] = '\0';
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int img_whiteout_kind(const char *base, enum img_whiteout *kind, const char **target,
+		      struct error *err)
+{
+	const char *t = base + 4;
+
+	*kind = IMG_WH_NONE;
+	*target = NULL;
+	if (!str_has_prefix(base, ".wh."))
+		return 0;
+	if (!strcmp(base, ".wh..wh..opq")) {
+		*kind = IMG_WH_OPAQUE;
+		return 0;
+	}
+	if (str_has_prefix(base, ".wh..wh.")) {
+		*kind = IMG_WH_META;
+		return 0;
+	}
+	if (!*t || !strcmp(t, ".") || !strcmp(t, "..") || strchr(t, '/'))
+		return error_set(err, EINVAL, "refusing whiteout '%s'", base);
+	*kind = IMG_WH_FILE;
+	*target = t;
+	return 0;
+}
+
+/* ------------------------------------------------------------ streams -- */
+
+struct outer {
+	int fd;
+	char *buf;
+};
+
+static la_ssize_t outer_read(struct archive *a, void *data, const void **buf)
+{
+	struct outer *o = data;
+
+	for (;;) {
+		ssize_t n = read(o->fd, o->buf, READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			archive_set_error(a, errno, "read error");
+		*buf = o->buf;
+		return n;
+	}
+}
+
+/* The tar reader pulls the uncompressed stream through here: we hash it
+ * (diff_id) and count it (decompression bombs) as it goes by. */
+struct inner {
+	struct archive *outer;
+	struct img_hash hash;
+	uint64_t total, max;
+	int failed; /* errno-style reason of a refused stream */
+	char why[300];
+};
+
+static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
+{
+	struct inner *c = data;
+
+	for (;;) {
+		const void *b;
+		size_t size;
+		la_int64_t off;
+		int r = archive_read_data_block(c->outer, &b, &size, &off);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			c->failed = EIO;
+			snprintf(c->why, sizeof(c->why), "corrupt or truncated layer stream: %s",
+				 archive_error_string(c->outer) ? archive_error_string(c->outer)
+								 : "read error");
+			archive_set_error(a, EIO, "%s", c->why);
+			return -1;
+		}
+		if (size == 0)
+			continue;
+		c->total += size;
+		if (c->total > c->max) {
+			c->failed = EFBIG;
+			snprintf(c->why, sizeof(c->why),
+				 "layer is larger than the limit of %llu uncompressed bytes",
+				 (unsigned long long)c->max);
+			archive_set_error(a, EFBIG, "%s", c->why);
+			return -1;
+		}
+		img_hash_update(&c->hash, b, size);
+		*buf = b;
+		return (la_ssize_t)size;
+	}
+}
+
+/* ------------------------------------------------------------ entries -- */
+
+struct dirtime {
+	char *path;
+	struct timespec ts[2];
+};
+
+struct unpack {
+	struct archive *a;
+	int rootfd;
+	struct dirtime *dirs;
+	size_t ndirs;
+};
+
+static void entry_times(struct archive_entry *e, struct timespec ts[2])
+{
+	ts[1].tv_sec = archive_entry_mtime(e);
+	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		ts[0].tv_sec = archive_entry_atime(e);
+		ts[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else {
+		ts[0] = ts[1];
+	}
+}
+
+/* Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears
+ * security.capability), on an fd of the file itself. */
+static int apply_meta(int fd, struct archive_entry *e, const char *name, struct error *err)
+{
+	const char *xname;
+	const void *val;
+	size_t size;
+
+	if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+		return error_sys(err, "cannot chown '%s'", name);
+	if (fchmod(fd, archive_entry_mode(e) & 07777) < 0)
+		return error_sys(err, "cannot chmod '%s'", name);
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &xname, &val, &size) == ARCHIVE_OK) {
+		/* overlayfs metadata (redirects, opaque, metacopy) comes from
+		 * our whiteout conversion only: a layer forging it could
+		 * redirect lookups of the stacked view. */
+		if (str_has_prefix(xname, "trusted.overlay."))
+			continue;
+		if (fsetxattr(fd, xname, val, size, 0) < 0) {
+			if (errno == ENOTSUP)
+				continue;
+			return error_sys(err, "cannot set xattr '%s' on '%s'", xname, name);
+		}
+	}
+	return 0;
+}
+
+static int write_data(struct unpack *u, int fd, struct archive_entry *e, const char *name,
+		      struct error *err)
+{
+	int64_t end = 0;
+
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		int r = archive_read_data_block(u->a, &buf, &size, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return error_set(err, EIO, "cannot read '%s' from the layer: %s", name,
+					 archive_error_string(u->a));
+		for (size_t done = 0; done < size;) {
+			ssize_t n = pwrite(fd, (const char *)buf + done, size - done,
+					   off + (off_t)done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return error_sys(err, "cannot write '%s'", name);
+			done += (size_t)n;
+		}
+		if (off + (int64_t)size > end)
+			end = off + (int64_t)size;
+	}
+	/* Sparse files end in a hole. */
+	if (archive_entry_size(e) > end && ftruncate(fd, archive_entry_size(e)) < 0)
+		return error_sys(err, "cannot size '%s'", name);
+	return 0;
+}
+
+static int make_hardlink(struct unpack *u, int pfd, const char *base, const char *name,
+			 const char *target, struct error *err)
+{
+	_cleanup_free_ char *clean = NULL;
+	_cleanup_close_ int tfd = -1;
+	_cleanup_free_ char *proc = NULL;
+	struct stat st;
+
+	if (img_tar_name_clean(target, &clean, err) < 0)
+		return error_prefix(err, "hardlink '%s'", name);
+	/* The target is looked up inside the layer like any other name, and
+	 * its last component is not followed: "/etc/shadow" means the
+	 * layer's etc/shadow, which must be a regular file made earlier. */
+	tfd = open_in_root(u->rootfd, clean, O_PATH | O_NOFOLLOW, ROOT_CREATE_NONE, err);
+	if (tfd < 0)
+		return error_set(err, ENOENT,
+				 "refusing hardlink '%s': target '%s' is not a file of the layer",
+				 name, target);
+	if (fstat(tfd, &st) < 0)
+		return error_sys(err, "cannot stat hardlink target '%s'", target);
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, EINVAL,
+				 "refusing hardlink '%s': target '%s' is not a regular file", name,
+				 target);
+	if (linkat(tfd, "", pfd, base, AT_EMPTY_PATH) == 0)
+		return 0;
+	proc = xasprintf("/proc/self/fd/%d", tfd);
+	if (linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) < 0)
+		return error_sys(err, "cannot create hardlink '%s'", name);
+	return 0;
+}
+
+static int make_whiteout(int pfd, enum img_whiteout kind, const char *target,
+			 const char *name, struct error *err)
+{
+	if (kind == IMG_WH_OPAQUE) {
+		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+			return error_sys(err, "cannot mark '%s' opaque", name);
+		return 0;
+	}
+	if (rm_rf_at(pfd, target, err) < 0)
+		return -1;
+	/* overlayfs' whiteout: a 0/0 character device. */
+	if (mknodat(pfd, target, S_IFCHR | 0, makedev(0, 0)) < 0)
+		return error_sys(err, "cannot create whiteout for '%s'", name);
+	return 0;
+}
+
+static int record_dir(struct unpack *u, const char *path, struct archive_entry *e)
+{
+	if ((u->ndirs & 63) == 0)
+		u->dirs = xrealloc(u->dirs, (u->ndirs + 64) * sizeof(*u->dirs));
+	u->dirs[u->ndirs].path = xstrdup(path);
+	entry_times(e, u->dirs[u->ndirs].ts);
+	u->ndirs++;
+	return 0;
+}
+
+static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const char *base,
+		     const char *clean, const char *name, struct error *err)
+{
+	mode_t type = archive_entry_filetype(e);
+	struct timespec ts[2];
+	_cleanup_close_ int fd = -1;
+
+	entry_times(e, ts);
+	switch (type) {
+	case AE_IFREG:
+		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return error_sys(err, "cannot create '%s'", name);
+		if (write_data(u, fd, e, name, err) < 0 || apply_meta(fd, e, name, err) < 0)
+			return -1;
+		if (futimens(fd, ts) < 0)
+			return error_sys(err, "cannot set times of '%s'", name);
+		return 0;
+	case AE_IFDIR:
+		if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
+			return error_sys(err, "cannot create directory '%s'", name);
+		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return error_sys(err, "cannot open directory '%s'", name);
+		if (apply_meta(fd, e, name, err) < 0)
+			return -1;
+		/* Later entries change its mtime: set it at the end. */
+		return record_dir(u, clean, e);
+	case AE_IFLNK:
+		if (symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", pfd, base) < 0)
+			return error_sys(err, "cannot create symlink '%s'", name);
+		break;
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		if (mknodat(pfd, base, type | 0600, archive_entry_rdev(e)) < 0)
+			return error_sys(err, "cannot create node '%s'", name);
+		if (fchmodat(pfd, base, archive_entry_mode(e) & 07777, 0) < 0)
+			return error_sys(err, "cannot chmod '%s'", name);
+		break;
+	default:
+		return 0; /* sockets and the like: nothing to make */
+	}
+	if (fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return error_sys(err, "cannot chown '%s'", name);
+	if (type != AE_IFLNK && fchmodat(pfd, base, archive_entry_mode(e) & 07777, 0) < 0)
+		return error_sys(err, "cannot chmod '%s'", name);
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_sys(err, "cannot set times of '%s'", name);
+	return 0;
+}
+
+static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *err)
+{
+	const char *name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+	_cleanup_free_ char *clean = NULL;
+	_cleanup_close_ int pfd = -1;
+	enum img_whiteout kind;
+	const char *target, *base;
+	char *slash;
+	struct stat st;
+	bool is_dir = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e);
+
+	if (img_tar_name_clean(name, &clean, err) < 0)
+		return -1;
+	if (!*clean) {
+		/* "./": the layer root itself. */
+		if (!is_dir)
+			return error_set(err, EINVAL, "refusing '%s': the layer root must be a directory", name);
+		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0 || apply_meta(pfd, e, name, err) < 0)
+			return pfd < 0 ? error_sys(err, "cannot open layer root") : -1;
+		return record_dir(u, "", e);
+	}
+	slash = strrchr(clean, '/');
+	if (slash) {
+		*slash = '\0';
+		base = slash + 1;
+		/* Resolved as the container will see it: a symlink planted by
+		 * an earlier entry ("etc -> /etc", "x -> ../../..") leads to a
+		 * place inside the layer, never to the host. */
+		pfd = open_in_root(u->rootfd, clean, O_RDONLY | O_DIRECTORY, ROOT_CREATE_DIR, err);
+		if (pfd < 0)
+			return error_prefix(err, "cannot unpack '%s'", name);
+		*slash = '/';
+	} else {
+		base = clean;
+		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			return error_sys(err, "cannot open layer root");
+	}
+	if (img_whiteout_kind(base, &kind, &target, err) < 0)
+		return error_prefix(err, "cannot unpack '%s'", name);
+	if (kind == IMG_WH_META)
+		return 0;
+	if (kind != IMG_WH_NONE)
+		return make_whiteout(pfd, kind, target, name, err);
+
+	/* Replace what an earlier entry made, as tar does; a directory over a
+	 * directory keeps its contents. */
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(st.st_mode) && is_dir)) {
+		if (archive_entry_hardlink(e)) {
+			_cleanup_free_ char *t = NULL;
+
+			if (img_tar_name_clean(archive_entry_hardlink(e), &t, err) < 0)
+				return -1;
+			if (!strcmp(t, clean))
+				return 0;
+		}
+		if (rm_rf_at(pfd, base, err) < 0)
+			return -1;
+	}
+	if (archive_entry_hardlink(e))
+		return make_hardlink(u, pfd, base, name, archive_entry_hardlink(e), err);
+	return make_node(u, e, pfd, base, clean, name, err);
+}
+
+static void fix_dir_times(struct unpack *u)
+{
+	for (size_t i = u->ndirs; i-- > 0;) {
+		struct error e;
+		int fd = *u->dirs[i].path
+				 ? open_in_root(u->rootfd, u->dirs[i].path,
+						O_RDONLY | O_DIRECTORY | O_NOFOLLOW, ROOT_CREATE_NONE, &e)
+				 : openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			futimens(fd, u->dirs[i].ts);
+			close(fd);
+		}
+	}
+}
+
+static int unpack_entries(struct unpack *u, struct inner *in, struct error *err)
+{
+	struct archive_entry *e;
+
+	for (;;) {
+		int r = archive_read_next_header(u->a, &e);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			if (in->failed)
+				return error_set(err, in->failed, "%s", in->why);
+			return error_set(err, EIO, "corrupt layer: %s", archive_error_string(u->a));
+		}
+		if (apply_entry(u, e, err) < 0) {
+			if (in->failed)
+				return error_set(err, in->failed, "%s", in->why);
+			return -1;
+		}
+	}
+}
+
+int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
+		     char diff_out[72], uint64_t *size_out, struct error *err)
+{
+	struct outer o = {.fd = fd, .buf = xmalloc(READ_BUF)};
+	struct inner in = {.max = max_size ? max_size : IMG_DEFAULT_MAX_LAYER_SIZE};
+	struct archive *outer = archive_read_new(), *a = archive_read_new();
+	struct archive_entry *e;
+	struct unpack u = {.a = a, .rootfd = destfd};
+	char got[72];
+	int rc = -1;
+
+	img_hash_init(&in.hash);
+	in.outer = outer;
+	/* Outer: decompress (gzip, zstd, or nothing) to a raw byte stream. */
+	archive_read_support_filter_gzip(outer);
+	archive_read_support_filter_zstd(outer);
+	archive_read_support_format_raw(outer);
+	if (archive_read_open(outer, &o, NULL, outer_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(outer, &e) != ARCHIVE_OK) {
+		error_set(err, EIO, "cannot read layer: %s", archive_error_string(outer));
+		goto out;
+	}
+	/* Inner: parse tar from the uncompressed stream. */
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, &in, NULL, inner_read, NULL) != ARCHIVE_OK) {
+		if (in.failed)
+			error_set(err, in.failed, "%s", in.why);
+		else
+			error_set(err, EIO, "cannot read layer: %s", archive_error_string(a));
+		goto out;
+	}
+	if (unpack_entries(&u, &in, err) < 0)
+		goto out;
+	/* The digest covers the whole uncompressed stream, padding included. */
+	for (;;) {
+		const void *b;
+		la_ssize_t n = inner_read(a, &in, &b);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			error_set(err, in.failed ? in.failed : EIO, "%s", in.why);
+			goto out;
+		}
+	}
+	fix_dir_times(&u);
+	img_hash_final(&in.hash, got);
+	if (diff_id && strcmp(diff_id, got)) {
+		error_set(err, EINVAL, "layer %s: uncompressed content has digest %s", diff_id, got);
+		goto out;
+	}
+	if (diff_out)
+		memcpy(diff_out, got, 72);
+	if (size_out)
+		*size_out = in.total;
+	rc = 0;
+out:
+	img_hash_release(&in.hash);
+	archive_read_free(a);
+	archive_read_free(outer);
+	for (size_t i = 0; i < u.ndirs; i++)
+		free(u.dirs[i].path);
+	free(u.dirs);
+	free(o.buf);
+	return rc;
+}

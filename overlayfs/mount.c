@@ -1,0 +1,130 @@
+/* Mounting overlayfs roots. */
+#include "overlayfs/overlayfs.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static int sys_fsopen(const char *fs, unsigned flags)
+{
+	return (int)syscall(SYS_fsopen, fs, flags);
+}
+
+static int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *val, int aux)
+{
+	return (int)syscall(SYS_fsconfig, fd, cmd, key, val, aux);
+}
+
+static int sys_fsmount(int fd, unsigned flags, unsigned attrs)
+{
+	return (int)syscall(SYS_fsmount, fd, flags, attrs);
+}
+
+static int sys_move_mount(int from, const char *fp, int to, const char *tp, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from, fp, to, tp, flags);
+}
+
+/* Returns 1 when the kernel lacks what we need (caller falls back). */
+static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *target,
+			 struct error *err)
+{
+	_cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0)
+		return errno == ENOSYS ? 1 : error_sys(err, "fsopen(overlay)");
+	for (size_t i = 0; i < nlower; i++)
+		if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0) < 0)
+			return errno == EINVAL && i == 0 ? 1
+							: error_sys(err, "overlay: cannot add layer '%s'",
+								    o->lower[i]);
+	if (nlower == 1 && !o->upper &&
+	    sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->empty, 0) < 0)
+		return error_sys(err, "overlay: cannot add '%s'", o->empty);
+	if (o->upper && (sys_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", o->upper, 0) < 0 ||
+			 sys_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", o->work, 0) < 0))
+		return error_sys(err, "overlay: cannot set upper '%s'", o->upper);
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return error_sys(err, "cannot create overlay for '%s'", target);
+	mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, o->upper ? 0 : MOUNT_ATTR_RDONLY);
+	if (mnt < 0)
+		return error_sys(err, "cannot mount overlay on '%s'", target);
+	if (sys_move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return error_sys(err, "cannot mount overlay on '%s'", target);
+	return 0;
+}
+
+static int mount_legacy(const struct ovl_opts *o, size_t nlower, const char *target,
+			struct error *err)
+{
+	_cleanup_free_ char *opts = NULL;
+	size_t len = 64, pos;
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < nlower; i++)
+		len += strlen(o->lower[i]) + 1;
+	len += (o->upper ? strlen(o->upper) + strlen(o->work) : strlen(o->empty)) + 32;
+	opts = xzalloc(len);
+	pos = (size_t)snprintf(opts, len, "lowerdir=");
+	for (size_t i = 0; i < nlower; i++) {
+		/* ':' and ',' separate options and layers: refuse paths with them. */
+		if (strpbrk(o->lower[i], ":,"))
+			return error_set(err, EINVAL, "overlay: layer path '%s' contains ':' or ','",
+					 o->lower[i]);
+		pos += (size_t)snprintf(opts + pos, len - pos, "%s%s", i ? ":" : "", o->lower[i]);
+	}
+	if (nlower == 1 && !o->upper)
+		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", o->empty);
+	if (o->upper)
+		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", o->upper, o->work);
+	if ((long)strlen(opts) >= page)
+		return error_set(err, E2BIG,
+				 "overlay: %zu layers do not fit mount(2) options on this kernel",
+				 nlower);
+	if (mount("overlay", target, "overlay", o->upper ? 0 : MS_RDONLY, opts) < 0)
+		return error_sys(err, "cannot mount overlay on '%s'", target);
+	return 0;
+}
+
+int ovl_mount(const struct ovl_opts *o, const char *target, struct error *err)
+{
+	size_t n = strv_len(o->lower);
+	int r;
+
+	if (n == 0)
+		return error_set(err, EINVAL, "overlay on '%s': no layers", target);
+	if (!getenv("NOOK_OVL_LEGACY")) {
+		r = mount_new_api(o, n, target, err);
+		if (r <= 0)
+			return r;
+	}
+	return mount_legacy(o, n, target, err);
+}
+
+int ovl_unmount(const char *target, struct error *err)
+{
+	if (umount2(target, UMOUNT_NOFOLLOW) == 0)
+		return 0;
+	if (errno == EBUSY && umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		return 0;
+	if (errno == EINVAL && !ovl_is_mounted(target))
+		return 0;
+	return error_sys(err, "cannot unmount '%s'", target);
+}
+
+bool ovl_is_mounted(const char *target)
+{
+	struct statx a, b;
+	_cleanup_free_ char *parent = xasprintf("%s/..", target);
+
+	if (statx(AT_FDCWD, target, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &a) < 0)
+		return false;
+	if (a.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+		return (a.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	if (statx(AT_FDCWD, parent, 0, STATX_BASIC_STATS, &b) < 0)
+		return false;
+	return a.stx_dev_major != b.stx_dev_major || a.stx_dev_minor != b.stx_dev_minor;
+}

@@ -1,0 +1,26 @@
+/* overlayfs: stacked container roots.  Not safe after clone() in a child
+ * (allocates). */
+#ifndef NOOK_OVERLAYFS_H
+#define NOOK_OVERLAYFS_H
+
+#include "base/base.h"
+
+struct ovl_opts {
+	char *const *lower; /* absolute paths, top layer first */
+	const char *upper;  /* NULL: read-only view */
+	const char *work;   /* with upper */
+	const char *empty;  /* an empty dir, used as a second layer when a
+			     * read-only view has only one (overlayfs needs two) */
+};
+
+/* Mount an overlay on target.  Uses the new mount API (fsopen("overlay"),
+ * one "lowerdir+" per layer, so any number of layers fits) and falls back
+ * to mount(2) with a lowerdir= string on kernels without it (or when
+ * $NOOK_OVL_LEGACY is set). */
+int ovl_mount(const struct ovl_opts *o, const char *target, struct error *err);
+/* Unmount target (lazily if busy). */
+int ovl_unmount(const char *target, struct error *err);
+/* Whether target is the root of a mount. */
+bool ovl_is_mounted(const char *target);
+
+#endif

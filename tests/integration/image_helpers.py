@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Test helpers: build layer tarballs and OCI layouts / docker-save archives.
+
+  layout OUT NAME LAYER...     OCI layout dir (NAME: annotation, '-' for none)
+  docker OUT.tar NAME LAYER... docker-save archive (legacy layout)
+"""
+import gzip, hashlib, io, json, os, sys, tarfile
+
+
+def sha(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+
+
+def diff_id(blob):
+    try:
+        if blob[:2] == b"\x1f\x8b":
+            return sha(gzip.decompress(blob))
+    except Exception:
+        return sha(b"broken")
+    return sha(blob)
+
+
+def media(blob):
+    if blob[:2] == b"\x1f\x8b":
+        return "application/vnd.oci.image.layer.v1.tar+gzip"
+    return "application/vnd.oci.image.layer.v1.tar"
+
+
+def config(blobs):
+    return json.dumps({
+        "created": "2024-01-02T03:04:05Z", "architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": ["/bin/sh"], "Cmd": ["-c", "echo hi"],
+                   "Env": ["PATH=/bin", "FOO=bar"], "WorkingDir": "/tmp", "User": "1:2"},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id(b) for b in blobs]},
+    }).encode()
+
+
+def layout(out, name, layers):
+    blobs = [open(l, "rb").read() for l in layers]
+    os.makedirs(out + "/blobs/sha256", exist_ok=True)
+
+    def put(b):
+        open(out + "/blobs/sha256/" + sha(b)[7:], "wb").write(b)
+        return {"digest": sha(b), "size": len(b)}
+
+    cfg = config(blobs)
+    m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+         "config": dict(mediaType="application/vnd.oci.image.config.v1+json", **put(cfg)),
+         "layers": [dict(mediaType=media(b), **put(b)) for b in blobs]}
+    mb = json.dumps(m).encode()
+    d = dict(mediaType="application/vnd.oci.image.manifest.v1+json", **put(mb))
+    if name != "-":
+        d["annotations"] = {"org.opencontainers.image.ref.name": name}
+    open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+    open(out + "/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [d]}))
+
+
+def docker(out, name, layers):
+    blobs = [open(l, "rb").read() for l in layers]
+    cfg = config(blobs)
+    with tarfile.open(out, "w") as t:
+        def add(n, b):
+            i = tarfile.TarInfo(n)
+            i.size = len(b)
+            t.addfile(i, io.BytesIO(b))
+        add(sha(cfg)[7:] + ".json", cfg)
+        paths = []
+        for n, b in enumerate(blobs):
+            p = "%064x/layer.tar" % (n + 1)
+            add(p, b)
+            paths.append(p)
+        add("manifest.json", json.dumps([{"Config": sha(cfg)[7:] + ".json",
+                                          "RepoTags": [name], "Layers": paths}]).encode())
+
+
+if __name__ == "__main__":
+    {"layout": layout, "docker": docker}[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4:])

@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# Hostile layers: each test is an attack, checked on the host afterwards.
+load image_common
+
+setup() { img_setup; }
+teardown() { img_teardown; }
+
+@test "symlink-then-write escape lands inside the layer" {
+	mk_layer "$T/l.tar" "d('tmp')
+l('evil', '/tmp')
+f('evil/${ESC##*/}', b'owned')
+l('up', '../../../../../../../tmp')
+f('up/${ESC##*/}.2', b'owned')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ESC" ]
+	[ ! -e "$ESC.2" ]
+	ls "$SR"/layers/*/diff"$ESC" "$SR"/layers/*/diff"$ESC.2"
+}
+
+@test "symlink-then-write through a dangling symlink never reaches the host" {
+	mkdir -p "$ESC"
+	mk_layer "$T/l.tar" "l('evil', '$ESC')
+f('evil/pwned', b'owned')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ ! -e "$ESC/pwned" ]
+	if [ "$status" -ne 0 ]; then assert_store_empty; fi
+}
+
+@test "dot-dot climb is refused" {
+	mk_layer "$T/l.tar" "f('a/../../../../../../..$ESC', b'owned')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'..'"* ]]
+	[ ! -e "$ESC" ]
+	assert_store_empty
+}
+
+@test "absolute member name is confined to the layer" {
+	mk_layer "$T/l.tar" "f('$ESC', b'owned')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ESC" ]
+	ls "$SR"/layers/*/diff"$ESC"
+}
+
+@test "absolute hardlink to /etc/shadow is refused" {
+	before=$(stat -c %h /etc/shadow)
+	mk_layer "$T/l.tar" "h('shadow', '/etc/shadow')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"hardlink"* ]]
+	[ "$(stat -c %h /etc/shadow)" = "$before" ]
+	assert_store_empty
+}
+
+@test "hardlink through a planted symlink is refused" {
+	before=$(stat -c %h /etc/passwd)
+	mk_layer "$T/l.tar" "l('etc', '/etc')
+h('pw', 'etc/../../../etc/passwd')
+h('pw2', 'etc/passwd')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[ "$(stat -c %h /etc/passwd)" = "$before" ]
+	assert_store_empty
+}
+
+@test "whiteout of ../../x is refused" {
+	touch "$ESC"
+	mk_layer "$T/l.tar" "f('a/../../.wh.${ESC##*/}', b'')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[ -f "$ESC" ]
+	mk_layer "$T/l2.tar" "d('a')
+f('a/.wh..', b'')"
+	mk_layout "$T/img2" evil/y:1 "$T/l2.tar"
+	run nk load -i "$T/img2"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"whiteout"* ]]
+	assert_store_empty
+}
+
+@test "truncated gzip layer is refused and leaves nothing" {
+	head -c 3000000 /dev/urandom >"$T/rand"
+	mk_layer "$T/l.tar.gz" "f('big', open('$T/rand','rb').read())"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar.gz"
+	blob=$(ls -S "$T"/img/blobs/sha256/ | head -1)
+	python3 - "$T/img/blobs/sha256/$blob" <<'PY'
+import sys
+p = sys.argv[1]; b = open(p, 'rb').read(); open(p, 'wb').write(b[: len(b) // 2])
+PY
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"sha256:$blob"* ]]
+	# The same truncated stream with a matching descriptor: the gzip reader refuses it.
+	cp "$T/img/blobs/sha256/$blob" "$T/trunc.tar.gz"
+	mk_layout "$T/img2" evil/y:1 "$T/trunc.tar.gz"
+	run nk load -i "$T/img2"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"truncated"* || "$output" == *"corrupt"* ]]
+	assert_store_empty
+}
+
+@test "gzip bomb over NOOK_MAX_LAYER_SIZE is refused" {
+	mk_layer "$T/l.tar.gz" "f('zeros', bytes(50_000_000))"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar.gz"
+	NOOK_MAX_LAYER_SIZE=10000000 run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"limit"* ]]
+	assert_store_empty
+}
+
+@test "blob with a wrong digest is refused, naming the digest" {
+	mk_layer "$T/l.tar" "f('a', b'hello')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	blob=$(grep -o '"layers": \[{"mediaType": "[^"]*", "digest": "sha256:[0-9a-f]*' "$T/img/blobs/sha256/"* | grep -o '[0-9a-f]\{64\}$' | head -1)
+	echo tampered >>"$T/img/blobs/sha256/$blob"
+	run nk load -i "$T/img"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"sha256:$blob"* ]]
+	assert_store_empty
+}
+
+@test "forged overlay xattrs in a layer are dropped" {
+	mk_layer "$T/l.tar" "f('a', b'x', pax_headers={'SCHILY.xattr.trusted.overlay.redirect': '/etc'})"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	python3 -c 'import os,sys; sys.exit("trusted.overlay.redirect" in os.listxattr(sys.argv[1]))' "$SR"/layers/*/diff/a
+}

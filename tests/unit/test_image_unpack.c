@@ -1,0 +1,162 @@
+/* Tar-name cleaning, whiteout classification, digests, and an unpack of a
+ * layer with whiteouts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "image/internal.h"
+
+static void clean_ok(const char *in, const char *want)
+{
+	char *out = NULL;
+	struct error e = {0};
+
+	assert_int_equal(img_tar_name_clean(in, &out, &e), 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void clean_bad(const char *in)
+{
+	char *out = NULL;
+	struct error e = {0};
+
+	assert_int_equal(img_tar_name_clean(in, &out, &e), -1);
+	assert_non_null(strstr(e.msg, ".."));
+}
+
+static void test_tar_name_clean(void **state)
+{
+	(void)state;
+	clean_ok("a/b", "a/b");
+	clean_ok("/etc/passwd", "etc/passwd");
+	clean_ok("///./a//./b/", "a/b");
+	clean_ok("./", "");
+	clean_ok("..a/b..", "..a/b..");
+	clean_bad("../x");
+	clean_bad("a/../../x");
+	clean_bad("/..");
+	clean_bad("a/..");
+}
+
+static void test_whiteout_kind(void **state)
+{
+	enum img_whiteout k;
+	const char *t;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(img_whiteout_kind("file", &k, &t, &e), 0);
+	assert_int_equal(k, IMG_WH_NONE);
+	assert_int_equal(img_whiteout_kind(".wh.file", &k, &t, &e), 0);
+	assert_int_equal(k, IMG_WH_FILE);
+	assert_string_equal(t, "file");
+	assert_int_equal(img_whiteout_kind(".wh..wh..opq", &k, &t, &e), 0);
+	assert_int_equal(k, IMG_WH_OPAQUE);
+	assert_int_equal(img_whiteout_kind(".wh..wh.plnk", &k, &t, &e), 0);
+	assert_int_equal(k, IMG_WH_META);
+	assert_int_equal(img_whiteout_kind(".wh..", &k, &t, &e), -1);
+	assert_int_equal(img_whiteout_kind(".wh.", &k, &t, &e), -1);
+	assert_int_equal(img_whiteout_kind(".wh..", &k, &t, &e), -1);
+}
+
+static void test_digest(void **state)
+{
+	char d[72];
+
+	(void)state;
+	img_digest_buf("", 0, d);
+	assert_string_equal(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_true(img_digest_valid(d));
+	assert_false(img_digest_valid("sha256:E3B0"));
+	assert_false(img_digest_valid("md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	assert_string_equal(img_digest_hex(d), d + 7);
+}
+
+static void add(struct archive *a, const char *name, mode_t type, const char *data)
+{
+	struct archive_entry *e = archive_entry_new();
+	size_t len = data ? strlen(data) : 0;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_write_header(a, e);
+	if (len)
+		archive_write_data(a, data, len);
+	archive_entry_free(e);
+}
+
+/* A gzip layer with a file, a whiteout and an opaque dir. */
+static void test_unpack_whiteouts(void **state)
+{
+	char tmpl[] = "/tmp/nook-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	_cleanup_free_ char *blob = xasprintf("%s/layer.tgz", dir), *root = xasprintf("%s/root", dir);
+	struct archive *a = archive_write_new();
+	struct error e = {0};
+	char got[72];
+	uint64_t size;
+	struct stat st;
+	int fd, rfd;
+	char v[4] = "";
+
+	(void)state;
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_gzip(a);
+	assert_int_equal(archive_write_open_filename(a, blob), ARCHIVE_OK);
+	add(a, "dir", AE_IFDIR, NULL);
+	add(a, "dir/.wh..wh..opq", AE_IFREG, NULL);
+	add(a, ".wh.gone", AE_IFREG, NULL);
+	add(a, "/abs/file", AE_IFREG, "hello");
+	archive_write_close(a);
+	archive_write_free(a);
+	mkdir(root, 0755);
+	fd = open(blob, O_RDONLY | O_CLOEXEC);
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(img_layer_unpack(fd, rfd, NULL, 0, got, &size, &e), 0);
+	assert_true(img_digest_valid(got));
+	assert_int_equal(fstatat(rfd, "gone", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	assert_int_equal(fstatat(rfd, "abs/file", &st, 0), 0);
+	assert_int_equal(st.st_size, 5);
+	if (getuid() == 0) {
+		int dfd = openat(rfd, "dir", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		assert_int_equal(fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v)), 1);
+		assert_int_equal(v[0], 'y');
+		close(dfd);
+	}
+	/* The same stream with a wrong diff_id is refused. */
+	lseek(fd, 0, SEEK_SET);
+	rm_rf_at(AT_FDCWD, root, &e);
+	mkdir(root, 0755);
+	close(rfd);
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(img_layer_unpack(fd, rfd, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 0, NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, got));
+	close(fd);
+	close(rfd);
+	rm_rf_at(AT_FDCWD, dir, &e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tar_name_clean),
+		cmocka_unit_test(test_whiteout_kind),
+		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_unpack_whiteouts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
