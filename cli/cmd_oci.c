@@ -507,6 +507,7 @@ static int cmd_features(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_free_ char *json = NULL;
 
+	(void)argv;
 	if (argc != 1)
 		return cli_fail(g, "\"features\" takes no arguments");
 	json = rt_features();

@@ -53,8 +53,20 @@ static int setup_cgroup(struct rt_launch *l, const char *id, struct error *err)
 	struct error e2;
 	int r;
 
-	if (l->spec.resources && rt_resources_parse(l->spec.resources, &res, err) < 0)
+	/* Parsed even when absent: the result carries the default device
+	 * allow-list, so every container gets a device filter. */
+	if (rt_resources_parse(l->spec.resources, &res, err) < 0)
 		return -1;
+	/* Devices the config creates are usable in the container (as runc). */
+	for (size_t i = 0; i < l->spec.n_devices; i++) {
+		const struct ns_device *d = &l->spec.devices[i];
+		struct cg_device_rule rule = {.allow = true, .type = d->type == 'b' ? 'b' : 'c',
+					      .major = d->major, .minor = d->minor,
+					      .access = CG_DEV_READ | CG_DEV_WRITE | CG_DEV_MKNOD};
+
+		if (d->type != 'p')
+			cg_resources_add_device(res, &rule);
+	}
 	path = cgroup_path_for(&l->spec, id);
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!res || cg_resources_empty(res))) {
 		/* No v2 hierarchy and nothing to limit: run without a cgroup

@@ -10,7 +10,7 @@ trap '"$NOOK" oci --root "$root" delete --force demo >/dev/null 2>&1 || true; rm
 
 mkdir -p "$work/bundle/rootfs"/{bin,proc,sys,dev,tmp,etc}
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do ln -sf busybox "$work/bundle/rootfs/bin/$a"; done
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$work/bundle/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$work/bundle/rootfs/etc/passwd"
 (cd "$work/bundle" && "$NOOK" oci spec)
 jq '.process.terminal = false | .hostname = "nook-demo"
@@ -18,4 +18,4 @@ jq '.process.terminal = false | .hostname = "nook-demo"
 	"$work/bundle/config.json" >"$work/bundle/config.json.new"
 mv "$work/bundle/config.json.new" "$work/bundle/config.json"
 echo "\$ nook oci run --bundle $work/bundle demo"
-"$NOOK" oci --root "$root" run --bundle "$work/bundle" demo
+${NOOK_WRAP:-} "$NOOK" oci --root "$root" run --bundle "$work/bundle" demo

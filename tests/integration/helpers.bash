@@ -45,7 +45,7 @@ setup() {
 	cp -a "$BASE_ROOTFS" "$BUNDLE/rootfs"
 	(cd "$BUNDLE" && "$NOOK" oci spec)
 	# Tests run without a terminal; the default spec asks for one.
-	cfg '.process.terminal = false | .root.readonly = false | del(.linux.resources)'
+	cfg '.process.terminal = false | .root.readonly = false'
 }
 
 teardown() {
