@@ -58,8 +58,8 @@ static int caps_set(uint64_t eff, uint64_t prm, uint64_t inh)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
-		{(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
-		{(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
+	    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+	    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
 	};
 
 	return (int)syscall(SYS_capset, &h, d);
@@ -73,8 +73,8 @@ static int first_cap(uint64_t mask)
 
 /* What the kernel will refuse, checked up front so the message can name
  * the capability instead of a bare EPERM from capset(). */
-static int caps_check(const uint64_t *want, uint64_t cur_bnd, uint64_t cur_prm,
-		      uint64_t cur_inh, struct error *err)
+static int caps_check(const uint64_t *want, uint64_t cur_bnd, uint64_t cur_prm, uint64_t cur_inh,
+		      struct error *err)
 {
 	uint64_t any = want[RT_CAP_BOUNDING] | want[RT_CAP_EFFECTIVE] | want[RT_CAP_PERMITTED] |
 		       want[RT_CAP_INHERITABLE] | want[RT_CAP_AMBIENT];
@@ -130,7 +130,8 @@ int rt_caps_apply(const struct rt_process *p, struct error *err)
 		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
 
 		if (r < 0)
-			return error_sys(err, "cannot read %s from the bounding set", cap_label(c, b));
+			return error_sys(err, "cannot read %s from the bounding set",
+					 cap_label(c, b));
 		if (r)
 			cur_bnd |= BIT(c);
 	}

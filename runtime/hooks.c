@@ -17,7 +17,7 @@
 
 /* How much of a hook's output is kept (the tail) and how much of that
  * goes into the error message, which must fit struct error. */
-#define OUTPUT_KEEP 4096
+#define OUTPUT_KEEP	4096
 #define OUTPUT_IN_ERROR 600
 
 struct capture {
@@ -106,10 +106,21 @@ static __attribute__((noreturn)) void hook_exec(const struct rt_hook *h, int in_
 	_exit(127);
 }
 
+/* Has the (unreaped) child exited?  Leaves it a zombie for reap(). */
+static bool exited(pid_t pid)
+{
+	siginfo_t si = {.si_pid = 0};
+
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+/* Without pidfds (kernel < 5.3, valgrind) exit is noticed by polling. */
+#define NO_PIDFD_TICK_MS 20
+
 /* Feed stdin, collect output, wait for exit or the deadline.  Returns 1
  * when the hook exited, 0 on timeout, -1 on error. */
-static int hook_supervise(int pidfd, int *in_w, int *out_r, const char *state, size_t len,
-			  int timeout, struct capture *cap, struct error *err)
+static int hook_supervise(pid_t pid, int pidfd, int *in_w, int *out_r, const char *state,
+			  size_t len, int timeout, struct capture *cap, struct error *err)
 {
 	int64_t deadline = timeout > 0 ? now_ms() + (int64_t)timeout * 1000 : -1;
 	size_t off = 0;
@@ -117,9 +128,9 @@ static int hook_supervise(int pidfd, int *in_w, int *out_r, const char *state, s
 
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{.fd = pidfd, .events = POLLIN},
-			{.fd = *out_r, .events = POLLIN},
-			{.fd = *in_w, .events = POLLOUT},
+		    {.fd = pidfd, .events = POLLIN},
+		    {.fd = *out_r, .events = POLLIN},
+		    {.fd = *in_w, .events = POLLOUT},
 		};
 		int wait_ms = -1, r;
 
@@ -130,13 +141,18 @@ static int hook_supervise(int pidfd, int *in_w, int *out_r, const char *state, s
 				return 0;
 			wait_ms = left > INT32_MAX ? INT32_MAX : (int)left;
 		}
+		if (pidfd < 0 && (wait_ms < 0 || wait_ms > NO_PIDFD_TICK_MS))
+			wait_ms = NO_PIDFD_TICK_MS;
 		r = poll(pfd, 3, wait_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return error_sys(err, "cannot poll the hook");
-		if (r == 0)
+		if (r == 0) {
+			if (pidfd < 0 && exited(pid))
+				return 1;
 			continue; /* deadline checked above */
+		}
 
 		if (pfd[2].revents) {
 			ssize_t n = write(*in_w, state + off, len - off);
@@ -156,7 +172,7 @@ static int hook_supervise(int pidfd, int *in_w, int *out_r, const char *state, s
 			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				closep(out_r);
 		}
-		if (pfd[0].revents)
+		if (pidfd >= 0 ? pfd[0].revents != 0 : exited(pid))
 			return 1;
 	}
 }
@@ -206,8 +222,11 @@ static int hook_run(const struct rt_hook *h, const char *kind, size_t idx, const
 	closep(&in_r);
 	closep(&out_w);
 
+	/* Until reap() the pid stays ours (a zombie at worst), so kill(pid)
+	 * below cannot hit another process; the pidfd is for waking up on
+	 * exit without polling. */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
+	if (pidfd < 0 && errno != ENOSYS) {
 		error_sys(err, "%s hook %s: cannot open pidfd", kind, h->path);
 		kill(pid, SIGKILL);
 		reap(pid, &status, &(struct error){0});
@@ -215,18 +234,16 @@ static int hook_run(const struct rt_hook *h, const char *kind, size_t idx, const
 	}
 	if (fcntl(in_w, F_SETFL, O_NONBLOCK) < 0 || fcntl(out_r, F_SETFL, O_NONBLOCK) < 0) {
 		error_sys(err, "%s hook %s: cannot set up its pipes", kind, h->path);
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		kill(pid, SIGKILL);
 		reap(pid, &status, &(struct error){0});
 		return -1;
 	}
 	if (!state[0])
 		closep(&in_w);
 
-	r = hook_supervise(pidfd, &in_w, &out_r, state, strlen(state), h->timeout, &cap, err);
+	r = hook_supervise(pid, pidfd, &in_w, &out_r, state, strlen(state), h->timeout, &cap, err);
 	if (r <= 0) {
-		/* Through the pidfd: the pid cannot have been reused, we have
-		 * not reaped it. */
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		kill(pid, SIGKILL);
 		reap(pid, &status, &(struct error){0});
 		if (r == 0)
 			return error_set(err, ETIMEDOUT, "%s hook %s timed out after %d s", kind,
@@ -244,7 +261,8 @@ static int hook_run(const struct rt_hook *h, const char *kind, size_t idx, const
 		return 0;
 	if (WIFEXITED(status))
 		return error_set(err, ECHILD, "%s hook %s[%zu] failed: exit status %d%s%s", kind,
-				 h->path, idx, WEXITSTATUS(status), summary[0] ? ": " : "", summary);
+				 h->path, idx, WEXITSTATUS(status), summary[0] ? ": " : "",
+				 summary);
 	abbrev = sigabbrev_np(WTERMSIG(status));
 	return error_set(err, ECHILD, "%s hook %s[%zu] failed: killed by signal %s%s%s%s", kind,
 			 h->path, idx, abbrev ? "SIG" : "", abbrev ? abbrev : "?",

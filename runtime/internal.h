@@ -208,7 +208,13 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 /* ---------------------------------------------------------------- hooks -- */
 
 /* Run the hooks of one kind in order with the state JSON on stdin; a
- * hook that fails or times out fails the call. */
+ * hook that fails or times out fails the call (the rest do not run).
+ * Each hook: fork+execve with args (or [path]) and env (or empty), fds
+ * 0-2 only, default signals; stdout+stderr captured, the tail put in the
+ * error ("prestart hook /p[0] failed: exit status 3: ..."); killed with
+ * SIGKILL after timeout seconds ("... timed out after N s").  SIGPIPE is
+ * blocked during the call (a hook need not read stdin); SIGCHLD must not
+ * be ignored.  Usable in a single-threaded child after clone. */
 int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char *state_json,
 		 struct error *err);
 const char *rt_hook_kind_name(enum rt_hook_kind kind);

@@ -32,50 +32,53 @@ static const struct {
 	uint32_t action;
 	enum act_data data;
 } action_table[] = {
-	{"SCMP_ACT_KILL", SCMP_ACT_KILL, ACT_PLAIN},
-	{"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN},
-	{"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN},
-	{"SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN},
-	{"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_ERRNO},
-	{"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_TRACE},
-	{"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN},
-	{"SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN},
-	{"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_PLAIN},
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, ACT_PLAIN},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_ERRNO},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_TRACE},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_PLAIN},
 };
 
 static const struct {
 	const char *name;
 	enum scmp_compare op;
 } op_table[] = {
-	{"SCMP_CMP_NE", SCMP_CMP_NE},	      {"SCMP_CMP_LT", SCMP_CMP_LT},
-	{"SCMP_CMP_LE", SCMP_CMP_LE},	      {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-	{"SCMP_CMP_GE", SCMP_CMP_GE},	      {"SCMP_CMP_GT", SCMP_CMP_GT},
-	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct {
 	const char *name;
 	uint32_t arch;
 } arch_table[] = {
-	{"SCMP_ARCH_X86", SCMP_ARCH_X86},
-	{"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-	{"SCMP_ARCH_X32", SCMP_ARCH_X32},
-	{"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-	{"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
-	{"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-	{"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
-	{"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-	{"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
-	{"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-	{"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
-	{"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-	{"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
-	{"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-	{"SCMP_ARCH_S390", SCMP_ARCH_S390},
-	{"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
-	{"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
-	{"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
-	{"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 };
 
 /* Flags go straight to seccomp(2): the filter is loaded by us, not by
@@ -84,10 +87,10 @@ static const struct {
 	const char *name;
 	unsigned int flag;
 } flag_table[] = {
-	{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-	{"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-	{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
@@ -99,10 +102,10 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 /* ------------------------------------------------------- JSON access -- */
 
 static const char *const type_names[] = {
-	[json_type_null] = "null",     [json_type_boolean] = "a boolean",
-	[json_type_double] = "a number", [json_type_int] = "an integer",
-	[json_type_object] = "an object", [json_type_array] = "an array",
-	[json_type_string] = "a string",
+    [json_type_null] = "null",	      [json_type_boolean] = "a boolean",
+    [json_type_double] = "a number",  [json_type_int] = "an integer",
+    [json_type_object] = "an object", [json_type_array] = "an array",
+    [json_type_string] = "a string",
 };
 
 /* obj[key] of the given type.  Absent or null: *out = NULL and 0. */
@@ -142,8 +145,8 @@ static int uint_get(json_object *v, uint64_t max, uint64_t *out, const char *pat
 
 /* action + optional return code -> libseccomp action.  key_ret names the
  * return-code field for messages ("errnoRet" or "defaultErrnoRet"). */
-static int action_parse(json_object *obj, const char *key, const char *key_ret,
-			const char *path, uint32_t *out, struct error *err)
+static int action_parse(json_object *obj, const char *key, const char *key_ret, const char *path,
+			uint32_t *out, struct error *err)
 {
 	json_object *jact, *jret;
 	const char *name;
@@ -169,8 +172,8 @@ static int action_parse(json_object *obj, const char *key, const char *key_ret,
 			snprintf(where, sizeof(where), "%s.%s", path, key_ret);
 			/* The spec: an action that takes no errno MUST fail. */
 			if (action_table[i].data == ACT_PLAIN)
-				return error_set(err, EINVAL, "%s: not valid with action %s",
-						 where, name);
+				return error_set(err, EINVAL, "%s: not valid with action %s", where,
+						 name);
 			if (uint_get(jret, SECCOMP_RET_DATA, &ret, where, err) < 0)
 				return -1;
 		}
@@ -192,8 +195,7 @@ static int action_parse(json_object *obj, const char *key, const char *key_ret,
 
 /* ---------------------------------------------------------- syscalls -- */
 
-static int arg_parse(json_object *ja, const char *path, struct scmp_arg_cmp *out,
-		     struct error *err)
+static int arg_parse(json_object *ja, const char *path, struct scmp_arg_cmp *out, struct error *err)
 {
 	json_object *jidx, *jval, *jval2, *jop;
 	char where[256];
@@ -229,10 +231,10 @@ static int arg_parse(json_object *ja, const char *path, struct scmp_arg_cmp *out
 			/* MASKED_EQ: value is the mask, valueTwo the datum —
 			 * the same order as libseccomp's arguments. */
 			*out = (struct scmp_arg_cmp){
-				.arg = (unsigned int)idx,
-				.op = op_table[i].op,
-				.datum_a = val,
-				.datum_b = val2,
+			    .arg = (unsigned int)idx,
+			    .op = op_table[i].op,
+			    .datum_a = val,
+			    .datum_b = val2,
 			};
 			return 0;
 		}
@@ -342,16 +344,17 @@ static int arches_parse(scmp_filter_ctx ctx, json_object *jarches, struct error 
 		int r;
 
 		if (!ja || !json_object_is_type(ja, json_type_string))
-			return error_set(err, EINVAL, WHERE ".architectures[%zu]: expected a string, got %s",
-					 i, type_names[json_object_get_type(ja)]);
+			return error_set(err, EINVAL,
+					 WHERE ".architectures[%zu]: expected a string, got %s", i,
+					 type_names[json_object_get_type(ja)]);
 		name = json_object_get_string(ja);
 		for (k = 0; k < ARRAY_SIZE(arch_table); k++)
 			if (strcmp(name, arch_table[k].name) == 0)
 				break;
 		if (k == ARRAY_SIZE(arch_table))
 			return error_set(err, EINVAL,
-					 WHERE ".architectures[%zu]: unknown architecture \"%s\"", i,
-					 name);
+					 WHERE ".architectures[%zu]: unknown architecture \"%s\"",
+					 i, name);
 		/* The native architecture is in every new context already. */
 		r = seccomp_arch_add(ctx, arch_table[k].arch);
 		if (r < 0 && r != -EEXIST)
@@ -371,14 +374,16 @@ static int flags_parse(json_object *jflags, unsigned int *out, struct error *err
 		size_t k;
 
 		if (!jf || !json_object_is_type(jf, json_type_string))
-			return error_set(err, EINVAL, WHERE ".flags[%zu]: expected a string, got %s", i,
+			return error_set(err, EINVAL,
+					 WHERE ".flags[%zu]: expected a string, got %s", i,
 					 type_names[json_object_get_type(jf)]);
 		name = json_object_get_string(jf);
 		for (k = 0; k < ARRAY_SIZE(flag_table); k++)
 			if (strcmp(name, flag_table[k].name) == 0)
 				break;
 		if (k == ARRAY_SIZE(flag_table))
-			return error_set(err, EINVAL, WHERE ".flags[%zu]: unknown flag \"%s\"", i, name);
+			return error_set(err, EINVAL, WHERE ".flags[%zu]: unknown flag \"%s\"", i,
+					 name);
 		*out |= flag_table[k].flag;
 	}
 	/* WAIT_KILLABLE_RECV only changes how notifications to a listener
@@ -442,10 +447,12 @@ int rt_seccomp_compile(json_object *seccomp, struct rt_seccomp *out, struct erro
 		return -1;
 	if (jlp && json_object_get_string_len(jlp) > 0)
 		return error_set(err, ENOTSUP,
-				 WHERE ".listenerPath: seccomp notify agents are not supported by nook");
+				 WHERE
+				 ".listenerPath: seccomp notify agents are not supported by nook");
 	if (jlm && json_object_get_string_len(jlm) > 0)
-		return error_set(err, ENOTSUP,
-				 WHERE ".listenerMetadata: needs listenerPath, which nook does not support");
+		return error_set(
+		    err, ENOTSUP,
+		    WHERE ".listenerMetadata: needs listenerPath, which nook does not support");
 	if (action_parse(seccomp, "defaultAction", "defaultErrnoRet", WHERE, &def_action, err) < 0)
 		return -1;
 	if (jflags && flags_parse(jflags, &flags, err) < 0)
@@ -458,7 +465,8 @@ int rt_seccomp_compile(json_object *seccomp, struct rt_seccomp *out, struct erro
 		return -1;
 	for (size_t i = 0; jsys && i < json_object_array_length(jsys); i++) {
 		snprintf(where, sizeof(where), WHERE ".syscalls[%zu]", i);
-		if (syscall_parse(ctx, json_object_array_get_idx(jsys, i), def_action, where, err) < 0)
+		if (syscall_parse(ctx, json_object_array_get_idx(jsys, i), def_action, where, err) <
+		    0)
 			return -1;
 	}
 	if (bpf_export(ctx, out, err) < 0)
@@ -476,8 +484,8 @@ void rt_seccomp_release(struct rt_seccomp *s)
 int rt_seccomp_load(const struct rt_seccomp *s, struct error *err)
 {
 	struct sock_fprog prog = {
-		.len = (unsigned short)s->bpf_len,
-		.filter = s->bpf,
+	    .len = (unsigned short)s->bpf_len,
+	    .filter = s->bpf,
 	};
 	long r;
 
@@ -489,8 +497,8 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct error *err)
 	if (r < 0)
 		return error_sys(err, "cannot load the seccomp filter");
 	if (r > 0)
-		return error_set(err, EAGAIN,
-				 "cannot load the seccomp filter: thread %ld could not be synchronised",
-				 r);
+		return error_set(
+		    err, EAGAIN,
+		    "cannot load the seccomp filter: thread %ld could not be synchronised", r);
 	return 0;
 }

@@ -192,8 +192,8 @@ static void test_cap_not_held_by_runtime_fails(void **state)
 	p.caps[RT_CAP_BOUNDING] = BIT(CAP_SYS_BOOT) | BIT(CAP_CHOWN);
 	p.caps[RT_CAP_PERMITTED] = p.caps[RT_CAP_EFFECTIVE] = BIT(CAP_SYS_BOOT);
 	out = run_child(&p, LOSE_SYS_BOOT);
-	assert_string_equal(out,
-			    "ERR cannot grant CAP_SYS_BOOT: it is not in the runtime's bounding set");
+	assert_string_equal(
+	    out, "ERR cannot grant CAP_SYS_BOOT: it is not in the runtime's bounding set");
 
 	/* Some hosts (this project's CI among them) really lack one. */
 	if (prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) == 0) {
@@ -244,12 +244,12 @@ static void test_caps_unknown_to_kernel_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sets_applied),
-		cmocka_unit_test(test_no_capabilities_object_drops_all),
-		cmocka_unit_test(test_user_ambient_survives_exec),
-		cmocka_unit_test(test_cap_not_held_by_runtime_fails),
-		cmocka_unit_test(test_inconsistent_sets_fail),
-		cmocka_unit_test(test_caps_unknown_to_kernel_ignored),
+	    cmocka_unit_test(test_sets_applied),
+	    cmocka_unit_test(test_no_capabilities_object_drops_all),
+	    cmocka_unit_test(test_user_ambient_survives_exec),
+	    cmocka_unit_test(test_cap_not_held_by_runtime_fails),
+	    cmocka_unit_test(test_inconsistent_sets_fail),
+	    cmocka_unit_test(test_caps_unknown_to_kernel_ignored),
 	};
 
 	if (geteuid() != 0) {

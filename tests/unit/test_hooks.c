@@ -123,8 +123,9 @@ static void test_failure_carries_output(void **state)
 
 	/* Long output: the tail is kept and the message stays bounded. */
 	memset(&hs, 0, sizeof(hs));
-	add_sh(&hs, RT_HOOK_POSTSTART, "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done; "
-				       "echo THE END >&2; kill -SEGV $$",
+	add_sh(&hs, RT_HOOK_POSTSTART,
+	       "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done; "
+	       "echo THE END >&2; kill -SEGV $$",
 	       0);
 	assert_int_equal(rt_hooks_run(&hs.spec, RT_HOOK_POSTSTART, "{}", &err), -1);
 	if (!strstr(err.msg, "poststart hook /bin/sh[0] failed: killed by signal SIGSEGV: ..."))
@@ -142,8 +143,9 @@ static void test_exec_failure(void **state)
 	hs.spec.hooks[RT_HOOK_CREATE_CONTAINER] = hs.hooks;
 	hs.spec.n_hooks[RT_HOOK_CREATE_CONTAINER] = 1;
 	assert_int_equal(rt_hooks_run(&hs.spec, RT_HOOK_CREATE_CONTAINER, "{}", &err), -1);
-	assert_string_equal(err.msg, "createContainer hook /nonexistent/hook[0] failed: exit status "
-				     "127: cannot execute /nonexistent/hook: No such file or directory");
+	assert_string_equal(err.msg,
+			    "createContainer hook /nonexistent/hook[0] failed: exit status "
+			    "127: cannot execute /nonexistent/hook: No such file or directory");
 }
 
 static void test_timeout_kills(void **state)
@@ -234,15 +236,15 @@ static void test_no_fd_leak(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_on_stdin),
-		cmocka_unit_test(test_args_and_env),
-		cmocka_unit_test(test_no_args_means_path),
-		cmocka_unit_test(test_failure_carries_output),
-		cmocka_unit_test(test_exec_failure),
-		cmocka_unit_test(test_timeout_kills),
-		cmocka_unit_test(test_hook_ignoring_large_stdin),
-		cmocka_unit_test(test_order_and_stop_on_failure),
-		cmocka_unit_test(test_no_fd_leak),
+	    cmocka_unit_test(test_state_on_stdin),
+	    cmocka_unit_test(test_args_and_env),
+	    cmocka_unit_test(test_no_args_means_path),
+	    cmocka_unit_test(test_failure_carries_output),
+	    cmocka_unit_test(test_exec_failure),
+	    cmocka_unit_test(test_timeout_kills),
+	    cmocka_unit_test(test_hook_ignoring_large_stdin),
+	    cmocka_unit_test(test_order_and_stop_on_failure),
+	    cmocka_unit_test(test_no_fd_leak),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

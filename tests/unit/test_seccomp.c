@@ -28,6 +28,15 @@ static int compile(const char *json, struct rt_seccomp *s, struct error *err)
 	return r;
 }
 
+/* Compile what must compile; the message otherwise. */
+static void compile_ok(const char *json, struct rt_seccomp *s)
+{
+	struct error err = {0};
+
+	if (compile(json, s, &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
 /* What a probe records: 0 on success, -errno on failure. */
 static long probe(long r)
 {
@@ -36,9 +45,13 @@ static long probe(long r)
 
 typedef void (*probe_fn)(long *res, size_t n);
 
+/* The child's exit code when the kernel (or valgrind) has no seccomp(). */
+#define NO_SECCOMP_SYSCALL 102
+
 /* Fork; the child sets no_new_privs, loads the filter, runs fn and writes
- * its results back.  Returns the child's wait status. */
-static int run_filtered(const struct rt_seccomp *s, probe_fn fn, long *res, size_t n)
+ * its results back.  Returns the child's wait status.  Where seccomp() does
+ * not exist (valgrind), releases s and skips the test. */
+static int run_filtered(struct rt_seccomp *s, probe_fn fn, long *res, size_t n)
 {
 	int p[2], status;
 	pid_t pid;
@@ -51,8 +64,10 @@ static int run_filtered(const struct rt_seccomp *s, probe_fn fn, long *res, size
 		long out[16] = {0};
 
 		close(p[0]);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || rt_seccomp_load(s, &err) < 0)
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(100);
+		if (rt_seccomp_load(s, &err) < 0)
+			_exit(err.code == ENOSYS ? NO_SECCOMP_SYSCALL : 100);
 		fn(out, n);
 		if (write(p[1], out, n * sizeof(long)) != (ssize_t)(n * sizeof(long)))
 			_exit(101);
@@ -63,6 +78,10 @@ static int run_filtered(const struct rt_seccomp *s, probe_fn fn, long *res, size
 	(void)read_all(p[0], res, n * sizeof(long));
 	close(p[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == NO_SECCOMP_SYSCALL) {
+		rt_seccomp_release(s);
+		skip();
+	}
 	return status;
 }
 
@@ -73,43 +92,44 @@ static void test_compile_errors(void **state)
 	static const struct {
 		const char *json, *msg;
 	} cases[] = {
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],\"action\":"
-		 "\"SCMP_ACT_ERRNO\"},{\"names\":[\"a\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":"
-		 "[\"a\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"getcwd\"],\"action\":"
-		 "\"SCMP_ACT_FOO\"}]}",
-		 "config.json: linux.seccomp.syscalls[3].action: unknown action \"SCMP_ACT_FOO\""},
-		{"{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
-		 "config.json: linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\""},
-		{"{}", "config.json: linux.seccomp.defaultAction: required"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_Z80\"]}",
-		 "config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_NOPE\"]}",
-		 "config.json: linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\""},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
-		 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
-		 "\"SCMP_CMP_ALMOST\"}]}]}",
-		 "config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ALMOST\""},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
-		 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":"
-		 "\"SCMP_CMP_EQ\"}]}]}",
-		 "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"getcwd\","
-		 "\"action\":\"SCMP_ACT_ERRNO\"}]}",
-		 "config.json: linux.seccomp.syscalls[0].names: expected an array, got a string"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[42],"
-		 "\"action\":\"SCMP_ACT_ERRNO\"}]}",
-		 "config.json: linux.seccomp.syscalls[0].names[0]: expected a string, got an integer"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":\"SCMP_ARCH_X86\"}",
-		 "config.json: linux.seccomp.architectures: expected an array, got a string"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\"],"
-		 "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":-1}]}",
-		 "config.json: linux.seccomp.syscalls[0].errnoRet: must not be negative"},
-		{"{\"defaultAction\":\"SCMP_ACT_KILL\",\"defaultErrnoRet\":1}",
-		 "config.json: linux.seccomp.defaultErrnoRet: not valid with action SCMP_ACT_KILL"},
-		{"{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", "SCMP_ACT_NOTIFY is not supported"},
-		{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/agent.sock\"}",
-		 "config.json: linux.seccomp.listenerPath: seccomp notify agents are not supported"},
-		{"[]", "config.json: linux.seccomp: expected an object, got an array"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],\"action\":"
+	     "\"SCMP_ACT_ERRNO\"},{\"names\":[\"a\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":"
+	     "[\"a\"],\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"getcwd\"],\"action\":"
+	     "\"SCMP_ACT_FOO\"}]}",
+	     "config.json: linux.seccomp.syscalls[3].action: unknown action \"SCMP_ACT_FOO\""},
+	    {"{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
+	     "config.json: linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\""},
+	    {"{}", "config.json: linux.seccomp.defaultAction: required"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_Z80\"]}",
+	     "config.json: linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_NOPE\"]}",
+	     "config.json: linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\""},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+	     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
+	     "\"SCMP_CMP_ALMOST\"}]}]}",
+	     "config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator "
+	     "\"SCMP_CMP_ALMOST\""},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+	     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,\"op\":"
+	     "\"SCMP_CMP_EQ\"}]}]}",
+	     "config.json: linux.seccomp.syscalls[0].args[0].index: 6 is out of range"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"getcwd\","
+	     "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	     "config.json: linux.seccomp.syscalls[0].names: expected an array, got a string"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[42],"
+	     "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	     "config.json: linux.seccomp.syscalls[0].names[0]: expected a string, got an integer"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":\"SCMP_ARCH_X86\"}",
+	     "config.json: linux.seccomp.architectures: expected an array, got a string"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getcwd\"],"
+	     "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":-1}]}",
+	     "config.json: linux.seccomp.syscalls[0].errnoRet: must not be negative"},
+	    {"{\"defaultAction\":\"SCMP_ACT_KILL\",\"defaultErrnoRet\":1}",
+	     "config.json: linux.seccomp.defaultErrnoRet: not valid with action SCMP_ACT_KILL"},
+	    {"{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", "SCMP_ACT_NOTIFY is not supported"},
+	    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/agent.sock\"}",
+	     "config.json: linux.seccomp.listenerPath: seccomp notify agents are not supported"},
+	    {"[]", "config.json: linux.seccomp: expected an object, got an array"},
 	};
 	(void)state;
 
@@ -142,20 +162,18 @@ static void probe_getcwd(long *res, size_t n)
 static void test_errno_rule(void **state)
 {
 	struct rt_seccomp s;
-	struct error err = {0};
 	long res[3];
 	int status;
 	(void)state;
 
 	/* Unknown names are skipped; socketcall does not exist on x86_64
 	 * but libseccomp knows it (other arches), so it must not fail. */
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-				 "{\"names\":[\"nook_no_such_syscall\",\"getcwd\",\"socketcall\"],"
-				 "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
-				 "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-				 "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
-				 &s, &err),
-			 0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		   "{\"names\":[\"nook_no_such_syscall\",\"getcwd\",\"socketcall\"],"
+		   "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
+		   "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+		   "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		   &s);
 	assert_non_null(s.bpf);
 	assert_true(s.bpf_len > 0);
 	assert_int_equal(s.flags, 0);
@@ -184,27 +202,24 @@ static void probe_args(long *res, size_t n)
 static void test_arg_conditions(void **state)
 {
 	struct rt_seccomp s;
-	struct error err = {0};
 	long res[8];
 	int status;
 	(void)state;
 
-	assert_int_equal(
-		compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-			/* same index twice: OR */
-			"{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
-			"\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
-			"{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]},"
-			/* different indexes: AND */
-			"{\"names\":[\"getpriority\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
-			"\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
-			"{\"index\":1,\"value\":4194305,\"op\":\"SCMP_CMP_EQ\"}]},"
-			/* value is the mask, valueTwo the datum */
-			"{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
-			"\"args\":[{\"index\":0,\"value\":983040,\"valueTwo\":65536,"
-			"\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
-			&s, &err),
-		0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		   /* same index twice: OR */
+		   "{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
+		   "\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		   "{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]},"
+		   /* different indexes: AND */
+		   "{\"names\":[\"getpriority\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
+		   "\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
+		   "{\"index\":1,\"value\":4194305,\"op\":\"SCMP_CMP_EQ\"}]},"
+		   /* value is the mask, valueTwo the datum */
+		   "{\"names\":[\"getsid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
+		   "\"args\":[{\"index\":0,\"value\":983040,\"valueTwo\":65536,"
+		   "\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}",
+		   &s);
 	status = run_filtered(&s, probe_args, res, 8);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(res[0], 0);
@@ -219,23 +234,21 @@ static void test_arg_conditions(void **state)
 }
 
 /* Enough for the probe and for exiting; everything else gets the default. */
-#define ALLOW_BASICS                                                                         \
-	"{\"names\":[\"write\",\"exit\",\"exit_group\",\"rt_sigreturn\",\"getpid\",\"brk\","  \
-	"\"mmap\",\"munmap\",\"futex\",\"rt_sigprocmask\",\"sigaltstack\",\"madvise\"],"    \
+#define ALLOW_BASICS                                                                               \
+	"{\"names\":[\"write\",\"exit\",\"exit_group\",\"rt_sigreturn\",\"getpid\",\"brk\","       \
+	"\"mmap\",\"munmap\",\"futex\",\"rt_sigprocmask\",\"sigaltstack\",\"madvise\"],"           \
 	"\"action\":\"SCMP_ACT_ALLOW\"}"
 
 static void test_default_errno_allow_list(void **state)
 {
 	struct rt_seccomp s;
-	struct error err = {0};
 	long res[3];
 	int status;
 	(void)state;
 
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
-				 "\"syscalls\":[" ALLOW_BASICS "]}",
-				 &s, &err),
-			 0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+		   "\"syscalls\":[" ALLOW_BASICS "]}",
+		   &s);
 	status = run_filtered(&s, probe_getcwd, res, 3);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(res[0], -38);
@@ -244,10 +257,9 @@ static void test_default_errno_allow_list(void **state)
 	rt_seccomp_release(&s);
 
 	/* Without defaultErrnoRet: EPERM. */
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ERRNO\","
-				 "\"syscalls\":[" ALLOW_BASICS "]}",
-				 &s, &err),
-			 0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+		   "\"syscalls\":[" ALLOW_BASICS "]}",
+		   &s);
 	status = run_filtered(&s, probe_getcwd, res, 3);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(res[0], -EPERM);
@@ -259,15 +271,18 @@ static void test_default_errno_allow_list(void **state)
 static void test_kill_process(void **state)
 {
 	struct rt_seccomp s;
-	struct error err = {0};
 	long res[3];
+	uint32_t act = SECCOMP_RET_KILL_PROCESS;
 	int status;
 	(void)state;
 
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-				 "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}",
-				 &s, &err),
-			 0);
+	/* libseccomp asks the kernel whether it has the action (valgrind
+	 * does not pass the question on). */
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) < 0)
+		skip();
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}",
+		   &s);
 	status = run_filtered(&s, probe_getcwd, res, 3);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGSYS);
@@ -277,62 +292,56 @@ static void test_kill_process(void **state)
 static void test_arches_and_flags(void **state)
 {
 	struct rt_seccomp s, native;
-	struct error err = {0};
 	long res[3];
 	int status;
 	(void)state;
 
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-				 "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
-				 &native, &err),
-			 0);
-	assert_int_equal(
-		compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-			"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\","
-			"\"SCMP_ARCH_AARCH64\"],"
-			"\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
-			"\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
-			"\"syscalls\":[{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
-			&s, &err),
-		0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		   &native);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		   "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\","
+		   "\"SCMP_ARCH_AARCH64\"],"
+		   "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+		   "\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
+		   "\"syscalls\":[{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		   &s);
 	/* One section of rules per architecture. */
 	assert_true(s.bpf_len > native.bpf_len);
 	/* WAIT_KILLABLE_RECV needs a listener; it is dropped. */
 	assert_int_equal(s.flags, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
-					  SECCOMP_FILTER_FLAG_TSYNC);
+				      SECCOMP_FILTER_FLAG_TSYNC);
+	rt_seccomp_release(&native);
 	status = run_filtered(&s, probe_getcwd, res, 3);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(res[0], -EPERM);
 	assert_int_equal(res[1], 0);
 	rt_seccomp_release(&s);
-	rt_seccomp_release(&native);
 }
 
 static void test_rule_matching_default_is_skipped(void **state)
 {
 	struct rt_seccomp s;
-	struct error err = {0};
 	(void)state;
 
 	/* libseccomp refuses a rule whose action is the default one; the
 	 * rule changes nothing, so it is dropped, not an error. */
-	assert_int_equal(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-				 "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
-				 &s, &err),
-			 0);
+	compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		   &s);
 	rt_seccomp_release(&s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compile_errors),
-		cmocka_unit_test(test_errno_rule),
-		cmocka_unit_test(test_arg_conditions),
-		cmocka_unit_test(test_default_errno_allow_list),
-		cmocka_unit_test(test_kill_process),
-		cmocka_unit_test(test_arches_and_flags),
-		cmocka_unit_test(test_rule_matching_default_is_skipped),
+	    cmocka_unit_test(test_compile_errors),
+	    cmocka_unit_test(test_errno_rule),
+	    cmocka_unit_test(test_arg_conditions),
+	    cmocka_unit_test(test_default_errno_allow_list),
+	    cmocka_unit_test(test_kill_process),
+	    cmocka_unit_test(test_arches_and_flags),
+	    cmocka_unit_test(test_rule_matching_default_is_skipped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
