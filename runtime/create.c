@@ -139,6 +139,15 @@ static int clone_flags_for(const struct rt_spec *spec, int *join_user_fd, int *j
 	return flags;
 }
 
+/* The host id that container id 0 maps to (0 if unmapped). */
+static uint32_t host_id_of_root(const struct ns_idmap *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].container_id == 0)
+			return m[i].host_id;
+	return 0;
+}
+
 static pid_t clone_init(int flags, int cgroup_fd)
 {
 	struct clone_args args = {
@@ -289,6 +298,17 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0) {
 		error_sys(err, "cannot create exec.fifo");
 		goto fail;
+	}
+	if (flags & CLONE_NEWUSER) {
+		/* The init reopens the fifo as root of its user namespace:
+		 * give it to that root's host ids (as runc does). */
+		if (fchownat(l->dirfd, "exec.fifo", host_id_of_root(l->spec.uid_mappings,
+								     l->spec.n_uid_mappings),
+			     host_id_of_root(l->spec.gid_mappings, l->spec.n_gid_mappings),
+			     AT_SYMLINK_NOFOLLOW) < 0) {
+			error_sys(err, "cannot chown exec.fifo");
+			goto fail;
+		}
 	}
 	fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
 	if (fifo_fd < 0) {

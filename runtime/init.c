@@ -196,11 +196,12 @@ static int init_steps(struct rt_init *in, struct error *err)
 	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
 		return error_sys(err, "cannot reach the runtime");
 	fifo = xasprintf("/proc/self/fd/%d", in->fifo_fd);
+	/* The runtime is gone from here on: failures go to our stderr. */
 	fd = open(fifo, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		_exit(126);
+		return error_sys(err, "cannot open exec.fifo");
 	if (write(fd, "0", 1) != 1)
-		_exit(126);
+		return error_sys(err, "cannot write exec.fifo");
 	close(fd);
 	close(in->fifo_fd);
 

@@ -68,7 +68,7 @@ load helpers
 }
 
 @test "attack: no fd of nook's is open in the container process" {
-	set_args sh -c 'for f in /proc/1/fd/*; do readlink $f; done'
+	set_args sh -c 'for f in /proc/1/fd/*; do readlink $f; done; true'
 	run oci run --bundle "$BUNDLE" "$(cid)"
 	assert_success
 	refute_output --partial "$ROOT"
@@ -95,7 +95,7 @@ load helpers
 	oci create --bundle "$BUNDLE" "$id"
 	# While created, the init is still nook's binary: try to read it, link
 	# it, and open it for writing from a process exec'd into the container.
-	run oci exec "$id" sh -c 'cat /proc/1/exe >/dev/null && echo READ-OK; readlink /proc/1/exe && echo LINK-OK; echo x >>/proc/1/exe && echo WRITE-OK; ls /proc/1/fd/ >/dev/null && echo FD-OK; true'
+	run oci exec "$id" sh -c 'cat /proc/1/exe >/dev/null && echo READ-OK; readlink /proc/1/exe && echo LINK-OK; echo x >>/proc/1/exe && echo WRITE-OK; for f in /proc/1/fd/*; do readlink $f && echo FD-OK; cat $f </dev/null >/dev/null 2>&1 && echo FD-OK; done; true'
 	refute_output --partial READ-OK
 	refute_output --partial LINK-OK
 	refute_output --partial WRITE-OK
