@@ -155,6 +155,8 @@ int fds_close_from(int first, const int *keep, size_t nkeep);
 int fds_close_except(int first, const int *keep, size_t nkeep);
 /* Field 22 of /proc/PID/stat (start time in clock ticks); 0 if gone. */
 uint64_t proc_start_time(pid_t pid);
+/* Connect a SOCK_STREAM unix socket to path; returns the fd (O_CLOEXEC). */
+int unix_connect(const char *path, struct error *err);
 /* Send/receive one fd over a unix socket (SCM_RIGHTS). */
 int fd_send(int sock, int fd, const char *msg, struct error *err);
 int fd_recv(int sock, struct error *err);

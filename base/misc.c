@@ -82,6 +82,20 @@ uint64_t proc_start_time(pid_t pid)
 	return v;
 }
 
+int unix_connect(const char *path, struct error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -1;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return error_set(err, ENAMETOOLONG, "socket path too long: '%s'", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return error_sys(err, "cannot connect to '%s'", path);
+	return steal_fd(&fd);
+}
+
 int fd_send(int sock, int fd, const char *msg, struct error *err)
 {
 	char buf[CMSG_SPACE(sizeof(int))];

@@ -33,6 +33,19 @@ extern const size_t ns_join_order_len;
  * of kind flag.  Checks the file is a namespace of that kind. */
 int ns_join(const char *path, int flag, struct error *err);
 
+/* A new time namespace with clock offsets, for our next child only:
+ * unshare(CLONE_NEWTIME) makes it our children's, the offsets are written
+ * before anyone enters it.  The caller clones (without CLONE_NEWTIME),
+ * then calls ns_time_restore(*restore_fd) to switch back. */
+struct ns_time_offset {
+	const char *clock; /* "monotonic" or "boottime" */
+	int64_t secs;
+	long nanosecs;
+};
+int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd,
+		    struct error *err);
+int ns_time_restore(int restore_fd);
+
 /* --------------------------------------------------------------- id maps -- */
 
 struct ns_idmap {

@@ -83,20 +83,6 @@ static int setup_cgroup(struct rt_launch *l, const char *id, struct error *err)
 	return 0;
 }
 
-static int connect_console(const char *path, struct error *err)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return error_set(err, ENAMETOOLONG, "console socket path too long: '%s'", path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return error_sys(err, "cannot connect to console socket '%s'", path);
-	return steal_fd(&fd);
-}
-
 static int write_config_copy(int dirfd, const struct rt_spec *spec, struct error *err)
 {
 	const char *text = json_object_to_json_string_ext(spec->doc, JSON_C_TO_STRING_PLAIN);
@@ -246,7 +232,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 {
 	_cleanup_close_ int fifo_fd = -1, console_sock = -1, console_peer = -1, join_user = -1,
 			    join_pid = -1, self_pid = -1;
-	int sv[2] = {-1, -1};
+	int sv[2] = {-1, -1}, restore_time = -1;
 	char bundle[PATH_MAX];
 	struct rt_init in;
 	sigset_t all, old;
@@ -318,7 +304,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	if (setup_cgroup(l, id, err) < 0)
 		goto fail;
 	if (o->console_socket) {
-		console_sock = connect_console(o->console_socket, err);
+		console_sock = unix_connect(o->console_socket, err);
 		if (console_sock < 0)
 			goto fail;
 	} else if (l->spec.process.terminal) {
@@ -347,6 +333,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		.no_new_keyring = o->no_new_keyring,
 		.preserve_fds = o->preserve_fds,
 		.join_user_fd = join_user,
+		.no_pivot = o->no_pivot,
 	};
 	if (join_pid >= 0) {
 		/* Only our children enter it; we switch back right after. */
@@ -355,6 +342,25 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 			error_sys(err, "cannot join the pid namespace");
 			goto fail_sv;
 		}
+	}
+	if ((flags & CLONE_NEWTIME) && l->spec.time_offsets) {
+		struct ns_time_offset offs[2];
+		size_t n = 0;
+
+		json_object_object_foreach(l->spec.time_offsets, clock, val)
+		{
+			json_object *v;
+
+			if (n == ARRAY_SIZE(offs))
+				break;
+			offs[n].clock = clock;
+			offs[n].secs = json_object_object_get_ex(val, "secs", &v) ? json_object_get_int64(v) : 0;
+			offs[n].nanosecs = json_object_object_get_ex(val, "nanosecs", &v) ? (long)json_object_get_int64(v) : 0;
+			n++;
+		}
+		if (ns_time_prepare(offs, n, &restore_time, err) < 0)
+			goto fail_sv;
+		flags &= ~CLONE_NEWTIME;
 	}
 	/* The child must not run our signal handlers: block everything
 	 * across clone(); the init restores defaults, then unblocks. */
@@ -371,6 +377,8 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	l->saved_mask = old;
 	if (self_pid >= 0)
 		setns(self_pid, CLONE_NEWPID);
+	if (restore_time >= 0)
+		ns_time_restore(restore_time);
 	close(sv[1]);
 	sv[1] = -1;
 	if (l->pid < 0) {

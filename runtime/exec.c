@@ -201,20 +201,6 @@ fail:
 	_exit(127);
 }
 
-static int connect_unix(const char *path, struct error *err)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return error_set(err, ENAMETOOLONG, "console socket path too long: '%s'", path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return error_sys(err, "cannot connect to console socket '%s'", path);
-	return steal_fd(&fd);
-}
-
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err)
 {
@@ -267,7 +253,7 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 	if (has_cg < 0)
 		goto out;
 	if (o->console_socket) {
-		console_sock = connect_unix(o->console_socket, err);
+		console_sock = unix_connect(o->console_socket, err);
 		if (console_sock < 0)
 			goto out;
 	} else if (proc.terminal) {

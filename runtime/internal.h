@@ -297,6 +297,7 @@ struct rt_init {
 	bool no_new_keyring;
 	int preserve_fds;
 	int join_user_fd;   /* user namespace to join first, or -1 */
+	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
 };
 
 /* The container init after clone(): never returns (execs or _exit). */

@@ -65,3 +65,23 @@ load helpers
 	echo "$output" | jq -e 'has("ociVersion") and has("id") and has("pid") and has("status") and has("bundle") and has("rootfs") and has("created") and has("owner")'
 	echo "$output" | jq -e '.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")'
 }
+
+@test "state and list JSON have the same fields as runc's" {
+	command -v runc >/dev/null || skip "runc not installed"
+	set_args sleep 30
+	local id; id=$(cid) rroot="$BATS_TEST_TMPDIR/runc-root"
+	oci create --bundle "$BUNDLE" "$id"
+	runc --root "$rroot" create --bundle "$BUNDLE" "$id-runc" </dev/null >/dev/null 2>&1 || {
+		runc --root "$rroot" delete -f "$id-runc" >/dev/null 2>&1
+		skip "runc cannot create containers on this host"
+	}
+	local ours theirs
+	ours=$(oci state "$id" | jq -c 'keys')
+	theirs=$(runc --root "$rroot" state "$id-runc" | jq -c 'keys')
+	assert_equal "$(oci state "$id" | jq -r .status)" "$(runc --root "$rroot" state "$id-runc" | jq -r .status)"
+	ours_list=$(oci list --format json | jq -c '.[0] | keys')
+	theirs_list=$(runc --root "$rroot" list --format json | jq -c '.[0] | keys')
+	runc --root "$rroot" delete -f "$id-runc" >/dev/null 2>&1
+	assert_equal "$ours" "$theirs"
+	assert_equal "$ours_list" "$theirs_list"
+}

@@ -88,3 +88,18 @@ userns_reachable() {
 	assert_output --partial " / "
 	refute_output --partial shared:
 }
+
+@test "linux.timeOffsets: boottime offset in a new time namespace" {
+	cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 31536000, "nanosecs": 0}}'
+	run_ctr cut -d. -f1 /proc/uptime
+	assert_success
+	[ "$output" -ge 31536000 ]
+	# ours is untouched
+	[ "$(cut -d. -f1 /proc/uptime)" -lt 31536000 ]
+}
+
+@test "--no-pivot: the container runs chrooted into its root" {
+	set_args sh -c 'ls /bin/busybox && test ! -e /work'
+	run oci run --no-pivot --bundle "$BUNDLE" "$(cid)"
+	assert_success
+}

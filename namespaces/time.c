@@ -1,0 +1,39 @@
+/* Time namespaces: clock offsets must be written before any process
+ * enters the namespace, so the runtime makes it for its children only
+ * (unshare), writes the offsets, clones, and switches back. */
+#include "namespaces/namespaces.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd,
+		    struct error *err)
+{
+	_cleanup_close_ int saved = -1;
+	char buf[256];
+	size_t len = 0;
+
+	*restore_fd = -1;
+	saved = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (saved < 0)
+		return error_sys(err, "cannot open /proc/self/ns/time_for_children");
+	if (unshare(CLONE_NEWTIME) < 0)
+		return error_sys(err, "cannot create the time namespace");
+	for (size_t i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %lld %ld\n", offs[i].clock,
+					(long long)offs[i].secs, offs[i].nanosecs);
+	if (len && file_write_at(AT_FDCWD, "/proc/self/timens_offsets", buf, err) < 0) {
+		setns(saved, CLONE_NEWTIME);
+		return error_prefix(err, "linux.timeOffsets");
+	}
+	*restore_fd = steal_fd(&saved);
+	return 0;
+}
+
+int ns_time_restore(int restore_fd)
+{
+	int r = setns(restore_fd, CLONE_NEWTIME);
+
+	close(restore_fd);
+	return r;
+}
