@@ -234,6 +234,34 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	return mount_finish(mfd, dest, m, &o, err);
 }
 
+/* The mount point under which path lives (longest mountinfo prefix). */
+static char *parent_mount_point(const char *path)
+{
+	_cleanup_free_ char *text = NULL, *best = NULL;
+	struct error e2;
+	size_t best_len = 0;
+	char *save = NULL;
+
+	if (file_read_at(AT_FDCWD, "/proc/self/mountinfo", 0, &text, NULL, &e2) < 0)
+		return NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mp[4096];
+		size_t n;
+
+		/* fields: id parent maj:min root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		n = strlen(mp);
+		if (n >= best_len && !strncmp(path, mp, n) &&
+		    (path[n] == '/' || path[n] == '\0' || n == 1)) {
+			free(best);
+			best = xstrdup(mp);
+			best_len = n;
+		}
+	}
+	return steal_pointer(&best);
+}
+
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err)
 {
 	unsigned long prop = r->propagation ? r->propagation : MS_REC | MS_PRIVATE;
@@ -246,6 +274,15 @@ int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err)
 	 * else (rprivate by default; rslave keeps receiving host mounts). */
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return error_sys(err, "cannot set propagation of '/'");
+	if (prop & MS_SHARED) {
+		/* pivot_root refuses a new root whose parent mount is shared;
+		 * make that one mount private (as runc does).  "/" becomes
+		 * shared again after the pivot. */
+		_cleanup_free_ char *parent = parent_mount_point(r->rootfs);
+
+		if (parent && mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+			return error_sys(err, "cannot make '%s' private", parent);
+	}
 	/* pivot_root needs the new root to be a mount point; a recursive bind
 	 * onto itself also keeps the rootfs's own submounts. */
 	if (mount(r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)

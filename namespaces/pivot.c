@@ -49,6 +49,10 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 		return error_sys(err, "cannot detach old root");
 	if (chdir("/") < 0)
 		return error_sys(err, "cannot chdir to '/'");
+	/* rootfsPropagation "shared"/"rshared" applies to the new root. */
+	if ((r->propagation & MS_SHARED) && mount(NULL, "/", NULL, r->propagation, NULL) < 0)
+		return error_sys(err, "cannot make the root %sshared",
+				 (r->propagation & MS_REC) ? "r" : "");
 	return 0;
 }
 

@@ -103,3 +103,14 @@ userns_reachable() {
 	run oci run --no-pivot --bundle "$BUNDLE" "$(cid)"
 	assert_success
 }
+
+@test "rootfsPropagation: rshared root works and its mounts stay in the container" {
+	cfg '.linux.rootfsPropagation = "rshared"
+	  | .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+	  | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	local before; before=$(wc -l </proc/self/mountinfo)
+	run_ctr sh -c 'mount -t tmpfs x /tmp && cut -d" " -f5,7 /proc/self/mountinfo | grep "^/ "'
+	assert_success
+	assert_output --regexp '^/ shared:[0-9]+'
+	assert_equal "$(wc -l </proc/self/mountinfo)" "$before"
+}
