@@ -100,11 +100,6 @@ static int caps_check(const uint64_t *want, uint64_t cur_bnd, uint64_t cur_prm, 
 		return error_set(err, EINVAL,
 				 "process.capabilities: inheritable %s is not in the bounding set",
 				 cap_label(first_cap(bad), b));
-	if ((bad = want[RT_CAP_AMBIENT] & ~(want[RT_CAP_PERMITTED] & want[RT_CAP_INHERITABLE])))
-		return error_set(err, EINVAL,
-				 "process.capabilities: ambient %s must also be permitted and "
-				 "inheritable",
-				 cap_label(first_cap(bad), b));
 	return 0;
 }
 
@@ -134,6 +129,17 @@ int rt_caps_apply(const struct rt_process *p, struct error *err)
 					 cap_label(c, b));
 		if (r)
 			cur_bnd |= BIT(c);
+	}
+	/* The kernel only keeps an ambient capability that is also permitted
+	 * and inheritable.  runc's own default spec lists ambient caps without
+	 * inheritable ones and runc skips them; so do we, for the same
+	 * configs to run the same. */
+	if (want[RT_CAP_AMBIENT] & ~(want[RT_CAP_PERMITTED] & want[RT_CAP_INHERITABLE])) {
+		log_debug("ignoring ambient capabilities that are not permitted and inheritable "
+			  "(mask %#llx)",
+			  (unsigned long long)(want[RT_CAP_AMBIENT] &
+					       ~(want[RT_CAP_PERMITTED] & want[RT_CAP_INHERITABLE])));
+		want[RT_CAP_AMBIENT] &= want[RT_CAP_PERMITTED] & want[RT_CAP_INHERITABLE];
 	}
 	if (caps_check(want, cur_bnd, cur_prm, cur_inh, err) < 0)
 		return -1;

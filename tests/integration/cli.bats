@@ -85,3 +85,14 @@ load helpers
 	assert_equal "$ours" "$theirs"
 	assert_equal "$ours_list" "$theirs_list"
 }
+
+@test "runc's own default config runs unchanged (ambient caps without inheritable)" {
+	command -v runc >/dev/null || skip "runc not installed"
+	rm "$BUNDLE/config.json"
+	(cd "$BUNDLE" && runc spec)
+	cfg '.process.terminal = false | .process.args = ["grep", "^Cap", "/proc/self/status"]'
+	run oci run --bundle "$BUNDLE" "$(cid)"
+	assert_success
+	assert_line --regexp '^CapEff:[[:space:]]+0*20000420$'
+	assert_line --regexp '^CapAmb:[[:space:]]+0+$'
+}

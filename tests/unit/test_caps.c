@@ -211,11 +211,13 @@ static void test_inconsistent_sets_fail(void **state)
 	char *out;
 	(void)state;
 
+	/* Ambient without inheritable is skipped, as runc does (its default
+	 * spec asks for exactly that). */
 	p.caps[RT_CAP_BOUNDING] = p.caps[RT_CAP_PERMITTED] = BIT(CAP_CHOWN);
 	p.caps[RT_CAP_AMBIENT] = BIT(CAP_CHOWN);
 	out = run_child(&p, AS_ROOT);
-	assert_string_equal(out, "ERR process.capabilities: ambient CAP_CHOWN must also be "
-				 "permitted and inheritable");
+	assert_null(strstr(out, "ERR"));
+	assert_non_null(strstr(out, "CapAmb:\t0000000000000000"));
 
 	p.caps[RT_CAP_AMBIENT] = 0;
 	p.caps[RT_CAP_EFFECTIVE] = BIT(CAP_KILL);
