@@ -367,3 +367,15 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 	}
 	return apply_writes(g->dirfd, g->root, g->path, res, err);
 }
+
+int cg_group_remove_if_empty(const char *path, struct error *err)
+{
+	_cleanup_free_ char *root = NULL, *full = NULL;
+
+	if (cg_hierarchy_find(&root, err) < 0)
+		return -1;
+	full = xasprintf("%s%s", root, path);
+	if (rmdir(full) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+		return error_sys(err, "cannot remove cgroup %s", full);
+	return 0;
+}

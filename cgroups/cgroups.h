@@ -130,6 +130,9 @@ int cg_group_signal(const struct cg_group *g, int sig, struct error *err);
 /* Processes in the group (and its descendants), as seen from nook.
  * *pids is allocated (free()). */
 int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct error *err);
+/* rmdir the group at path if it is empty; a group in use (EBUSY,
+ * ENOTEMPTY) or already gone is not an error. */
+int cg_group_remove_if_empty(const char *path, struct error *err);
 /* Kill what is left, wait until the group is empty, remove it and its
  * sub-groups, then release g.  A group already gone is not an error.
  * Parents ("/nook") are left in place. */

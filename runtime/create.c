@@ -74,7 +74,13 @@ static int setup_cgroup(struct rt_launch *l, const char *id, struct error *err)
 		cg_resources_free(res);
 		return 0;
 	}
-	r = cg_group_create(&l->cg, path, res, err);
+	/* A delete running beside us may remove an empty /nook between our
+	 * steps (ENOENT): try again. */
+	for (int tries = 0;; tries++) {
+		r = cg_group_create(&l->cg, path, res, err);
+		if (r == 0 || err->code != ENOENT || tries == 3)
+			break;
+	}
 	cg_resources_free(res);
 	if (r < 0)
 		return -1;
@@ -202,6 +208,7 @@ void rt_launch_abort(struct rt_launch *l, const char *id)
 	if (l->has_cg) {
 		if (cg_group_destroy(&l->cg, &e2) < 0)
 			log_warn("%s", e2.msg);
+		rt_cgroup_parent_cleanup(l->st.cgroup_path);
 		l->has_cg = false;
 	}
 	if (l->root_fd >= 0 && l->dir_created) {

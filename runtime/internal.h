@@ -258,6 +258,9 @@ char *rt_state_json(const struct rt_state *st, enum rt_status s, bool pretty);
 bool rt_state_alive(const struct rt_state *st);
 /* Write pid as text to path, atomically (tmp + rename in its directory). */
 int rt_pid_file_write(const char *path, pid_t pid, struct error *err);
+/* After a container's cgroup is gone: remove the default parent /nook
+ * when it is empty (never a parent chosen by linux.cgroupsPath). */
+void rt_cgroup_parent_cleanup(const char *cgroup_path);
 /* Open the container's cgroup when it has one: 1 opened, 0 none, -1 error. */
 int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error *err);
 

@@ -251,6 +251,7 @@ static int container_remove(const struct rt_context *ctx, struct opened *c, stru
 			return -1;
 		}
 		cg_group_release(&g);
+		rt_cgroup_parent_cleanup(c->st.cgroup_path);
 	}
 	/* poststop hooks, from the copy of config.json saved at create:
 	 * failures are logged and deletion goes on (runtime spec). */

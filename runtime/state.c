@@ -270,3 +270,15 @@ int rt_pid_file_write(const char *path, pid_t pid, struct error *err)
 	}
 	return 0;
 }
+
+void rt_cgroup_parent_cleanup(const char *cgroup_path)
+{
+	struct error err;
+
+	/* Only the default parent is nook's own; a parent named by
+	 * linux.cgroupsPath belongs to whoever chose it. */
+	if (!cgroup_path || !str_has_prefix(cgroup_path, "/nook/") || strchr(cgroup_path + 6, '/'))
+		return;
+	if (cg_group_remove_if_empty("/nook", &err) < 0)
+		log_debug("%s", err.msg);
+}
