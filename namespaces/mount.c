@@ -203,6 +203,18 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (!m->type)
 		return error_set(err, EINVAL, "mount on '%s' has no type", m->destination);
 
+	if (r->cgroup_dir && (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))) {
+		/* No cgroup namespace: a fresh cgroup2 mount would show the
+		 * host's whole tree.  The container gets its own group only. */
+		o.set |= MS_BIND | MS_REC;
+		dest = open_dest_nosymlinks(rootfd, m->destination, err);
+		if (dest < 0)
+			return -1;
+		mfd = ns_tree_clone(AT_FDCWD, r->cgroup_dir, true, err);
+		if (mfd < 0)
+			return -1;
+		return mount_finish(mfd, dest, m, &o, err);
+	}
 	strict = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
 	mfd = fs_create(m, &o, err);
 	if (mfd == -2) {

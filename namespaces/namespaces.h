@@ -94,6 +94,10 @@ struct ns_rootfs {
 	char *const *readonly_paths; /* NULL-terminated or NULL */
 	int console_fd;              /* pty slave to bind on /dev/console, or -1 */
 	bool no_pivot;               /* MS_MOVE + chroot instead of pivot_root */
+	/* Host path of the container's own cgroup.  When set (no cgroup
+	 * namespace of its own), a "cgroup" mount binds this directory instead
+	 * of mounting the whole hierarchy, as runc does. */
+	const char *cgroup_dir;
 };
 
 /* Translate one OCI mount option into flags.  Returns 0 if known (and

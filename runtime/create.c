@@ -239,6 +239,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 {
 	_cleanup_close_ int fifo_fd = -1, console_sock = -1, console_peer = -1, join_user = -1,
 			    join_pid = -1, self_pid = -1;
+	_cleanup_free_ char *cgroup_dir = NULL;
 	int sv[2] = {-1, -1}, restore_time = -1;
 	char bundle[PATH_MAX];
 	struct rt_init in;
@@ -342,6 +343,9 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		.join_user_fd = join_user,
 		.no_pivot = o->no_pivot,
 	};
+	if (l->has_cg && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
+		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);
+	in.cgroup_dir = cgroup_dir;
 	if (join_pid >= 0) {
 		/* Only our children enter it; we switch back right after. */
 		self_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);

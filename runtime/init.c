@@ -149,6 +149,7 @@ static int init_steps(struct rt_init *in, struct error *err)
 
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
+	r.cgroup_dir = in->cgroup_dir;
 	if (new_mntns && ns_rootfs_mount(&r, err) < 0)
 		return -1;
 	has_hooks = spec->n_hooks[RT_HOOK_PRESTART] || spec->n_hooks[RT_HOOK_CREATE_RUNTIME];

@@ -301,6 +301,7 @@ struct rt_init {
 	int preserve_fds;
 	int join_user_fd;   /* user namespace to join first, or -1 */
 	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+	const char *cgroup_dir; /* host path of its cgroup when it gets no cgroupns */
 };
 
 /* The container init after clone(): never returns (execs or _exit). */

@@ -114,3 +114,19 @@ userns_reachable() {
 	assert_output --regexp '^/ shared:[0-9]+'
 	assert_equal "$(wc -l </proc/self/mountinfo)" "$before"
 }
+
+@test "cgroup mount: with a cgroup namespace the container is at its root" {
+	run_ctr sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/cgroup.procs | wc -l'
+	assert_success
+	assert_line --index 0 "0::/"
+	# sh, cat and wc: nothing of the host
+	assert_line --index 1 3
+}
+
+@test "cgroup mount: without a cgroup namespace only the container's own group is bound" {
+	cfg 'del(.linux.namespaces[] | select(.type == "cgroup"))'
+	run_ctr sh -c 'cat /sys/fs/cgroup/cgroup.procs | wc -l; test -e /sys/fs/cgroup/nook && echo HOST-TREE; true'
+	assert_success
+	assert_line --index 0 3
+	refute_output --partial HOST-TREE
+}
