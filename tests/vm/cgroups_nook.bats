@@ -112,8 +112,33 @@ until_true() {
 	wait_status "$ID" stopped
 	assert_equal "$(<"$CGDIR/memory.max")" 33554432
 	[ "$(key memory.events oom_kill)" -gt 0 ]
+	run oci state "$ID"
+	assert_equal "$(jq -r '.status + " " + .annotations["io.github.nook.oom-killed"]' <<<"$output")" \
+		"stopped true"
 	oci delete "$ID"
 	[ ! -e "$CGDIR" ]
+}
+
+@test "events: an oom event for each OOM kill, as it happens" {
+	ctr '.linux.resources.memory = {limit: 33554432, swap: 33554432}' -- sh -c '
+		until [ -e /tmp/go ]; do sleep 0.1; done
+		dd if=/dev/zero of=/dev/null bs=100M count=1; exec sleep 600'
+	oci run -d --bundle "$BUNDLE" "$ID"
+	local out=$BATS_TEST_TMPDIR/events
+	"$NOOK" oci --root "$ROOT" events --interval 200ms "$ID" >"$out" 2>&1 &
+	# A stats line says the watch is in place; then set off the kill.
+	until_true eval '[[ $(<"$out") == *'"'"'"type":"stats"'"'"'* ]]'
+	: >"$BUNDLE/rootfs/tmp/go"
+	until_true eval '[[ $(<"$out") == *'"'"'{"type":"oom","id":"'"'"'$ID'"'"'"}'"'"'* ]]'
+	# The init survived its child's kill: not stopped, no annotation.
+	run oci state "$ID"
+	assert_equal "$(jq -r '.status + " " + (.annotations // {} | has("io.github.nook.oom-killed") | tostring)' <<<"$output")" "running false"
+	oci kill "$ID" KILL
+	wait
+	run jq -r .type "$out"
+	assert_success
+	assert_line oom
+	[ "$(grep -c oom "$out")" = 1 ]
 }
 
 @test "pids.limit stops a fork loop; the container can still be killed and deleted" {
@@ -214,7 +239,11 @@ until_true() {
 @test "update changes memory.max, pids.max and cpu.max of a running container" {
 	ctr -- sleep 600
 	oci run -d --bundle "$BUNDLE" "$ID"
+	# Without limits the usage controllers are enabled all the same, so
+	# events --stats has figures to show.
 	assert_equal "$(<"$CGDIR/pids.max")" max
+	run oci events --stats "$ID"
+	assert_equal "$(jq -c '[.data.memory.usage.usage > 0, .data.pids.current]' <<<"$output")" '[true,1]'
 	oci update --memory 64m --pids-limit 20 --cpu-quota 20000 --cpu-period 100000 "$ID"
 	assert_equal "$(<"$CGDIR/memory.max")" 67108864
 	assert_equal "$(<"$CGDIR/pids.max")" 20
