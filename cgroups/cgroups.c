@@ -125,20 +125,40 @@ static void needed_controllers(const struct cg_resources *res, char ***ctrls, ch
 	}
 }
 
+/* Controllers enabled for every container when the hierarchy has them,
+ * limits or not (runc and crun enable them all): their usage files are
+ * what `events --stats` reports. */
+static const char *const usage_controllers[] = {"cpu", "io", "memory", "pids"};
+
+/* Best effort: a controller that cannot be enabled only costs figures. */
+static void enable_usage(int dirfd, const char *avail, const char *enabled, const char *root,
+			 const char *where)
+{
+	char buf[64] = "";
+	struct error err;
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(usage_controllers); i++)
+		if (word_in(avail, usage_controllers[i]) && !word_in(enabled, usage_controllers[i]))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s+%s",
+						len ? " " : "", usage_controllers[i]);
+	if (len && cg_write_file(dirfd, "cgroup.subtree_control", buf, &err) < 0)
+		log_debug("cannot enable \"%s\" in %s%s: %s", buf, root, where, err.msg);
+}
+
 /* Make the controllers available to the children of the group dirfd
  * (at `where` below root): check its cgroup.controllers and add them to
- * its cgroup.subtree_control. */
+ * its cgroup.subtree_control, with the usage controllers. */
 static int enable_in(int dirfd, const char *root, const char *where, char **ctrls,
 		     char **origins, struct error *err)
 {
 	_cleanup_free_ char *avail = NULL, *enabled = NULL;
 
-	if (!ctrls)
-		return 0;
 	if (file_read_at(dirfd, "cgroup.controllers", 0, &avail, NULL, err) < 0 ||
 	    file_read_at(dirfd, "cgroup.subtree_control", 0, &enabled, NULL, err) < 0)
 		return error_prefix(err, "cgroup %s%s", root, where);
-	for (size_t i = 0; ctrls[i]; i++) {
+	enable_usage(dirfd, avail, enabled, root, where);
+	for (size_t i = 0; ctrls && ctrls[i]; i++) {
 		_cleanup_free_ char *plus = NULL;
 
 		if (word_in(enabled, ctrls[i]))

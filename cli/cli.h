@@ -40,6 +40,7 @@ bool cli_wants_help(int argc, char **argv);
 /* Command families. */
 int cli_oci_main(int argc, char **argv, const char *prog);
 int cli_oci_update(int argc, char **argv, struct cli_globals *g);
+int cli_oci_events(int argc, char **argv, struct cli_globals *g);
 
 /* Image commands (cli/cmd_image.c, cli/cmd_mount.c). */
 struct img_store;

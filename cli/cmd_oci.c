@@ -541,6 +541,8 @@ static const struct cli_command oci_commands[] = {
 	 "[--cpu-shares N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] "
 	 "[-r resources.json] ID",
 	 "change the resource limits of a running container"},
+	{"events", cli_oci_events, "[--stats] [--interval DURATION] ID",
+	 "print usage statistics and OOM events of a container as JSON lines"},
 	{"features", cmd_features, "", "print the OCI features document"},
 	{"help", oci_help, "", "show this help"},
 };

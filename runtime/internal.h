@@ -263,6 +263,10 @@ int rt_pid_file_write(const char *path, pid_t pid, struct error *err);
 void rt_cgroup_parent_cleanup(const char *cgroup_path);
 /* Open the container's cgroup when it has one: 1 opened, 0 none, -1 error. */
 int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error *err);
+/* The OOM killer killed a process in the container's cgroup (its
+ * memory.events oom_kill).  false without a cgroup, memory controller or
+ * once the group is gone. */
+bool rt_state_oom_killed(const struct rt_state *st);
 
 
 /* ---------------------------------------------------- create and init -- */

@@ -158,6 +158,14 @@ int rt_container_state(const struct rt_context *ctx, const char *id, char **json
 
 	if (container_open(ctx, id, false, &c, err) < 0)
 		return -1;
+	/* The kernel's verdict, while the stopped container's cgroup is
+	 * still there to ask; OCI state has no field for it. */
+	if (c.status == RT_STATUS_STOPPED && rt_state_oom_killed(&c.st)) {
+		if (!c.st.annotations)
+			c.st.annotations = json_object_new_object();
+		json_object_object_add(c.st.annotations, RT_ANNOTATION_OOM_KILLED,
+				       json_object_new_string("true"));
+	}
 	*json = rt_state_json(&c.st, c.status, true);
 	container_close(&c);
 	return 0;

@@ -79,6 +79,30 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 int rt_container_update(const struct rt_context *ctx, const char *id, const char *resources_json,
 			struct error *err);
 
+/* `events`.  Each event is one line of JSON, as runc prints them:
+ * {"type":"stats","id":ID,"data":{"cpu":…,"memory":…,"pids":…,"blkio":…}}
+ * and {"type":"oom","id":ID}.  The container must not be stopped.
+ * rt_container_stats gives one stats event (caller frees).
+ * rt_container_events calls emit with a stats event every interval_ms and
+ * an oom event for each OOM kill counted in the container's memory.events
+ * (watched with POLLPRI), until the container's init exits (0) or emit
+ * returns < 0 (0: the reader is gone). */
+int rt_container_stats(const struct rt_context *ctx, const char *id, char **event,
+		       struct error *err);
+int rt_container_events(const struct rt_context *ctx, const char *id, unsigned interval_ms,
+			int (*emit)(const char *event, void *data), void *data,
+			struct error *err);
+
+/* The annotation `state` adds for a stopped container whose processes
+ * the kernel's OOM killer killed. */
+#define RT_ANNOTATION_OOM_KILLED "io.github.nook.oom-killed"
+/* *killed: the kernel's OOM killer killed a process of the container
+ * (memory.events oom_kill of its cgroup is not zero), e.g. the engine's
+ * inspect "OOMKilled".  Known until the container is deleted (a foreground
+ * run deletes it when its init exits: its status, 137, tells instead). */
+int rt_container_oom_killed(const struct rt_context *ctx, const char *id, bool *killed,
+			    struct error *err);
+
 /* `spec` and `features`. */
 int rt_spec_write(const char *bundle, bool rootless, struct error *err);
 char *rt_features(void);

@@ -193,6 +193,20 @@ int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error 
 	return 1;
 }
 
+bool rt_state_oom_killed(const struct rt_state *st)
+{
+	struct cg_group g = {.dirfd = -1};
+	uint64_t oom = 0, kills = 0;
+	struct error err;
+
+	if (rt_state_cgroup(st, &g, &err) <= 0)
+		return false;
+	if (cg_group_oom(&g, &oom, &kills, &err) < 0)
+		kills = 0;
+	cg_group_release(&g);
+	return kills > 0;
+}
+
 enum rt_status rt_state_status(int dirfd, const struct rt_state *st)
 {
 	struct cg_group g = {.dirfd = -1};

@@ -6,6 +6,9 @@
 #   tests/vm/run.sh --suite all     tests/vm/*.bats and tests/integration/
 #   tests/vm/run.sh --suite PATH    one .bats file or directory
 #   tests/vm/run.sh [...] -- ARGS   extra bats arguments (e.g. --timing)
+#   tests/vm/run.sh --cmd 'CMD'     run the shell command CMD instead of bats
+#                                   (e.g. tests/bench/bench-vm.sh); its
+#                                   output and exit status are returned the same way
 #
 # The host root is shared read-only over virtiofs with a tmpfs overlay on
 # top, so the guest sees the repo, the build and the host's tools at the same
@@ -34,13 +37,16 @@ export NOOK_SRC=${NOOK_SRC:-$SRC}
 export NOOK_BUILD=${NOOK_BUILD:-$SRC/$BUILD}
 
 suite=vm
+cmd=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suite=${2:?--suite needs a name}; shift 2 ;;
 	--suite=*) suite=${1#--suite=}; shift ;;
+	--cmd) cmd=${2:?--cmd needs a command}; shift 2 ;;
+	--cmd=*) cmd=${1#--cmd=}; shift ;;
 	--) shift; break ;;
 	-h | --help) sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--suite vm|all|PATH] [-- BATS-ARGS]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--suite vm|all|PATH | --cmd CMD] [-- BATS-ARGS]" >&2; exit 2 ;;
 	esac
 done
 
@@ -136,9 +142,13 @@ nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 		esac
 	done < <(env -0)
 	printf 'cd %s || exit 126\n' "$(shq "$SRC")"
-	printf 'exec bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"}'
-	for t in "$@" "${tests[@]}"; do printf ' %s' "$(shq "$t")"; done
-	echo
+	if [ -n "$cmd" ]; then
+		printf '%s\n' "$cmd"
+	else
+		printf 'exec bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"}'
+		for t in "$@" "${tests[@]}"; do printf ' %s' "$(shq "$t")"; done
+		echo
+	fi
 } >"$RUN/ctl/cmd.sh"
 
 # virtiofsd, one per share.  The host root is exported from a private mount
