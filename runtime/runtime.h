@@ -81,6 +81,9 @@ int rt_container_update(const struct rt_context *ctx, const char *id, const char
 
 /* `spec` and `features`. */
 int rt_spec_write(const char *bundle, bool rootless, struct error *err);
+/* The config.json text `spec` writes (runc's defaults, hostname "nook");
+ * caller frees.  Callers that make bundles start from it. */
+char *rt_spec_default_json(bool rootless);
 char *rt_features(void);
 
 #endif

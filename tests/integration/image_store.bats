@@ -122,15 +122,20 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	mk_layout "$T/img" app:1 "$T/1.tar"
 	nk load -i "$T/img"
 	nk bundle app:1 "$T/b"
-	python3 - "$T/b/config.json" <<'PY'
+	mkdir "$T/spec" && (cd "$T/spec" && "$NOOK" oci spec)
+	python3 - "$T/b/config.json" "$T/spec/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[2]))   # the runtime's default spec
 p = c["process"]
 assert p["args"] == ["/bin/sh", "-c", "echo hi"], p["args"]
-assert "FOO=bar" in p["env"]
+assert "FOO=bar" in p["env"] and any(e.startswith("PATH=") for e in p["env"])
 assert p["cwd"] == "/tmp" and p["user"] == {"uid": 1, "gid": 2}
-assert c["root"]["path"] == "rootfs"
-assert {n["type"] for n in c["linux"]["namespaces"]} == {"pid", "network", "ipc", "uts", "mount"}
+assert p["terminal"] is False
+assert c["root"] == {"path": "rootfs", "readonly": False}
+for k in ("mounts", "linux", "hostname"):
+    assert c[k] == d[k], k
+assert p["capabilities"] == d["process"]["capabilities"]
 PY
 	echo hello >"$T/b/rootfs/new"
 	[ -f "$T/b/rootfs/etc/passwd" ]
