@@ -155,6 +155,23 @@ PY
 	nk image unmount many:1
 }
 
+@test "an image with 130 layers mounts with mount(2) too (NOOK_OVL_LEGACY)" {
+	for i in $(seq 1 130); do mk_layer "$T/$i.tar" "f('f$i', b'$i')"; done
+	mk_layout "$T/img" many:1 $(for i in $(seq 1 130); do echo "$T/$i.tar"; done)
+	nk load --quiet -i "$T/img"
+	export NOOK_OVL_LEGACY=1
+	m=$(nk image mount many:1)
+	[ "$(ls "$m" | wc -l)" = 130 ]
+	[ "$(cat "$m/f1") $(cat "$m/f130")" = "1 130" ]
+	nk image unmount many:1
+	nk bundle many:1 "$T/b"
+	echo new >"$T/b/rootfs/f1"
+	[ "$(cat "$T/b/rootfs/f1")" = new ]
+	[ "$(ls "$T/b/rootfs" | wc -l)" = 130 ]
+	nk bundle --remove "$T/b"
+	! grep -q "$T" /proc/self/mountinfo
+}
+
 @test "parallel loads, tags and rmi of shared layers keep the store consistent" {
 	mk_layer "$T/base.tar" "f('base', bytes(2_000_000))"
 	for i in 1 2 3 4; do
