@@ -53,7 +53,7 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	run nk rmi stack:1
 	[ "$status" -ne 0 ]   # in use by the mount
 	nk image unmount stack:1
-	! grep -q "$SR" /proc/self/mountinfo
+	[ "$(grep -c "$SR" /proc/self/mountinfo)" = 0 ]
 	nk rmi stack:1
 	assert_store_empty
 }
@@ -71,6 +71,23 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	[ "$(ls "$SR/layers" | wc -l)" = 3 ]
 	nk rmi a/a:1
 	[ "$(ls "$SR/layers" | wc -l)" = 2 ]
+}
+
+@test "load progress: one plain line per layer, redrawn in place on a terminal" {
+	mk_layer "$T/1.tar" "f('one')"
+	mk_layer "$T/2.tar" "f('two')"
+	mk_layout "$T/a" a:1 "$T/1.tar"
+	mk_layout "$T/b" b:1 "$T/1.tar" "$T/2.tar"
+	nk load -i "$T/a" >"$T/out" 2>"$T/err"
+	grep -q '^Layer sha256:[0-9a-f]\{12\}: .* in .*s (.* MB/s) done$' "$T/out"
+	[ ! -s "$T/err" ]
+	[ "$(grep -c $'\e' "$T/out")" = 0 ]
+	command -v script || skip "script (util-linux) not installed"
+	script -qec "$NOOK load -i $T/b --storage-root $SR" /dev/null >"$T/tty"
+	grep -q 'already present' "$T/tty"
+	grep -q 'unpacking' "$T/tty"
+	grep -q $'\e\\[1A\r\e\\[KLayer sha256:[0-9a-f]*: .* done' "$T/tty"
+	grep -q 'Loaded image: b:1' "$T/tty"
 }
 
 @test "load an OCI layout made by umoci (untagged ref name) and as a tar on stdin" {
@@ -169,7 +186,7 @@ PY
 	[ "$(cat "$T/b/rootfs/f1")" = new ]
 	[ "$(ls "$T/b/rootfs" | wc -l)" = 130 ]
 	nk bundle --remove "$T/b"
-	! grep -q "$T" /proc/self/mountinfo
+	[ "$(grep -c "$T" /proc/self/mountinfo)" = 0 ]
 }
 
 @test "parallel loads, tags and rmi of shared layers keep the store consistent" {
