@@ -5,10 +5,12 @@
 #
 # The layer is ~210 MB of real files from this machine's /usr (headers,
 # python, perl, sbin: ~11k files), since debootstrap needs the network.
-# Each step runs R times (median shown), interleaved, after a `sync` so
-# one step's writeback is not billed to the next; caches stay warm for
-# all.  Everything lives in one temp dir on disk (like /var/lib/nook),
-# unmounted and removed on exit.
+# Each step runs R times (median shown), interleaved, each on a fresh
+# ext4 (a loop-mounted file): on a shared, well-used filesystem ext4 spends
+# most of its time looking for free inodes past recently deleted ones,
+# which makes whichever step follows a big delete look slow.  Sources stay
+# in the page cache for all.  Everything lives in one temp dir, unmounted
+# and removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NOOK=${NOOK:-$PWD/build/nook}
@@ -28,6 +30,12 @@ ms() { # run a command, print its wall time in ms
 	local t0=$EPOCHREALTIME
 	"$@" >/dev/null
 	echo "$t0 $EPOCHREALTIME" | awk '{printf "%.1f\n", ($2 - $1) * 1000}'
+}
+fresh_fs() { # an empty ext4 on $work/fs
+	umount "$work/fs" 2>/dev/null || true
+	rm -f "$work/fs.img" && truncate -s 4G "$work/fs.img"
+	mkfs.ext4 -q -F "$work/fs.img" && mkdir -p "$work/fs" && mount -o loop "$work/fs.img" "$work/fs"
+	sync
 }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
@@ -52,27 +60,27 @@ done
 mk_layout "$work/img10" bench $(for i in $(seq 1 10); do echo "$work/l$i.tar.gz"; done)
 
 for _ in $(seq 1 "$R"); do
-	rm -rf "$work/x" && sync && mkdir "$work/x"
-	ms tar -C "$work/x" -xzf "$work/layer.tar.gz" >>"$work/t.tar"
-	rm -rf "$work/x" && sync && mkdir "$work/x"
-	ms sh -c 'tar -C "$1" -xzf "$2" && sync' - "$work/x" "$work/layer.tar.gz" >>"$work/t.tarsync"
-	rm -rf "$work/x" "$work/store" && sync
-	ms "$NOOK" load -q -i "$work/img" --storage-root "$work/store" >>"$work/t.nook"
+	fresh_fs && mkdir "$work/fs/x"
+	ms tar -C "$work/fs/x" -xzf "$work/layer.tar.gz" >>"$work/t.tar"
+	fresh_fs && mkdir "$work/fs/x"
+	ms sh -c 'tar -C "$1" -xzf "$2" && sync' - "$work/fs/x" "$work/layer.tar.gz" >>"$work/t.tarsync"
+	fresh_fs
+	ms "$NOOK" load -q -i "$work/img" --storage-root "$work/fs/store" >>"$work/t.nook"
 	sync
-	ms "$NOOK" load -q -i "$work/img2" --storage-root "$work/store" >>"$work/t.second"
+	ms "$NOOK" load -q -i "$work/img2" --storage-root "$work/fs/store" >>"$work/t.second"
 	if command -v umoci >/dev/null; then
-		rm -rf "$work/ub" && sync
-		ms umoci unpack --image "$work/img:bench" "$work/ub" >>"$work/t.umoci"
-		rm -rf "$work/ub"
+		fresh_fs
+		ms umoci unpack --image "$work/img:bench" "$work/fs/ub" >>"$work/t.umoci"
 	fi
 done
 
-id=$("$NOOK" load -q -i "$work/img10" --storage-root "$work/store" | sed -n 's/^Loaded image ID: //p')
-mkdir "$work/root"
-read -r mount_med mount_p90 < <("$work/mountlat" "$work/store" "$id" "$work/root" "$N")
+fresh_fs
+id=$("$NOOK" load -q -i "$work/img10" --storage-root "$work/fs/store" | sed -n 's/^Loaded image ID: //p')
+mkdir "$work/fs/root"
+read -r mount_med mount_p90 < <("$work/mountlat" "$work/fs/store" "$id" "$work/fs/root" "$N")
 cmd_t=$(for _ in $(seq 1 20); do
-	ms "$NOOK" image mount "$id" --storage-root "$work/store"
-	"$NOOK" image unmount "$id" --storage-root "$work/store"
+	ms "$NOOK" image mount "$id" --storage-root "$work/fs/store"
+	"$NOOK" image unmount "$id" --storage-root "$work/fs/store"
 done | median)
 
 tar_t=$(median <"$work/t.tar")

@@ -106,6 +106,15 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	[ -x "$m/bin/busybox" ]
 	nk image unmount "$id"
 	tar -C "$T/oci" -cf - . | nk load --quiet
+	# ... and runs: nook bundle + nook oci run.
+	nk bundle "$id" "$T/b"
+	jq '.process.args = ["/bin/busybox", "echo", "umoci image runs"]' "$T/b/config.json" >"$T/c.json"
+	mv "$T/c.json" "$T/b/config.json"
+	run "$NOOK" oci --root "$T/state" run --bundle "$T/b" umoci-$$
+	"$NOOK" oci --root "$T/state" delete --force umoci-$$ 2>/dev/null || true
+	nk bundle --remove "$T/b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "umoci image runs" ]
 }
 
 @test "load a docker-save archive" {
