@@ -88,6 +88,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
+	@BUILD=$(BUILD) tests/bench/bench-image.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "image/image.h"
 #include "overlayfs/overlayfs.h"
+#include "runtime/runtime.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -93,25 +94,13 @@ int cli_image_unmount(int argc, char **argv, struct cli_globals *g)
 
 /* ------------------------------------------------------------- bundle -- */
 
-static struct json_object *jstrv(const char *const *v)
+static struct json_object *jstrv(char *const *v)
 {
 	struct json_object *a = json_object_new_array();
 
 	for (; v && *v; v++)
 		json_object_array_add(a, json_object_new_string(*v));
 	return a;
-}
-
-static void add_mount(struct json_object *mounts, const char *dst, const char *type,
-		      const char *src, const char *const *opts)
-{
-	struct json_object *m = json_object_new_object();
-
-	json_object_object_add(m, "destination", json_object_new_string(dst));
-	json_object_object_add(m, "type", json_object_new_string(type));
-	json_object_object_add(m, "source", json_object_new_string(src));
-	json_object_object_add(m, "options", jstrv(opts));
-	json_object_array_add(mounts, m);
 }
 
 /* "uid[:gid]" (numeric) or a name looked up in the image's /etc/passwd,
@@ -164,82 +153,54 @@ static void resolve_user(const char *user, int rootfd, int64_t *uid, int64_t *gi
 	}
 }
 
+/* The runtime's default spec (what `nook oci spec` writes) with the image
+ * config on top: Entrypoint+Cmd, Env, WorkingDir, User.  The root is the
+ * writable overlay, and no terminal, so `nook oci run` works from a script. */
 static char *bundle_config(const struct img_config *c, int rootfd)
 {
-	static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-		"/proc/scsi", NULL};
-	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-					       "/proc/sysrq-trigger", NULL};
-	static const char *const nss[] = {"pid", "network", "ipc", "uts", "mount", NULL};
-	static const char *const default_env[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	struct json_object *o = json_object_new_object(), *p = json_object_new_object();
-	struct json_object *args = json_object_new_array(), *u = json_object_new_object();
-	struct json_object *capo = json_object_new_object(), *root = json_object_new_object();
-	struct json_object *mounts = json_object_new_array(), *lnx = json_object_new_object();
-	struct json_object *ns = json_object_new_array(), *rl = json_object_new_object();
-	struct json_object *rls = json_object_new_array();
+	_cleanup_free_ char *def = rt_spec_default_json(false);
+	struct json_object *o = json_tokener_parse(def), *p, *root, *u, *args, *env;
+	bool has_path = false;
 	int64_t uid, gid;
 	char *out;
 
-	for (char **v = c->entrypoint; v && *v; v++)
-		json_object_array_add(args, json_object_new_string(*v));
-	for (char **v = c->cmd; v && *v; v++)
-		json_object_array_add(args, json_object_new_string(*v));
-	if (json_object_array_length(args) == 0)
-		json_object_array_add(args, json_object_new_string("sh"));
-	json_object_object_add(o, "ociVersion", json_object_new_string(NOOK_OCI_VERSION));
+	if (!o || !json_object_object_get_ex(o, "process", &p) ||
+	    !json_object_object_get_ex(o, "root", &root)) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(root, "readonly", json_object_new_boolean(false));
 	json_object_object_add(p, "terminal", json_object_new_boolean(false));
+	if (c->entrypoint || c->cmd) {
+		args = jstrv(c->entrypoint);
+		for (char **v = c->cmd; v && *v; v++)
+			json_object_array_add(args, json_object_new_string(*v));
+		if (json_object_array_length(args) > 0)
+			json_object_object_add(p, "args", args);
+		else
+			json_object_put(args);
+	}
+	if (c->env) {
+		/* The image's environment replaces the default, as docker does;
+		 * a PATH is added when it has none. */
+		env = jstrv(c->env);
+		for (char **v = c->env; *v; v++)
+			has_path |= str_has_prefix(*v, "PATH=");
+		if (!has_path)
+			json_object_array_add(env, json_object_new_string(
+				"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+		json_object_object_add(p, "env", env);
+	}
+	if (c->workdir && *c->workdir)
+		json_object_object_add(p, "cwd", json_object_new_string(c->workdir));
 	resolve_user(c->user, rootfd, &uid, &gid);
+	u = json_object_new_object();
 	json_object_object_add(u, "uid", json_object_new_int64(uid));
 	json_object_object_add(u, "gid", json_object_new_int64(gid));
 	json_object_object_add(p, "user", u);
-	json_object_object_add(p, "args", args);
-	json_object_object_add(p, "env", jstrv(c->env ? (const char *const *)c->env : default_env));
-	json_object_object_add(p, "cwd", json_object_new_string(c->workdir ? c->workdir : "/"));
-	json_object_object_add(capo, "bounding", jstrv(caps));
-	json_object_object_add(capo, "effective", jstrv(caps));
-	json_object_object_add(capo, "permitted", jstrv(caps));
-	json_object_object_add(p, "capabilities", capo);
-	json_object_object_add(rl, "type", json_object_new_string("RLIMIT_NOFILE"));
-	json_object_object_add(rl, "hard", json_object_new_int(1024));
-	json_object_object_add(rl, "soft", json_object_new_int(1024));
-	json_object_array_add(rls, rl);
-	json_object_object_add(p, "rlimits", rls);
-	json_object_object_add(p, "noNewPrivileges", json_object_new_boolean(true));
-	json_object_object_add(o, "process", p);
-	json_object_object_add(root, "path", json_object_new_string("rootfs"));
-	json_object_object_add(root, "readonly", json_object_new_boolean(false));
-	json_object_object_add(o, "root", root);
-	json_object_object_add(o, "hostname", json_object_new_string("nook"));
-	add_mount(mounts, "/proc", "proc", "proc", NULL);
-	add_mount(mounts, "/dev", "tmpfs", "tmpfs",
-		  (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
-	add_mount(mounts, "/dev/pts", "devpts", "devpts",
-		  (const char *const[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666",
-					"mode=0620", "gid=5", NULL});
-	add_mount(mounts, "/dev/shm", "tmpfs", "shm",
-		  (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
-	add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue",
-		  (const char *const[]){"nosuid", "noexec", "nodev", NULL});
-	add_mount(mounts, "/sys", "sysfs", "sysfs",
-		  (const char *const[]){"nosuid", "noexec", "nodev", "ro", NULL});
-	json_object_object_add(o, "mounts", mounts);
-	for (const char *const *n = nss; *n; n++) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "type", json_object_new_string(*n));
-		json_object_array_add(ns, e);
-	}
-	json_object_object_add(lnx, "namespaces", ns);
-	json_object_object_add(lnx, "maskedPaths", jstrv(masked));
-	json_object_object_add(lnx, "readonlyPaths", jstrv(readonly));
-	json_object_object_add(o, "linux", lnx);
-	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = xasprintf("%s\n", json_object_to_json_string_ext(
+					o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
+						   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
 }
@@ -326,8 +287,10 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 	rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	json = bundle_config(&cfg, rfd);
 	img_config_release(&cfg);
+	if (!json)
+		error_set(&err, EINVAL, "cannot build the default spec");
 	dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || file_write_atomic_at(dfd, "config.json", json, strlen(json), 0644, &err) < 0) {
+	if (!json || dfd < 0 || file_write_atomic_at(dfd, "config.json", json, strlen(json), 0644, &err) < 0) {
 		ovl_unmount(rootfs, &e2);
 		img_user_remove(s, key, &e2);
 		return err.msg[0] ? cli_error(g, &err) : cli_fail(g, "cannot open '%s'", abs);

@@ -69,20 +69,95 @@ static void human_ago(int64_t t, char buf[48])
 
 /* -------------------------------------------------------------- load -- */
 
-static void load_progress(void *data, const char *diff_id, uint64_t bytes, double secs, bool reused)
-{
-	char sz[32];
+/* Load progress.  Not on a terminal: one line per layer on stdout when it
+ * is in the store.  With stderr a terminal: a line per layer on stderr,
+ * redrawn in place as it unpacks (bytes, rate, share of the blob read).
+ * Only rows from the first unfinished one down are redrawn, so a long
+ * list scrolls by instead of climbing past the top of the screen. */
+struct load_row {
+	char digest[72];
+	char line[160];
+	bool done;
+};
 
-	if (*(bool *)data)
-		return;
-	if (reused) {
-		printf("Layer %.19s: already present\n", diff_id);
-	} else {
-		human_size(bytes, sz);
-		printf("Layer %.19s: %s in %.2fs (%.1f MB/s) done\n", diff_id, sz, secs,
-		       secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+struct load_view {
+	bool quiet, tty;
+	struct load_row *rows;
+	size_t n, first_live, drawn;
+};
+
+static void progress_line(const struct img_layer_progress *p, char *buf, size_t len)
+{
+	const char *id = p->diff_id ? p->diff_id : p->digest;
+	double rate = p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0;
+	char sz[32], bar[21];
+	int pct;
+
+	human_size(p->bytes, sz);
+	switch (p->event) {
+	case IMG_LAYER_REUSED:
+		snprintf(buf, len, "Layer %.19s: already present", id);
+		break;
+	case IMG_LAYER_START:
+		snprintf(buf, len, "Layer %.19s: unpacking", id);
+		break;
+	case IMG_LAYER_PROGRESS:
+		pct = p->size ? (int)(p->read * 100 / p->size) : 0;
+		pct = pct > 100 ? 100 : pct;
+		memset(bar, ' ', 20);
+		memset(bar, '=', (size_t)pct / 5);
+		bar[20] = '\0';
+		snprintf(buf, len, "Layer %.19s: [%s] %3d%%  %s  %.1f MB/s", id, bar, pct, sz, rate);
+		break;
+	case IMG_LAYER_DONE:
+		snprintf(buf, len, "Layer %.19s: %s in %.2fs (%.1f MB/s) done", id, sz, p->seconds,
+			 rate);
+		break;
 	}
-	fflush(stdout);
+}
+
+static void load_view_draw(struct load_view *v)
+{
+	if (v->drawn)
+		fprintf(stderr, "\033[%zuA", v->drawn);
+	for (size_t i = v->first_live; i < v->n; i++)
+		fprintf(stderr, "\r\033[K%s\n", v->rows[i].line);
+	v->drawn = v->n - v->first_live;
+	while (v->first_live < v->n && v->rows[v->first_live].done) {
+		v->first_live++;
+		v->drawn--;
+	}
+	fflush(stderr);
+}
+
+static void load_progress(void *data, const struct img_layer_progress *p)
+{
+	struct load_view *v = data;
+	struct load_row *r = NULL;
+	char line[160];
+
+	if (v->quiet)
+		return;
+	progress_line(p, line, sizeof(line));
+	if (!v->tty) {
+		if (p->event == IMG_LAYER_REUSED || p->event == IMG_LAYER_DONE) {
+			printf("%s\n", line);
+			fflush(stdout);
+		}
+		return;
+	}
+	for (size_t i = v->first_live; i < v->n && !r; i++)
+		if (!strcmp(v->rows[i].digest, p->digest))
+			r = &v->rows[i];
+	if (!r) {
+		v->rows = xrealloc(v->rows, (v->n + 1) * sizeof(*v->rows));
+		r = &v->rows[v->n++];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->digest, sizeof(r->digest), "%s", p->digest);
+	}
+	memcpy(r->line, line, sizeof(line));
+	r->done = p->event == IMG_LAYER_REUSED || p->event == IMG_LAYER_DONE;
+	load_view_draw(v);
 }
 
 static int cmd_load(int argc, char **argv, struct cli_globals *g)
@@ -94,14 +169,14 @@ static int cmd_load(int argc, char **argv, struct cli_globals *g)
 	struct img_load_opts o = {0};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **loaded = NULL;
+	struct load_view view = {.tty = isatty(2) == 1};
 	struct error err = {0};
-	bool quiet = false;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.path = optarg; break;
-		case 'q': quiet = true; break;
+		case 'q': view.quiet = true; break;
 		case 'p': o.platform = optarg; break;
 		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
 		default: return cli_fail(g, "usage: nook load [-i PATH] [--quiet] [--platform OS/ARCH]");
@@ -110,8 +185,10 @@ static int cmd_load(int argc, char **argv, struct cli_globals *g)
 	if (optind != argc)
 		return cli_fail(g, "load takes no arguments (use -i PATH)");
 	o.progress = load_progress;
-	o.progress_data = &quiet;
-	if (!(s = cli_store_open(g, &err)) || img_load(s, &o, &loaded, &err) < 0)
+	o.progress_data = &view;
+	rc = !(s = cli_store_open(g, &err)) || img_load(s, &o, &loaded, &err) < 0;
+	free(view.rows);
+	if (rc)
 		return cli_error(g, &err);
 	for (size_t i = 0; loaded[i]; i++) {
 		if (str_has_prefix(loaded[i], "sha256:"))

@@ -50,10 +50,23 @@ bool img_digest_valid(const char *digest);
 
 /* ---------------------------------------------------------------- load -- */
 
-/* Called once per layer when it is in the store (bytes = uncompressed size,
- * seconds = time spent; reused = it was there already). */
-typedef void (*img_progress_fn)(void *data, const char *diff_id, uint64_t bytes, double seconds,
-				bool reused);
+/* Progress of one layer of a load. */
+enum img_layer_event {
+	IMG_LAYER_REUSED,    /* the store has it already */
+	IMG_LAYER_START,     /* unpacking begins */
+	IMG_LAYER_PROGRESS,  /* a few times a second while unpacking */
+	IMG_LAYER_DONE,      /* unpacked and verified */
+};
+struct img_layer_progress {
+	enum img_layer_event event;
+	const char *digest;  /* blob digest */
+	const char *diff_id; /* NULL until known (imports learn it at DONE) */
+	uint64_t read, size; /* compressed bytes read so far / blob size */
+	uint64_t bytes;      /* uncompressed bytes so far (the layer's size at DONE) */
+	double seconds;      /* since START */
+};
+/* Called from the unpacking threads, one call at a time. */
+typedef void (*img_progress_fn)(void *data, const struct img_layer_progress *p);
 
 struct img_load_opts {
 	const char *path;     /* OCI layout dir, OCI/docker archive; NULL = stdin */

@@ -49,13 +49,22 @@ enum img_whiteout { IMG_WH_NONE = 0, IMG_WH_FILE, IMG_WH_OPAQUE, IMG_WH_META };
 int img_whiteout_kind(const char *base, enum img_whiteout *kind, const char **target,
 		      struct error *err);
 
+/* Told how far an unpack got (compressed bytes read, uncompressed bytes
+ * seen), at most every IMG_WATCH_INTERVAL seconds. */
+struct img_unpack_watch {
+	void (*fn)(void *data, uint64_t read, uint64_t bytes);
+	void *data;
+};
+#define IMG_WATCH_INTERVAL 0.1
+
 /* Unpack the layer read from fd (tar, tar+gzip or tar+zstd) into the empty
  * directory destfd.  When diff_id is not NULL it is checked against the
  * sha256 of the uncompressed stream; *diff_out (optional) gets it.  More
- * than max_size uncompressed bytes is refused.  On error destfd is left
- * partly filled: the caller removes it. */
+ * than max_size uncompressed bytes is refused.  watch may be NULL.  On
+ * error destfd is left partly filled: the caller removes it. */
 int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
-		     char diff_out[72], uint64_t *size_out, struct error *err);
+		     const struct img_unpack_watch *watch, char diff_out[72], uint64_t *size_out,
+		     struct error *err);
 
 /* -------------------------------------------------------------- store -- */
 

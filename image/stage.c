@@ -232,16 +232,55 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A progress event for one job, serialised by the pool lock. */
+struct tick {
+	struct pool *p;
+	struct job *j;
+	struct timespec t0;
+};
+
+static void report(struct tick *t, enum img_layer_event ev, uint64_t read, uint64_t bytes)
+{
+	struct img_layer_progress e = {.event = ev,
+				       .digest = t->j->l->digest,
+				       .diff_id = t->j->l->diff_id,
+				       .read = read,
+				       .size = t->j->l->size,
+				       .bytes = bytes,
+				       .seconds = since(&t->t0)};
+
+	if (!t->p->st->progress)
+		return;
+	pthread_mutex_lock(&t->p->lock);
+	t->p->st->progress(t->p->st->progress_data, &e);
+	pthread_mutex_unlock(&t->p->lock);
+}
+
+static void on_tick(void *data, uint64_t read, uint64_t bytes)
+{
+	report(data, IMG_LAYER_PROGRESS, read, bytes);
+}
+
 static int run_job(struct pool *p, struct job *j)
 {
 	const char *hex = img_digest_hex(j->l->digest);
 	_cleanup_free_ char *blob = NULL, *diff = NULL;
 	_cleanup_close_ int fd = -1, dfd = -1;
-	struct timespec t0, t1;
+	struct tick t = {.p = p, .j = j};
+	struct img_unpack_watch watch = {.fn = p->st->progress ? on_tick : NULL, .data = &t};
 	char got[72];
 	uint64_t size = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &t.t0);
+	report(&t, IMG_LAYER_START, 0, 0);
 	blob = xasprintf("blobs/%s", hex);
 	fd = openat(p->st->dirfd, blob, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -257,21 +296,15 @@ static int run_job(struct pool *p, struct job *j)
 	dfd = openat(p->st->dirfd, diff, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return error_sys(&j->err, "cannot open layer dir");
-	if (img_layer_unpack(fd, dfd, j->l->diff_id, p->s->max_layer_size, got, &size, &j->err) < 0)
+	if (img_layer_unpack(fd, dfd, j->l->diff_id, p->s->max_layer_size, &watch, got, &size,
+			     &j->err) < 0)
 		return error_prefix(&j->err, "layer %s", j->l->digest);
 	if (!j->l->diff_id)
 		j->l->diff_id = xstrdup(got);
 	j->l->unpacked = size;
 	for (size_t i = 0; i < ARRAY_SIZE(j->dups) && j->dups[i]; i++)
 		j->dups[i]->unpacked = size;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (p->st->progress) {
-		pthread_mutex_lock(&p->lock);
-		p->st->progress(p->st->progress_data, j->l->diff_id, size,
-				(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-				false);
-		pthread_mutex_unlock(&p->lock);
-	}
+	report(&t, IMG_LAYER_DONE, j->l->size, size);
 	return 0;
 }
 
@@ -457,8 +490,14 @@ int img_staging_commit(struct img_store *s, struct img_staging *st, struct img_p
 			if (stage_layer_blob(s, st, l, err) < 0)
 				return -1;
 			if (dhex && store_has(s, "layers/%s/diff", dhex)) {
-				if (st->progress)
-					st->progress(st->progress_data, l->diff_id, 0, 0, true);
+				if (st->progress) {
+					struct img_layer_progress e = {.event = IMG_LAYER_REUSED,
+								       .digest = l->digest,
+								       .diff_id = l->diff_id,
+								       .size = l->size};
+
+					st->progress(st->progress_data, &e);
+				}
 				continue;
 			}
 			j = find_job(jobs, njobs, l->diff_id);

@@ -79,6 +79,7 @@ int img_whiteout_kind(const char *base, enum img_whiteout *kind, const char **ta
 struct outer {
 	int fd;
 	char *buf;
+	uint64_t read;
 };
 
 static la_ssize_t outer_read(struct archive *a, void *data, const void **buf)
@@ -92,6 +93,8 @@ static la_ssize_t outer_read(struct archive *a, void *data, const void **buf)
 			continue;
 		if (n < 0)
 			archive_set_error(a, errno, "read error");
+		else
+			o->read += (uint64_t)n;
 		*buf = o->buf;
 		return n;
 	}
@@ -101,6 +104,9 @@ static la_ssize_t outer_read(struct archive *a, void *data, const void **buf)
  * (diff_id) and count it (decompression bombs) as it goes by. */
 struct inner {
 	struct archive *outer;
+	const struct outer *src;
+	const struct img_unpack_watch *watch;
+	struct timespec last;
 	struct img_hash hash;
 	uint64_t total, max;
 	int failed; /* errno-style reason of a refused stream */
@@ -139,6 +145,17 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
 			return -1;
 		}
 		img_hash_update(&c->hash, b, size);
+		if (c->watch) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((double)(now.tv_sec - c->last.tv_sec) +
+				    (double)(now.tv_nsec - c->last.tv_nsec) / 1e9 >=
+			    IMG_WATCH_INTERVAL) {
+				c->last = now;
+				c->watch->fn(c->watch->data, c->src->read, c->total);
+			}
+		}
 		*buf = b;
 		return (la_ssize_t)size;
 	}
@@ -448,7 +465,8 @@ static int unpack_entries(struct unpack *u, struct inner *in, struct error *err)
 }
 
 int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
-		     char diff_out[72], uint64_t *size_out, struct error *err)
+		     const struct img_unpack_watch *watch, char diff_out[72], uint64_t *size_out,
+		     struct error *err)
 {
 	struct outer o = {.fd = fd, .buf = xmalloc(READ_BUF)};
 	struct inner in = {.max = max_size ? max_size : IMG_DEFAULT_MAX_LAYER_SIZE};
@@ -460,6 +478,9 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 
 	img_hash_init(&in.hash);
 	in.outer = outer;
+	in.src = &o;
+	in.watch = watch && watch->fn ? watch : NULL;
+	clock_gettime(CLOCK_MONOTONIC, &in.last);
 	/* Outer: decompress (gzip, zstd, or nothing) to a raw byte stream. */
 	archive_read_support_filter_gzip(outer);
 	archive_read_support_filter_zstd(outer);

@@ -57,34 +57,100 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 	return 0;
 }
 
+/* "lowerdir=A:B[:empty][,upperdir=U,workdir=W]" from the names given. */
+static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, const char *work,
+			 const char *empty)
+{
+	size_t len = 64 + (upper ? strlen(upper) + strlen(work) : strlen(empty)), pos;
+	char *opts;
+
+	for (size_t i = 0; i < nlower; i++)
+		len += strlen(lower[i]) + 1;
+	opts = xzalloc(len);
+	pos = (size_t)snprintf(opts, len, "lowerdir=");
+	for (size_t i = 0; i < nlower; i++)
+		pos += (size_t)snprintf(opts + pos, len - pos, "%s%s", i ? ":" : "", lower[i]);
+	if (nlower == 1 && !upper)
+		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", empty);
+	if (upper)
+		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", upper, work);
+	return opts;
+}
+
+/* mount(2) copies at most a page of options, which ~40 layers of store
+ * paths already fill.  So with many layers each directory is opened (O_PATH)
+ * and named by its fd number, relative to /proc/self/fd: "12:13:14…", a few
+ * bytes a layer, which fits overlayfs' own limit of 500 layers.  The kernel
+ * resolves the names at mount time, in our cwd; the fds pin exactly the
+ * directories we were given.  cwd is process-wide: callers are
+ * single-threaded here (see overlayfs.h). */
+static int mount_legacy_fds(const struct ovl_opts *o, size_t nlower, const char *target,
+			    unsigned long flags, struct error *err)
+{
+	size_t n = nlower + 2;
+	_cleanup_free_ int *fds = xzalloc(n * sizeof(*fds));
+	_cleanup_strv_ char **names = xzalloc((n + 1) * sizeof(char *));
+	_cleanup_free_ char *opts = NULL;
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *extra[2] = {o->upper ? o->upper : o->empty, o->upper ? o->work : NULL};
+	int rc = -1, saved;
+
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	if (cwd < 0)
+		return error_sys(err, "cannot open the current directory");
+	for (size_t i = 0; i < n; i++) {
+		const char *path = i < nlower ? o->lower[i] : extra[i - nlower];
+
+		if (!path)
+			continue;
+		fds[i] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			error_sys(err, "overlay: cannot open layer '%s'", path);
+			goto out;
+		}
+		names[i] = xasprintf("%d", fds[i]);
+	}
+	opts = legacy_opts(names, nlower, o->upper ? names[nlower] : NULL, names[nlower + 1],
+			   names[nlower]);
+	if ((long)strlen(opts) >= sysconf(_SC_PAGESIZE)) {
+		error_set(err, E2BIG, "overlay: %zu layers do not fit mount(2) options", nlower);
+		goto out;
+	}
+	if (chdir("/proc/self/fd") < 0) {
+		error_sys(err, "cannot enter /proc/self/fd");
+		goto out;
+	}
+	rc = mount("overlay", target, "overlay", flags, opts);
+	saved = errno;
+	if (fchdir(cwd) < 0)
+		log_warn("cannot return to the working directory: %s", strerror(errno));
+	if (rc < 0) {
+		errno = saved;
+		error_sys(err, "cannot mount overlay on '%s'", target);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+}
+
 static int mount_legacy(const struct ovl_opts *o, size_t nlower, const char *target,
 			struct error *err)
 {
 	_cleanup_free_ char *opts = NULL;
-	size_t len = 64, pos;
-	long page = sysconf(_SC_PAGESIZE);
+	unsigned long flags = o->upper ? 0 : MS_RDONLY;
 
+	/* ':' and ',' separate options and layers: refuse paths with them. */
 	for (size_t i = 0; i < nlower; i++)
-		len += strlen(o->lower[i]) + 1;
-	len += (o->upper ? strlen(o->upper) + strlen(o->work) : strlen(o->empty)) + 32;
-	opts = xzalloc(len);
-	pos = (size_t)snprintf(opts, len, "lowerdir=");
-	for (size_t i = 0; i < nlower; i++) {
-		/* ':' and ',' separate options and layers: refuse paths with them. */
 		if (strpbrk(o->lower[i], ":,"))
 			return error_set(err, EINVAL, "overlay: layer path '%s' contains ':' or ','",
 					 o->lower[i]);
-		pos += (size_t)snprintf(opts + pos, len - pos, "%s%s", i ? ":" : "", o->lower[i]);
-	}
-	if (nlower == 1 && !o->upper)
-		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", o->empty);
-	if (o->upper)
-		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", o->upper, o->work);
-	if ((long)strlen(opts) >= page)
-		return error_set(err, E2BIG,
-				 "overlay: %zu layers do not fit mount(2) options on this kernel",
-				 nlower);
-	if (mount("overlay", target, "overlay", o->upper ? 0 : MS_RDONLY, opts) < 0)
+	opts = legacy_opts(o->lower, nlower, o->upper, o->work, o->empty);
+	if ((long)strlen(opts) >= sysconf(_SC_PAGESIZE))
+		return mount_legacy_fds(o, nlower, target, flags, err);
+	if (mount("overlay", target, "overlay", flags, opts) < 0)
 		return error_sys(err, "cannot mount overlay on '%s'", target);
 	return 0;
 }

@@ -16,7 +16,10 @@ struct ovl_opts {
 /* Mount an overlay on target.  Uses the new mount API (fsopen("overlay"),
  * one "lowerdir+" per layer, so any number of layers fits) and falls back
  * to mount(2) with a lowerdir= string on kernels without it (or when
- * $NOOK_OVL_LEGACY is set). */
+ * $NOOK_OVL_LEGACY is set); when that string would not fit a page, the
+ * layers are named by O_PATH fds from inside /proc/self/fd, which briefly
+ * changes the process's cwd: do not call it while other threads use
+ * relative paths. */
 int ovl_mount(const struct ovl_opts *o, const char *target, struct error *err);
 /* Unmount target (lazily if busy). */
 int ovl_unmount(const char *target, struct error *err);

@@ -105,6 +105,9 @@ int rt_container_oom_killed(const struct rt_context *ctx, const char *id, bool *
 
 /* `spec` and `features`. */
 int rt_spec_write(const char *bundle, bool rootless, struct error *err);
+/* The config.json text `spec` writes (runc's defaults, hostname "nook");
+ * caller frees.  Callers that make bundles start from it. */
+char *rt_spec_default_json(bool rootless);
 char *rt_features(void);
 
 #endif

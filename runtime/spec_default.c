@@ -200,6 +200,11 @@ char *rt_spec_default(bool rootless)
 	return text;
 }
 
+char *rt_spec_default_json(bool rootless)
+{
+	return rt_spec_default(rootless);
+}
+
 int rt_spec_write(const char *bundle, bool rootless, struct error *err)
 {
 	_cleanup_close_ int dfd = -1;

@@ -53,7 +53,7 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	run nk rmi stack:1
 	[ "$status" -ne 0 ]   # in use by the mount
 	nk image unmount stack:1
-	! grep -q "$SR" /proc/self/mountinfo
+	[ "$(grep -c "$SR" /proc/self/mountinfo)" = 0 ]
 	nk rmi stack:1
 	assert_store_empty
 }
@@ -73,6 +73,23 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	[ "$(ls "$SR/layers" | wc -l)" = 2 ]
 }
 
+@test "load progress: one plain line per layer, redrawn in place on a terminal" {
+	mk_layer "$T/1.tar" "f('one')"
+	mk_layer "$T/2.tar" "f('two')"
+	mk_layout "$T/a" a:1 "$T/1.tar"
+	mk_layout "$T/b" b:1 "$T/1.tar" "$T/2.tar"
+	nk load -i "$T/a" >"$T/out" 2>"$T/err"
+	grep -q '^Layer sha256:[0-9a-f]\{12\}: .* in .*s (.* MB/s) done$' "$T/out"
+	[ ! -s "$T/err" ]
+	[ "$(grep -c $'\e' "$T/out")" = 0 ]
+	command -v script || skip "script (util-linux) not installed"
+	script -qec "$NOOK load -i $T/b --storage-root $SR" /dev/null >"$T/tty"
+	grep -q 'already present' "$T/tty"
+	grep -q 'unpacking' "$T/tty"
+	grep -q $'\e\\[1A\r\e\\[KLayer sha256:[0-9a-f]*: .* done' "$T/tty"
+	grep -q 'Loaded image: b:1' "$T/tty"
+}
+
 @test "load an OCI layout made by umoci (untagged ref name) and as a tar on stdin" {
 	command -v umoci || skip "umoci not installed"
 	mk_rootfs
@@ -89,6 +106,15 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	[ -x "$m/bin/busybox" ]
 	nk image unmount "$id"
 	tar -C "$T/oci" -cf - . | nk load --quiet
+	# ... and runs: nook bundle + nook oci run.
+	nk bundle "$id" "$T/b"
+	jq '.process.args = ["/bin/busybox", "echo", "umoci image runs"]' "$T/b/config.json" >"$T/c.json"
+	mv "$T/c.json" "$T/b/config.json"
+	run "$NOOK" oci --root "$T/state" run --bundle "$T/b" umoci-$$
+	"$NOOK" oci --root "$T/state" delete --force umoci-$$ 2>/dev/null || true
+	nk bundle --remove "$T/b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "umoci image runs" ]
 }
 
 @test "load a docker-save archive" {
@@ -122,15 +148,20 @@ f('d', b'now a file'); d('opq'); f('opq/.wh..wh..opq', b''); f('opq/o3')"
 	mk_layout "$T/img" app:1 "$T/1.tar"
 	nk load -i "$T/img"
 	nk bundle app:1 "$T/b"
-	python3 - "$T/b/config.json" <<'PY'
+	mkdir "$T/spec" && (cd "$T/spec" && "$NOOK" oci spec)
+	python3 - "$T/b/config.json" "$T/spec/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[2]))   # the runtime's default spec
 p = c["process"]
 assert p["args"] == ["/bin/sh", "-c", "echo hi"], p["args"]
-assert "FOO=bar" in p["env"]
+assert "FOO=bar" in p["env"] and any(e.startswith("PATH=") for e in p["env"])
 assert p["cwd"] == "/tmp" and p["user"] == {"uid": 1, "gid": 2}
-assert c["root"]["path"] == "rootfs"
-assert {n["type"] for n in c["linux"]["namespaces"]} == {"pid", "network", "ipc", "uts", "mount"}
+assert p["terminal"] is False
+assert c["root"] == {"path": "rootfs", "readonly": False}
+for k in ("mounts", "linux", "hostname"):
+    assert c[k] == d[k], k
+assert p["capabilities"] == d["process"]["capabilities"]
 PY
 	echo hello >"$T/b/rootfs/new"
 	[ -f "$T/b/rootfs/etc/passwd" ]
@@ -148,6 +179,23 @@ PY
 	m=$(nk image mount many:1)
 	[ "$(ls "$m" | wc -l)" = 130 ]
 	nk image unmount many:1
+}
+
+@test "an image with 130 layers mounts with mount(2) too (NOOK_OVL_LEGACY)" {
+	for i in $(seq 1 130); do mk_layer "$T/$i.tar" "f('f$i', b'$i')"; done
+	mk_layout "$T/img" many:1 $(for i in $(seq 1 130); do echo "$T/$i.tar"; done)
+	nk load --quiet -i "$T/img"
+	export NOOK_OVL_LEGACY=1
+	m=$(nk image mount many:1)
+	[ "$(ls "$m" | wc -l)" = 130 ]
+	[ "$(cat "$m/f1") $(cat "$m/f130")" = "1 130" ]
+	nk image unmount many:1
+	nk bundle many:1 "$T/b"
+	echo new >"$T/b/rootfs/f1"
+	[ "$(cat "$T/b/rootfs/f1")" = new ]
+	[ "$(ls "$T/b/rootfs" | wc -l)" = 130 ]
+	nk bundle --remove "$T/b"
+	[ "$(grep -c "$T" /proc/self/mountinfo)" = 0 ]
 }
 
 @test "parallel loads, tags and rmi of shared layers keep the store consistent" {

@@ -124,7 +124,7 @@ static void test_unpack_whiteouts(void **state)
 	mkdir(root, 0755);
 	fd = open(blob, O_RDONLY | O_CLOEXEC);
 	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(img_layer_unpack(fd, rfd, NULL, 0, got, &size, &e), 0);
+	assert_int_equal(img_layer_unpack(fd, rfd, NULL, 0, NULL, got, &size, &e), 0);
 	assert_true(img_digest_valid(got));
 	assert_int_equal(fstatat(rfd, "gone", &st, AT_SYMLINK_NOFOLLOW), 0);
 	assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
@@ -143,7 +143,7 @@ static void test_unpack_whiteouts(void **state)
 	mkdir(root, 0755);
 	close(rfd);
 	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(img_layer_unpack(fd, rfd, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 0, NULL, NULL, &e), -1);
+	assert_int_equal(img_layer_unpack(fd, rfd, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 0, NULL, NULL, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, got));
 	close(fd);
 	close(rfd);
