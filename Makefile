@@ -7,15 +7,20 @@ BUILD ?= build
 SANITIZE ?= 0
 
 DIRS := base namespaces cgroups overlayfs image runtime cli
-PKGS := libseccomp libcap json-c libarchive sqlite3 libcrypto
+PKGS := libseccomp libcap json-c
+# Only image/ uses these: not linked into nook but loaded on first use
+# (image/libs.c), so `nook oci` never pays for them.
+IMAGE_PKGS := libarchive sqlite3 libcrypto
+soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -fPIE -fstack-protector-strong \
-	-MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-MMD -MP $(shell pkg-config --cflags $(PKGS) $(IMAGE_PKGS) 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
+IMAGE_LIBS := $(shell pkg-config --libs $(IMAGE_PKGS) 2>/dev/null)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -49,6 +54,9 @@ $(BUILD)/nook: $(OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/image/libs.o: CFLAGS += -DNOOK_SONAME_ARCHIVE='"$(call soname,archive)"' \
+	-DNOOK_SONAME_SQLITE3='"$(call soname,sqlite3)"' -DNOOK_SONAME_CRYPTO='"$(call soname,crypto)"'
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -57,7 +65,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMAGE_LIBS) -lcmocka
 
 # Helpers run inside test containers: static, so any rootfs can hold them.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c

@@ -281,6 +281,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	}
 	l->st.id = (char *)id;
 	l->st.creating = true;
+	l->st.poststart = l->spec.n_hooks[RT_HOOK_POSTSTART] > 0;
 	l->st.creator = getpid();
 	l->st.bundle = xstrdup(bundle);
 	l->st.rootfs = xstrdup(l->spec.root_path);

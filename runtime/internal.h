@@ -232,6 +232,7 @@ struct rt_state {
 	uint64_t pid_start;  /* /proc/PID/stat starttime, guards against pid reuse */
 	pid_t creator;       /* pid of the `create` process while creating */
 	bool creating;
+	bool poststart;      /* the config has poststart hooks (true if unknown) */
 	char *bundle;
 	char *rootfs;
 	char *cgroup_path;   /* below the v2 hierarchy, or NULL when none */

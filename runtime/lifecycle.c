@@ -109,8 +109,10 @@ int rt_container_start(const struct rt_context *ctx, const char *id, struct erro
 	}
 	unlinkat(c.dirfd, "exec.fifo", 0);
 	/* poststart hooks: failures are logged, the container keeps running
-	 * (runtime spec, "poststart"). */
-	if (rt_spec_load(&spec, c.st.bundle, err) == 0 && spec.n_hooks[RT_HOOK_POSTSTART]) {
+	 * (runtime spec, "poststart").  The bundle's config is parsed again
+	 * only when create saw such hooks in it. */
+	if (c.st.poststart && rt_spec_load(&spec, c.st.bundle, err) == 0 &&
+	    spec.n_hooks[RT_HOOK_POSTSTART]) {
 		struct error herr;
 
 		state = rt_state_json(&c.st, RT_STATUS_RUNNING, false);

@@ -1,7 +1,9 @@
 /* runlat N CMD ARGS...: run CMD N times in sequence ("{}" in an argument
  * becomes the run number) and print "median_ms p90_ms mean_ms maxrss_kb
  * failures".  Wall time per run from CLOCK_MONOTONIC; peak RSS from
- * wait4(), i.e. of the runtime and the descendants it reaped. */
+ * wait4(), i.e. of the runtime and the descendants it reaped.  With
+ * $RUNLAT_TIMES set, each run's time (ms) is also appended to that file,
+ * one a line, so runs made in several rounds can be summed up together. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ int main(int argc, char **argv)
 	int n = argc > 2 ? atoi(argv[1]) : 0, fails = 0, nargs = argc - 2;
 	double *t, sum = 0;
 	long maxrss = 0;
+	FILE *times = getenv("RUNLAT_TIMES") ? fopen(getenv("RUNLAT_TIMES"), "a") : NULL;
 
 	if (n <= 0) {
 		fprintf(stderr, "usage: runlat N CMD ARGS...\n");
@@ -56,11 +59,15 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		t[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
 		sum += t[i];
+		if (times)
+			fprintf(times, "%.3f\n", t[i]);
 		if (ru.ru_maxrss > maxrss)
 			maxrss = ru.ru_maxrss;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			fails++;
 	}
+	if (times)
+		fclose(times);
 	qsort(t, (size_t)n, sizeof(double), cmp);
 	printf("%.3f %.3f %.3f %ld %d\n", t[n / 2], t[(n * 9) / 10], sum / n, maxrss, fails);
 	return 0;
