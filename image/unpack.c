@@ -291,6 +291,8 @@ struct dirtime {
 struct unpack {
 	struct archive *a;
 	int rootfd;
+	int pfd;    /* cached parent directory of pdir, or -1 */
+	char *pdir;
 	struct dirtime *dirs;
 	size_t ndirs;
 };
@@ -485,11 +487,54 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 	return 0;
 }
 
+/* The parent directory of the last entry stays open for the next one in
+ * the same directory (tar streams list a directory's files together).
+ * The fd is what open_in_root() gave for that path, and stays what it
+ * would give again as long as no entry removes anything: entries only
+ * add names, except replacements and whiteouts, which call
+ * parent_forget() before removing. */
+static void parent_forget(struct unpack *u)
+{
+	if (u->pfd >= 0)
+		close(u->pfd);
+	u->pfd = -1;
+	free(u->pdir);
+	u->pdir = NULL;
+}
+
+/* Forget the cache before a removal; when the entry is using the cached fd
+ * as its parent, hand it to *owned (closed when the entry is done). */
+static void parent_drop(struct unpack *u, int pfd, int *owned)
+{
+	if (u->pfd >= 0 && u->pfd == pfd) {
+		*owned = steal_fd(&u->pfd);
+		free(u->pdir);
+		u->pdir = NULL;
+	}
+	parent_forget(u);
+}
+
+static int parent_open(struct unpack *u, const char *dir, struct error *err)
+{
+	int fd;
+
+	if (u->pfd >= 0 && !strcmp(u->pdir, dir))
+		return u->pfd;
+	fd = open_in_root(u->rootfd, dir, O_RDONLY | O_DIRECTORY, ROOT_CREATE_DIR, err);
+	if (fd < 0)
+		return -1;
+	parent_forget(u);
+	u->pfd = fd;
+	u->pdir = xstrdup(dir);
+	return fd;
+}
+
 static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *err)
 {
 	const char *name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
 	_cleanup_free_ char *clean = NULL;
-	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int rootdir = -1, owned = -1;
+	int pfd; /* borrowed: u->rootfd or the cached parent */
 	enum img_whiteout kind;
 	const char *target, *base;
 	char *slash;
@@ -502,9 +547,9 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		/* "./": the layer root itself. */
 		if (!is_dir)
 			return error_set(err, EINVAL, "refusing '%s': the layer root must be a directory", name);
-		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0 || apply_meta(pfd, e, name, err) < 0)
-			return pfd < 0 ? error_sys(err, "cannot open layer root") : -1;
+		rootdir = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootdir < 0 || apply_meta(rootdir, e, name, err) < 0)
+			return rootdir < 0 ? error_sys(err, "cannot open layer root") : -1;
 		return record_dir(u, "", e);
 	}
 	slash = strrchr(clean, '/');
@@ -514,20 +559,20 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		/* Resolved as the container will see it: a symlink planted by
 		 * an earlier entry ("etc -> /etc", "x -> ../../..") leads to a
 		 * place inside the layer, never to the host. */
-		pfd = open_in_root(u->rootfd, clean, O_RDONLY | O_DIRECTORY, ROOT_CREATE_DIR, err);
+		pfd = parent_open(u, clean, err);
 		if (pfd < 0)
 			return error_prefix(err, "cannot unpack '%s'", name);
 		*slash = '/';
 	} else {
 		base = clean;
-		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
-			return error_sys(err, "cannot open layer root");
+		pfd = u->rootfd;
 	}
 	if (img_whiteout_kind(base, &kind, &target, err) < 0)
 		return error_prefix(err, "cannot unpack '%s'", name);
 	if (kind == IMG_WH_META)
 		return 0;
+	if (kind == IMG_WH_FILE)
+		parent_drop(u, pfd, &owned);
 	if (kind != IMG_WH_NONE)
 		return make_whiteout(pfd, kind, target, name, err);
 
@@ -542,6 +587,7 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 			if (!strcmp(t, clean))
 				return 0;
 		}
+		parent_drop(u, pfd, &owned);
 		if (rm_rf_at(pfd, base, err) < 0)
 			return -1;
 	}
@@ -598,7 +644,7 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 	struct inner in = {.max = max_size ? max_size : IMG_DEFAULT_MAX_LAYER_SIZE};
 	struct archive *outer = archive_read_new(), *a = archive_read_new();
 	struct archive_entry *e;
-	struct unpack u = {.a = a, .rootfd = destfd};
+	struct unpack u = {.a = a, .rootfd = destfd, .pfd = -1};
 	char got[72];
 	int rc = -1;
 
@@ -651,6 +697,7 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 		}
 	}
 	inner_finish(&in);
+	parent_forget(&u);
 	fix_dir_times(&u);
 	img_hash_final(&in.hash, got);
 	if (diff_id && strcmp(diff_id, got)) {
@@ -664,6 +711,7 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 	rc = 0;
 out:
 	inner_finish(&in);
+	parent_forget(&u);
 	img_hash_release(&in.hash);
 	for (size_t i = 0; i < NSLOTS; i++)
 		free(in.slots[i].buf);
