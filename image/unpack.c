@@ -204,7 +204,7 @@ static void *inner_reader(void *data)
 
 			snprintf(why, sizeof(why), "corrupt or truncated layer stream: %s",
 				 archive_error_string(c->outer) ? archive_error_string(c->outer)
-								 : "read error");
+								: "read error");
 			inner_fail(c, EIO, why);
 			break;
 		}
@@ -291,7 +291,7 @@ struct dirtime {
 struct unpack {
 	struct archive *a;
 	int rootfd;
-	int pfd;    /* cached parent directory of pdir, or -1 */
+	int pfd; /* cached parent directory of pdir, or -1 */
 	char *pdir;
 	struct dirtime *dirs;
 	size_t ndirs;
