@@ -194,7 +194,7 @@ static int stage_layer_blob(struct img_store *s, struct img_staging *st,
 	if (img_copy_hash(in, out, got, &size, err) < 0 ||
 	    blob_mismatch(l->digest, got, l->size, size, err) < 0)
 		return -1;
-	if (fsync(out) < 0 || renameat(st->dirfd, tmp, st->dirfd, dst) < 0)
+	if (renameat(st->dirfd, tmp, st->dirfd, dst) < 0)
 		return error_sys(err, "cannot stage blob %s", l->digest);
 	return 0;
 }

@@ -7,12 +7,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #define READ_BUF (256 * 1024)
+#ifndef EARLY_WRITEBACK
+#define EARLY_WRITEBACK (64 * 1024)
+#endif
 
 int img_tar_name_clean(const char *name, char **out, struct error *err)
 {
@@ -100,8 +104,18 @@ static la_ssize_t outer_read(struct archive *a, void *data, const void **buf)
 	}
 }
 
-/* The tar reader pulls the uncompressed stream through here: we hash it
- * (diff_id) and count it (decompression bombs) as it goes by. */
+/* The uncompressed stream is made by a reader thread (read, inflate, hash
+ * for the diff_id, count against the bomb limit) and handed to the tar
+ * parser in this thread through a small ring of slots, so decompression
+ * and hashing overlap with file creation, as `tar -xz` overlaps gzip. */
+#define SLOT_SIZE (1024 * 1024)
+#define NSLOTS 8
+
+struct slot {
+	char *buf;
+	size_t len;
+};
+
 struct inner {
 	struct archive *outer;
 	const struct outer *src;
@@ -109,56 +123,162 @@ struct inner {
 	struct timespec last;
 	struct img_hash hash;
 	uint64_t total, max;
+	/* Ring: the reader fills slots [tail, head), the parser owns the slot
+	 * at tail while it reads it (released on its next call). */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct slot slots[NSLOTS];
+	size_t head, tail;
+	bool holding; /* the parser holds slot tail */
+	bool eof, stop;
+	pthread_t thread;
+	bool running;
 	int failed; /* errno-style reason of a refused stream */
 	char why[300];
 };
 
-static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
+static void inner_fail(struct inner *c, int code, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	c->failed = code;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void inner_watch(struct inner *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((double)(now.tv_sec - c->last.tv_sec) + (double)(now.tv_nsec - c->last.tv_nsec) / 1e9 >=
+	    IMG_WATCH_INTERVAL) {
+		c->last = now;
+		c->watch->fn(c->watch->data, c->src->read, c->total);
+	}
+}
+
+/* Wait for a free slot; NULL when the parser has gone away. */
+static struct slot *inner_free_slot(struct inner *c)
+{
+	struct slot *s = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stop && c->head - c->tail >= NSLOTS)
+		pthread_cond_wait(&c->cond, &c->lock);
+	if (!c->stop)
+		s = &c->slots[c->head % NSLOTS];
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+static void inner_publish(struct inner *c, bool eof)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->slots[c->head % NSLOTS].len)
+		c->head++;
+	c->eof = eof;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void *inner_reader(void *data)
 {
 	struct inner *c = data;
+	struct slot *s = inner_free_slot(c);
 
-	for (;;) {
+	if (s)
+		s->len = 0;
+	while (s) {
 		const void *b;
 		size_t size;
 		la_int64_t off;
 		int r = archive_read_data_block(c->outer, &b, &size, &off);
 
-		if (r == ARCHIVE_EOF)
-			return 0;
-		if (r < ARCHIVE_WARN) {
-			c->failed = EIO;
-			snprintf(c->why, sizeof(c->why), "corrupt or truncated layer stream: %s",
-				 archive_error_string(c->outer) ? archive_error_string(c->outer)
-								 : "read error");
-			archive_set_error(a, EIO, "%s", c->why);
-			return -1;
+		if (r == ARCHIVE_EOF) {
+			inner_publish(c, true);
+			break;
 		}
-		if (size == 0)
-			continue;
+		if (r < ARCHIVE_WARN) {
+			char why[300];
+
+			snprintf(why, sizeof(why), "corrupt or truncated layer stream: %s",
+				 archive_error_string(c->outer) ? archive_error_string(c->outer)
+								: "read error");
+			inner_fail(c, EIO, why);
+			break;
+		}
 		c->total += size;
 		if (c->total > c->max) {
-			c->failed = EFBIG;
-			snprintf(c->why, sizeof(c->why),
+			char why[300];
+
+			snprintf(why, sizeof(why),
 				 "layer is larger than the limit of %llu uncompressed bytes",
 				 (unsigned long long)c->max);
-			archive_set_error(a, EFBIG, "%s", c->why);
-			return -1;
+			inner_fail(c, EFBIG, why);
+			break;
 		}
 		img_hash_update(&c->hash, b, size);
-		if (c->watch) {
-			struct timespec now;
+		if (c->watch)
+			inner_watch(c);
+		while (size) {
+			size_t n = SLOT_SIZE - s->len < size ? SLOT_SIZE - s->len : size;
 
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((double)(now.tv_sec - c->last.tv_sec) +
-				    (double)(now.tv_nsec - c->last.tv_nsec) / 1e9 >=
-			    IMG_WATCH_INTERVAL) {
-				c->last = now;
-				c->watch->fn(c->watch->data, c->src->read, c->total);
+			memcpy(s->buf + s->len, b, n);
+			s->len += n;
+			b = (const char *)b + n;
+			size -= n;
+			if (s->len == SLOT_SIZE) {
+				inner_publish(c, false);
+				if (!(s = inner_free_slot(c)))
+					break;
+				s->len = 0;
 			}
 		}
-		*buf = b;
-		return (la_ssize_t)size;
 	}
+	return NULL;
+}
+
+/* The tar reader's callback: the next filled slot, 0 at the end. */
+static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
+{
+	struct inner *c = data;
+	la_ssize_t n;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->holding) {
+		c->tail++;
+		c->holding = false;
+		pthread_cond_broadcast(&c->cond);
+	}
+	while (!c->failed && !c->eof && c->head == c->tail)
+		pthread_cond_wait(&c->cond, &c->lock);
+	if (c->head != c->tail) {
+		c->holding = true;
+		*buf = c->slots[c->tail % NSLOTS].buf;
+		n = (la_ssize_t)c->slots[c->tail % NSLOTS].len;
+	} else if (c->failed) {
+		archive_set_error(a, c->failed, "%s", c->why);
+		n = -1;
+	} else {
+		n = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* Stop the reader (if it still runs) and wait for it: after this the
+ * hash, total and failure fields are ours to read. */
+static void inner_finish(struct inner *c)
+{
+	if (!c->running)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	c->running = false;
 }
 
 /* ------------------------------------------------------------ entries -- */
@@ -171,6 +291,8 @@ struct dirtime {
 struct unpack {
 	struct archive *a;
 	int rootfd;
+	int pfd; /* cached parent directory of pdir, or -1 */
+	char *pdir;
 	struct dirtime *dirs;
 	size_t ndirs;
 };
@@ -247,6 +369,10 @@ static int write_data(struct unpack *u, int fd, struct archive_entry *e, const c
 	/* Sparse files end in a hole. */
 	if (archive_entry_size(e) > end && ftruncate(fd, archive_entry_size(e)) < 0)
 		return error_sys(err, "cannot size '%s'", name);
+	/* Start writeback now, so the syncfs() before the layer is recorded
+	 * finds less to wait for; durability still comes from that syncfs. */
+	if (end >= EARLY_WRITEBACK)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
@@ -361,11 +487,54 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 	return 0;
 }
 
+/* The parent directory of the last entry stays open for the next one in
+ * the same directory (tar streams list a directory's files together).
+ * The fd is what open_in_root() gave for that path, and stays what it
+ * would give again as long as no entry removes anything: entries only
+ * add names, except replacements and whiteouts, which call
+ * parent_forget() before removing. */
+static void parent_forget(struct unpack *u)
+{
+	if (u->pfd >= 0)
+		close(u->pfd);
+	u->pfd = -1;
+	free(u->pdir);
+	u->pdir = NULL;
+}
+
+/* Forget the cache before a removal; when the entry is using the cached fd
+ * as its parent, hand it to *owned (closed when the entry is done). */
+static void parent_drop(struct unpack *u, int pfd, int *owned)
+{
+	if (u->pfd >= 0 && u->pfd == pfd) {
+		*owned = steal_fd(&u->pfd);
+		free(u->pdir);
+		u->pdir = NULL;
+	}
+	parent_forget(u);
+}
+
+static int parent_open(struct unpack *u, const char *dir, struct error *err)
+{
+	int fd;
+
+	if (u->pfd >= 0 && !strcmp(u->pdir, dir))
+		return u->pfd;
+	fd = open_in_root(u->rootfd, dir, O_RDONLY | O_DIRECTORY, ROOT_CREATE_DIR, err);
+	if (fd < 0)
+		return -1;
+	parent_forget(u);
+	u->pfd = fd;
+	u->pdir = xstrdup(dir);
+	return fd;
+}
+
 static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *err)
 {
 	const char *name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
 	_cleanup_free_ char *clean = NULL;
-	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int rootdir = -1, owned = -1;
+	int pfd; /* borrowed: u->rootfd or the cached parent */
 	enum img_whiteout kind;
 	const char *target, *base;
 	char *slash;
@@ -378,9 +547,9 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		/* "./": the layer root itself. */
 		if (!is_dir)
 			return error_set(err, EINVAL, "refusing '%s': the layer root must be a directory", name);
-		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0 || apply_meta(pfd, e, name, err) < 0)
-			return pfd < 0 ? error_sys(err, "cannot open layer root") : -1;
+		rootdir = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootdir < 0 || apply_meta(rootdir, e, name, err) < 0)
+			return rootdir < 0 ? error_sys(err, "cannot open layer root") : -1;
 		return record_dir(u, "", e);
 	}
 	slash = strrchr(clean, '/');
@@ -390,20 +559,20 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		/* Resolved as the container will see it: a symlink planted by
 		 * an earlier entry ("etc -> /etc", "x -> ../../..") leads to a
 		 * place inside the layer, never to the host. */
-		pfd = open_in_root(u->rootfd, clean, O_RDONLY | O_DIRECTORY, ROOT_CREATE_DIR, err);
+		pfd = parent_open(u, clean, err);
 		if (pfd < 0)
 			return error_prefix(err, "cannot unpack '%s'", name);
 		*slash = '/';
 	} else {
 		base = clean;
-		pfd = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
-			return error_sys(err, "cannot open layer root");
+		pfd = u->rootfd;
 	}
 	if (img_whiteout_kind(base, &kind, &target, err) < 0)
 		return error_prefix(err, "cannot unpack '%s'", name);
 	if (kind == IMG_WH_META)
 		return 0;
+	if (kind == IMG_WH_FILE)
+		parent_drop(u, pfd, &owned);
 	if (kind != IMG_WH_NONE)
 		return make_whiteout(pfd, kind, target, name, err);
 
@@ -418,6 +587,7 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 			if (!strcmp(t, clean))
 				return 0;
 		}
+		parent_drop(u, pfd, &owned);
 		if (rm_rf_at(pfd, base, err) < 0)
 			return -1;
 	}
@@ -452,11 +622,13 @@ static int unpack_entries(struct unpack *u, struct inner *in, struct error *err)
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN) {
+			inner_finish(in);
 			if (in->failed)
 				return error_set(err, in->failed, "%s", in->why);
 			return error_set(err, EIO, "corrupt layer: %s", archive_error_string(u->a));
 		}
 		if (apply_entry(u, e, err) < 0) {
+			inner_finish(in);
 			if (in->failed)
 				return error_set(err, in->failed, "%s", in->why);
 			return -1;
@@ -472,11 +644,15 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 	struct inner in = {.max = max_size ? max_size : IMG_DEFAULT_MAX_LAYER_SIZE};
 	struct archive *outer = archive_read_new(), *a = archive_read_new();
 	struct archive_entry *e;
-	struct unpack u = {.a = a, .rootfd = destfd};
+	struct unpack u = {.a = a, .rootfd = destfd, .pfd = -1};
 	char got[72];
 	int rc = -1;
 
 	img_hash_init(&in.hash);
+	pthread_mutex_init(&in.lock, NULL);
+	pthread_cond_init(&in.cond, NULL);
+	for (size_t i = 0; i < NSLOTS; i++)
+		in.slots[i].buf = xmalloc(SLOT_SIZE);
 	in.outer = outer;
 	in.src = &o;
 	in.watch = watch && watch->fn ? watch : NULL;
@@ -490,9 +666,15 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 		error_set(err, EIO, "cannot read layer: %s", archive_error_string(outer));
 		goto out;
 	}
+	if (pthread_create(&in.thread, NULL, inner_reader, &in) != 0) {
+		error_set(err, EAGAIN, "cannot start the layer reader thread");
+		goto out;
+	}
+	in.running = true;
 	/* Inner: parse tar from the uncompressed stream. */
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, &in, NULL, inner_read, NULL) != ARCHIVE_OK) {
+		inner_finish(&in);
 		if (in.failed)
 			error_set(err, in.failed, "%s", in.why);
 		else
@@ -509,10 +691,13 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 		if (n == 0)
 			break;
 		if (n < 0) {
+			inner_finish(&in);
 			error_set(err, in.failed ? in.failed : EIO, "%s", in.why);
 			goto out;
 		}
 	}
+	inner_finish(&in);
+	parent_forget(&u);
 	fix_dir_times(&u);
 	img_hash_final(&in.hash, got);
 	if (diff_id && strcmp(diff_id, got)) {
@@ -525,7 +710,13 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 		*size_out = in.total;
 	rc = 0;
 out:
+	inner_finish(&in);
+	parent_forget(&u);
 	img_hash_release(&in.hash);
+	for (size_t i = 0; i < NSLOTS; i++)
+		free(in.slots[i].buf);
+	pthread_cond_destroy(&in.cond);
+	pthread_mutex_destroy(&in.lock);
 	archive_read_free(a);
 	archive_read_free(outer);
 	for (size_t i = 0; i < u.ndirs; i++)

@@ -29,6 +29,30 @@ f('evil/pwned', b'owned')"
 	if [ "$status" -ne 0 ]; then assert_store_empty; fi
 }
 
+@test "directory swapped for a symlink mid-layer: later files follow the symlink inside the layer" {
+	# The unpacker keeps the last parent directory open between entries;
+	# replacing that directory must not leave later files in the removed
+	# one, nor let them reach the host.
+	mk_layer "$T/l.tar" "d('tmp')
+d('d')
+f('d/a', b'one')
+l('d', '/tmp')
+f('d/${ESC##*/}', b'owned')
+d('w')
+f('w/b', b'two')
+f('.wh.w', b'')
+d('w')
+f('w/c', b'three')"
+	mk_layout "$T/img" evil/x:1 "$T/l.tar"
+	run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	[ ! -e "$ESC" ]
+	ls "$SR"/layers/*/diff"$ESC"
+	[ -L "$(echo "$SR"/layers/*/diff/d)" ]
+	[ ! -e "$(echo "$SR"/layers/*/diff/w/b)" ]
+	[ "$(cat "$SR"/layers/*/diff/w/c)" = three ]
+}
+
 @test "dot-dot climb is refused" {
 	mk_layer "$T/l.tar" "f('a/../../../../../../..$ESC', b'owned')"
 	mk_layout "$T/img" evil/x:1 "$T/l.tar"
