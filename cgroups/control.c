@@ -84,27 +84,18 @@ int cg_group_frozen(const struct cg_group *g)
 	return v < 0 ? -1 : v == 1;
 }
 
-/* Append the pids of cgroup.procs of dirfd and of every group below. */
-static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
+/* Call fn for every child group of dirfd (an O_DIRECTORY fd of its own,
+ * closed after the call).  A child that vanished meanwhile is skipped. */
+static int each_child(int dirfd, int (*fn)(int parent, int sub, const char *name, void *ctx,
+					   struct error *err),
+		      void *ctx, struct error *err)
 {
-	_cleanup_free_ char *text = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int fd;
-
-	if (file_read_at(dirfd, "cgroup.procs", 0, &text, NULL, err) < 0)
-		return -1;
-	for (char *p = text, *save = NULL, *t; (t = strtok_r(p, "\n", &save)); p = NULL) {
-		int64_t v;
-
-		if (parse_int64(t, &v) < 0 || v <= 0)
-			continue;
-		*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
-		(*pids)[(*n)++] = (pid_t)v;
-	}
 	/* A fresh open file description: readdir must not move the offset of
 	 * the caller's fd. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
@@ -121,10 +112,45 @@ static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
 				continue;
 			return error_sys(err, "cannot open cgroup '%s'", de->d_name);
 		}
-		if (pids_collect(sub, pids, n, err) < 0)
+		if (fn(fd, sub, de->d_name, ctx, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Append the pids of cgroup.procs of dirfd and of every group below. */
+struct pids_ctx {
+	pid_t **pids;
+	size_t *n;
+};
+
+static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err);
+
+static int pids_child(int parent, int sub, const char *name, void *ctx, struct error *err)
+{
+	struct pids_ctx *c = ctx;
+
+	(void)parent;
+	(void)name;
+	return pids_collect(sub, c->pids, c->n, err);
+}
+
+static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct pids_ctx c = {pids, n};
+
+	if (file_read_at(dirfd, "cgroup.procs", 0, &text, NULL, err) < 0)
+		return -1;
+	for (char *p = text, *save = NULL, *t; (t = strtok_r(p, "\n", &save)); p = NULL) {
+		int64_t v;
+
+		if (parse_int64(t, &v) < 0 || v <= 0)
+			continue;
+		*pids = xrealloc(*pids, (*n + 1) * sizeof(pid_t));
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	return each_child(dirfd, pids_child, &c, err);
 }
 
 int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct error *err)
@@ -166,32 +192,22 @@ int cg_group_signal(const struct cg_group *g, int sig, struct error *err)
 	return signal_each(g, sig, err);
 }
 
+static int rmdir_children(int dirfd, struct error *err);
+
+static int rmdir_child(int parent, int sub, const char *name, void *ctx, struct error *err)
+{
+	(void)ctx;
+	if (rmdir_children(sub, err) < 0)
+		return -1;
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return error_sys(err, "cannot remove cgroup '%s'", name);
+	return 0;
+}
+
 /* rmdir every group below dirfd, deepest first. */
 static int rmdir_children(int dirfd, struct error *err)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return error_sys(err, "cannot list cgroup");
-	}
-	while ((de = readdir(d))) {
-		_cleanup_close_ int sub = -1;
-
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
-			continue;
-		if (rmdir_children(sub, err) < 0)
-			return -1;
-		if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-			return error_sys(err, "cannot remove cgroup '%s'", de->d_name);
-	}
-	return 0;
+	return each_child(dirfd, rmdir_child, NULL, err);
 }
 
 /* rmdir can see EBUSY for a short while after the last task exited

@@ -63,19 +63,28 @@ static bool is_missing(const struct error *err)
 	return err->code == ENOENT || err->code == ENOTDIR;
 }
 
+/* open_in_root(O_PATH) of a masked or read-only path: 0 with *fd = -1 when
+ * it does not exist. */
+static int open_if_present(int rootfd, const char *path, int *fd, struct error *err)
+{
+	*fd = open_in_root(rootfd, path, O_PATH, ROOT_CREATE_NONE, err);
+	if (*fd >= 0)
+		return 0;
+	if (!is_missing(err))
+		return -1;
+	error_clear(err);
+	return 0;
+}
+
 static int mask_path(int rootfd, int nullfd, const char *path, struct error *err)
 {
 	_cleanup_close_ int fd = -1, mfd = -1, fsfd = -1;
 	struct stat st;
 
-	fd = open_in_root(rootfd, path, O_PATH, ROOT_CREATE_NONE, err);
-	if (fd < 0) {
-		if (is_missing(err)) {
-			error_clear(err);
-			return 0;
-		}
+	if (open_if_present(rootfd, path, &fd, err) < 0)
 		return -1;
-	}
+	if (fd < 0)
+		return 0;
 	if (fstat(fd, &st) < 0)
 		return error_sys(err, "cannot stat masked path '%s'", path);
 	if (S_ISDIR(st.st_mode)) {
@@ -102,14 +111,10 @@ static int readonly_path(int rootfd, const char *path, struct error *err)
 {
 	_cleanup_close_ int fd = -1, tree = -1;
 
-	fd = open_in_root(rootfd, path, O_PATH, ROOT_CREATE_NONE, err);
-	if (fd < 0) {
-		if (is_missing(err)) {
-			error_clear(err);
-			return 0;
-		}
+	if (open_if_present(rootfd, path, &fd, err) < 0)
 		return -1;
-	}
+	if (fd < 0)
+		return 0;
 	/* Bind onto itself, then read-only for the whole subtree (runc's
 	 * remount only reaches the top mount: /proc/sys/fs/binfmt_misc below
 	 * /proc/sys would stay writable).  Only RDONLY is set; the other
