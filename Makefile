@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-vm demo bench install clean help format
+.PHONY: all deps check check-unit check-integration check-crash check-vm demo bench install clean help format
 
 all: nook
 
@@ -78,13 +78,16 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
-	@BUILD=$(BUILD) tests/run-tiers.sh unit integration vm
+	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash vm
 
 check-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh unit
 
 check-integration: all $(HELPER_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh integration
+
+check-crash: all $(HELPER_BINS)
+	@BUILD=$(BUILD) tests/run-tiers.sh crash
 
 check-vm: all $(HELPER_BINS)
 	@BUILD=$(BUILD) SUITE=$(SUITE) tests/run-tiers.sh vm

@@ -162,6 +162,15 @@ int fd_send(int sock, int fd, const char *msg, struct error *err);
 int fd_recv(int sock, struct error *err);
 
 
+/* ------------------------------------------------------ fault points -- */
+
+/* A named step of a multi-step change.  When $NOOK_FAULT is NAME (or
+ * NAME:N, the Nth time it is reached) the process SIGKILLs itself there:
+ * the crash-safety tests (tests/crash/) use it to stop a command between
+ * two chosen steps.  Costs nothing measurable when the variable is unset.
+ * Safe after fork (the variable is read once, then cached). */
+void fault_point(const char *name);
+
 /* ------------------------------------------------- paths inside a root -- */
 
 /* How open_in_root creates what is missing. */

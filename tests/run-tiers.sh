@@ -54,6 +54,13 @@ integration() {
 	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/integration
 }
 
+# Crash safety: commands killed with SIGKILL between chosen steps
+# (NOOK_FAULT, base/fault.c) or at random moments with a fixed seed,
+# then the invariants checked.
+crash() {
+	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/crash
+}
+
 vm() {
 	tests/vm/run.sh ${SUITE:+--suite "$SUITE"}
 }
@@ -62,6 +69,7 @@ for tier in "$@"; do
 	case $tier in
 	unit) run_tier unit unit ;;
 	integration) run_tier integration integration ;;
+	crash) if ls tests/crash/*.bats >/dev/null 2>&1; then run_tier crash crash; fi ;;
 	vm) if [ -x tests/vm/run.sh ]; then run_tier vm vm; else echo "# vm tier not present"; fi ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;
 	esac
