@@ -269,10 +269,20 @@ static int hook_run(const struct rt_hook *h, const char *kind, size_t idx, const
 			 summary[0] ? ": " : "", summary);
 }
 
+/* Runtime spec: a failing poststart or poststop hook is logged as a
+ * warning and "the remaining hooks and lifecycle continue as if the hook
+ * had succeeded" (crun's do_hooks with keep_going).  The container already
+ * runs, or is already gone: failing the command would only hide it. */
+static bool failure_is_warning(enum rt_hook_kind kind)
+{
+	return kind == RT_HOOK_POSTSTART || kind == RT_HOOK_POSTSTOP;
+}
+
 int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char *state_json,
 		 struct error *err)
 {
 	const char *kind_name = rt_hook_kind_name(kind);
+	bool warn_only = failure_is_warning(kind);
 	sigset_t pipe_set, old_mask, pending;
 	bool pipe_was_pending;
 	int r = 0;
@@ -289,9 +299,15 @@ int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char 
 	sigpending(&pending);
 	pipe_was_pending = sigismember(&pending, SIGPIPE);
 
-	for (size_t i = 0; i < spec->n_hooks[kind] && r == 0; i++)
+	for (size_t i = 0; i < spec->n_hooks[kind] && r == 0; i++) {
 		r = hook_run(&spec->hooks[kind][i], kind_name, i, state_json ? state_json : "",
 			     err);
+		if (r < 0 && warn_only) {
+			log_warn("%s", err->msg);
+			error_clear(err);
+			r = 0;
+		}
+	}
 
 	if (!pipe_was_pending) {
 		const struct timespec zero = {0, 0};

@@ -208,7 +208,9 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 /* ---------------------------------------------------------------- hooks -- */
 
 /* Run the hooks of one kind in order with the state JSON on stdin; a
- * hook that fails or times out fails the call (the rest do not run).
+ * hook that fails or times out fails the call (the rest do not run),
+ * except for poststart and poststop: there each failure is a log_warn()
+ * line, the rest still run and the call returns 0 (runtime spec).
  * Each hook: fork+execve with args (or [path]) and env (or empty), fds
  * 0-2 only, default signals; stdout+stderr captured, the tail put in the
  * error ("prestart hook /p[0] failed: exit status 3: ..."); killed with

@@ -76,3 +76,37 @@ hook() {
 	run oci start "$id"
 	assert_equal "$(oci state "$id" | jq -r .status)" running
 }
+
+@test "a failing poststart hook warns and the next poststart hooks still run" {
+	cfg --arg l "$BATS_TEST_TMPDIR/post" '.hooks.poststart = [
+	    {"path": "/bin/sh", "args": ["sh", "-c", "echo first >>" + $l + "; exit 3"]},
+	    {"path": "/bin/sh", "args": ["sh", "-c", "echo second >>" + $l]}]'
+	set_args sleep 30
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	run oci start "$id"
+	assert_success
+	assert_output --partial "poststart hook /bin/sh[0] failed: exit status 3"
+	assert_equal "$(oci state "$id" | jq -r .status)" running
+	run cat "$BATS_TEST_TMPDIR/post"
+	assert_output "first
+second"
+}
+
+@test "a failing poststop hook warns, the next poststop hooks run and delete succeeds" {
+	cfg --arg l "$BATS_TEST_TMPDIR/post" '.hooks.poststop = [
+	    {"path": "/bin/sh", "args": ["sh", "-c", "echo first >>" + $l + "; exit 4"]},
+	    {"path": "/bin/sh", "args": ["sh", "-c", "echo second >>" + $l]}]'
+	set_args true
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	oci start "$id"
+	wait_status "$id" stopped
+	run oci delete "$id"
+	assert_success
+	assert_output --partial "poststop hook /bin/sh[0] failed: exit status 4"
+	[ ! -e "$ROOT/$id" ]
+	run cat "$BATS_TEST_TMPDIR/post"
+	assert_output "first
+second"
+}

@@ -123,12 +123,13 @@ static void test_failure_carries_output(void **state)
 
 	/* Long output: the tail is kept and the message stays bounded. */
 	memset(&hs, 0, sizeof(hs));
-	add_sh(&hs, RT_HOOK_POSTSTART,
+	add_sh(&hs, RT_HOOK_CREATE_CONTAINER,
 	       "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done; "
 	       "echo THE END >&2; kill -SEGV $$",
 	       0);
-	assert_int_equal(rt_hooks_run(&hs.spec, RT_HOOK_POSTSTART, "{}", &err), -1);
-	if (!strstr(err.msg, "poststart hook /bin/sh[0] failed: killed by signal SIGSEGV: ..."))
+	assert_int_equal(rt_hooks_run(&hs.spec, RT_HOOK_CREATE_CONTAINER, "{}", &err), -1);
+	if (!strstr(err.msg,
+		    "createContainer hook /bin/sh[0] failed: killed by signal SIGSEGV: ..."))
 		fail_msg("%s", err.msg);
 	assert_true(str_has_suffix(err.msg, "line1999 THE END"));
 }
@@ -218,6 +219,31 @@ static void test_order_and_stop_on_failure(void **state)
 	assert_string_equal(got, "1\n2\n3\n1\n");
 }
 
+/* Runtime spec: a failing poststart/poststop hook is a warning and the
+ * remaining hooks still run. */
+static void test_post_hooks_keep_going(void **state)
+{
+	static const enum rt_hook_kind kinds[] = {RT_HOOK_POSTSTART, RT_HOOK_POSTSTOP};
+	(void)state;
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct hookset hs = {0};
+		struct error err = {0};
+		char script[256];
+		_cleanup_free_ char *got = NULL;
+
+		snprintf(script, sizeof(script), "echo 1 >> %s/post%zu; exit 3", tmpdir, k);
+		add_sh(&hs, kinds[k], script, 5);
+		add_sh(&hs, kinds[k], "/nonexistent/hook", 5);
+		snprintf(script, sizeof(script), "echo 3 >> %s/post%zu", tmpdir, k);
+		add_sh(&hs, kinds[k], script, 5);
+		assert_int_equal(rt_hooks_run(&hs.spec, kinds[k], "{}", &err), 0);
+		assert_int_equal(err.code, 0);
+		got = slurp(k ? "post1" : "post0");
+		assert_string_equal(got, "1\n3\n");
+	}
+}
+
 static void test_no_fd_leak(void **state)
 {
 	struct hookset hs = {0};
@@ -244,6 +270,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout_kills),
 	    cmocka_unit_test(test_hook_ignoring_large_stdin),
 	    cmocka_unit_test(test_order_and_stop_on_failure),
+	    cmocka_unit_test(test_post_hooks_keep_going),
 	    cmocka_unit_test(test_no_fd_leak),
 	};
 
