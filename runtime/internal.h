@@ -145,12 +145,17 @@ int rt_rlimit_from_name(const char *name);
 
 /* Shared by runtime/spec*.c.  parent is the JSON path of the object holding
  * key ("" at the top, "process", "linux.devices[3]"); messages name
- * parent.key: "wrong type for process.terminal: expected boolean".  A key
+ * parent.key: "process.terminal: expected a boolean, got a string".  A key
  * that is absent or JSON null counts as absent: *present is set false and
  * *out is left alone.  Numbers must be JSON integers within [min, max]. */
 #define RT_JSON_PATH_MAX 256
 void rt_json_path(char buf[RT_JSON_PATH_MAX], const char *parent, const char *key);
 void rt_json_path_index(char buf[RT_JSON_PATH_MAX], const char *parent, size_t i);
+/* The one message of runtime/ for a JSON value of the wrong type (config
+ * parser, resources, seccomp): "PATH: expected an integer, got a string".
+ * got NULL counts as a JSON null.  Returns -1. */
+int rt_json_type_error(const char *path, enum json_type want, json_object *got,
+		       struct error *err);
 /* The member, or NULL when absent or null. */
 json_object *rt_json_member(json_object *obj, const char *key);
 /* *out = the member if it has type t (NULL if absent); wrong type fails. */

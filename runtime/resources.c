@@ -8,6 +8,8 @@
 
 #define R "linux.resources"
 
+/* Messages name the JSON path; rt_resources_parse() puts "config.json: "
+ * in front once. */
 static int perr(struct error *err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int perr(struct error *err, const char *path, const char *fmt, ...)
@@ -18,11 +20,10 @@ static int perr(struct error *err, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return error_set(err, EINVAL, "config.json: %s: %s", path, msg);
+	return error_set(err, EINVAL, "%s: %s", path, msg);
 }
 
-/* A member that must be an object / array when present.  0 absent, 1
- * present, -1 wrong type. */
+/* A member of type t.  0 absent (or null), 1 present, -1 wrong type. */
 static int get_typed(json_object *o, const char *key, json_type t, const char *path,
 		     json_object **out, struct error *err)
 {
@@ -30,11 +31,7 @@ static int get_typed(json_object *o, const char *key, json_type t, const char *p
 	    json_object_is_type(*out, json_type_null))
 		return 0;
 	if (!json_object_is_type(*out, t))
-		return perr(err, path, "must be %s", t == json_type_object  ? "an object"
-						     : t == json_type_array  ? "an array"
-						     : t == json_type_string ? "a string"
-						     : t == json_type_boolean ? "a boolean"
-									      : "a number");
+		return rt_json_type_error(path, t, *out, err);
 	return 1;
 }
 
@@ -106,7 +103,7 @@ static int parse_memory(json_object *m, struct cg_resources *res, struct error *
 	if (limit != 0)
 		add_num(res, "memory.max", limit, base);
 	if (cg_swap_to_v2(swap, limit, &out, &set, err) < 0)
-		return error_prefix(err, "config.json: " R ".memory.swap");
+		return error_prefix(err, R ".memory.swap");
 	if (set) {
 		char buf[32];
 
@@ -284,7 +281,7 @@ static int parse_blkio(json_object *b, struct cg_resources *res, struct error *e
 		int64_t major, minor, w = 0;
 
 		if (!json_object_is_type(d, json_type_object))
-			return perr(err, path, "must be an object");
+			return rt_json_type_error(path, json_type_object, d, err);
 		if (device_numbers(d, path, &major, &minor, err) < 0 ||
 		    get_int(d, "weight", path, &w, err) < 0)
 			return -1;
@@ -313,7 +310,7 @@ static int parse_blkio(json_object *b, struct cg_resources *res, struct error *e
 			char buf[96];
 
 			if (!json_object_is_type(d, json_type_object))
-				return perr(err, path, "must be an object");
+				return rt_json_type_error(path, json_type_object, d, err);
 			if (device_numbers(d, path, &major, &minor, err) < 0 ||
 			    get_int(d, "rate", path, &rate, err) < 0)
 				return -1;
@@ -344,7 +341,7 @@ static int parse_hugepages(json_object *arr, struct cg_resources *res, struct er
 		int r;
 
 		if (!json_object_is_type(h, json_type_object))
-			return perr(err, path, "must be an object");
+			return rt_json_type_error(path, json_type_object, h, err);
 		if ((r = get_string(h, "pageSize", path, &size, err)) < 0)
 			return -1;
 		if (r == 0 || cg_hugepage_size_parse(size, &bytes) < 0)
@@ -383,7 +380,7 @@ static int parse_rdma(json_object *o, struct cg_resources *res, struct error *er
 		if (!rdma_name_valid(dev))
 			return perr(err, R ".rdma", "invalid device name \"%s\"", dev);
 		if (!json_object_is_type(val, json_type_object))
-			return perr(err, path, "must be an object");
+			return rt_json_type_error(path, json_type_object, val, err);
 		if ((rh = get_int(val, "hcaHandles", path, &handles, err)) < 0 ||
 		    (ro = get_int(val, "hcaObjects", path, &objects, err)) < 0)
 			return -1;
@@ -447,7 +444,7 @@ static int parse_unified(json_object *o, struct cg_resources *res, struct error 
 		if (!unified_key_allowed(key))
 			return perr(err, R ".unified", "invalid key \"%s\"", key);
 		if (!json_object_is_type(val, json_type_string))
-			return perr(err, origin, "must be a string");
+			return rt_json_type_error(origin, json_type_string, val, err);
 		cg_resources_add(res, key, json_object_get_string(val), 0, origin);
 	}
 	return 0;
@@ -462,7 +459,7 @@ static int parse_device_rule(json_object *d, const char *path, struct cg_device_
 	int r, bits;
 
 	if (!json_object_is_type(d, json_type_object))
-		return perr(err, path, "must be an object");
+		return rt_json_type_error(path, json_type_object, d, err);
 	if ((r = get_bool(d, "allow", path, &allow, err)) < 0)
 		return -1;
 	if (r == 0)
@@ -537,7 +534,7 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 
 	error_clear(err);
 	if (resources && !json_object_is_type(resources, json_type_object)) {
-		perr(err, R, "must be an object");
+		rt_json_type_error(R, json_type_object, resources, err);
 		goto fail;
 	}
 #define SECTION(key, type, call)                                                   \
@@ -562,5 +559,5 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 	return 0;
 fail:
 	cg_resources_free(res);
-	return -1;
+	return error_prefix(err, "config.json");
 }

@@ -101,13 +101,6 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 
 /* ------------------------------------------------------- JSON access -- */
 
-static const char *const type_names[] = {
-    [json_type_null] = "null",	      [json_type_boolean] = "a boolean",
-    [json_type_double] = "a number",  [json_type_int] = "an integer",
-    [json_type_object] = "an object", [json_type_array] = "an array",
-    [json_type_string] = "a string",
-};
-
 /* obj[key] of the given type.  Absent or null: *out = NULL and 0. */
 static int field_get(json_object *obj, const char *key, json_type type, json_object **out,
 		     const char *path, struct error *err)
@@ -117,9 +110,12 @@ static int field_get(json_object *obj, const char *key, json_type type, json_obj
 	*out = NULL;
 	if (!json_object_object_get_ex(obj, key, &v) || !v)
 		return 0;
-	if (!json_object_is_type(v, type))
-		return error_set(err, EINVAL, "%s.%s: expected %s, got %s", path, key,
-				 type_names[type], type_names[json_object_get_type(v)]);
+	if (!json_object_is_type(v, type)) {
+		char where[RT_JSON_PATH_MAX];
+
+		rt_json_path(where, path, key);
+		return rt_json_type_error(where, type, v, err);
+	}
 	*out = v;
 	return 0;
 }
@@ -128,8 +124,7 @@ static int uint_get(json_object *v, uint64_t max, uint64_t *out, const char *pat
 		    struct error *err)
 {
 	if (!json_object_is_type(v, json_type_int))
-		return error_set(err, EINVAL, "%s: expected an integer, got %s", path,
-				 type_names[json_object_get_type(v)]);
+		return rt_json_type_error(path, json_type_int, v, err);
 	/* json-c keeps values above INT64_MAX as uint64; anything that reads
 	 * negative as int64 and is not such a value is negative. */
 	if (json_object_get_int64(v) < 0)
@@ -203,8 +198,7 @@ static int arg_parse(json_object *ja, const char *path, struct scmp_arg_cmp *out
 	const char *name;
 
 	if (!json_object_is_type(ja, json_type_object))
-		return error_set(err, EINVAL, "%s: expected an object, got %s", path,
-				 type_names[json_object_get_type(ja)]);
+		return rt_json_type_error(path, json_type_object, ja, err);
 	if (field_get(ja, "index", json_type_int, &jidx, path, err) < 0 ||
 	    field_get(ja, "value", json_type_int, &jval, path, err) < 0 ||
 	    field_get(ja, "valueTwo", json_type_int, &jval2, path, err) < 0 ||
@@ -272,8 +266,7 @@ static int syscall_parse(scmp_filter_ctx ctx, json_object *js, uint32_t def_acti
 	size_t n;
 
 	if (!json_object_is_type(js, json_type_object))
-		return error_set(err, EINVAL, "%s: expected an object, got %s", path,
-				 type_names[json_object_get_type(js)]);
+		return rt_json_type_error(path, json_type_object, js, err);
 	if (field_get(js, "names", json_type_array, &jnames, path, err) < 0 ||
 	    field_get(js, "args", json_type_array, &jargs, path, err) < 0)
 		return -1;
@@ -303,8 +296,7 @@ static int syscall_parse(scmp_filter_ctx ctx, json_object *js, uint32_t def_acti
 
 		snprintf(where, sizeof(where), "%s.names[%zu]", path, i);
 		if (!jn || !json_object_is_type(jn, json_type_string))
-			return error_set(err, EINVAL, "%s: expected a string, got %s", where,
-					 type_names[json_object_get_type(jn)]);
+			return rt_json_type_error(where, json_type_string, jn, err);
 		name = json_object_get_string(jn);
 		/* libseccomp resolves names it knows on any architecture (to
 		 * a negative pseudo number where the native one lacks it);
@@ -343,10 +335,12 @@ static int arches_parse(scmp_filter_ctx ctx, json_object *jarches, struct error 
 		size_t k;
 		int r;
 
-		if (!ja || !json_object_is_type(ja, json_type_string))
-			return error_set(err, EINVAL,
-					 WHERE ".architectures[%zu]: expected a string, got %s", i,
-					 type_names[json_object_get_type(ja)]);
+		if (!ja || !json_object_is_type(ja, json_type_string)) {
+			char where[RT_JSON_PATH_MAX];
+
+			rt_json_path_index(where, WHERE ".architectures", i);
+			return rt_json_type_error(where, json_type_string, ja, err);
+		}
 		name = json_object_get_string(ja);
 		for (k = 0; k < ARRAY_SIZE(arch_table); k++)
 			if (strcmp(name, arch_table[k].name) == 0)
@@ -373,10 +367,12 @@ static int flags_parse(json_object *jflags, unsigned int *out, struct error *err
 		const char *name;
 		size_t k;
 
-		if (!jf || !json_object_is_type(jf, json_type_string))
-			return error_set(err, EINVAL,
-					 WHERE ".flags[%zu]: expected a string, got %s", i,
-					 type_names[json_object_get_type(jf)]);
+		if (!jf || !json_object_is_type(jf, json_type_string)) {
+			char where[RT_JSON_PATH_MAX];
+
+			rt_json_path_index(where, WHERE ".flags", i);
+			return rt_json_type_error(where, json_type_string, jf, err);
+		}
 		name = json_object_get_string(jf);
 		for (k = 0; k < ARRAY_SIZE(flag_table); k++)
 			if (strcmp(name, flag_table[k].name) == 0)
@@ -437,8 +433,7 @@ int rt_seccomp_compile(json_object *seccomp, struct rt_seccomp *out, struct erro
 
 	*out = (struct rt_seccomp){0};
 	if (!json_object_is_type(seccomp, json_type_object))
-		return error_set(err, EINVAL, WHERE ": expected an object, got %s",
-				 type_names[json_object_get_type(seccomp)]);
+		return rt_json_type_error(WHERE, json_type_object, seccomp, err);
 	if (field_get(seccomp, "architectures", json_type_array, &jarches, WHERE, err) < 0 ||
 	    field_get(seccomp, "flags", json_type_array, &jflags, WHERE, err) < 0 ||
 	    field_get(seccomp, "syscalls", json_type_array, &jsys, WHERE, err) < 0 ||

@@ -123,7 +123,7 @@ static int parse_mount(struct ns_mount *m, json_object *o, const char *path, str
 	_cleanup_free_ char *dest = NULL;
 
 	if (!json_object_is_type(o, json_type_object))
-		return error_set(err, EINVAL, "wrong type for %s: expected object", path);
+		return rt_json_type_error(path, json_type_object, o, err);
 	if (rt_json_refuse(o, path, "uidMappings", "an idmapped mount", err) < 0 ||
 	    rt_json_refuse(o, path, "gidMappings", "an idmapped mount", err) < 0)
 		return -1;
@@ -171,7 +171,7 @@ static int parse_hook(struct rt_hook *h, json_object *o, const char *path, struc
 	int64_t timeout = 0;
 
 	if (!json_object_is_type(o, json_type_object))
-		return error_set(err, EINVAL, "wrong type for %s: expected object", path);
+		return rt_json_type_error(path, json_type_object, o, err);
 	if (rt_json_string(o, path, "path", true, &h->path, err) < 0)
 		return -1;
 	if (h->path[0] != '/')
@@ -242,10 +242,11 @@ static int parse_annotations(struct rt_spec *spec, json_object *doc, struct erro
 		return 0;
 	json_object_object_foreach(ann, key, val)
 	{
+		char path[RT_JSON_PATH_MAX];
+
+		snprintf(path, sizeof(path), "annotations[\"%s\"]", key);
 		if (!json_object_is_type(val, json_type_string))
-			return error_set(err, EINVAL,
-					 "wrong type for annotations[\"%s\"]: expected string",
-					 key);
+			return rt_json_type_error(path, json_type_string, val, err);
 	}
 	spec->annotations = ann;
 	return 0;

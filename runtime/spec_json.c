@@ -7,10 +7,19 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-    [json_type_null] = "null",	   [json_type_boolean] = "boolean", [json_type_double] = "number",
-    [json_type_int] = "integer",   [json_type_object] = "object",   [json_type_array] = "array",
-    [json_type_string] = "string",
+    [json_type_null] = "null",	      [json_type_boolean] = "a boolean",
+    [json_type_double] = "a number",  [json_type_int] = "an integer",
+    [json_type_object] = "an object", [json_type_array] = "an array",
+    [json_type_string] = "a string",
 };
+
+int rt_json_type_error(const char *path, enum json_type want, json_object *got, struct error *err)
+{
+	enum json_type t = json_object_get_type(got);
+
+	return error_set(err, EINVAL, "%s: expected %s, got %s", path, type_names[want],
+			 type_names[t]);
+}
 
 void rt_json_path(char buf[RT_JSON_PATH_MAX], const char *parent, const char *key)
 {
@@ -34,11 +43,6 @@ json_object *rt_json_member(json_object *obj, const char *key)
 	return v; /* NULL for JSON null too */
 }
 
-static int wrong_type(const char *path, enum json_type want, struct error *err)
-{
-	return error_set(err, EINVAL, "wrong type for %s: expected %s", path, type_names[want]);
-}
-
 int rt_json_typed(json_object *obj, const char *parent, const char *key, enum json_type t,
 		  json_object **out, struct error *err)
 {
@@ -50,7 +54,7 @@ int rt_json_typed(json_object *obj, const char *parent, const char *key, enum js
 		return 0;
 	if (!json_object_is_type(v, t)) {
 		rt_json_path(path, parent, key);
-		return wrong_type(path, t, err);
+		return rt_json_type_error(path, t, v, err);
 	}
 	*out = v;
 	return 0;
@@ -61,7 +65,7 @@ int rt_json_value_string(json_object *v, const char *path, char **out, struct er
 	const char *s;
 
 	if (!json_object_is_type(v, json_type_string))
-		return wrong_type(path, json_type_string, err);
+		return rt_json_type_error(path, json_type_string, v, err);
 	s = json_object_get_string(v);
 	/* "\u0000" is valid JSON; as a C string it would silently cut a path
 	 * short ("/etc\u0000/x" -> "/etc"), so refuse it. */
@@ -77,7 +81,7 @@ int rt_json_value_int(json_object *v, const char *path, int64_t min, int64_t max
 	int64_t n;
 
 	if (!json_object_is_type(v, json_type_int))
-		return wrong_type(path, json_type_int, err);
+		return rt_json_type_error(path, json_type_int, v, err);
 	n = json_object_get_int64(v);
 	/* json-c keeps integers above INT64_MAX as uint64 and clamps them
 	 * here to INT64_MAX: still out of any range we accept below it. */
@@ -91,7 +95,7 @@ int rt_json_value_int(json_object *v, const char *path, int64_t min, int64_t max
 int rt_json_value_uint64(json_object *v, const char *path, uint64_t *out, struct error *err)
 {
 	if (!json_object_is_type(v, json_type_int))
-		return wrong_type(path, json_type_int, err);
+		return rt_json_type_error(path, json_type_int, v, err);
 	if (json_object_get_int64(v) < 0)
 		return error_set(err, ERANGE, "%s: %s must not be negative", path,
 				 json_object_to_json_string(v));

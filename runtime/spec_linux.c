@@ -76,7 +76,7 @@ static int get_array(json_object *obj, const char *key, json_object **arr,
 static int expect_object(json_object *o, const char *path, struct error *err)
 {
 	if (!json_object_is_type(o, json_type_object))
-		return error_set(err, EINVAL, "wrong type for %s: expected object", path);
+		return rt_json_type_error(path, json_type_object, o, err);
 	return 0;
 }
 

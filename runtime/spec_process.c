@@ -168,7 +168,7 @@ static int parse_rlimit(struct rt_process *p, size_t i, json_object *o, const ch
 	char tpath[RT_JSON_PATH_MAX];
 
 	if (!json_object_is_type(o, json_type_object))
-		return error_set(err, EINVAL, "wrong type for %s: expected object", path);
+		return rt_json_type_error(path, json_type_object, o, err);
 	if (rt_json_string(o, path, "type", true, &type, err) < 0)
 		return -1;
 	rt_json_path(tpath, path, "type");
@@ -249,7 +249,7 @@ int rt_process_parse(struct rt_process *p, json_object *obj, const char *where, 
 	if (!json_object_is_type(obj, json_type_object)) {
 		if (file)
 			return error_set(err, EINVAL, "%s: expected a JSON object", where);
-		return error_set(err, EINVAL, "wrong type for %s: expected object", where);
+		return rt_json_type_error(where, json_type_object, obj, err);
 	}
 	if (parse_process(p, obj, base, err) < 0) {
 		rt_process_release(p);

@@ -240,7 +240,7 @@ static void test_parse_errors(void **state)
 	parse_fails("{\"memory\":{\"swap\":10}}",
 		    "linux.resources.memory.swap: cannot set a swap limit without a memory limit");
 	parse_fails("{\"memory\":{\"limit\":\"1G\"}}",
-		    "linux.resources.memory.limit: must be a number");
+		    "config.json: linux.resources.memory.limit: expected an integer, got a string");
 	parse_fails("{\"memory\":{\"swappiness\":10}}", "linux.resources.memory.swappiness:");
 	parse_fails("{\"memory\":{\"disableOOMKiller\":true}}",
 		    "linux.resources.memory.disableOOMKiller:");
@@ -253,7 +253,7 @@ static void test_parse_errors(void **state)
 	parse_fails("{\"unified\":{\"memory.max/../../cgroup.procs\":\"1\"}}",
 		    "linux.resources.unified: invalid key");
 	parse_fails("{\"unified\":{\"memory.max\":1}}",
-		    "linux.resources.unified[\"memory.max\"]: must be a string");
+		    "linux.resources.unified[\"memory.max\"]: expected a string, got an integer");
 	parse_fails("{\"network\":{\"classID\":1}}", "linux.resources.network: cgroup v2 has no");
 	parse_fails("{\"blockIO\":{\"weight\":5}}", "linux.resources.blockIO.weight:");
 	parse_fails("{\"blockIO\":{\"throttleWriteIOPSDevice\":[{\"major\":8,\"rate\":1}]}}",
@@ -267,7 +267,7 @@ static void test_parse_errors(void **state)
 	parse_fails("{\"devices\":[{\"access\":\"rwm\"}]}",
 		    "linux.resources.devices[0]: allow is required");
 	parse_fails("{\"pids\":{}}", "linux.resources.pids.limit: is required");
-	parse_fails("[]", "linux.resources: must be an object");
+	parse_fails("[]", "config.json: linux.resources: expected an object, got an array");
 }
 
 /* -------------------------------------------------- the real hierarchy -- */

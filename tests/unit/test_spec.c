@@ -266,11 +266,11 @@ static const struct bad_case bad_cases[] = {
     {true, "", "config.json: invalid JSON at line 1"},
     {true, "[1, 2]", "config.json: expected a JSON object at the top level"},
     {false, "{\"ociVersion\": null}", "config.json: ociVersion: required field is missing"},
-    {false, "{\"ociVersion\": 1}", "config.json: wrong type for ociVersion: expected string"},
+    {false, "{\"ociVersion\": 1}", "config.json: ociVersion: expected a string"},
     {false, "{\"process\": null}", "config.json: process: required field is missing"},
-    {false, "{\"process\": []}", "config.json: wrong type for process: expected object"},
+    {false, "{\"process\": []}", "config.json: process: expected an object"},
     {false, "{\"process\": {\"terminal\": 1}}",
-     "config.json: wrong type for process.terminal: expected boolean"},
+     "config.json: process.terminal: expected a boolean"},
     {false, "{\"process\": {\"args\": []}}",
      "config.json: process.args: must be a non-empty array of strings"},
     {false, "{\"process\": {\"args\": \"sh\"}}",
@@ -278,7 +278,7 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"process\": {\"args\": null}}",
      "config.json: process.args: must be a non-empty array of strings"},
     {false, "{\"process\": {\"args\": [\"sh\", 1]}}",
-     "config.json: wrong type for process.args[1]: expected string"},
+     "config.json: process.args[1]: expected a string"},
     {false, "{\"process\": {\"args\": [\"a\\u0000b\"]}}",
      "config.json: process.args[0]: contains a NUL character"},
     {false, "{\"process\": {\"env\": [\"PATH=/bin\", \"NOEQUALS\"]}}",
@@ -292,9 +292,9 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"process\": {\"user\": {\"uid\": 4294967296}}}",
      "config.json: process.user.uid: 4294967296 is out of range"},
     {false, "{\"process\": {\"user\": {\"gid\": 1.5}}}",
-     "config.json: wrong type for process.user.gid: expected integer"},
+     "config.json: process.user.gid: expected an integer"},
     {false, "{\"process\": {\"user\": {\"uid\": \"0\"}}}",
-     "config.json: wrong type for process.user.uid: expected integer"},
+     "config.json: process.user.uid: expected an integer"},
     {false, "{\"process\": {\"user\": {\"umask\": 512}}}",
      "config.json: process.user.umask: 512 is out of range"},
     {false, "{\"process\": {\"user\": {\"additionalGids\": [1, -2]}}}",
@@ -302,9 +302,9 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"process\": {\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_FOO\"]}}}",
      "config.json: process.capabilities.bounding[1]: unknown capability \"CAP_FOO\""},
     {false, "{\"process\": {\"capabilities\": {\"ambient\": \"CAP_KILL\"}}}",
-     "config.json: wrong type for process.capabilities.ambient: expected array"},
+     "config.json: process.capabilities.ambient: expected an array"},
     {false, "{\"process\": {\"capabilities\": [\"CAP_KILL\"]}}",
-     "config.json: wrong type for process.capabilities: expected object"},
+     "config.json: process.capabilities: expected an object"},
     {false, "{\"process\": {\"rlimits\": [{\"type\": \"RLIMIT_FOO\", \"soft\": 1, \"hard\": 1}]}}",
      "config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\""},
     {false,
@@ -322,7 +322,7 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"process\": {\"oomScoreAdj\": 5000}}",
      "config.json: process.oomScoreAdj: 5000 is out of range [-1000, 1000]"},
     {false, "{\"process\": {\"consoleSize\": {\"height\": true}}}",
-     "config.json: wrong type for process.consoleSize.height: expected integer"},
+     "config.json: process.consoleSize.height: expected an integer"},
     {false, "{\"process\": {\"apparmorProfile\": \"docker-default\"}}",
      "config.json: process.apparmorProfile: AppArmor is not supported by nook"},
     {false, "{\"process\": {\"selinuxLabel\": \"system_u:system_r:container_t\"}}",
@@ -336,17 +336,17 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"root\": null}", "config.json: root: required field is missing"},
     {false, "{\"root\": {\"path\": \"\"}}", "config.json: root.path: must not be empty"},
     {false, "{\"root\": {\"readonly\": \"yes\"}}",
-     "config.json: wrong type for root.readonly: expected boolean"},
-    {false, "{\"hostname\": 7}", "config.json: wrong type for hostname: expected string"},
+     "config.json: root.readonly: expected a boolean"},
+    {false, "{\"hostname\": 7}", "config.json: hostname: expected a string"},
     {false, "{\"hostname\": \"h\"}",
      "config.json: hostname: setting it needs a uts namespace in linux.namespaces"},
-    {false, "{\"mounts\": {}}", "config.json: wrong type for mounts: expected array"},
+    {false, "{\"mounts\": {}}", "config.json: mounts: expected an array"},
     {false, "{\"mounts\": [{\"type\": \"tmpfs\"}]}",
      "config.json: mounts[0].destination: required field is missing"},
     {false, "{\"mounts\": [{\"destination\": \"/a\"}, 3]}",
-     "config.json: wrong type for mounts[1]: expected object"},
+     "config.json: mounts[1]: expected an object"},
     {false, "{\"mounts\": [{\"destination\": \"/a\", \"options\": [\"ro\", false]}]}",
-     "config.json: wrong type for mounts[0].options[1]: expected string"},
+     "config.json: mounts[0].options[1]: expected a string"},
     {false,
      "{\"mounts\": [{\"destination\": \"/a\", \"uidMappings\": [{\"containerID\": 0, "
      "\"hostID\": 1, \"size\": 1}]}]}",
@@ -356,14 +356,13 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"hooks\": {\"poststop\": [{\"path\": \"/t\", \"timeout\": 0}]}}",
      "config.json: hooks.poststop[0].timeout: must be greater than zero"},
     {false, "{\"hooks\": {\"createRuntime\": {\"path\": \"/t\"}}}",
-     "config.json: wrong type for hooks.createRuntime: expected array"},
+     "config.json: hooks.createRuntime: expected an array"},
     {false, "{\"hooks\": {\"startContainer\": [{\"path\": \"/t\", \"args\": \"x\"}]}}",
-     "config.json: wrong type for hooks.startContainer[0].args: expected array"},
-    {false, "{\"annotations\": {\"a\": 1}}",
-     "config.json: wrong type for annotations[\"a\"]: expected string"},
+     "config.json: hooks.startContainer[0].args: expected an array"},
+    {false, "{\"annotations\": {\"a\": 1}}", "config.json: annotations[\"a\"]: expected a string"},
     {false, "{\"windows\": {}}", "config.json: windows: not a Linux config"},
     {false, "{\"solaris\": {}}", "config.json: solaris: not a Linux config"},
-    {false, "{\"linux\": []}", "config.json: wrong type for linux: expected object"},
+    {false, "{\"linux\": []}", "config.json: linux: expected an object"},
     {false,
      "{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, "
      "{\"type\": \"foo\"}]}}",
@@ -407,15 +406,13 @@ static const struct bad_case bad_cases[] = {
      "\"minor\": 3, \"fileMode\": 65535}]}}",
      "config.json: linux.devices[0].fileMode: 65535 is out of range"},
     {false, "{\"linux\": {\"cgroupsPath\": [\"a\"]}}",
-     "config.json: wrong type for linux.cgroupsPath: expected string"},
-    {false, "{\"linux\": {\"resources\": 1}}",
-     "config.json: wrong type for linux.resources: expected object"},
-    {false, "{\"linux\": {\"seccomp\": []}}",
-     "config.json: wrong type for linux.seccomp: expected object"},
+     "config.json: linux.cgroupsPath: expected a string"},
+    {false, "{\"linux\": {\"resources\": 1}}", "config.json: linux.resources: expected an object"},
+    {false, "{\"linux\": {\"seccomp\": []}}", "config.json: linux.seccomp: expected an object"},
     {false, "{\"linux\": {\"maskedPaths\": [\"proc/kcore\"]}}",
      "config.json: linux.maskedPaths[0]: \"proc/kcore\" is not an absolute path"},
     {false, "{\"linux\": {\"readonlyPaths\": [\"/a\", null]}}",
-     "config.json: wrong type for linux.readonlyPaths[1]: expected string"},
+     "config.json: linux.readonlyPaths[1]: expected a string"},
     {false, "{\"linux\": {\"rootfsPropagation\": \"bogus\"}}",
      "config.json: linux.rootfsPropagation: unknown propagation \"bogus\""},
     {false, "{\"linux\": {\"mountLabel\": \"system_u:object_r:container_file_t\"}}",
@@ -425,7 +422,7 @@ static const struct bad_case bad_cases[] = {
     {false, "{\"linux\": {\"memoryPolicy\": {\"mode\": \"MPOL_BIND\"}}}",
      "config.json: linux.memoryPolicy: setting a memory policy is not supported by nook"},
     {false, "{\"linux\": {\"sysctl\": {\"kernel.shmmax\": 1}}}",
-     "config.json: wrong type for linux.sysctl[\"kernel.shmmax\"]: expected string"},
+     "config.json: linux.sysctl[\"kernel.shmmax\"]: expected a string"},
     {false, "{\"linux\": {\"personality\": {\"domain\": \"BSD\"}}}",
      "config.json: linux.personality.domain: unknown domain \"BSD\""},
     {false, "{\"linux\": {\"personality\": {\"domain\": \"LINUX\", \"flags\": [\"NOPE\"]}}}",
@@ -475,6 +472,102 @@ static void test_bad_configs(void **state)
 	}
 }
 
+/* base_config with patch merged in, as config.json text (caller frees). */
+static char *patched_config(const char *patch_json)
+{
+	json_object *doc = json_tokener_parse(base_config);
+	json_object *patch = json_tokener_parse(patch_json);
+	char *text;
+
+	if (!doc || !patch)
+		fail_msg("test JSON does not parse: %s", patch_json);
+	merge(doc, patch);
+	text = xstrdup(json_object_to_json_string(doc));
+	json_object_put(patch);
+	json_object_put(doc);
+	return text;
+}
+
+/* One format for every wrong JSON type across runtime/ (config parser,
+ * hooks, id maps, sysctls, annotations, linux.resources): the path, what
+ * was expected and what was found.  Never an abort, never accepted. */
+static void test_type_errors_one_format(void **state)
+{
+	static const struct {
+		const char *patch, *want;
+	} spec_cases[] = {
+	    {"{\"process\": {\"terminal\": \"yes\"}}",
+	     "config.json: process.terminal: expected a boolean, got a string"},
+	    {"{\"process\": {\"user\": {\"uid\": 1.5}}}",
+	     "config.json: process.user.uid: expected an integer, got a number"},
+	    {"{\"root\": {\"path\": \"rootfs\", \"readonly\": 1}}",
+	     "config.json: root.readonly: expected a boolean, got an integer"},
+	    {"{\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\", \"timeout\": \"5\"}]}}",
+	     "config.json: hooks.prestart[0].timeout: expected an integer, got a string"},
+	    {"{\"hooks\": {\"poststop\": {}}}",
+	     "config.json: hooks.poststop: expected an array, got an object"},
+	    {"{\"mounts\": [{\"destination\": \"/x\", \"options\": \"ro\"}]}",
+	     "config.json: mounts[0].options: expected an array, got a string"},
+	    {"{\"annotations\": {\"a\": true}}",
+	     "config.json: annotations[\"a\"]: expected a string, got a boolean"},
+	    {"{\"linux\": {\"namespaces\": \"pid\"}}",
+	     "config.json: linux.namespaces: expected an array, got a string"},
+	    {"{\"linux\": {\"devices\": [7]}}",
+	     "config.json: linux.devices[0]: expected an object, got an integer"},
+	    {"{\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": "
+	     "\"1\"}]}}",
+	     "config.json: linux.uidMappings[0].size: expected an integer, got a string"},
+	    {"{\"linux\": {\"sysctl\": {\"net.core.somaxconn\": 1024}}}",
+	     "config.json: linux.sysctl[\"net.core.somaxconn\"]: expected a string, got an "
+	     "integer"},
+	    {"{\"linux\": {\"resources\": [1]}}",
+	     "config.json: linux.resources: expected an object, got an array"},
+	};
+	static const struct {
+		const char *resources, *want;
+	} resource_cases[] = {
+	    {"{\"pids\": {\"limit\": \"10\"}}",
+	     "config.json: linux.resources.pids.limit: expected an integer, got a string"},
+	    {"{\"memory\": {\"disableOOMKiller\": \"true\"}}",
+	     "config.json: linux.resources.memory.disableOOMKiller: expected a boolean, got a "
+	     "string"},
+	    {"{\"cpu\": {\"cpus\": 0}}",
+	     "config.json: linux.resources.cpu.cpus: expected a string, got an integer"},
+	    {"{\"cpu\": []}", "config.json: linux.resources.cpu: expected an object, got an array"},
+	    {"{\"devices\": [{\"allow\": \"yes\"}]}",
+	     "config.json: linux.resources.devices[0].allow: expected a boolean, got a string"},
+	    {"{\"blockIO\": {\"weightDevice\": {}}}",
+	     "config.json: linux.resources.blockIO.weightDevice: expected an array, got an object"},
+	    {"{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1.5}]}",
+	     "config.json: linux.resources.hugepageLimits[0].limit: expected an integer, got a "
+	     "number"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(spec_cases); i++) {
+		_cleanup_free_ char *text = patched_config(spec_cases[i].patch);
+		struct rt_spec s;
+		struct error err = {0};
+
+		if (rt_spec_parse(&s, text, "/bundle", &err) == 0)
+			fail_msg("%s: accepted", spec_cases[i].patch);
+		assert_string_equal(err.msg, spec_cases[i].want);
+		assert_int_equal(err.code, EINVAL);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(resource_cases); i++) {
+		json_object *o = json_tokener_parse(resource_cases[i].resources);
+		struct cg_resources *res = NULL;
+		struct error err = {0};
+
+		assert_non_null(o);
+		if (rt_resources_parse(o, &res, &err) == 0)
+			fail_msg("%s: accepted", resource_cases[i].resources);
+		assert_null(res);
+		assert_string_equal(err.msg, resource_cases[i].want);
+		json_object_put(o);
+	}
+}
+
 static void test_base_config_parses(void **state)
 {
 	struct rt_spec s;
@@ -509,7 +602,7 @@ static void test_process_json(void **state)
 
 	o = json_tokener_parse("{\"args\": [\"ls\"], \"cwd\": \"/\", \"terminal\": \"no\"}");
 	assert_int_equal(rt_process_parse(&p, o, "process.json", &err), -1);
-	assert_string_equal(err.msg, "process.json: wrong type for terminal: expected boolean");
+	assert_string_equal(err.msg, "process.json: terminal: expected a boolean, got a string");
 	assert_null(p.args);
 	json_object_put(o);
 
@@ -680,10 +773,15 @@ static void test_features(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_config),	       cmocka_unit_test(test_root_path),
-	    cmocka_unit_test(test_base_config_parses), cmocka_unit_test(test_bad_configs),
-	    cmocka_unit_test(test_process_json),       cmocka_unit_test(test_default_roundtrip),
-	    cmocka_unit_test(test_default_rootless),   cmocka_unit_test(test_spec_write),
+	    cmocka_unit_test(test_full_config),
+	    cmocka_unit_test(test_root_path),
+	    cmocka_unit_test(test_base_config_parses),
+	    cmocka_unit_test(test_bad_configs),
+	    cmocka_unit_test(test_type_errors_one_format),
+	    cmocka_unit_test(test_process_json),
+	    cmocka_unit_test(test_default_roundtrip),
+	    cmocka_unit_test(test_default_rootless),
+	    cmocka_unit_test(test_spec_write),
 	    cmocka_unit_test(test_features),
 	};
 
