@@ -252,16 +252,19 @@ static int parse_annotations(struct rt_spec *spec, json_object *doc, struct erro
 	return 0;
 }
 
-/* What the kernel or runc would refuse later, said now with the paths. */
+/* What the kernel or runc would refuse later, said now with the paths.
+ * hostname and domainname need a uts namespace, new or joined by path
+ * (runc's validate.go uts()): never the one nook itself runs in. */
 static int check_consistency(struct rt_spec *spec, struct error *err)
 {
 	if ((spec->hostname && *spec->hostname) && !rt_spec_namespace(spec, CLONE_NEWUTS))
 		return error_set(err, EINVAL,
-				 "hostname: setting it needs a uts namespace in linux.namespaces");
+				 "hostname: setting it needs a uts namespace (new or joined) in "
+				 "linux.namespaces");
 	if ((spec->domainname && *spec->domainname) && !rt_spec_namespace(spec, CLONE_NEWUTS))
-		return error_set(
-		    err, EINVAL,
-		    "domainname: setting it needs a uts namespace in linux.namespaces");
+		return error_set(err, EINVAL,
+				 "domainname: setting it needs a uts namespace (new or joined) in "
+				 "linux.namespaces");
 	return 0;
 }
 

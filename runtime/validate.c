@@ -21,10 +21,33 @@ static const struct {
 	{"kernel.hostname", true, CLONE_NEWUTS}, {"kernel.domainname", true, CLONE_NEWUTS},
 };
 
+/* A sysctl that sets what a config field also sets: which one wins would
+ * depend on the order nook applies them.  runc refuses kernel.hostname
+ * outright ("conflicts with the OCI hostname field", validate.go
+ * sysctl()); kernel.domainname is how docker sets the NIS domain (it
+ * predates the domainname field), so it is refused only beside one. */
+static int check_sysctl_conflict(const struct rt_spec *spec, const struct rt_sysctl *s,
+				 struct error *err)
+{
+	if (!strcmp(s->key, "kernel.hostname"))
+		return error_set(
+		    err, EINVAL,
+		    "config.json: linux.sysctl: \"kernel.hostname\" conflicts with the "
+		    "hostname field (set \"hostname\" instead)");
+	if (!strcmp(s->key, "kernel.domainname") && spec->domainname && *spec->domainname)
+		return error_set(
+		    err, EINVAL,
+		    "config.json: linux.sysctl: \"kernel.domainname\" conflicts with the "
+		    "domainname field (set only one of them)");
+	return 0;
+}
+
 static int check_sysctl(const struct rt_spec *spec, const struct rt_sysctl *s, struct error *err)
 {
 	if (strstr(s->key, "..") || strchr(s->key, '/'))
 		return error_set(err, EINVAL, "config.json: linux.sysctl: invalid name \"%s\"", s->key);
+	if (check_sysctl_conflict(spec, s, err) < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++) {
 		bool match = sysctl_table[i].exact ? !strcmp(s->key, sysctl_table[i].prefix)
 						   : str_has_prefix(s->key, sysctl_table[i].prefix);
@@ -46,7 +69,6 @@ static int check_sysctl(const struct rt_spec *spec, const struct rt_sysctl *s, s
 
 int rt_spec_validate(const struct rt_spec *spec, struct error *err)
 {
-	const struct rt_namespace *uts = rt_spec_namespace(spec, CLONE_NEWUTS);
 	const struct rt_namespace *user = rt_spec_namespace(spec, CLONE_NEWUSER);
 	struct stat st;
 
@@ -58,12 +80,8 @@ int rt_spec_validate(const struct rt_spec *spec, struct error *err)
 	if (!rt_spec_namespace(spec, CLONE_NEWNS))
 		return error_set(err, EINVAL,
 				 "config.json: linux.namespaces: a mount namespace is required");
-	if ((spec->hostname && *spec->hostname) && (!uts || uts->path))
-		return error_set(err, EINVAL,
-				 "config.json: hostname: setting the hostname needs a new uts namespace");
-	if ((spec->domainname && *spec->domainname) && (!uts || uts->path))
-		return error_set(err, EINVAL,
-				 "config.json: domainname: setting the domainname needs a new uts namespace");
+	/* hostname and domainname need a uts namespace, new or joined (as
+	 * runc's validate.go uts()): checked by the parser. */
 	if (user && !user->path && (!spec->n_uid_mappings || !spec->n_gid_mappings))
 		return error_set(err, EINVAL,
 				 "config.json: linux.uidMappings/gidMappings: a new user namespace needs "

@@ -130,3 +130,40 @@ userns_reachable() {
 	assert_line --index 0 3
 	refute_output --partial HOST-TREE
 }
+
+@test "hostname with a joined uts namespace is set in that namespace" {
+	local nsfile="$BATS_TEST_TMPDIR/utsns" before
+	touch "$nsfile"
+	unshare --uts="$nsfile" hostname nk-before
+	before=$(hostname)
+	cfg --arg p "$nsfile" '(.linux.namespaces[] | select(.type == "uts")) .path = $p
+	  | .hostname = "nk-joined" | .domainname = "nk.example"'
+	run_ctr sh -c 'hostname; cat /proc/sys/kernel/domainname'
+	assert_success
+	assert_line --index 0 nk-joined
+	assert_line --index 1 nk.example
+	# Where it lands: the namespace file itself, not the host.
+	assert_equal "$(nsenter --uts="$nsfile" hostname)" nk-joined
+	assert_equal "$(hostname)" "$before"
+	umount "$nsfile"
+}
+
+@test "kernel.hostname sysctl conflicts with the hostname field and is refused" {
+	cfg '.hostname = "box" | .linux.sysctl = {"kernel.hostname": "other"}'
+	run_ctr hostname
+	assert_failure
+	assert_output --partial '"kernel.hostname" conflicts with the hostname field'
+	run oci list -q
+	assert_output ""
+}
+
+@test "kernel.domainname sysctl beside a domainname field is refused, alone it works" {
+	cfg '.domainname = "a.example" | .linux.sysctl = {"kernel.domainname": "b.example"}'
+	run_ctr cat /proc/sys/kernel/domainname
+	assert_failure
+	assert_output --partial '"kernel.domainname" conflicts with the domainname field'
+	cfg 'del(.domainname)'
+	run_ctr cat /proc/sys/kernel/domainname
+	assert_success
+	assert_output b.example
+}

@@ -339,7 +339,8 @@ static const struct bad_case bad_cases[] = {
      "config.json: root.readonly: expected a boolean"},
     {false, "{\"hostname\": 7}", "config.json: hostname: expected a string"},
     {false, "{\"hostname\": \"h\"}",
-     "config.json: hostname: setting it needs a uts namespace in linux.namespaces"},
+     "config.json: hostname: setting it needs a uts namespace (new or joined) in "
+     "linux.namespaces"},
     {false, "{\"mounts\": {}}", "config.json: mounts: expected an array"},
     {false, "{\"mounts\": [{\"type\": \"tmpfs\"}]}",
      "config.json: mounts[0].destination: required field is missing"},
