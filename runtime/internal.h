@@ -154,8 +154,7 @@ void rt_json_path_index(char buf[RT_JSON_PATH_MAX], const char *parent, size_t i
 /* The one message of runtime/ for a JSON value of the wrong type (config
  * parser, resources, seccomp): "PATH: expected an integer, got a string".
  * got NULL counts as a JSON null.  Returns -1. */
-int rt_json_type_error(const char *path, enum json_type want, json_object *got,
-		       struct error *err);
+int rt_json_type_error(const char *path, enum json_type want, json_object *got, struct error *err);
 /* The member, or NULL when absent or null. */
 json_object *rt_json_member(json_object *obj, const char *key);
 /* *out = the member if it has type t (NULL if absent); wrong type fails. */
