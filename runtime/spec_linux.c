@@ -7,7 +7,10 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 
+/* (uid_t)-1 means "no change" to the kernel: no id may be it, but a map
+ * may be that long. */
 #define ID_MAX 4294967294LL
+#define IDMAP_SIZE_MAX 4294967295LL
 
 /* Known to runc or the spec, not implemented by nook: refused so nobody
  * believes a label or policy is in force. */
@@ -147,10 +150,21 @@ static int parse_idmaps(json_object *obj, const char *key, struct ns_idmap **out
 		    !rt_json_member(o, "size"))
 			return error_set(err, EINVAL,
 					 "%s: containerID, hostID and size are required", epath);
+		/* The kernel's rule for a map line: ids below 2^32-1 and the
+		 * range not wrapping, i.e. id + size <= 2^32-1.  So the full
+		 * identity map "0 0 4294967295" (what the initial user
+		 * namespace shows, and what crun and runc pass through) is
+		 * valid. */
 		if (rt_json_int(o, epath, "containerID", 0, ID_MAX, NULL, &c, err) < 0 ||
 		    rt_json_int(o, epath, "hostID", 0, ID_MAX, NULL, &h, err) < 0 ||
-		    rt_json_int(o, epath, "size", 1, ID_MAX, NULL, &s, err) < 0)
+		    rt_json_int(o, epath, "size", 1, IDMAP_SIZE_MAX, NULL, &s, err) < 0)
 			return -1;
+		if (c + s > IDMAP_SIZE_MAX || h + s > IDMAP_SIZE_MAX)
+			return error_set(err, ERANGE,
+					 "%s: containerID %lld or hostID %lld plus size %lld goes "
+					 "past %lld",
+					 epath, (long long)c, (long long)h, (long long)s,
+					 (long long)IDMAP_SIZE_MAX);
 		(*out)[i] = (struct ns_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)s};
 	}
 	return 0;

@@ -70,6 +70,19 @@ userns_reachable() {
 	assert_equal "$(stat -c %u "$BUNDLE/rootfs/tmp/f")" 100000
 }
 
+@test "user namespace with the full identity map (size 4294967295)" {
+	cfg '.linux.namespaces += [{"type": "user"}]
+	  | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 4294967295}]
+	  | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 4294967295}]'
+	run_ctr sh -c 'cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user; touch /tmp/f'
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +0 +4294967295$'
+	assert_line --index 1 --regexp '^ +0 +0 +4294967295$'
+	# A user namespace of its own, all ids the host's own.
+	refute_line --index 2 "$(ns_of self user)"
+	assert_equal "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/f")" 0:0
+}
+
 @test "user namespace: default devices are bound from the host, not mknod'ed" {
 	cfg '.linux.namespaces += [{"type": "user"}]
 	  | .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]

@@ -394,6 +394,25 @@ static const struct bad_case bad_cases[] = {
      "config.json: linux.uidMappings[0].size: 0 is out of range"},
     {false, "{\"linux\": {\"gidMappings\": [{\"containerID\": 0, \"hostID\": 1}]}}",
      "config.json: linux.gidMappings[0]: containerID, hostID and size are required"},
+    /* The full identity map, as the initial user namespace shows it. */
+    {false,
+     "{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": [{\"containerID\": "
+     "0, \"hostID\": 0, \"size\": 4294967295}], \"gidMappings\": [{\"containerID\": 0, "
+     "\"hostID\": 0, \"size\": 4294967295}]}}",
+     NULL},
+    {false,
+     "{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": [{\"containerID\": "
+     "1, \"hostID\": 0, \"size\": 4294967295}]}}",
+     "config.json: linux.uidMappings[0]: containerID 1 or hostID 0 plus size 4294967295 goes "
+     "past 4294967295"},
+    {false,
+     "{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"gidMappings\": [{\"containerID\": "
+     "0, \"hostID\": 7, \"size\": 4294967290}]}}",
+     "config.json: linux.gidMappings[0]: containerID 0 or hostID 7 plus size"},
+    {false,
+     "{\"linux\": {\"namespaces\": [{\"type\": \"user\"}], \"uidMappings\": [{\"containerID\": "
+     "0, \"hostID\": 0, \"size\": 4294967296}]}}",
+     "config.json: linux.uidMappings[0].size: 4294967296 is out of range"},
     {false, "{\"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"x\"}]}}",
      "config.json: linux.devices[0].type: unknown device type \"x\""},
     {false,
