@@ -183,6 +183,12 @@ int rt_json_strv(json_object *obj, const char *parent, const char *key, char ***
 int rt_json_refuse(json_object *obj, const char *parent, const char *key, const char *what,
 		   struct error *err);
 
+/* An SELinux label (linux.mountLabel, process.selinuxLabel): must be a
+ * string; empty or absent asks for nothing.  Refused (ENOTSUP) where
+ * SELinux is enabled, since nook cannot apply it; ignored with a debug
+ * line where it is not, as crun does. */
+int rt_json_selinux_label(json_object *obj, const char *parent, const char *key, struct error *err);
+
 /* The "linux" section of config.json (runtime/spec_linux.c): fills the
  * linux fields of spec; obj is the section (borrowed from spec->doc). */
 int rt_spec_parse_linux(struct rt_spec *spec, json_object *obj, struct error *err);

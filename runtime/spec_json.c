@@ -4,7 +4,13 @@
  * must not start a container that is less confined than asked for. */
 #include "runtime/internal.h"
 
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/vfs.h>
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
 
 static const char *const type_names[] = {
     [json_type_null] = "null",	      [json_type_boolean] = "a boolean",
@@ -197,4 +203,36 @@ int rt_json_refuse(json_object *obj, const char *parent, const char *key, const 
 		return 0;
 	rt_json_path(path, parent, key);
 	return error_set(err, ENOTSUP, "%s: %s is not supported by nook", path, what);
+}
+
+/* SELinux is on when selinuxfs is mounted where libselinux looks for it
+ * (crun checks /proc/mounts for selinuxfs). */
+static bool selinux_enabled(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == (typeof(sf.f_type))SELINUX_MAGIC;
+}
+
+int rt_json_selinux_label(json_object *obj, const char *parent, const char *key, struct error *err)
+{
+	json_object *v;
+	char path[RT_JSON_PATH_MAX];
+
+	if (rt_json_typed(obj, parent, key, json_type_string, &v, err) < 0)
+		return -1;
+	if (!v || json_object_get_string_len(v) == 0)
+		return 0;
+	rt_json_path(path, parent, key);
+	/* nook cannot apply a label: where SELinux enforces, running
+	 * without it would be less confined than asked, so refuse.  Without
+	 * SELinux a label means nothing and crun ignores it (its
+	 * add_selinux_mount_label() and set_selinux_exec_label() do nothing
+	 * then); so do we. */
+	if (selinux_enabled())
+		return error_set(err, ENOTSUP, "%s: SELinux labels are not supported by nook",
+				 path);
+	log_debug("%s: SELinux is not enabled on this host, label \"%s\" ignored", path,
+		  json_object_get_string(v));
+	return 0;
 }

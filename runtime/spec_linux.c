@@ -18,7 +18,6 @@ static const struct {
 	const char *key;
 	const char *what;
 } linux_refused[] = {
-    {"mountLabel", "SELinux (mountLabel)"},
     {"intelRdt", "Intel RDT"},
     {"memoryPolicy", "setting a memory policy"},
     {"netDevices", "moving network devices"},
@@ -374,7 +373,8 @@ int rt_spec_parse_linux(struct rt_spec *spec, json_object *obj, struct error *er
 		if (rt_json_refuse(obj, "linux", linux_refused[i].key, linux_refused[i].what, err) <
 		    0)
 			return -1;
-	if (parse_namespaces(spec, obj, err) < 0 ||
+	if (rt_json_selinux_label(obj, "linux", "mountLabel", err) < 0 ||
+	    parse_namespaces(spec, obj, err) < 0 ||
 	    parse_idmaps(obj, "uidMappings", &spec->uid_mappings, &spec->n_uid_mappings, err) < 0 ||
 	    parse_idmaps(obj, "gidMappings", &spec->gid_mappings, &spec->n_gid_mappings, err) < 0 ||
 	    parse_devices(spec, obj, err) < 0 ||

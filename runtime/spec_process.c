@@ -18,8 +18,9 @@ static const struct {
 	const char *key;
 	const char *what;
 } process_refused[] = {
-    {"apparmorProfile", "AppArmor"},	      {"selinuxLabel", "SELinux"},
-    {"ioPriority", "I/O priority"},	      {"scheduler", "setting the scheduler"},
+    {"apparmorProfile", "AppArmor"},
+    {"ioPriority", "I/O priority"},
+    {"scheduler", "setting the scheduler"},
     {"execCPUAffinity", "exec CPU affinity"},
 };
 
@@ -222,7 +223,8 @@ static int parse_process(struct rt_process *p, json_object *obj, const char *bas
 		if (rt_json_refuse(obj, base, process_refused[i].key, process_refused[i].what,
 				   err) < 0)
 			return -1;
-	if (rt_json_bool(obj, base, "terminal", &p->terminal, err) < 0 ||
+	if (rt_json_selinux_label(obj, base, "selinuxLabel", err) < 0 ||
+	    rt_json_bool(obj, base, "terminal", &p->terminal, err) < 0 ||
 	    parse_console_size(p, obj, base, err) < 0 || parse_args(p, obj, base, err) < 0 ||
 	    parse_env(p, obj, base, err) < 0 ||
 	    rt_json_string(obj, base, "cwd", true, &p->cwd, err) < 0)

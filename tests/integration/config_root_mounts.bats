@@ -131,3 +131,15 @@ load helpers
 	oci create --bundle "$BUNDLE" "$id"
 	assert_equal "$(oci state "$id" | jq -r '.annotations["org.example.key"]')" value1
 }
+
+@test "linux.mountLabel and process.selinuxLabel are ignored where SELinux is off (as crun)" {
+	[ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinuxfs ] || skip "SELinux is enabled here"
+	cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+	  | .process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"'
+	set_args echo ran
+	run "$NOOK" oci --root "$ROOT" --debug run --bundle "$BUNDLE" "$(cid)"
+	assert_success
+	assert_line ran
+	assert_output --partial "linux.mountLabel: SELinux is not enabled on this host"
+	assert_output --partial "process.selinuxLabel: SELinux is not enabled on this host"
+}

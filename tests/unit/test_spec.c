@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 
@@ -325,8 +326,6 @@ static const struct bad_case bad_cases[] = {
      "config.json: process.consoleSize.height: expected an integer"},
     {false, "{\"process\": {\"apparmorProfile\": \"docker-default\"}}",
      "config.json: process.apparmorProfile: AppArmor is not supported by nook"},
-    {false, "{\"process\": {\"selinuxLabel\": \"system_u:system_r:container_t\"}}",
-     "config.json: process.selinuxLabel: SELinux is not supported by nook"},
     {false, "{\"process\": {\"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\"}}}",
      "config.json: process.ioPriority: I/O priority is not supported by nook"},
     {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_FIFO\"}}}",
@@ -435,8 +434,6 @@ static const struct bad_case bad_cases[] = {
      "config.json: linux.readonlyPaths[1]: expected a string"},
     {false, "{\"linux\": {\"rootfsPropagation\": \"bogus\"}}",
      "config.json: linux.rootfsPropagation: unknown propagation \"bogus\""},
-    {false, "{\"linux\": {\"mountLabel\": \"system_u:object_r:container_file_t\"}}",
-     "config.json: linux.mountLabel: SELinux (mountLabel) is not supported by nook"},
     {false, "{\"linux\": {\"intelRdt\": {\"closID\": \"x\"}}}",
      "config.json: linux.intelRdt: Intel RDT is not supported by nook"},
     {false, "{\"linux\": {\"memoryPolicy\": {\"mode\": \"MPOL_BIND\"}}}",
@@ -585,6 +582,49 @@ static void test_type_errors_one_format(void **state)
 		assert_null(res);
 		assert_string_equal(err.msg, resource_cases[i].want);
 		json_object_put(o);
+	}
+}
+
+/* linux.mountLabel and process.selinuxLabel: ignored where SELinux is
+ * not enabled (as crun), refused where it is (nook cannot apply them);
+ * a wrong type is an error either way. */
+static void test_selinux_labels(void **state)
+{
+	static const char *const patches[] = {
+	    "{\"linux\": {\"mountLabel\": \"system_u:object_r:container_file_t:s0\"}}",
+	    "{\"process\": {\"selinuxLabel\": \"system_u:system_r:container_t:s0\"}}",
+	};
+	static const char *const refusals[] = {
+	    "config.json: linux.mountLabel: SELinux labels are not supported by nook",
+	    "config.json: process.selinuxLabel: SELinux labels are not supported by nook",
+	};
+	struct statfs sf;
+	bool selinux = statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == 0xf97cff8c;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(patches); i++) {
+		_cleanup_free_ char *text = patched_config(patches[i]);
+		struct rt_spec s;
+		struct error err = {0};
+		int r = rt_spec_parse(&s, text, "/bundle", &err);
+
+		if (selinux) {
+			assert_int_equal(r, -1);
+			assert_string_equal(err.msg, refusals[i]);
+		} else {
+			if (r < 0)
+				fail_msg("%s: %s", patches[i], err.msg);
+			rt_spec_release(&s);
+		}
+	}
+	{
+		_cleanup_free_ char *text = patched_config("{\"linux\": {\"mountLabel\": 5}}");
+		struct rt_spec s;
+		struct error err = {0};
+
+		assert_int_equal(rt_spec_parse(&s, text, "/bundle", &err), -1);
+		assert_string_equal(
+		    err.msg, "config.json: linux.mountLabel: expected a string, got an integer");
 	}
 }
 
@@ -798,6 +838,7 @@ int main(void)
 	    cmocka_unit_test(test_base_config_parses),
 	    cmocka_unit_test(test_bad_configs),
 	    cmocka_unit_test(test_type_errors_one_format),
+	    cmocka_unit_test(test_selinux_labels),
 	    cmocka_unit_test(test_process_json),
 	    cmocka_unit_test(test_default_roundtrip),
 	    cmocka_unit_test(test_default_rootless),
