@@ -107,21 +107,36 @@ static bool word_in(const char *list, const char *word)
 	return false;
 }
 
-/* Controllers res writes to, without "cgroup" (core files need none). */
-static void needed_controllers(const struct cg_resources *res, char ***ctrls, char ***origins)
+static bool strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* Controllers res writes to, without "cgroup" (core files need none):
+ * *ctrls (with the OCI name asking for each in *origins) must be there;
+ * *optional are those only "no limit" writes use, enabled when present. */
+static void needed_controllers(const struct cg_resources *res, char ***ctrls, char ***origins,
+			       char ***optional)
 {
 	for (size_t i = 0; res && i < res->n_w; i++) {
 		char c[64];
-		bool dup = false;
 
-		if (!cg_file_controller(res->w[i].file, c, sizeof(c)) || !strcmp(c, "cgroup"))
-			continue;
-		for (size_t j = 0; *ctrls && (*ctrls)[j]; j++)
-			dup |= !strcmp((*ctrls)[j], c);
-		if (dup)
+		if (!cg_file_controller(res->w[i].file, c, sizeof(c)) || !strcmp(c, "cgroup") ||
+		    strv_has(*ctrls, c) || (res->w[i].flags & CG_WRITE_NO_LIMIT))
 			continue;
 		strv_push(ctrls, c);
 		strv_push(origins, res->w[i].origin);
+	}
+	for (size_t i = 0; res && i < res->n_w; i++) {
+		char c[64];
+
+		if ((res->w[i].flags & CG_WRITE_NO_LIMIT) &&
+		    cg_file_controller(res->w[i].file, c, sizeof(c)) && !strv_has(*ctrls, c) &&
+		    !strv_has(*optional, c))
+			strv_push(optional, c);
 	}
 }
 
@@ -130,34 +145,46 @@ static void needed_controllers(const struct cg_resources *res, char ***ctrls, ch
  * what `events --stats` reports. */
 static const char *const usage_controllers[] = {"cpu", "io", "memory", "pids"};
 
-/* Best effort: a controller that cannot be enabled only costs figures. */
-static void enable_usage(int dirfd, const char *avail, const char *enabled, const char *root,
-			 const char *where)
+/* Best effort: a usage controller that cannot be enabled only costs
+ * figures, an optional one (only "no limit" writes use it) nothing. */
+static void enable_best_effort(int dirfd, const char *avail, const char *enabled,
+			       const char *const *ctrls, size_t n, const char *root,
+			       const char *where)
 {
-	char buf[64] = "";
+	char buf[256] = "";
 	struct error err;
 	size_t len = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(usage_controllers); i++)
-		if (word_in(avail, usage_controllers[i]) && !word_in(enabled, usage_controllers[i]))
+	for (size_t i = 0; i < n && len + 70 < sizeof(buf); i++)
+		if (word_in(avail, ctrls[i]) && !word_in(enabled, ctrls[i]))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s+%s",
-						len ? " " : "", usage_controllers[i]);
+						len ? " " : "", ctrls[i]);
 	if (len && cg_write_file(dirfd, "cgroup.subtree_control", buf, &err) < 0)
 		log_debug("cannot enable \"%s\" in %s%s: %s", buf, root, where, err.msg);
 }
 
 /* Make the controllers available to the children of the group dirfd
  * (at `where` below root): check its cgroup.controllers and add them to
- * its cgroup.subtree_control, with the usage controllers. */
-static int enable_in(int dirfd, const char *root, const char *where, char **ctrls,
-		     char **origins, struct error *err)
+ * its cgroup.subtree_control, with the usage and optional controllers. */
+static int enable_in(int dirfd, const char *root, const char *where, char **ctrls, char **origins,
+		     char **optional, struct error *err)
 {
 	_cleanup_free_ char *avail = NULL, *enabled = NULL;
 
 	if (file_read_at(dirfd, "cgroup.controllers", 0, &avail, NULL, err) < 0 ||
 	    file_read_at(dirfd, "cgroup.subtree_control", 0, &enabled, NULL, err) < 0)
 		return error_prefix(err, "cgroup %s%s", root, where);
-	enable_usage(dirfd, avail, enabled, root, where);
+	enable_best_effort(dirfd, avail, enabled, usage_controllers, ARRAY_SIZE(usage_controllers),
+			   root, where);
+	if (optional) {
+		_cleanup_free_ char *now = NULL;
+
+		/* Read again: the usage controllers may have just come on. */
+		if (file_read_at(dirfd, "cgroup.subtree_control", 0, &now, NULL, err) < 0)
+			return error_prefix(err, "cgroup %s%s", root, where);
+		enable_best_effort(dirfd, avail, now, (const char *const *)optional,
+				   strv_len(optional), root, where);
+	}
 	for (size_t i = 0; ctrls && ctrls[i]; i++) {
 		_cleanup_free_ char *plus = NULL;
 
@@ -192,7 +219,8 @@ static int apply_writes(int dirfd, const char *root, const char *path,
 			value = w->alt_value;
 		}
 		if (cg_write_file(dirfd, file, value, err) < 0) {
-			if (err->code == ENOENT && (w->flags & CG_WRITE_MISSING_OK)) {
+			if (err->code == ENOENT &&
+			    (w->flags & (CG_WRITE_MISSING_OK | CG_WRITE_NO_LIMIT))) {
 				log_debug("cgroup %s%s: no %s, %s not applied", root, path, file,
 					  w->origin);
 				continue;
@@ -210,7 +238,7 @@ static int apply_writes(int dirfd, const char *root, const char *path,
 int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 		       const struct cg_resources *res, struct error *err)
 {
-	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL;
+	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL, **optional = NULL;
 	_cleanup_close_ int rootfd = -1, cur = -1;
 	_cleanup_free_ int *parent_fds = NULL;
 	size_t n, made_from;
@@ -223,7 +251,7 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 	rootfd = open_dir_at(AT_FDCWD, root);
 	if (rootfd < 0)
 		return error_sys(err, "cannot open the cgroup hierarchy at %s", root);
-	needed_controllers(res, &ctrls, &origins);
+	needed_controllers(res, &ctrls, &origins, &optional);
 
 	/* Walk down with *at() calls, keeping every level's fd so that a
 	 * rollback removes exactly the directories this call made. */
@@ -238,7 +266,7 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 		{
 			_cleanup_free_ char *where = join_components(v, i);
 
-			if (enable_in(cur, root, where, ctrls, origins, err) < 0) {
+			if (enable_in(cur, root, where, ctrls, origins, optional, err) < 0) {
 				n = i;
 				goto rollback;
 			}
@@ -354,7 +382,7 @@ int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err)
 
 int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
 {
-	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL;
+	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL, **optional = NULL;
 	_cleanup_close_ int cur = -1;
 	size_t n;
 
@@ -363,15 +391,15 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 	if (split_path(g->path, &v, err) < 0)
 		return -1;
 	n = strv_len(v);
-	needed_controllers(res, &ctrls, &origins);
+	needed_controllers(res, &ctrls, &origins, &optional);
 	cur = open_dir_at(AT_FDCWD, g->root);
 	if (cur < 0)
 		return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
-	for (size_t i = 0; ctrls && i + 1 < n; i++) {
+	for (size_t i = 0; (ctrls || optional) && i + 1 < n; i++) {
 		_cleanup_free_ char *where = join_components(v, i);
 		int next;
 
-		if (enable_in(cur, g->root, where, ctrls, origins, err) < 0)
+		if (enable_in(cur, g->root, where, ctrls, origins, optional, err) < 0)
 			return -1;
 		next = open_dir_at(cur, v[i]);
 		if (next < 0)
@@ -379,10 +407,10 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 		close(cur);
 		cur = next;
 	}
-	if (ctrls && n > 0) {
+	if ((ctrls || optional) && n > 0) {
 		_cleanup_free_ char *where = join_components(v, n - 1);
 
-		if (enable_in(cur, g->root, where, ctrls, origins, err) < 0)
+		if (enable_in(cur, g->root, where, ctrls, origins, optional, err) < 0)
 			return -1;
 	}
 	return apply_writes(g->dirfd, g->root, g->path, res, err);

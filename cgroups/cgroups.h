@@ -30,6 +30,12 @@ enum cg_write_flags {
 	/* The file missing (ENOENT) is not an error: memory.swap.max "max"
 	 * on a kernel without swap accounting, as runc does. */
 	CG_WRITE_MISSING_OK = 1 << 0,
+	/* The value asks for no limit ("max"): the controller is enabled if
+	 * the hierarchy has it and the write done, as runc does (so `update`
+	 * can lift a limit); without the controller the write is skipped,
+	 * since a group the controller does not cover is not limited by it.
+	 * Implies CG_WRITE_MISSING_OK. */
+	CG_WRITE_NO_LIMIT = 1 << 1,
 };
 
 /* Append a write of value to the interface file `file` ("memory.max";

@@ -74,14 +74,18 @@ static int get_bool(json_object *o, const char *key, const char *base, bool *v, 
 	return r;
 }
 
+/* A negative value is "no limit": "max", which needs no controller
+ * (CG_WRITE_NO_LIMIT: written where the controller is, skipped where it
+ * is not). */
 static void add_num(struct cg_resources *res, const char *file, int64_t v, const char *origin)
 {
 	char buf[32];
 
-	if (v < 0)
-		snprintf(buf, sizeof(buf), "max");
-	else
-		snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	if (v < 0) {
+		cg_resources_add(res, file, "max", CG_WRITE_NO_LIMIT, origin);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
 	cg_resources_add(res, file, buf, 0, origin);
 }
 
@@ -105,13 +109,13 @@ static int parse_memory(json_object *m, struct cg_resources *res, struct error *
 	if (cg_swap_to_v2(swap, limit, &out, &set, err) < 0)
 		return error_prefix(err, R ".memory.swap");
 	if (set) {
+		/* Without swap accounting the file is missing; runc then
+		 * ignores "max" and "0" (nothing to limit), and so do we. */
+		unsigned flags = out < 0 ? CG_WRITE_NO_LIMIT : out == 0 ? CG_WRITE_MISSING_OK : 0;
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), out < 0 ? "max" : "%lld", (long long)out);
-		/* Without swap accounting the file is missing; runc then
-		 * ignores "max" and "0" (nothing to limit), and so do we. */
-		cg_resources_add(res, "memory.swap.max", buf,
-				 out <= 0 ? CG_WRITE_MISSING_OK : 0, base);
+		cg_resources_add(res, "memory.swap.max", buf, flags, base);
 	}
 	if (reservation != 0)
 		add_num(res, "memory.low", reservation, base);
@@ -168,13 +172,15 @@ static int parse_cpu(json_object *c, struct cg_resources *res, struct error *err
 	if (period < 0)
 		return perr(err, R ".cpu.period", "must not be negative");
 	if (quota != 0 || period != 0) {
-		int n = quota > 0 ? snprintf(buf, sizeof(buf), "%lld", (long long)quota)
-				  : snprintf(buf, sizeof(buf), "max");
+		/* runc (fs2 setCpu) and crun: a quota of 0 or -1 is "max", no
+		 * period is the kernel's default of 100000 us. */
+		long long p = period ? period : 100000;
 
-		/* Without a period the kernel keeps the current one. */
-		if (period)
-			snprintf(buf + n, sizeof(buf) - (size_t)n, " %lld", (long long)period);
-		cg_resources_add(res, "cpu.max", buf, 0, base);
+		if (quota > 0)
+			snprintf(buf, sizeof(buf), "%lld %lld", (long long)quota, p);
+		else
+			snprintf(buf, sizeof(buf), "max %lld", p);
+		cg_resources_add(res, "cpu.max", buf, quota > 0 ? 0 : CG_WRITE_NO_LIMIT, base);
 	}
 	if (has_burst) {
 		if (burst < 0)
@@ -226,8 +232,10 @@ static int parse_pids(json_object *p, struct cg_resources *res, struct error *er
 		return -1;
 	if (r == 0)
 		return perr(err, R ".pids.limit", "is required");
-	/* runc: zero or negative means no limit. */
-	add_num(res, "pids.max", limit > 0 ? limit : -1, R ".pids");
+	/* runc (fs2 setPids) writes nothing for 0 and "max" for -1; crun
+	 * "max" for any negative value.  Both are "no limit". */
+	if (limit != 0)
+		add_num(res, "pids.max", limit, R ".pids");
 	return 0;
 }
 
@@ -323,7 +331,8 @@ static int parse_blkio(json_object *b, struct cg_resources *res, struct error *e
 			else
 				snprintf(buf, sizeof(buf), "%lld:%lld %s=%lld", (long long)major,
 					 (long long)minor, throttles[t].name, (long long)rate);
-			cg_resources_add(res, "io.max", buf, 0, base);
+			cg_resources_add(res, "io.max", buf, rate == 0 ? CG_WRITE_NO_LIMIT : 0,
+					 base);
 		}
 	}
 	return 0;

@@ -175,7 +175,7 @@ static void test_parse_values(void **state)
 	assert_string_equal(written(r, "cpu.idle"), "1");
 	assert_string_equal(written(r, "cpuset.cpus"), "0-1");
 	assert_string_equal(written(r, "cpuset.mems"), "0");
-	assert_string_equal(written(r, "pids.max"), "max");
+	assert_string_equal(written(r, "pids.max"), ""); /* 0: not set (runc) */
 	assert_string_equal(written(r, "io.bfq.weight"), "500");
 	assert_string_equal(written(r, "io.max"), "8:0 rbps=1000");
 	assert_string_equal(written(r, "hugetlb.2MB.max"), "4194304");
@@ -190,8 +190,13 @@ static void test_parse_values(void **state)
 		     "\"pids\":{\"limit\":64}}");
 	assert_string_equal(written(r, "memory.max"), "max");
 	assert_string_equal(written(r, "memory.swap.max"), "max");
-	assert_string_equal(written(r, "cpu.max"), "50000");
+	assert_string_equal(written(r, "cpu.max"), "50000 100000"); /* runc's default period */
 	assert_string_equal(written(r, "pids.max"), "64");
+	cg_resources_free(r);
+
+	r = parse_ok("{\"cpu\":{\"quota\":-1},\"pids\":{\"limit\":-1}}");
+	assert_string_equal(written(r, "cpu.max"), "max 100000");
+	assert_string_equal(written(r, "pids.max"), "max");
 	cg_resources_free(r);
 }
 
@@ -508,17 +513,28 @@ static void test_group_destroy_kills(void **state)
 	}
 }
 
+/* cgroup.controllers of the hierarchy's root (caller frees). */
+static char *root_controllers(const struct fixture *f)
+{
+	_cleanup_free_ char *file = xasprintf("%s/cgroup.controllers", f->root);
+	struct error err;
+	char *avail = NULL;
+
+	if (file_read_at(AT_FDCWD, file, 0, &avail, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	return avail;
+}
+
 static void test_memory_limit_unavailable(void **state)
 {
 	struct fixture *f = *state;
 	struct error err = {0};
 	struct cg_resources *res = NULL;
-	_cleanup_free_ char *path = NULL, *avail = NULL, *file = NULL;
+	_cleanup_free_ char *path = NULL, *avail = NULL;
 	json_object *o;
 
 	REQUIRE_HIERARCHY(f);
-	file = xasprintf("%s/cgroup.controllers", f->root);
-	assert_int_equal(file_read_at(AT_FDCWD, file, 0, &avail, NULL, &err), 0);
+	avail = root_controllers(f);
 	if (strstr(avail, "memory"))
 		skip(); /* a host with the memory controller: nothing to refuse */
 	o = json_tokener_parse("{\"memory\":{\"limit\":1048576}}");
@@ -540,6 +556,47 @@ static void test_memory_limit_unavailable(void **state)
 		assert_non_null(strstr(err.msg, "on a hybrid host nook does not use the v1"));
 	/* Nothing was created. */
 	assert_false(exists(f->root, f->name));
+}
+
+/* "No limit" values (pids -1, cpu quota -1, memory -1) need no
+ * controller: on a hierarchy without them the group is made and
+ * nothing is written; where a controller is there, "max" is written. */
+static void test_no_limit_needs_no_controller(void **state)
+{
+	static const struct {
+		const char *ctrl, *file, *want;
+	} files[] = {
+	    {"pids", "pids.max", "max"},
+	    {"cpu", "cpu.max", "max 100000"},
+	    {"memory", "memory.max", "max"},
+	};
+	struct fixture *f = *state;
+	struct error err = {0};
+	struct cg_resources *res = NULL;
+	_cleanup_free_ char *path = NULL, *avail = NULL;
+	json_object *o;
+
+	REQUIRE_HIERARCHY(f);
+	avail = root_controllers(f);
+	o = json_tokener_parse(
+	    "{\"pids\":{\"limit\":-1},\"cpu\":{\"quota\":-1},\"memory\":{\"limit\":-1}}");
+	assert_int_equal(rt_resources_parse(o, &res, &err), 0);
+	json_object_put(o);
+	path = xasprintf("%s/nolimit", f->name);
+	if (cg_group_create_in(&f->g, f->root, path, res, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		if (strstr(avail, files[i].ctrl)) {
+			_cleanup_free_ char *v = read_group_file(&f->g, files[i].file);
+
+			assert_string_equal(v, files[i].want);
+		} else {
+			assert_int_equal(faccessat(f->g.dirfd, files[i].file, F_OK, 0), -1);
+		}
+	}
+	/* update with the same values works the same way. */
+	assert_int_equal(cg_group_update(&f->g, res, &err), 0);
+	cg_resources_free(res);
 }
 
 static void test_rollback_keeps_existing_parent(void **state)
@@ -569,12 +626,11 @@ static void test_limits_written(void **state)
 	struct fixture *f = *state;
 	struct error err = {0};
 	struct cg_resources *res = NULL;
-	_cleanup_free_ char *path = NULL, *avail = NULL, *file = NULL, *v = NULL;
+	_cleanup_free_ char *path = NULL, *avail = NULL, *v = NULL;
 	json_object *o;
 
 	REQUIRE_HIERARCHY(f);
-	file = xasprintf("%s/cgroup.controllers", f->root);
-	assert_int_equal(file_read_at(AT_FDCWD, file, 0, &avail, NULL, &err), 0);
+	avail = root_controllers(f);
 	o = json_tokener_parse(strstr(avail, "hugetlb")
 				       ? "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":"
 					 "4194304}],\"unified\":{\"cgroup.max.descendants\":\"5\"}}"
@@ -785,27 +841,28 @@ static void test_devices_last_rule_wins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shares_to_weight),
-		cmocka_unit_test(test_blkio_weight),
-		cmocka_unit_test(test_swap_math),
-		cmocka_unit_test(test_file_names),
-		cmocka_unit_test(test_hugepage_sizes),
-		cmocka_unit_test(test_access_parse),
-		cmocka_unit_test(test_parse_values),
-		cmocka_unit_test(test_parse_devices),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test_setup_teardown(test_group_lifecycle, setup_group, teardown_group),
-		cmocka_unit_test_setup_teardown(test_group_destroy_kills, setup_group,
-						teardown_group),
-		cmocka_unit_test_setup_teardown(test_memory_limit_unavailable, setup_group,
-						teardown_group),
-		cmocka_unit_test_setup_teardown(test_rollback_keeps_existing_parent, setup_group,
-						teardown_group),
-		cmocka_unit_test_setup_teardown(test_limits_written, setup_group, teardown_group),
-		cmocka_unit_test_setup_teardown(test_devices_default_policy, setup_group,
-						teardown_group),
-		cmocka_unit_test_setup_teardown(test_devices_last_rule_wins, setup_group,
-						teardown_group),
+	    cmocka_unit_test(test_shares_to_weight),
+	    cmocka_unit_test(test_blkio_weight),
+	    cmocka_unit_test(test_swap_math),
+	    cmocka_unit_test(test_file_names),
+	    cmocka_unit_test(test_hugepage_sizes),
+	    cmocka_unit_test(test_access_parse),
+	    cmocka_unit_test(test_parse_values),
+	    cmocka_unit_test(test_parse_devices),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test_setup_teardown(test_group_lifecycle, setup_group, teardown_group),
+	    cmocka_unit_test_setup_teardown(test_group_destroy_kills, setup_group, teardown_group),
+	    cmocka_unit_test_setup_teardown(test_memory_limit_unavailable, setup_group,
+					    teardown_group),
+	    cmocka_unit_test_setup_teardown(test_no_limit_needs_no_controller, setup_group,
+					    teardown_group),
+	    cmocka_unit_test_setup_teardown(test_rollback_keeps_existing_parent, setup_group,
+					    teardown_group),
+	    cmocka_unit_test_setup_teardown(test_limits_written, setup_group, teardown_group),
+	    cmocka_unit_test_setup_teardown(test_devices_default_policy, setup_group,
+					    teardown_group),
+	    cmocka_unit_test_setup_teardown(test_devices_last_rule_wins, setup_group,
+					    teardown_group),
 	};
 
 	return cmocka_run_group_tests_name("cgroups", tests, NULL, NULL);
