@@ -123,12 +123,16 @@ static int parse_memory(json_object *m, struct cg_resources *res, struct error *
 		log_debug("linux.resources.memory.kernel/kernelTCP are deprecated and ignored");
 	if (err->code)
 		return -1;
+	/* cgroup v2 has neither knob.  crun refuses both there ("cannot set
+	 * memory swappiness with cgroupv2", "cannot disable OOM killer with
+	 * cgroupv2"); runc's fs2 drops them silently.  Refused, as crun: a
+	 * container must not run believing a setting is in force. */
 	switch (get_int(m, "swappiness", base, &v, err)) {
 	case -1:
 		return -1;
 	case 1:
 		return perr(err, R ".memory.swappiness",
-			    "cgroup v2 has no swappiness setting (remove it)");
+			    "cgroup v2 has no per-group swappiness (remove it)");
 	}
 	switch (get_bool(m, "disableOOMKiller", base, &b, err)) {
 	case -1:
@@ -136,7 +140,8 @@ static int parse_memory(json_object *m, struct cg_resources *res, struct error *
 	case 1:
 		if (b)
 			return perr(err, R ".memory.disableOOMKiller",
-				    "cgroup v2 cannot disable the OOM killer");
+				    "cgroup v2 cannot disable the OOM killer (process.oomScoreAdj "
+				    "-1000 comes closest)");
 	}
 	if (get_bool(m, "useHierarchy", base, &b, err) < 0 ||
 	    get_bool(m, "checkBeforeUpdate", base, &b, err) < 0)

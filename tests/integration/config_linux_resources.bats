@@ -39,3 +39,21 @@ assert_no_limit() {
 	assert_success
 	assert_output ran
 }
+
+@test "memory.swappiness and disableOOMKiller are refused at create, as crun does on cgroup v2" {
+	cfg '.linux.resources = {"memory": {"swappiness": 60}}'
+	run oci create --bundle "$BUNDLE" "$(cid)"
+	assert_failure
+	assert_output "nook oci: config.json: linux.resources.memory.swappiness: cgroup v2 has no per-group swappiness (remove it)"
+	cfg '.linux.resources = {"memory": {"disableOOMKiller": true}}'
+	run oci create --bundle "$BUNDLE" "$(cid)"
+	assert_failure
+	assert_output --partial "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM killer"
+	run oci list -q
+	assert_output ""
+	[ ! -e "$(cgroup_v2_root)/nook/$(cid)" ]
+	cfg '.linux.resources = {"memory": {"disableOOMKiller": false}}'
+	run_ctr echo ran
+	assert_success
+	assert_output ran
+}

@@ -198,6 +198,11 @@ static void test_parse_values(void **state)
 	assert_string_equal(written(r, "cpu.max"), "max 100000");
 	assert_string_equal(written(r, "pids.max"), "max");
 	cg_resources_free(r);
+
+	/* crun accepts these: asking for the OOM killer, a null swappiness. */
+	r = parse_ok("{\"memory\":{\"disableOOMKiller\":false,\"swappiness\":null}}");
+	assert_int_equal(cg_resources_count(r), 0);
+	cg_resources_free(r);
 }
 
 static void test_parse_devices(void **state)
@@ -246,9 +251,13 @@ static void test_parse_errors(void **state)
 		    "linux.resources.memory.swap: cannot set a swap limit without a memory limit");
 	parse_fails("{\"memory\":{\"limit\":\"1G\"}}",
 		    "config.json: linux.resources.memory.limit: expected an integer, got a string");
-	parse_fails("{\"memory\":{\"swappiness\":10}}", "linux.resources.memory.swappiness:");
+	parse_fails("{\"memory\":{\"swappiness\":10}}",
+		    "config.json: linux.resources.memory.swappiness: cgroup v2 has no per-group "
+		    "swappiness (remove it)");
+	parse_fails("{\"memory\":{\"swappiness\":0}}", "linux.resources.memory.swappiness:");
 	parse_fails("{\"memory\":{\"disableOOMKiller\":true}}",
-		    "linux.resources.memory.disableOOMKiller:");
+		    "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM "
+		    "killer (process.oomScoreAdj -1000 comes closest)");
 	parse_fails("{\"cpu\":{\"realtimeRuntime\":1000}}", "linux.resources.cpu.realtime");
 	parse_fails("{\"cpu\":{\"cpus\":\"0-1;rm\"}}", "linux.resources.cpu.cpus: invalid list");
 	parse_fails("{\"unified\":{\"foo.bar\":\"1\"}}",
