@@ -253,6 +253,20 @@ until_true() {
 	assert_equal "$(<"$CGDIR/pids.max")" 20
 }
 
+@test "no-limit values write max where the controllers exist; update -1 lifts a limit" {
+	ctr '.linux.resources = {pids: {limit: -1}, cpu: {quota: -1}, memory: {limit: -1}}' -- sleep 600
+	oci run -d --bundle "$BUNDLE" "$ID"
+	assert_equal "$(<"$CGDIR/pids.max")" max
+	assert_equal "$(<"$CGDIR/cpu.max")" "max 100000"
+	assert_equal "$(<"$CGDIR/memory.max")" max
+	oci update --pids-limit 20 --cpu-quota 20000 "$ID"
+	assert_equal "$(<"$CGDIR/pids.max")" 20
+	assert_equal "$(<"$CGDIR/cpu.max")" "20000 100000"
+	oci update --pids-limit -1 --cpu-quota -1 "$ID"
+	assert_equal "$(<"$CGDIR/pids.max")" max
+	assert_equal "$(<"$CGDIR/cpu.max")" "max 100000"
+}
+
 @test "kill -9 of a foreground run leaves the container; delete --force removes it and its group" {
 	ctr -- sleep 600
 	"$NOOK" oci --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
