@@ -223,6 +223,9 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 	ssize_t n;
 
 	*status = 0;
+	/* Before anything else: the process must never run nook's host file. */
+	if (ns_exe_seal(err) < 0)
+		return -1;
 	dirfd = rt_state_dir_open(ctx, id, err);
 	if (dirfd < 0 || rt_state_read(dirfd, id, &st, err) < 0)
 		return -1;
