@@ -249,9 +249,6 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	memset(l, 0, sizeof(*l));
 	l->dirfd = l->root_fd = l->console_master = -1;
 	l->cg.dirfd = -1;
-	/* Before anything else: the init must never run nook's host file. */
-	if (ns_exe_seal(err) < 0)
-		return -1;
 	if (rt_id_check(id, err) < 0)
 		return -1;
 	if (!realpath(o->bundle ? o->bundle : ".", bundle))
