@@ -71,7 +71,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJS)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static $(HELPER_FLAGS) -o $@ $<
+
+# Runs as another binary's ELF interpreter, where libc cannot start: no libc.
+$(BUILD)/tests/helpers/exe_thief: HELPER_FLAGS := -nostdlib -ffreestanding -fno-stack-protector
 
 deps:
 	@scripts/deps.sh

@@ -46,6 +46,19 @@ int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd
 		    struct error *err);
 int ns_time_restore(int restore_fd);
 
+/* ------------------------------------------------------ nook's binary -- */
+
+/* Cut this process loose from nook's binary (CVE-2019-5736): replace
+ * every mapping of it with an anonymous copy in place and point
+ * /proc/self/exe at an empty sealed memfd, so that nothing the container
+ * runs can reach, execute or write the host file.  For the child nook
+ * clones into a container, first thing after clone (before any hook or
+ * exec), single-threaded, before its capabilities are dropped (needs
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in its user namespace).  The
+ * caller must not write to nook's global data meanwhile (nothing does).
+ * Allocates through base's x*alloc helpers. */
+int ns_exe_detach(struct error *err);
+
 /* --------------------------------------------------------------- id maps -- */
 
 struct ns_idmap {

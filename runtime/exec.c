@@ -165,6 +165,9 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 			keep[n++] = 3 + i;
 		fds_close_except(3, keep, n);
 	}
+	/* Before anything of the container's can run (CVE-2019-5736). */
+	if (ns_exe_detach(&err) < 0)
+		goto fail;
 	/* User first (it grants the right to join the rest), mount last (it
 	 * moves our root and cwd into the container). */
 	for (size_t i = 0; i < c->n_ns; i++) {

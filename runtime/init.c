@@ -110,6 +110,9 @@ static int init_steps(struct rt_init *in, struct error *err)
 	_cleanup_free_ char *fifo = NULL, *exe = NULL;
 	int fd;
 
+	/* Before any hook or exec can run something of the container's. */
+	if (ns_exe_detach(err) < 0)
+		return -1;
 	if (wait_for(in, RT_SYNC_GO, &host_pid, err) < 0)
 		return -1;
 	if (in->join_user_fd >= 0 && setns(in->join_user_fd, CLONE_NEWUSER) < 0)

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# CVE-2019-5736: a container makes the runtime's own binary run inside it
+# (/proc/self/exe as the program, as a script's interpreter, or in `exec`)
+# under a hostile dynamic loader from the image, which keeps an fd on that
+# binary and writes to it once the runtime has exited.  The loader is
+# tests/helpers/exe_thief.c; it reports what it reached in /thief.log.
+#
+# The attack aims at a copy of nook made for each test, so that a broken
+# defence corrupts the copy, never build/nook.
+
+load helpers
+
+THIEF=${THIEF:-$NOOK_BUILD/tests/helpers/exe_thief}
+MARKER=NOOK-CVE-2019-5736-MARKER
+
+# Copy nook, point every command of this test at the copy, and plant the
+# thief as the ELF interpreter nook asks for (resolved in the container's
+# root when nook's binary is executed there) and as /thief.
+plant_thief() {
+	local interp
+	[ -x "$THIEF" ] || fail "$THIEF is missing: make $THIEF"
+	cp "$NOOK" "$BATS_TEST_TMPDIR/nook"
+	NOOK="$BATS_TEST_TMPDIR/nook"
+	interp=$(readelf -l "$NOOK" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	[ -n "$interp" ] || fail "no ELF interpreter in $NOOK"
+	mkdir -p "$BUNDLE/rootfs$(dirname "$interp")"
+	cp "$THIEF" "$BUNDLE/rootfs$interp"
+	cp "$THIEF" "$BUNDLE/rootfs/thief"
+	SUM_BEFORE=$(sha256sum <"$NOOK")
+}
+
+# After the attack: the container's process is gone (the thief wrote its
+# log and exited, or running /proc/self/exe failed), the thief reached no
+# writable fd on the host binary, which is byte for byte what it was.
+assert_binary_intact() {
+	local id=$1
+	wait_status "$id" stopped
+	assert_equal "$(sha256sum <"$NOOK")" "$SUM_BEFORE"
+	run grep -c "$MARKER" "$NOOK"
+	assert_output 0
+	if [ -e "$BUNDLE/rootfs/thief.log" ]; then
+		run cat "$BUNDLE/rootfs/thief.log"
+		refute_output --partial " wrote"
+		refute_output --partial "exe=$NOOK "
+	fi
+}
+
+@test "attack CVE-2019-5736: process.args /proc/self/exe cannot write nook's binary" {
+	plant_thief
+	cfg '.process.args = ["/proc/self/exe"]'
+	run oci run -d --bundle "$BUNDLE" "$(cid)"
+	assert_success
+	assert_binary_intact "$(cid)"
+}
+
+@test "attack CVE-2019-5736: a #!/proc/self/exe script cannot write nook's binary" {
+	plant_thief
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/evil"
+	chmod 755 "$BUNDLE/rootfs/evil"
+	cfg '.process.args = ["/evil"]'
+	run oci run -d --bundle "$BUNDLE" "$(cid)"
+	assert_success
+	assert_binary_intact "$(cid)"
+}
+
+@test "attack CVE-2019-5736: exec of /proc/self/exe cannot write nook's binary" {
+	local id i
+	id=$(cid)
+	plant_thief
+	cfg '.process.args = ["sleep", "60"]'
+	run oci run -d --bundle "$BUNDLE" "$id"
+	assert_success
+	run oci exec "$id" /proc/self/exe
+	if [ "$status" = 0 ]; then
+		# The exec'd thief forked a writer and exited: give it time.
+		for i in $(seq 50); do
+			[ -s "$BUNDLE/rootfs/thief.log" ] && break
+			sleep 0.1
+		done
+	fi
+	oci kill "$id" KILL
+	assert_binary_intact "$id"
+}
+
+@test "a created container's init has no link to nook's binary" {
+	local id pid
+	id=$(cid)
+	plant_thief
+	cfg '.process.args = ["true"]'
+	run oci create --bundle "$BUNDLE" "$id"
+	assert_success
+	pid=$(oci state "$id" | jq -r .pid)
+	# Neither its exe link nor any mapping is the host file.
+	run readlink "/proc/$pid/exe"
+	assert_output "/memfd:nook-detached (deleted)"
+	run grep -c " $NOOK\$" "/proc/$pid/maps"
+	assert_output 0
+}
