@@ -132,4 +132,26 @@ int ns_console_bind(int slave_fd, struct error *err);
  * Read-only paths are read-only recursively (submounts included). */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 
+/* ---------------------------------------------------------------- procfs -- */
+
+/* The init's own procfs, for every /proc write it makes: a fresh proc
+ * mount of the caller's pid namespace, detached (so no mount of the
+ * config can cover any part of it), or when the kernel refuses one a clone
+ * of the current /proc; either way checked to be a procfs root.  Call it
+ * after joining the container's namespaces and before the config's mounts.
+ * Returns the fd (O_CLOEXEC). */
+int ns_procfs_open(struct error *err);
+/* Write value to path (relative, "sys/kernel/domainname") below the
+ * procfs at procfd: no symlink, magic link, "..", or mount crossing. */
+int ns_procfs_write(int procfd, const char *path, const char *value, struct error *err);
+/* The same for a file of the calling process ("oom_score_adj"). */
+int ns_procfs_write_self(int procfd, const char *file, const char *value, struct error *err);
+/* Open what our fd refers to anew, with flags (the /proc/self/fd/N trick,
+ * e.g. a FIFO held O_PATH opened for writing), through procfd: works with
+ * no /proc in the container's root, and no mount of the config in the way. */
+int ns_procfs_reopen(int procfd, int fd, int flags, struct error *err);
+/* Set a sysctl ("kernel.domainname") through the procfs at procfd.  Only
+ * writes; whether the key is namespaced is the caller's policy. */
+int ns_sysctl_write(int procfd, const char *key, const char *value, struct error *err);
+
 #endif

@@ -50,24 +50,14 @@ static int join_namespaces(const struct rt_spec *spec, struct error *err)
 	return 0;
 }
 
-static int write_proc_self(const char *file, const char *value, struct error *err)
+/* Every /proc write of the init goes through procfd, nook's own procfs
+ * (ns_procfs_open): the config's mounts can cover the container's /proc,
+ * never that one. */
+static int apply_sysctls(const struct rt_spec *spec, int procfd, struct error *err)
 {
-	_cleanup_free_ char *path = xasprintf("/proc/self/%s", file);
-
-	return file_write_at(AT_FDCWD, path, value, err);
-}
-
-static int apply_sysctls(const struct rt_spec *spec, struct error *err)
-{
-	for (size_t i = 0; i < spec->n_sysctl; i++) {
-		_cleanup_free_ char *path = xasprintf("/proc/sys/%s", spec->sysctl[i].key);
-
-		for (char *c = path + strlen("/proc/sys/"); *c; c++)
-			if (*c == '.')
-				*c = '/';
-		if (file_write_at(AT_FDCWD, path, spec->sysctl[i].value, err) < 0)
-			return error_prefix(err, "cannot set sysctl %s", spec->sysctl[i].key);
-	}
+	for (size_t i = 0; i < spec->n_sysctl; i++)
+		if (ns_sysctl_write(procfd, spec->sysctl[i].key, spec->sysctl[i].value, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -105,9 +95,10 @@ static int init_steps(struct rt_init *in, struct error *err)
 	const struct rt_spec *spec = in->spec;
 	const struct rt_process *p = &spec->process;
 	bool new_mntns = false, has_hooks;
+	_cleanup_close_ int procfd = -1;
 	struct ns_rootfs r;
 	pid_t host_pid = 0;
-	_cleanup_free_ char *fifo = NULL, *exe = NULL;
+	_cleanup_free_ char *exe = NULL;
 	int fd;
 
 	if (wait_for(in, RT_SYNC_GO, &host_pid, err) < 0)
@@ -135,17 +126,24 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0 && errno != ENOSYS)
 			log_debug("cannot join a new session keyring: %s", strerror(errno));
 	}
+	/* Before any config mount exists (see apply_sysctls). */
+	procfd = ns_procfs_open(err);
+	if (procfd < 0)
+		return -1;
 	if (p->has_oom_score_adj) {
 		char v[16];
 
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (write_proc_self("oom_score_adj", v, err) < 0)
+		if (ns_procfs_write_self(procfd, "oom_score_adj", v, err) < 0)
 			return -1;
 	}
 	if (spec->hostname && *spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return error_sys(err, "cannot set hostname");
 	if (spec->domainname && *spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return error_sys(err, "cannot set domainname");
+	/* After the domainname: a kernel.domainname sysctl wins, as before. */
+	if (apply_sysctls(spec, procfd, err) < 0)
+		return -1;
 
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
@@ -169,9 +167,6 @@ static int init_steps(struct rt_init *in, struct error *err)
 	if (new_mntns && ns_rootfs_pivot(&r, err) < 0)
 		return -1;
 	if (p->terminal && in->console_sock >= 0 && rt_console_setup(p, in->console_sock, true, err) < 0)
-		return -1;
-	/* Sysctls go in before readonlyPaths make /proc/sys read-only. */
-	if (apply_sysctls(spec, err) < 0)
 		return -1;
 	if (new_mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
@@ -197,11 +192,10 @@ static int init_steps(struct rt_init *in, struct error *err)
 	 * `start` opens the other end of exec.fifo. */
 	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
 		return error_sys(err, "cannot reach the runtime");
-	fifo = xasprintf("/proc/self/fd/%d", in->fifo_fd);
 	/* The runtime is gone from here on: failures go to our stderr. */
-	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	fd = ns_procfs_reopen(procfd, in->fifo_fd, O_WRONLY, err);
 	if (fd < 0)
-		return error_sys(err, "cannot open exec.fifo");
+		return error_prefix(err, "cannot open exec.fifo");
 	if (write(fd, "0", 1) != 1)
 		return error_sys(err, "cannot write exec.fifo");
 	close(fd);

@@ -57,6 +57,42 @@ load helpers
 	assert_output 0
 }
 
+@test "attack: sysctl write redirected to the host through a bind mount over /proc/sys/kernel" {
+	local evil="$BATS_TEST_TMPDIR/evil-kernel" hostfile="$BATS_TEST_TMPDIR/host-file"
+	local knob=/proc/sys/fs/lease-break-time
+	local orig; orig=$(cat $knob)
+	local want=$((orig + 7))
+	echo precious >"$hostfile"
+	mkdir -p "$evil"
+	# The config covers the container's /proc/sys/kernel with a directory of
+	# symlinks: one to a bind of a host file, one to a host-wide sysctl (the
+	# host's /proc/sys/fs bound into the container).
+	ln -s /hostfile "$evil/domainname"
+	ln -s /hostfs/lease-break-time "$evil/shmmni"
+	cfg --arg f "$hostfile" --arg e "$evil" --arg w "$want" '.mounts += [
+	  {"destination": "/hostfile", "type": "bind", "source": $f, "options": ["bind"]},
+	  {"destination": "/hostfs", "type": "bind", "source": "/proc/sys/fs", "options": ["rbind"]},
+	  {"destination": "/proc/sys/kernel", "type": "bind", "source": $e, "options": ["rbind"]}]
+	  | .linux.sysctl = {"kernel.domainname": "attacker.example", "kernel.shmmni": $w}'
+	set_args sleep 30
+	local id; id=$(cid)
+	run oci create --bundle "$BUNDLE" "$id"
+	local now; now=$(cat $knob)
+	# Put the host back before asserting, should the attack have worked.
+	[ "$now" = "$orig" ] || echo "$orig" >$knob
+	assert_equal "$now" "$orig"
+	assert_equal "$(cat "$hostfile")" precious
+	if [ "$status" -ne 0 ]; then
+		# Refused (the mount over /proc/sys/kernel), with a message.
+		assert_output --partial /proc/sys/kernel
+		return
+	fi
+	# Or accepted: then the sysctls went to the container's namespaces.
+	local pid; pid=$(oci state "$id" | jq -r .pid)
+	assert_equal "$(nsenter --uts --target "$pid" cat /proc/sys/kernel/domainname)" attacker.example
+	assert_equal "$(nsenter --ipc --target "$pid" cat /proc/sys/kernel/shmmni)" "$want"
+}
+
 @test "attack: fds leaked from the caller do not reach the container" {
 	set_args sh -c 'ls /proc/self/fd'
 	# fd 7 is open in nook's caller; only 0-2 (and ls's own dir fd) may show.
