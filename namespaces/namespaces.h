@@ -120,7 +120,11 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
  * sysfs are refused on a destination reached through a symlink.  Mount
  * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
- * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled). */
+ * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled).
+ * Mounts onto /proc sub-paths are refused but for a short allow-list
+ * (lxcfs files), as runc's checkProcMount; onto /proc itself only proc or
+ * a procfs root.  A bind with "ro" (nosuid, nodev, noexec) and rbind has it
+ * on every submount too, not only the top one. */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
 /* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
