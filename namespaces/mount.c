@@ -395,6 +395,11 @@ int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err)
 	_cleanup_close_ int rootfd = -1;
 	bool have_dev = false, have_proc = false;
 
+	/* An unbindable "/" would refuse the bind of the rootfs and of every
+	 * bind source below it: rprivate now, unbindable after the pivot. */
+	if (prop & MS_UNBINDABLE)
+		prop = MS_REC | MS_PRIVATE;
+
 	/* This runs in the container's fresh mount namespace, which starts as
 	 * a copy of the host's: mounts made below a shared mount would appear
 	 * on the host too.  Cut propagation from "/" down before anything

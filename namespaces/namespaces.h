@@ -120,13 +120,18 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
  * sysfs are refused on a destination reached through a symlink.  Mount
  * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
- * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled).
- * Mounts onto /proc sub-paths are refused but for a short allow-list
- * (lxcfs files), as runc's checkProcMount; onto /proc itself only proc or
- * a procfs root.  A bind with "ro" (nosuid, nodev, noexec) and rbind has it
- * on every submount too, not only the top one. */
+ * Propagation of "/" is r->propagation, except that unbindable waits for
+ * ns_rootfs_pivot (rprivate until then).  shared on "/" is applied here
+ * and again after the pivot.  Mounts onto /proc sub-paths are refused but
+ * for a short allow-list (lxcfs files), as runc's checkProcMount; onto
+ * /proc itself only proc or a procfs root.
+ * A bind with "ro" (nosuid, nodev, noexec) and rbind has it on every
+ * submount too, not only the top one. */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
-/* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
+/* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/".
+ * rootfsPropagation shared/unbindable is applied to the new root here,
+ * after the pivot (before it, an unbindable "/" would refuse the bind of
+ * the rootfs and of every bind source), as runc does. */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
 /* After pivot: bind the pty slave (an open fd) onto /dev/console. */
 int ns_console_bind(int slave_fd, struct error *err);

@@ -8,6 +8,16 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+/* rootfsPropagation values that apply only once the root is in place. */
+static int root_propagate(const struct ns_rootfs *r, struct error *err)
+{
+	if (!(r->propagation & (MS_SHARED | MS_UNBINDABLE)))
+		return 0;
+	if (mount(NULL, "/", NULL, r->propagation, NULL) < 0)
+		return error_sys(err, "cannot set propagation of the root");
+	return 0;
+}
+
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 {
 	_cleanup_close_ int oldroot = -1, newroot = -1;
@@ -28,7 +38,7 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 			return error_sys(err, "cannot chroot into rootfs");
 		if (chdir("/") < 0)
 			return error_sys(err, "cannot chdir to '/'");
-		return 0;
+		return root_propagate(r, err);
 	}
 
 	oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -49,11 +59,7 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 		return error_sys(err, "cannot detach old root");
 	if (chdir("/") < 0)
 		return error_sys(err, "cannot chdir to '/'");
-	/* rootfsPropagation "shared"/"rshared" applies to the new root. */
-	if ((r->propagation & MS_SHARED) && mount(NULL, "/", NULL, r->propagation, NULL) < 0)
-		return error_sys(err, "cannot make the root %sshared",
-				 (r->propagation & MS_REC) ? "r" : "");
-	return 0;
+	return root_propagate(r, err);
 }
 
 /* Missing masked/read-only paths are skipped, as runc does: the defaults

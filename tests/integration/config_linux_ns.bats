@@ -130,3 +130,15 @@ userns_reachable() {
 	assert_line --index 0 3
 	refute_output --partial HOST-TREE
 }
+
+@test "rootfsPropagation: unbindable root, bind mounts still work" {
+	local src="$BATS_TEST_TMPDIR/share"
+	mkdir -p "$src"
+	echo from-host >"$src/f"
+	cfg --arg s "$src" '.linux.rootfsPropagation = "unbindable"
+	  | .mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind"]}]'
+	run_ctr sh -c 'cat /data/f; awk "\$5 == \"/\"" /proc/self/mountinfo'
+	assert_success
+	assert_line --index 0 from-host
+	assert_line --index 1 --partial " unbindable "
+}
