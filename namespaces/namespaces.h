@@ -94,6 +94,11 @@ struct ns_rootfs {
 	char *const *readonly_paths; /* NULL-terminated or NULL */
 	int console_fd;              /* pty slave to bind on /dev/console, or -1 */
 	bool no_pivot;               /* MS_MOVE + chroot instead of pivot_root */
+	/* No mount namespace of its own or joined: the container shares the
+	 * runtime's.  Nothing is mounted (that would change the host's mount
+	 * table); ns_rootfs_pivot only chroots into rootfs, as runc and crun
+	 * do without one. */
+	bool no_mntns;
 	/* Host path of the container's own cgroup.  When set (no cgroup
 	 * namespace of its own), a "cgroup" mount binds this directory instead
 	 * of mounting the whole hierarchy, as runc does. */
@@ -128,11 +133,15 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * A bind with "ro" (nosuid, nodev, noexec) and rbind has it on every
  * submount too, not only the top one. */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
-/* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/".
- * rootfsPropagation shared/unbindable is applied to the new root here,
- * after the pivot (before it, an unbindable "/" would refuse the bind of
- * the rootfs and of every bind source), as runc does. */
+/* pivot_root (or chroot with no_pivot or no_mntns) into r->rootfs; cwd
+ * becomes "/".  rootfsPropagation shared/unbindable is applied to the new
+ * root here, after the pivot (before it, an unbindable "/" would refuse the
+ * bind of the rootfs and of every bind source), as runc does. */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
+/* chroot into the directory dirfd refers to (a /proc/PID/root opened
+ * O_PATH); cwd becomes "/".  For a process exec'd into a container that
+ * has no mount namespace of its own (see no_mntns). */
+int ns_chroot_fd(int dirfd, struct error *err);
 /* After pivot: bind the pty slave (an open fd) onto /dev/console. */
 int ns_console_bind(int slave_fd, struct error *err);
 /* After pivot: masked paths, read-only paths, read-only root.  Missing

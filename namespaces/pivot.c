@@ -22,6 +22,17 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 {
 	_cleanup_close_ int oldroot = -1, newroot = -1;
 
+	if (r->no_mntns) {
+		/* The runtime's own mount namespace: no MS_MOVE, no pivot, which
+		 * would change the host's mount table.  A chroot keeps the
+		 * container's paths inside its root. */
+		if (chroot(r->rootfs) < 0)
+			return error_sys(err, "cannot chroot into '%s'", r->rootfs);
+		if (chdir("/") < 0)
+			return error_sys(err, "cannot chdir to '/'");
+		return 0;
+	}
+
 	newroot = open(r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (newroot < 0)
 		return error_sys(err, "cannot open rootfs '%s'", r->rootfs);
@@ -60,6 +71,15 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 	if (chdir("/") < 0)
 		return error_sys(err, "cannot chdir to '/'");
 	return root_propagate(r, err);
+}
+
+int ns_chroot_fd(int dirfd, struct error *err)
+{
+	if (fchdir(dirfd) < 0 || chroot(".") < 0)
+		return error_sys(err, "cannot chroot into the container's root");
+	if (chdir("/") < 0)
+		return error_sys(err, "cannot chdir to '/'");
+	return 0;
 }
 
 /* Missing masked/read-only paths are skipped, as runc does: the defaults

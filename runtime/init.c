@@ -94,7 +94,7 @@ static int init_steps(struct rt_init *in, struct error *err)
 {
 	const struct rt_spec *spec = in->spec;
 	const struct rt_process *p = &spec->process;
-	bool new_mntns = false, has_hooks;
+	bool mntns = false, has_hooks;
 	_cleanup_close_ int procfd = -1;
 	struct ns_rootfs r;
 	pid_t host_pid = 0;
@@ -113,8 +113,8 @@ static int init_steps(struct rt_init *in, struct error *err)
 	if (join_namespaces(spec, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_namespaces; i++)
-		if (spec->namespaces[i].flag == CLONE_NEWNS && !spec->namespaces[i].path)
-			new_mntns = true;
+		if (spec->namespaces[i].flag == CLONE_NEWNS)
+			mntns = true; /* new or joined: mount and pivot in it */
 	/* The cgroup namespace is made here, after clone3 put us into the
 	 * container's cgroup, so its root is that cgroup. */
 	if (rt_spec_namespace(spec, CLONE_NEWCGROUP) && !rt_spec_namespace(spec, CLONE_NEWCGROUP)->path &&
@@ -148,7 +148,8 @@ static int init_steps(struct rt_init *in, struct error *err)
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
 	r.cgroup_dir = in->cgroup_dir;
-	if (new_mntns && ns_rootfs_mount(&r, err) < 0)
+	r.no_mntns = !mntns;
+	if (mntns && ns_rootfs_mount(&r, err) < 0)
 		return -1;
 	has_hooks = spec->n_hooks[RT_HOOK_PRESTART] || spec->n_hooks[RT_HOOK_CREATE_RUNTIME];
 	if (has_hooks) {
@@ -164,11 +165,12 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (rt_hooks_run(spec, RT_HOOK_CREATE_CONTAINER, state, err) < 0)
 			return -1;
 	}
-	if (new_mntns && ns_rootfs_pivot(&r, err) < 0)
+	if (ns_rootfs_pivot(&r, err) < 0)
 		return -1;
-	if (p->terminal && in->console_sock >= 0 && rt_console_setup(p, in->console_sock, true, err) < 0)
+	if (p->terminal && in->console_sock >= 0 &&
+	    rt_console_setup(p, in->console_sock, mntns, err) < 0)
 		return -1;
-	if (new_mntns && ns_rootfs_finish(&r, err) < 0)
+	if (mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
 	if (spec->has_personality && personality(spec->personality) < 0)
 		return error_sys(err, "cannot set personality");
