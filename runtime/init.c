@@ -126,7 +126,7 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0 && errno != ENOSYS)
 			log_debug("cannot join a new session keyring: %s", strerror(errno));
 	}
-	/* Before any config mount exists (see apply_sysctls). */
+	/* Opened before any config mount exists (see apply_sysctls). */
 	procfd = ns_procfs_open(err);
 	if (procfd < 0)
 		return -1;
@@ -141,9 +141,6 @@ static int init_steps(struct rt_init *in, struct error *err)
 		return error_sys(err, "cannot set hostname");
 	if (spec->domainname && *spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return error_sys(err, "cannot set domainname");
-	/* After the domainname: a kernel.domainname sysctl wins, as before. */
-	if (apply_sysctls(spec, procfd, err) < 0)
-		return -1;
 
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
@@ -169,6 +166,11 @@ static int init_steps(struct rt_init *in, struct error *err)
 		return -1;
 	if (p->terminal && in->console_sock >= 0 &&
 	    rt_console_setup(p, in->console_sock, mntns, err) < 0)
+		return -1;
+	/* After the hooks, as runc: a prestart hook may create the interface
+	 * a net.* sysctl names.  The config's mounts are in place by now and
+	 * may cover /proc/sys: procfd, opened before them, is not covered. */
+	if (apply_sysctls(spec, procfd, err) < 0)
 		return -1;
 	if (mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
