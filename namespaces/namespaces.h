@@ -154,8 +154,9 @@ int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 
 /* The init's own procfs, for every /proc write it makes: a fresh proc
  * mount of the caller's pid namespace, detached (so no mount of the
- * config can cover any part of it), or when the kernel refuses one a clone
- * of the current /proc; either way checked to be a procfs root.  Call it
+ * config can cover any part of it); when the kernel refuses one, a clone
+ * of the current /proc, or that /proc itself; either way checked to be a
+ * procfs root.  Call it
  * after joining the container's namespaces and before the config's mounts.
  * Returns the fd (O_CLOEXEC). */
 int ns_procfs_open(struct error *err);

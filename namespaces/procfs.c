@@ -51,6 +51,11 @@ int ns_procfs_open(struct error *err)
 		fd = open_tree(AT_FDCWD, "/proc",
 			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
 				   AT_SYMLINK_NOFOLLOW);
+		/* Nor that without CAP_SYS_ADMIN over this mount namespace
+		 * (a user namespace without a mount namespace of its own):
+		 * then /proc itself, as it is before any config mount. */
+		if (fd < 0)
+			fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			errno = saved;
 			return error_sys(err, "cannot mount a private procfs");
