@@ -8,11 +8,29 @@
 #include "namespaces/internal.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+
+/* Below /proc a mount may cover only these files, the ones lxcfs emulates
+ * (runc's checkProcMount).  Anything else there hides or replaces what the
+ * masked and read-only paths protect, or what the kernel reports: a tmpfs
+ * over /proc/sys turns every sysctl the container reads into a lie and
+ * undoes readonlyPaths; a bind over /proc/self/... games the runtime. */
+static const char *const proc_allowed[] = {
+    "/proc/cpuinfo", "/proc/diskstats",
+    "/proc/meminfo", "/proc/stat",
+    "/proc/swaps",   "/proc/uptime",
+    "/proc/loadavg", "/proc/slabinfo",
+    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+/* The restricting flags a recursive bind passes to every submount. */
+#define MS_RESTRICT (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 /* Superblock flags that fsconfig() takes by name.  The mount-level ones
  * (ro, nosuid, ...) are set with mount_setattr() instead: for filesystems
@@ -124,6 +142,94 @@ static int open_dest_nosymlinks(int rootfd, const char *dest, struct error *err)
 	return (int)r;
 }
 
+/* dest as open_in_root sees it when no symlink is involved: "//" and "."
+ * dropped, ".." clamped at "/".  Returns an allocated absolute path. */
+static char *path_clean(const char *dest)
+{
+	char *out = xmalloc(strlen(dest) + 2);
+	size_t len = 0;
+
+	for (const char *p = dest; *p;) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[--len] != '/')
+				;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p += n;
+	}
+	out[len] = '\0';
+	if (!len)
+		strcpy(out, "/");
+	return out;
+}
+
+/* Is path (clean) p equal to or below dir? */
+static bool path_under(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(p, dir, n) && (p[n] == '\0' || p[n] == '/');
+}
+
+static bool proc_allowed_path(const char *clean)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(proc_allowed); i++)
+		if (!strcmp(clean, proc_allowed[i]))
+			return true;
+	return false;
+}
+
+/* The destination as written: refused when it is inside /proc but not on
+ * the allow-list.  /proc itself is checked on what is mounted there
+ * (check_proc_target). */
+static int check_proc_dest(const struct ns_mount *m, struct error *err)
+{
+	_cleanup_free_ char *clean = path_clean(m->destination);
+
+	if (!path_under(clean, "/proc") || !strcmp(clean, "/proc") || proc_allowed_path(clean))
+		return 0;
+	return error_set(err, EPERM,
+			 "mount on '%s' refused: inside /proc only the lxcfs files (/proc/meminfo, "
+			 "/proc/cpuinfo, ...) may be mounted over",
+			 m->destination);
+}
+
+/* The resolved destination, and what goes there.  A destination that does
+ * not look like /proc but reaches it through a symlink in the rootfs
+ * ("/x -> /proc/sys") lands on procfs: refused unless the written path is
+ * allowed.  Onto /proc itself only the root of a procfs goes (a fresh proc,
+ * or a bind of one), never a tmpfs or a directory posing as it. */
+static int check_proc_target(int mfd, int dest, const struct ns_mount *m, struct error *err)
+{
+	_cleanup_free_ char *clean = path_clean(m->destination);
+	struct statfs sfs;
+	struct stat st;
+
+	if (!strcmp(clean, "/proc")) {
+		if (fstatfs(mfd, &sfs) < 0 || fstat(mfd, &st) < 0)
+			return error_sys(err, "cannot stat the mount for '%s'", m->destination);
+		if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != 1)
+			return error_set(
+			    err, EPERM, "mount on '%s' refused: only a procfs may be mounted there",
+			    m->destination);
+		return 0;
+	}
+	if (fstatfs(dest, &sfs) < 0)
+		return error_sys(err, "cannot stat mount destination '%s'", m->destination);
+	if (sfs.f_type == PROC_SUPER_MAGIC && !proc_allowed_path(clean))
+		return error_set(err, EPERM, "mount on '%s' refused: it resolves into /proc",
+				 m->destination);
+	return 0;
+}
+
 static bool is_bind(const struct ns_mount *m, const struct ns_mount_opts *o)
 {
 	return (m->type && !strcmp(m->type, "bind")) || (o->set & MS_BIND);
@@ -133,9 +239,18 @@ static bool is_bind(const struct ns_mount *m, const struct ns_mount_opts *o)
 static int mount_finish(int mfd, int dest, const struct ns_mount *m, const struct ns_mount_opts *o,
 			struct error *err)
 {
+	if (check_proc_target(mfd, dest, m, err) < 0)
+		return -1;
 	/* Flags first, while the mount is detached and invisible. */
 	if (ns_mount_setattr(mfd, o->set, o->clear, false, m->destination, err) < 0 ||
 	    ns_mount_setattr(mfd, o->rec_set, o->rec_clear, true, m->destination, err) < 0)
+		return -1;
+	/* runc and crun set "ro" of an rbind on its top mount only: a tmpfs or
+	 * any mount below the source stays writable in a "read-only" volume.
+	 * The restricting flags reach the whole tree; clearing ones ("rw")
+	 * stay on the top, so a read-only host submount is never opened up. */
+	if ((o->set & (MS_BIND | MS_REC)) == (MS_BIND | MS_REC) &&
+	    ns_mount_setattr(mfd, o->set & MS_RESTRICT, 0, true, m->destination, err) < 0)
 		return -1;
 	if (ns_tree_attach(mfd, dest, m->destination, err) < 0)
 		return -1;
@@ -193,7 +308,7 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (!m->destination || m->destination[0] != '/')
 		return error_set(err, EINVAL, "mount destination '%s' is not absolute",
 				 m->destination ? m->destination : "");
-	if (ns_mount_opts_parse(m, &o, err) < 0)
+	if (check_proc_dest(m, err) < 0 || ns_mount_opts_parse(m, &o, err) < 0)
 		return -1;
 	data = o.data;
 	if (o.set & MS_REMOUNT)
@@ -279,6 +394,11 @@ int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err)
 	unsigned long prop = r->propagation ? r->propagation : MS_REC | MS_PRIVATE;
 	_cleanup_close_ int rootfd = -1;
 	bool have_dev = false, have_proc = false;
+
+	/* An unbindable "/" would refuse the bind of the rootfs and of every
+	 * bind source below it: rprivate now, unbindable after the pivot. */
+	if (prop & MS_UNBINDABLE)
+		prop = MS_REC | MS_PRIVATE;
 
 	/* This runs in the container's fresh mount namespace, which starts as
 	 * a copy of the host's: mounts made below a shared mount would appear

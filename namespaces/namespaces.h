@@ -107,6 +107,11 @@ struct ns_rootfs {
 	char *const *readonly_paths; /* NULL-terminated or NULL */
 	int console_fd;              /* pty slave to bind on /dev/console, or -1 */
 	bool no_pivot;               /* MS_MOVE + chroot instead of pivot_root */
+	/* No mount namespace of its own or joined: the container shares the
+	 * runtime's.  Nothing is mounted (that would change the host's mount
+	 * table); ns_rootfs_pivot only chroots into rootfs, as runc and crun
+	 * do without one. */
+	bool no_mntns;
 	/* Host path of the container's own cgroup.  When set (no cgroup
 	 * namespace of its own), a "cgroup" mount binds this directory instead
 	 * of mounting the whole hierarchy, as runc does. */
@@ -133,10 +138,23 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
  * sysfs are refused on a destination reached through a symlink.  Mount
  * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
- * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled). */
+ * Propagation of "/" is r->propagation, except that unbindable waits for
+ * ns_rootfs_pivot (rprivate until then).  shared on "/" is applied here
+ * and again after the pivot.  Mounts onto /proc sub-paths are refused but
+ * for a short allow-list (lxcfs files), as runc's checkProcMount; onto
+ * /proc itself only proc or a procfs root.
+ * A bind with "ro" (nosuid, nodev, noexec) and rbind has it on every
+ * submount too, not only the top one. */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
-/* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
+/* pivot_root (or chroot with no_pivot or no_mntns) into r->rootfs; cwd
+ * becomes "/".  rootfsPropagation shared/unbindable is applied to the new
+ * root here, after the pivot (before it, an unbindable "/" would refuse the
+ * bind of the rootfs and of every bind source), as runc does. */
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err);
+/* chroot into the directory dirfd refers to (a /proc/PID/root opened
+ * O_PATH); cwd becomes "/".  For a process exec'd into a container that
+ * has no mount namespace of its own (see no_mntns). */
+int ns_chroot_fd(int dirfd, struct error *err);
 /* After pivot: bind the pty slave (an open fd) onto /dev/console. */
 int ns_console_bind(int slave_fd, struct error *err);
 /* After pivot: masked paths, read-only paths, read-only root.  Missing
@@ -144,5 +162,28 @@ int ns_console_bind(int slave_fd, struct error *err);
  * fails (ELOOP); masking needs /dev/null to be the real null device.
  * Read-only paths are read-only recursively (submounts included). */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
+
+/* ---------------------------------------------------------------- procfs -- */
+
+/* The init's own procfs, for every /proc write it makes: a fresh proc
+ * mount of the caller's pid namespace, detached (so no mount of the
+ * config can cover any part of it); when the kernel refuses one, a clone
+ * of the current /proc, or that /proc itself; either way checked to be a
+ * procfs root.  Call it
+ * after joining the container's namespaces and before the config's mounts.
+ * Returns the fd (O_CLOEXEC). */
+int ns_procfs_open(struct error *err);
+/* Write value to path (relative, "sys/kernel/domainname") below the
+ * procfs at procfd: no symlink, magic link, "..", or mount crossing. */
+int ns_procfs_write(int procfd, const char *path, const char *value, struct error *err);
+/* The same for a file of the calling process ("oom_score_adj"). */
+int ns_procfs_write_self(int procfd, const char *file, const char *value, struct error *err);
+/* Open what our fd refers to anew, with flags (the /proc/self/fd/N trick,
+ * e.g. a FIFO held O_PATH opened for writing), through procfd: works with
+ * no /proc in the container's root, and no mount of the config in the way. */
+int ns_procfs_reopen(int procfd, int fd, int flags, struct error *err);
+/* Set a sysctl ("kernel.domainname") through the procfs at procfd.  Only
+ * writes; whether the key is namespaced is the caller's policy. */
+int ns_sysctl_write(int procfd, const char *key, const char *value, struct error *err);
 
 #endif

@@ -8,9 +8,30 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+/* rootfsPropagation values that apply only once the root is in place. */
+static int root_propagate(const struct ns_rootfs *r, struct error *err)
+{
+	if (!(r->propagation & (MS_SHARED | MS_UNBINDABLE)))
+		return 0;
+	if (mount(NULL, "/", NULL, r->propagation, NULL) < 0)
+		return error_sys(err, "cannot set propagation of the root");
+	return 0;
+}
+
 int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 {
 	_cleanup_close_ int oldroot = -1, newroot = -1;
+
+	if (r->no_mntns) {
+		/* The runtime's own mount namespace: no MS_MOVE, no pivot, which
+		 * would change the host's mount table.  A chroot keeps the
+		 * container's paths inside its root. */
+		if (chroot(r->rootfs) < 0)
+			return error_sys(err, "cannot chroot into '%s'", r->rootfs);
+		if (chdir("/") < 0)
+			return error_sys(err, "cannot chdir to '/'");
+		return 0;
+	}
 
 	newroot = open(r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (newroot < 0)
@@ -28,7 +49,7 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 			return error_sys(err, "cannot chroot into rootfs");
 		if (chdir("/") < 0)
 			return error_sys(err, "cannot chdir to '/'");
-		return 0;
+		return root_propagate(r, err);
 	}
 
 	oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -49,10 +70,15 @@ int ns_rootfs_pivot(const struct ns_rootfs *r, struct error *err)
 		return error_sys(err, "cannot detach old root");
 	if (chdir("/") < 0)
 		return error_sys(err, "cannot chdir to '/'");
-	/* rootfsPropagation "shared"/"rshared" applies to the new root. */
-	if ((r->propagation & MS_SHARED) && mount(NULL, "/", NULL, r->propagation, NULL) < 0)
-		return error_sys(err, "cannot make the root %sshared",
-				 (r->propagation & MS_REC) ? "r" : "");
+	return root_propagate(r, err);
+}
+
+int ns_chroot_fd(int dirfd, struct error *err)
+{
+	if (fchdir(dirfd) < 0 || chroot(".") < 0)
+		return error_sys(err, "cannot chroot into the container's root");
+	if (chdir("/") < 0)
+		return error_sys(err, "cannot chdir to '/'");
 	return 0;
 }
 

@@ -128,6 +128,20 @@ static int open_namespaces(const struct rt_spec *spec, pid_t pid, struct exec_ns
 		out[*n].flag = flag;
 		out[(*n)++].fd = fd;
 	}
+	/* Without a mount namespace the container is only chrooted into its
+	 * root (ns_rootfs_pivot): so is the process exec'd into it, or it
+	 * would run in the host's root.  Flag 0 marks that fd, joined last. */
+	if (!rt_spec_namespace(spec, CLONE_NEWNS)) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return error_sys(err, "cannot open %s", path);
+		out[*n].flag = 0;
+		out[(*n)++].fd = fd;
+	}
 	return 0;
 }
 
@@ -173,6 +187,11 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	for (size_t i = 0; i < c->n_ns; i++) {
 		if (c->ns[i].flag == CLONE_NEWPID)
 			continue; /* the parent joined it for us before clone */
+		if (c->ns[i].flag == 0) {
+			if (ns_chroot_fd(c->ns[i].fd, &err) < 0)
+				goto fail;
+			continue;
+		}
 		if (setns(c->ns[i].fd, c->ns[i].flag) < 0) {
 			error_sys(&err, "cannot join the container's %s namespace",
 				  ns_name_from_flag(c->ns[i].flag));

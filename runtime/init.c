@@ -50,24 +50,14 @@ static int join_namespaces(const struct rt_spec *spec, struct error *err)
 	return 0;
 }
 
-static int write_proc_self(const char *file, const char *value, struct error *err)
+/* Every /proc write of the init goes through procfd, nook's own procfs
+ * (ns_procfs_open): the config's mounts can cover the container's /proc,
+ * never that one. */
+static int apply_sysctls(const struct rt_spec *spec, int procfd, struct error *err)
 {
-	_cleanup_free_ char *path = xasprintf("/proc/self/%s", file);
-
-	return file_write_at(AT_FDCWD, path, value, err);
-}
-
-static int apply_sysctls(const struct rt_spec *spec, struct error *err)
-{
-	for (size_t i = 0; i < spec->n_sysctl; i++) {
-		_cleanup_free_ char *path = xasprintf("/proc/sys/%s", spec->sysctl[i].key);
-
-		for (char *c = path + strlen("/proc/sys/"); *c; c++)
-			if (*c == '.')
-				*c = '/';
-		if (file_write_at(AT_FDCWD, path, spec->sysctl[i].value, err) < 0)
-			return error_prefix(err, "cannot set sysctl %s", spec->sysctl[i].key);
-	}
+	for (size_t i = 0; i < spec->n_sysctl; i++)
+		if (ns_sysctl_write(procfd, spec->sysctl[i].key, spec->sysctl[i].value, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -104,10 +94,11 @@ static int init_steps(struct rt_init *in, struct error *err)
 {
 	const struct rt_spec *spec = in->spec;
 	const struct rt_process *p = &spec->process;
-	bool new_mntns = false, has_hooks;
+	bool mntns = false, has_hooks;
+	_cleanup_close_ int procfd = -1;
 	struct ns_rootfs r;
 	pid_t host_pid = 0;
-	_cleanup_free_ char *fifo = NULL, *exe = NULL;
+	_cleanup_free_ char *exe = NULL;
 	int fd;
 
 	/* Before any hook or exec can run something of the container's. */
@@ -125,8 +116,8 @@ static int init_steps(struct rt_init *in, struct error *err)
 	if (join_namespaces(spec, err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_namespaces; i++)
-		if (spec->namespaces[i].flag == CLONE_NEWNS && !spec->namespaces[i].path)
-			new_mntns = true;
+		if (spec->namespaces[i].flag == CLONE_NEWNS)
+			mntns = true; /* new or joined: mount and pivot in it */
 	/* The cgroup namespace is made here, after clone3 put us into the
 	 * container's cgroup, so its root is that cgroup. */
 	if (rt_spec_namespace(spec, CLONE_NEWCGROUP) && !rt_spec_namespace(spec, CLONE_NEWCGROUP)->path &&
@@ -138,11 +129,15 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0 && errno != ENOSYS)
 			log_debug("cannot join a new session keyring: %s", strerror(errno));
 	}
+	/* Opened before any config mount exists (see apply_sysctls). */
+	procfd = ns_procfs_open(err);
+	if (procfd < 0)
+		return -1;
 	if (p->has_oom_score_adj) {
 		char v[16];
 
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (write_proc_self("oom_score_adj", v, err) < 0)
+		if (ns_procfs_write_self(procfd, "oom_score_adj", v, err) < 0)
 			return -1;
 	}
 	if (spec->hostname && *spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -153,7 +148,8 @@ static int init_steps(struct rt_init *in, struct error *err)
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
 	r.cgroup_dir = in->cgroup_dir;
-	if (new_mntns && ns_rootfs_mount(&r, err) < 0)
+	r.no_mntns = !mntns;
+	if (mntns && ns_rootfs_mount(&r, err) < 0)
 		return -1;
 	has_hooks = spec->n_hooks[RT_HOOK_PRESTART] || spec->n_hooks[RT_HOOK_CREATE_RUNTIME];
 	if (has_hooks) {
@@ -169,14 +165,17 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (rt_hooks_run(spec, RT_HOOK_CREATE_CONTAINER, state, err) < 0)
 			return -1;
 	}
-	if (new_mntns && ns_rootfs_pivot(&r, err) < 0)
+	if (ns_rootfs_pivot(&r, err) < 0)
 		return -1;
-	if (p->terminal && in->console_sock >= 0 && rt_console_setup(p, in->console_sock, true, err) < 0)
+	if (p->terminal && in->console_sock >= 0 &&
+	    rt_console_setup(p, in->console_sock, mntns, err) < 0)
 		return -1;
-	/* Sysctls go in before readonlyPaths make /proc/sys read-only. */
-	if (apply_sysctls(spec, err) < 0)
+	/* After the hooks, as runc: a prestart hook may create the interface
+	 * a net.* sysctl names.  The config's mounts are in place by now and
+	 * may cover /proc/sys: procfd, opened before them, is not covered. */
+	if (apply_sysctls(spec, procfd, err) < 0)
 		return -1;
-	if (new_mntns && ns_rootfs_finish(&r, err) < 0)
+	if (mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
 	if (spec->has_personality && personality(spec->personality) < 0)
 		return error_sys(err, "cannot set personality");
@@ -200,11 +199,10 @@ static int init_steps(struct rt_init *in, struct error *err)
 	 * `start` opens the other end of exec.fifo. */
 	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
 		return error_sys(err, "cannot reach the runtime");
-	fifo = xasprintf("/proc/self/fd/%d", in->fifo_fd);
 	/* The runtime is gone from here on: failures go to our stderr. */
-	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	fd = ns_procfs_reopen(procfd, in->fifo_fd, O_WRONLY, err);
 	if (fd < 0)
-		return error_sys(err, "cannot open exec.fifo");
+		return error_prefix(err, "cannot open exec.fifo");
 	if (write(fd, "0", 1) != 1)
 		return error_sys(err, "cannot write exec.fifo");
 	close(fd);

@@ -67,6 +67,53 @@ static int check_sysctl(const struct rt_spec *spec, const struct rt_sysctl *s, s
 			 s->key);
 }
 
+/* Without a mount namespace (new or joined) the container shares the
+ * runtime's: nook only chroots into root.path.  What would need a mount is
+ * refused rather than done on the host's mount table (runc refuses masked
+ * and read-only paths there too, and mounts on the host otherwise). */
+static int check_no_mntns(const struct rt_spec *spec, struct error *err)
+{
+	const char *what = NULL;
+
+	if (spec->n_mounts)
+		what = "mounts";
+	else if (spec->masked_paths && spec->masked_paths[0])
+		what = "linux.maskedPaths";
+	else if (spec->readonly_paths && spec->readonly_paths[0])
+		what = "linux.readonlyPaths";
+	else if (spec->root_readonly)
+		what = "root.readonly";
+	else if (spec->n_devices)
+		what = "linux.devices";
+	else if (spec->rootfs_propagation)
+		what = "linux.rootfsPropagation";
+	if (!what)
+		return 0;
+	return error_set(err, EINVAL, "config.json: %s: needs a mount namespace (new or joined)",
+			 what);
+}
+
+/* A joined mount namespace gets the rootfs mounted and pivoted into: if it
+ * were the runtime's own (or the host's, pid 1's), that would change the
+ * host's propagation and mount table and pivot the root of every host
+ * process in it.  runc does not check; refuse it. */
+static int check_joined_mntns(const struct rt_namespace *mnt, struct error *err)
+{
+	static const char *const own[] = {"/proc/self/ns/mnt", "/proc/1/ns/mnt"};
+	struct stat st, o;
+
+	if (!mnt || !mnt->path || stat(mnt->path, &st) < 0)
+		return 0; /* joining reports what is wrong with the path */
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (stat(own[i], &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
+			return error_set(
+			    err, EINVAL,
+			    "config.json: linux.namespaces: mount namespace '%s' is the "
+			    "host's own: nook would mount and pivot_root in it",
+			    mnt->path);
+	return 0;
+}
+
 int rt_spec_validate(const struct rt_spec *spec, struct error *err)
 {
 	const struct rt_namespace *user = rt_spec_namespace(spec, CLONE_NEWUSER);
@@ -77,9 +124,10 @@ int rt_spec_validate(const struct rt_spec *spec, struct error *err)
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, ENOTDIR, "config.json: root.path: '%s' is not a directory",
 				 spec->root_path);
-	if (!rt_spec_namespace(spec, CLONE_NEWNS))
-		return error_set(err, EINVAL,
-				 "config.json: linux.namespaces: a mount namespace is required");
+	if (!rt_spec_namespace(spec, CLONE_NEWNS) && check_no_mntns(spec, err) < 0)
+		return -1;
+	if (check_joined_mntns(rt_spec_namespace(spec, CLONE_NEWNS), err) < 0)
+		return -1;
 	/* hostname and domainname need a uts namespace, new or joined (as
 	 * runc's validate.go uts()): checked by the parser. */
 	if (user && !user->path && (!spec->n_uid_mappings || !spec->n_gid_mappings))

@@ -59,10 +59,13 @@ load helpers
 
 @test "mounts: nothing mounted in the container shows on the host" {
 	cfg '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
-	local before; before=$(wc -l </proc/self/mountinfo)
-	run_ctr sh -c 'mount -t tmpfs x /tmp && echo mounted'
-	assert_output mounted
-	assert_equal "$(wc -l </proc/self/mountinfo)" "$before"
+	# A name of its own: other tests on the machine mount concurrently, so
+	# the host's mount count says nothing.
+	local probe="nook-probe-$$"
+	run_ctr sh -c "mount -t tmpfs $probe /tmp && grep -c $probe /proc/self/mountinfo"
+	assert_output 1
+	run grep -c "$probe" /proc/self/mountinfo
+	assert_output 0
 }
 
 @test "default devices exist with the right numbers, /dev symlinks too" {
@@ -142,4 +145,57 @@ load helpers
 	assert_line ran
 	assert_output --partial "linux.mountLabel: SELinux is not enabled on this host"
 	assert_output --partial "process.selinuxLabel: SELinux is not enabled on this host"
+}
+
+@test "mounts: ro on an rbind reaches every submount, not only the top one" {
+	local src="$BATS_TEST_TMPDIR/vol"
+	mkdir -p "$src/sub"
+	# A mount below the bind source (teardown unmounts it).
+	mount -t tmpfs -o size=1m nook-sub "$src/sub"
+	cfg --arg s "$src" '.mounts += [{"destination": "/vol", "type": "bind", "source": $s, "options": ["rbind", "ro"]}]'
+	run_ctr sh -c 'touch /vol/top 2>&1; touch /vol/sub/inner 2>&1; awk "\$5 == \"/vol/sub\" {print \$6}" /proc/self/mountinfo'
+	assert_line --partial "/vol/top: Read-only file system"
+	assert_line --partial "/vol/sub/inner: Read-only file system"
+	assert_line --regexp '^ro,'
+	[ ! -e "$src/top" ]
+	[ ! -e "$src/sub/inner" ]
+	# rw on an rbind never opens up a read-only submount either.
+	mount -o remount,ro "$src/sub"
+	cfg --arg s "$src" '.mounts[-1].options = ["rbind", "rw"]'
+	run oci run --bundle "$BUNDLE" "$(cid)-rw"
+	assert_success
+	assert_line --partial "/vol/sub/inner: Read-only file system"
+	refute_line --partial "/vol/top"
+}
+
+@test "mounts: inside /proc only the lxcfs files may be mounted over" {
+	local f="$BATS_TEST_TMPDIR/meminfo"
+	echo "MemTotal: 1234 kB" >"$f"
+	# lxcfs style: a file bound over /proc/meminfo works.
+	cfg --arg s "$f" '.mounts += [{"destination": "/proc/meminfo", "type": "bind", "source": $s, "options": ["bind", "ro"]}]'
+	run_ctr head -n1 /proc/meminfo
+	assert_success
+	assert_output "MemTotal: 1234 kB"
+	local dest
+	for dest in /proc/sys /proc/self/attr /proc/sys/kernel/../kernel /proc//sys/./fs /proc/kcore; do
+		cfg --arg d "$dest" '.mounts[-1] = {"destination": $d, "type": "tmpfs", "source": "tmpfs"}'
+		run oci run --bundle "$BUNDLE" "$(cid)-x"
+		assert_failure
+		assert_output --partial "mount on '$dest' refused"
+	done
+	# /proc itself takes a procfs only.
+	cfg '.mounts[-1] = {"destination": "/proc", "type": "tmpfs", "source": "tmpfs"}'
+	run oci run --bundle "$BUNDLE" "$(cid)-t"
+	assert_failure
+	assert_output --partial "only a procfs"
+	run oci list -q
+	assert_output ""
+}
+
+@test "attack: mount into /proc through a symlink in the rootfs" {
+	ln -s /proc/sys "$BUNDLE/rootfs/sysconf"
+	cfg '.mounts += [{"destination": "/sysconf", "type": "tmpfs", "source": "tmpfs"}]'
+	run_ctr true
+	assert_failure
+	assert_output --partial "mount on '/sysconf' refused: it resolves into /proc"
 }

@@ -4,6 +4,23 @@
 
 load helpers
 
+# The container's mounts are made in its own mount namespace, before
+# pivot_root: a mount that escaped the rootfs would land on the host's path
+# *in that namespace* and vanish with the old root at the pivot, never
+# showing in the host's mount table.  A createRuntime hook (run after the
+# mounts, before the pivot) records the namespace's mount table at that
+# moment; that is where the attack lands.
+record_ns_mounts() {
+	cfg --arg o "$BATS_TEST_TMPDIR/ns-mountinfo" '.hooks.createRuntime = [{"path": "/bin/sh",
+	  "args": ["sh", "-c", ("pid=$(jq -r .pid); nsenter --mount=/proc/$pid/ns/mnt cat /proc/self/mountinfo >" + $o)],
+	  "env": ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"]}]'
+}
+
+# Mount points (field 5) of the recorded namespace equal to $1.
+ns_mounts_at() {
+	awk -v p="$1" '$5 == p' "$BATS_TEST_TMPDIR/ns-mountinfo" | wc -l
+}
+
 @test "attack: mount destination through an absolute symlink to a host dir" {
 	local host="$BATS_TEST_TMPDIR/host-target"
 	mkdir -p "$host"
@@ -11,50 +28,108 @@ load helpers
 	# The rootfs points /evil at a host path; a naive runtime mounts there.
 	ln -s "$host" "$BUNDLE/rootfs/evil"
 	cfg '.mounts += [{"destination": "/evil", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}]'
-	run_ctr sh -c 'echo written >/evil/new; cat /proc/self/mountinfo | grep -c " /evil\| '"$host"'"'
+	record_ns_mounts
+	run_ctr sh -c 'echo written >/evil/new && cat /evil/new'
+	# In the container's namespace nothing was mounted on the host's
+	# directory; the tmpfs went where the symlink points inside the root.
+	assert_equal "$(ns_mounts_at "$host")" 0
+	assert_equal "$(ns_mounts_at "$BUNDLE/rootfs$host")" 1
 	assert_success
-	# The host directory is not a mount point and got nothing.
-	run grep -c " $host " /proc/self/mountinfo
-	assert_output 0
+	assert_output written
+	# The host directory got nothing and was never covered.
 	[ ! -e "$host/new" ]
 	assert_equal "$(cat "$host/file")" precious
-	# The tmpfs landed inside the rootfs, where the symlink points to in the root.
-	[ -d "$BUNDLE/rootfs$host" ]
+	run grep -c " $host " /proc/self/mountinfo
+	assert_output 0
 }
 
 @test "attack: mount destination climbing out with ../" {
 	local host="$BATS_TEST_TMPDIR/climb"
 	mkdir -p "$host"
+	echo precious >"$host/file"
 	cfg --arg d "/../../../../../../..$host" '.mounts += [{"destination": $d, "type": "tmpfs", "source": "tmpfs"}]'
-	run_ctr true
+	record_ns_mounts
+	run_ctr sh -c "cat $host/file 2>&1; touch $host/new"
+	assert_equal "$(ns_mounts_at "$host")" 0
+	assert_equal "$(ns_mounts_at "$BUNDLE/rootfs$host")" 1
 	assert_success
-	run grep -c " $host " /proc/self/mountinfo
-	assert_output 0
+	# Inside the root the tmpfs is empty: the host file is not under it.
+	assert_output --partial "No such file"
+	[ ! -e "$host/new" ]
+	assert_equal "$(cat "$host/file")" precious
 }
 
+# maskedPaths and readonlyPaths are applied after pivot_root, in the
+# container's root, so an absolute symlink there resolves inside the root.
+# Check that the mask or read-only mount is where the container sees the
+# symlink's target, and that the host's file or directory is untouched.
 @test "attack: masked path that is a symlink to a host file" {
 	local secret="$BATS_TEST_TMPDIR/secret"
 	echo host-data >"$secret"
+	mkdir -p "$BUNDLE/rootfs$(dirname "$secret")"
+	echo ctr-data >"$BUNDLE/rootfs$secret"
 	ln -s "$secret" "$BUNDLE/rootfs/etc/maskme"
 	cfg '.linux.maskedPaths += ["/etc/maskme"]'
-	run_ctr true
+	run_ctr sh -c "wc -c </etc/maskme; awk '\$5 == \"$secret\"' /proc/self/mountinfo | wc -l"
 	assert_success
-	# The host file is still readable and was never mounted over.
+	# masked inside the container: its own file reads empty
+	assert_line --index 0 0
+	assert_line --index 1 1
 	assert_equal "$(cat "$secret")" host-data
+	assert_equal "$(cat "$BUNDLE/rootfs$secret")" ctr-data
 	run grep -c " $secret " /proc/self/mountinfo
 	assert_output 0
 }
 
 @test "attack: readonly path that is a symlink to a host dir" {
 	local dir="$BATS_TEST_TMPDIR/hostdir"
-	mkdir -p "$dir"
+	mkdir -p "$dir" "$BUNDLE/rootfs$dir"
 	ln -s "$dir" "$BUNDLE/rootfs/etc/romount"
 	cfg '.linux.readonlyPaths += ["/etc/romount"]'
-	run_ctr true
-	assert_success
+	run_ctr sh -c "touch /etc/romount/x 2>&1; echo rc=\$?"
+	assert_output --partial "Read-only file system"
+	assert_line rc=1
+	# The host directory stays writable and got nothing.
 	touch "$dir/still-writable"
+	[ ! -e "$dir/x" ]
 	run grep -c " $dir " /proc/self/mountinfo
 	assert_output 0
+}
+
+@test "attack: sysctl write redirected to the host through a bind mount over /proc/sys/kernel" {
+	local evil="$BATS_TEST_TMPDIR/evil-kernel" hostfile="$BATS_TEST_TMPDIR/host-file"
+	local knob=/proc/sys/fs/lease-break-time
+	local orig; orig=$(cat $knob)
+	local want=$((orig + 7))
+	echo precious >"$hostfile"
+	mkdir -p "$evil"
+	# The config covers the container's /proc/sys/kernel with a directory of
+	# symlinks: one to a bind of a host file, one to a host-wide sysctl (the
+	# host's /proc/sys/fs bound into the container).
+	ln -s /hostfile "$evil/domainname"
+	ln -s /hostfs/lease-break-time "$evil/shmmni"
+	cfg --arg f "$hostfile" --arg e "$evil" --arg w "$want" '.mounts += [
+	  {"destination": "/hostfile", "type": "bind", "source": $f, "options": ["bind"]},
+	  {"destination": "/hostfs", "type": "bind", "source": "/proc/sys/fs", "options": ["rbind"]},
+	  {"destination": "/proc/sys/kernel", "type": "bind", "source": $e, "options": ["rbind"]}]
+	  | .linux.sysctl = {"kernel.domainname": "attacker.example", "kernel.shmmni": $w}'
+	set_args sleep 30
+	local id; id=$(cid)
+	run oci create --bundle "$BUNDLE" "$id"
+	local now; now=$(cat $knob)
+	# Put the host back before asserting, should the attack have worked.
+	[ "$now" = "$orig" ] || echo "$orig" >$knob
+	assert_equal "$now" "$orig"
+	assert_equal "$(cat "$hostfile")" precious
+	if [ "$status" -ne 0 ]; then
+		# Refused (the mount over /proc/sys/kernel), with a message.
+		assert_output --partial /proc/sys/kernel
+		return
+	fi
+	# Or accepted: then the sysctls went to the container's namespaces.
+	local pid; pid=$(oci state "$id" | jq -r .pid)
+	assert_equal "$(nsenter --uts --target "$pid" cat /proc/sys/kernel/domainname)" attacker.example
+	assert_equal "$(nsenter --ipc --target "$pid" cat /proc/sys/kernel/shmmni)" "$want"
 }
 
 @test "attack: fds leaked from the caller do not reach the container" {
