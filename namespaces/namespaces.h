@@ -132,4 +132,22 @@ int ns_console_bind(int slave_fd, struct error *err);
  * Read-only paths are read-only recursively (submounts included). */
 int ns_rootfs_finish(const struct ns_rootfs *r, struct error *err);
 
+/* ------------------------------------------------ process environment -- */
+
+/* Bring lo up in the caller's network namespace: call only in one the
+ * container created. */
+int ns_loopback_up(struct error *err);
+
+/* process.scheduler, for sched_setattr(2) on the calling thread. */
+struct ns_sched {
+	uint32_t policy;   /* SCHED_* */
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags;    /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE */
+};
+int ns_sched_set(const struct ns_sched *s, struct error *err);
+/* ioprio_set(2) on the calling process: class IOPRIO_CLASS_*, level 0-7. */
+int ns_ioprio_set(int class, int level, struct error *err);
+
 #endif
