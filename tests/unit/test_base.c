@@ -206,6 +206,46 @@ static void test_fds_close_without_close_range(void **state)
 	}
 }
 
+/* An image's file read by the runtime: inside the root only, a regular
+ * file only (a FIFO must not block), bounded in size. */
+static void test_file_read_in_root(void **state)
+{
+	_cleanup_free_ char *root = xasprintf("%s/root", tmpdir);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int rfd = -1;
+	struct error err;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(mkdir(root, 0755), 0);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	{
+		_cleanup_free_ char *host = xasprintf("%s/host", tmpdir);
+		_cleanup_free_ char *link = xasprintf("%s/link", root);
+		_cleanup_free_ char *fifo = xasprintf("%s/fifo", root);
+		_cleanup_free_ char *big = xasprintf("%s/big", root);
+
+		assert_int_equal(file_create_at(AT_FDCWD, host, "host", 4, 0644, &err), 0);
+		assert_int_equal(symlink("../host", link), 0);
+		assert_int_equal(mkfifo(fifo, 0644), 0);
+		assert_int_equal(file_create_at(AT_FDCWD, big, "0123456789", 10, 0644, &err), 0);
+	}
+	assert_int_equal(file_read_in_root(rfd, "/big", 10, &text, &len, &err), 0);
+	assert_string_equal(text, "0123456789");
+	assert_int_equal(len, 10);
+	free(text);
+	text = NULL;
+	assert_int_equal(file_read_in_root(rfd, "/big", 9, &text, NULL, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	assert_int_equal(file_read_in_root(rfd, "/fifo", 10, &text, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	/* "../host" stays inside the root, where there is no host file. */
+	assert_int_equal(file_read_in_root(rfd, "/link", 10, &text, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_null(text);
+}
+
 static void test_atomic_write(void **state)
 {
 	_cleanup_close_ int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -231,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir, teardown_dir),
 		cmocka_unit_test(test_fds_close_except),
 		cmocka_unit_test(test_fds_close_without_close_range),
+		cmocka_unit_test_setup_teardown(test_file_read_in_root, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
 	};
 
