@@ -101,24 +101,27 @@ static int state_for_hook(struct rt_init *in, pid_t host_pid, char **out)
 }
 
 /* The working directory, made inside the root when missing (as runc
- * does), before a read-only root would forbid it.  Opened through
- * open_in_root so a symlink in the image cannot move it outside. */
+ * does), before a read-only root would forbid it.  It is made through
+ * open_in_root, so a symlink in the image cannot place it outside; the
+ * chdir is by path either way and checked by the caller (getcwd). */
 static int enter_cwd(const char *cwd, bool in_new_root, struct error *err)
 {
 	_cleanup_close_ int rootfd = -1, fd = -1;
 
-	if (!in_new_root) {
-		if (chdir(cwd) < 0)
-			return error_sys(err, "cannot change to working directory '%s'", cwd);
+	if (chdir(cwd) == 0)
 		return 0;
-	}
+	if (errno != ENOENT || !in_new_root)
+		return error_sys(err, "cannot change to working directory '%s'", cwd);
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return error_sys(err, "cannot open /");
 	fd = open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
 	if (fd < 0)
 		return error_prefix(err, "working directory '%s'", cwd);
-	if (fchdir(fd) < 0)
+	/* Closed first: a cwd naming /proc/self/fd/N must not find them. */
+	close(steal_fd(&fd));
+	close(steal_fd(&rootfd));
+	if (chdir(cwd) < 0)
 		return error_sys(err, "cannot change to working directory '%s'", cwd);
 	return 0;
 }
