@@ -7,6 +7,7 @@
  * capabilities decide whether it may raise them later). */
 #include "namespaces/namespaces.h"
 
+#include <linux/ioprio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -24,9 +25,6 @@ struct sched_attr_v1 {
 	uint32_t sched_util_min;
 	uint32_t sched_util_max;
 };
-
-#define IOPRIO_WHO_PROCESS_ 1
-#define IOPRIO_CLASS_SHIFT_ 13
 
 int ns_sched_set(const struct ns_sched *s, struct error *err)
 {
@@ -49,8 +47,7 @@ int ns_sched_set(const struct ns_sched *s, struct error *err)
 
 int ns_ioprio_set(int class, int level, struct error *err)
 {
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS_, 0,
-		    (class << IOPRIO_CLASS_SHIFT_) | level) < 0)
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(class, level)) < 0)
 		return error_sys(err, "cannot set the I/O priority (class %d, priority %d)", class,
 				 level);
 	return 0;

@@ -2,6 +2,8 @@
  * process.json: what runs, as whom, with which privileges and limits. */
 #include "runtime/internal.h"
 
+#include <linux/ioprio.h>
+#include <linux/sched.h>
 #include <string.h>
 
 #define ID_MAX 4294967294LL /* (uid_t)-1 means "no change" to the kernel */
@@ -29,18 +31,21 @@ static const struct {
 	const char *name;
 	uint32_t value;
 } sched_policies[] = {
-    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},
-    {"SCHED_BATCH", 3}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
+    {"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
+    {"SCHED_BATCH", SCHED_BATCH}, {"SCHED_IDLE", SCHED_IDLE}, {"SCHED_DEADLINE", SCHED_DEADLINE},
 };
 
 static const struct {
 	const char *name;
 	uint64_t value;
 } sched_flags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", 0x01},	 {"SCHED_FLAG_RECLAIM", 0x02},
-    {"SCHED_FLAG_DL_OVERRUN", 0x04},	 {"SCHED_FLAG_KEEP_POLICY", 0x08},
-    {"SCHED_FLAG_KEEP_PARAMS", 0x10},	 {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
-    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+    {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
+    {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+    {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
+    {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+    {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
+    {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
 };
 
 /* process.ioPriority.class (ioprio_set(2)). */
@@ -48,9 +53,9 @@ static const struct {
 	const char *name;
 	int value;
 } ioprio_classes[] = {
-    {"IOPRIO_CLASS_RT", 1},
-    {"IOPRIO_CLASS_BE", 2},
-    {"IOPRIO_CLASS_IDLE", 3},
+    {"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT},
+    {"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE},
+    {"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE},
 };
 
 static int parse_args(struct rt_process *p, json_object *obj, const char *base, struct error *err)
