@@ -188,5 +188,11 @@ enum root_create { ROOT_CREATE_NONE = 0, ROOT_CREATE_DIR, ROOT_CREATE_FILE };
  * is typical; O_CLOEXEC is always added).  Returns the fd or -1. */
 int open_in_root(int rootfd, const char *path, int flags, enum root_create create,
 		 struct error *err);
+/* Read path inside rootfd (resolved as open_in_root does) whole, when it is
+ * a regular file of at most max bytes: anything else (a FIFO, a device, a
+ * directory, a larger file) fails without blocking.  *out is
+ * NUL-terminated, caller frees; *len_out is optional. */
+int file_read_in_root(int rootfd, const char *path, size_t max, char **out, size_t *len_out,
+		      struct error *err);
 
 #endif

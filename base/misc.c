@@ -4,7 +4,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 
@@ -12,13 +15,67 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+static bool is_kept(int fd, const int *keep, size_t nkeep)
+{
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
+/* Without close_range (ENOSYS on old kernels, EPERM or ENOSYS from a
+ * seccomp profile that does not list it) every open fd is found in
+ * /proc/self/fd; without /proc, every number up to RLIMIT_NOFILE is tried.
+ * cloexec marks instead of closing. */
+static int fds_sweep(int first, const int *keep, size_t nkeep, bool cloexec)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	struct rlimit rl;
+
+	if (!d) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+		for (rlim_t fd = (rlim_t)first; fd < rl.rlim_cur && fd <= INT_MAX; fd++) {
+			if (is_kept((int)fd, keep, nkeep))
+				continue;
+			if (cloexec)
+				fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+			else
+				close((int)fd);
+		}
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		int64_t v;
+
+		if (parse_int64(de->d_name, &v) < 0 || v < first || v > INT_MAX || v == dirfd(d) ||
+		    is_kept((int)v, keep, nkeep))
+			continue;
+		if (cloexec) {
+			if (fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+				return -1;
+		} else {
+			close((int)v);
+		}
+	}
+	return 0;
+}
+
+static bool close_range_refused(void)
+{
+	return errno == ENOSYS || errno == EPERM;
+}
+
 /* Marks every fd >= first close-on-exec, then clears the flag on the kept
  * ones, so exec() leaves nothing of ours in the new program but what the
  * caller asked for. */
 int fds_close_from(int first, const int *keep, size_t nkeep)
 {
-	if (syscall(SYS_close_range, (unsigned int)first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return -1;
+	if (syscall(SYS_close_range, (unsigned int)first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		if (!close_range_refused() || fds_sweep(first, NULL, 0, true) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < nkeep; i++) {
 		int fl = fcntl(keep[i], F_GETFD);
 
@@ -46,11 +103,49 @@ int fds_close_except(int first, const int *keep, size_t nkeep)
 	for (size_t i = 0; i < n; i++) {
 		if ((unsigned int)sorted[i] > lo &&
 		    syscall(SYS_close_range, lo, (unsigned int)sorted[i] - 1, 0) < 0)
-			return -1;
+			goto sweep;
 		if ((unsigned int)sorted[i] + 1 > lo)
 			lo = (unsigned int)sorted[i] + 1;
 	}
-	return (int)syscall(SYS_close_range, lo, ~0U, 0);
+	if (syscall(SYS_close_range, lo, ~0U, 0) == 0)
+		return 0;
+sweep:
+	if (!close_range_refused())
+		return -1;
+	return fds_sweep(first, sorted, n, false);
+}
+
+int file_read_in_root(int rootfd, const char *path, size_t max, char **out, size_t *len_out,
+		      struct error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	*out = NULL;
+	/* O_NONBLOCK: opening a FIFO planted there must not wait for a writer. */
+	fd = open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, ROOT_CREATE_NONE, err);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		return error_sys(err, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, EINVAL, "'%s' is not a regular file", path);
+	if ((uint64_t)st.st_size > max)
+		return error_set(err, EFBIG, "'%s' is larger than %zu bytes", path, max);
+	buf = xmalloc((size_t)st.st_size + 2);
+	/* One byte more than its size: a file that grew meanwhile is caught. */
+	n = read_all(fd, buf, (size_t)st.st_size + 1);
+	if (n < 0)
+		return error_sys(err, "cannot read '%s'", path);
+	if (n > st.st_size)
+		return error_set(err, EAGAIN, "'%s' changed while it was read", path);
+	buf[n] = '\0';
+	if (len_out)
+		*len_out = (size_t)n;
+	*out = steal_pointer(&buf);
+	return 0;
 }
 
 uint64_t proc_start_time(pid_t pid)

@@ -185,5 +185,22 @@ int ns_procfs_reopen(int procfd, int fd, int flags, struct error *err);
 /* Set a sysctl ("kernel.domainname") through the procfs at procfd.  Only
  * writes; whether the key is namespaced is the caller's policy. */
 int ns_sysctl_write(int procfd, const char *key, const char *value, struct error *err);
+/* ------------------------------------------------ process environment -- */
+
+/* Bring lo up in the caller's network namespace: call only in one the
+ * container created. */
+int ns_loopback_up(struct error *err);
+
+/* process.scheduler, for sched_setattr(2) on the calling thread. */
+struct ns_sched {
+	uint32_t policy;   /* SCHED_* */
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags;    /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE */
+};
+int ns_sched_set(const struct ns_sched *s, struct error *err);
+/* ioprio_set(2) on the calling process: class IOPRIO_CLASS_*, level 0-7. */
+int ns_ioprio_set(int class, int level, struct error *err);
 
 #endif

@@ -90,38 +90,69 @@ static int state_for_hook(struct rt_init *in, pid_t host_pid, char **out)
 	return 0;
 }
 
-static int init_steps(struct rt_init *in, struct error *err)
+/* The working directory, made inside the root when missing (as runc
+ * does), before a read-only root would forbid it.  It is made through
+ * open_in_root, so a symlink in the image cannot place it outside; the
+ * chdir is by path either way and checked by the caller (getcwd). */
+static int enter_cwd(const char *cwd, bool in_new_root, struct error *err)
+{
+	_cleanup_close_ int rootfd = -1, fd = -1;
+
+	if (chdir(cwd) == 0)
+		return 0;
+	if (errno != ENOENT || !in_new_root)
+		return error_sys(err, "cannot change to working directory '%s'", cwd);
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open /");
+	fd = open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR, err);
+	if (fd < 0)
+		return error_prefix(err, "working directory '%s'", cwd);
+	/* Closed first: a cwd naming /proc/self/fd/N must not find them. */
+	close(steal_fd(&fd));
+	close(steal_fd(&rootfd));
+	if (chdir(cwd) < 0)
+		return error_sys(err, "cannot change to working directory '%s'", cwd);
+	return 0;
+}
+
+static bool new_namespace(const struct rt_spec *spec, int flag)
+{
+	const struct rt_namespace *ns = rt_spec_namespace(spec, flag);
+
+	return ns && !ns->path;
+}
+
+/* Everything up to "created": every step that can fail is here, so that
+ * `create` reports it.  On success the process's identity, limits and
+ * seccomp filter are in place and x holds what execve needs. */
+static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct rt_exec *x,
+		      struct error *err)
 {
 	const struct rt_spec *spec = in->spec;
 	const struct rt_process *p = &spec->process;
-	bool mntns = false, has_hooks;
-	_cleanup_close_ int procfd = -1;
+	/* New or joined: the root is mounted and pivoted into either way. */
+	bool mntns = rt_spec_namespace(spec, CLONE_NEWNS) != NULL, has_hooks;
 	struct ns_rootfs r;
-	pid_t host_pid = 0;
-	_cleanup_free_ char *exe = NULL;
-	int fd;
 
 	/* Before any hook or exec can run something of the container's. */
 	if (ns_exe_detach(err) < 0)
 		return -1;
-	if (wait_for(in, RT_SYNC_GO, &host_pid, err) < 0)
+	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
 		return -1;
 	if (in->join_user_fd >= 0 && setns(in->join_user_fd, CLONE_NEWUSER) < 0)
 		return error_sys(err, "cannot join the user namespace");
 	if (rt_spec_namespace(spec, CLONE_NEWUSER)) {
 		/* Become root of the new user namespace (uid 0 is mapped). */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			return error_sys(err, "cannot become root in the user namespace (is 0 mapped?)");
+			return error_sys(err,
+					 "cannot become root in the user namespace (is 0 mapped?)");
 	}
 	if (join_namespaces(spec, err) < 0)
 		return -1;
-	for (size_t i = 0; i < spec->n_namespaces; i++)
-		if (spec->namespaces[i].flag == CLONE_NEWNS)
-			mntns = true; /* new or joined: mount and pivot in it */
 	/* The cgroup namespace is made here, after clone3 put us into the
 	 * container's cgroup, so its root is that cgroup. */
-	if (rt_spec_namespace(spec, CLONE_NEWCGROUP) && !rt_spec_namespace(spec, CLONE_NEWCGROUP)->path &&
-	    unshare(CLONE_NEWCGROUP) < 0)
+	if (new_namespace(spec, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		return error_sys(err, "cannot create the cgroup namespace");
 	if (!in->no_new_keyring) {
 		/* A fresh session keyring so the container cannot reach the
@@ -129,20 +160,24 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, in->id) < 0 && errno != ENOSYS)
 			log_debug("cannot join a new session keyring: %s", strerror(errno));
 	}
+	if (new_namespace(spec, CLONE_NEWNET) && ns_loopback_up(err) < 0)
+		return -1;
 	/* Opened before any config mount exists (see apply_sysctls). */
-	procfd = ns_procfs_open(err);
-	if (procfd < 0)
+	*procfd = ns_procfs_open(err);
+	if (*procfd < 0)
 		return -1;
 	if (p->has_oom_score_adj) {
 		char v[16];
 
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (ns_procfs_write_self(procfd, "oom_score_adj", v, err) < 0)
+		if (ns_procfs_write_self(*procfd, "oom_score_adj", v, err) < 0)
 			return -1;
 	}
-	if (spec->hostname && *spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+	if (spec->hostname && *spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return error_sys(err, "cannot set hostname");
-	if (spec->domainname && *spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+	if (spec->domainname && *spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		return error_sys(err, "cannot set domainname");
 
 	rootfs_from_spec(spec, &r);
@@ -161,7 +196,7 @@ static int init_steps(struct rt_init *in, struct error *err)
 	if (spec->n_hooks[RT_HOOK_CREATE_CONTAINER]) {
 		_cleanup_free_ char *state = NULL;
 
-		state_for_hook(in, host_pid, &state);
+		state_for_hook(in, *host_pid, &state);
 		if (rt_hooks_run(spec, RT_HOOK_CREATE_CONTAINER, state, err) < 0)
 			return -1;
 	}
@@ -173,14 +208,14 @@ static int init_steps(struct rt_init *in, struct error *err)
 	/* After the hooks, as runc: a prestart hook may create the interface
 	 * a net.* sysctl names.  The config's mounts are in place by now and
 	 * may cover /proc/sys: procfd, opened before them, is not covered. */
-	if (apply_sysctls(spec, procfd, err) < 0)
+	if (apply_sysctls(spec, *procfd, err) < 0)
+		return -1;
+	if (enter_cwd(p->cwd, mntns, err) < 0)
 		return -1;
 	if (mntns && ns_rootfs_finish(&r, err) < 0)
 		return -1;
 	if (spec->has_personality && personality(spec->personality) < 0)
 		return error_sys(err, "cannot set personality");
-	if (chdir(p->cwd) < 0)
-		return error_sys(err, "cannot change to working directory '%s'", p->cwd);
 	{
 		/* The working directory must be inside the container's root: a
 		 * cwd reached through a leaked fd (CVE-2024-21626) would be
@@ -188,26 +223,40 @@ static int init_steps(struct rt_init *in, struct error *err)
 		char cwd[4096];
 
 		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-			return error_set(err, EPERM, "working directory '%s' is outside the container root",
+			return error_set(err, EPERM,
+					 "working directory '%s' is outside the container root",
 					 p->cwd);
 	}
-	exe = rt_process_lookup(p, err);
-	if (!exe)
-		return -1;
+	/* exec.fifo (mode 0600) is opened for writing after the switch to
+	 * the process's user: give it to that user, as only it and the
+	 * runtime's root need to reach it. */
+	if ((p->uid != 0 || p->gid != 0) &&
+	    fchownat(in->fifo_fd, "", p->uid, p->gid, AT_EMPTY_PATH) < 0)
+		return error_sys(err, "cannot give exec.fifo to uid %u", (unsigned)p->uid);
+	return rt_process_prepare(p, in->seccomp, in->preserve_fds, in->sync_fd, x, err);
+}
 
-	/* Ready: the parent records "created" and exits; we wait until
-	 * `start` opens the other end of exec.fifo. */
-	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
-		return error_sys(err, "cannot reach the runtime");
-	/* The runtime is gone from here on: failures go to our stderr. */
-	fd = ns_procfs_reopen(procfd, in->fifo_fd, O_WRONLY, err);
-	if (fd < 0)
-		return error_prefix(err, "cannot open exec.fifo");
-	if (write(fd, "0", 1) != 1)
+/* After "created": wait for `start`, then exec.  The exec.fifo write end
+ * stays open (close-on-exec) until execve: `start` reads our '0', then
+ * EOF when the exec succeeded, or the error text when it failed.  The
+ * seccomp filter is in force here, so this does as little as it can:
+ * open and write the fifo, run startContainer hooks if any, execve. */
+static int init_start(struct rt_init *in, pid_t host_pid, int procfd, const struct rt_exec *x,
+		      int *fifo_w, struct error *err)
+{
+	const struct rt_spec *spec = in->spec;
+	char path[64];
+
+	/* Through nook's own procfs (no /proc needed in the root, no config
+	 * mount in the way), with one openat: the filter may be in force. */
+	snprintf(path, sizeof(path), "self/fd/%d", in->fifo_fd);
+	*fifo_w = openat(procfd, path, O_WRONLY | O_CLOEXEC);
+	if (*fifo_w < 0)
+		return error_sys(err, "cannot open exec.fifo");
+	if (write(*fifo_w, "0", 1) != 1)
 		return error_sys(err, "cannot write exec.fifo");
-	close(fd);
 	close(in->fifo_fd);
-
+	in->fifo_fd = -1;
 	if (spec->n_hooks[RT_HOOK_START_CONTAINER]) {
 		_cleanup_free_ char *state = NULL;
 
@@ -215,12 +264,15 @@ static int init_steps(struct rt_init *in, struct error *err)
 		if (rt_hooks_run(spec, RT_HOOK_START_CONTAINER, state, err) < 0)
 			return -1;
 	}
-	return rt_process_exec(p, in->seccomp, in->preserve_fds, in->sync_fd, err);
+	return rt_process_execve(x, &spec->process, err);
 }
 
-void rt_init_main(struct rt_init *in)
+/* Prepared by the runtime's setup: signals back to defaults, no parent
+ * death signal, not dumpable, none of the runtime's fds. */
+static int init_enter(struct rt_init *in, struct error *err)
 {
-	struct error err = {0};
+	int keep[1024 + 4];
+	size_t n = 0;
 	sigset_t all;
 
 	/* The parent blocked signals around clone(); the container process
@@ -228,34 +280,49 @@ void rt_init_main(struct rt_init *in)
 	sigfillset(&all);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (sigprocmask(SIG_UNBLOCK, &all, NULL) < 0)
+		return error_sys(err, "cannot unblock signals");
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+		return error_sys(err, "cannot clear the parent death signal");
 	/* Until it execs, the init is nook's binary inside the container: a
 	 * process exec'd into a created container must not be able to open
-	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	{
-		/* Drop every fd inherited from the runtime (state dir, cgroup dir,
-		 * ...) but what the init needs: none can then be reached through
-		 * /proc/self/fd, e.g. as process.cwd (CVE-2024-21626). */
-		int keep[1024 + 4];
-		size_t n = 0;
+	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd.  A
+	 * failure here is a failure of the container, never ignored. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return error_sys(err, "cannot make the init non-dumpable");
+	/* Drop every fd inherited from the runtime (state dir, cgroup dir,
+	 * ...) but what the init needs: none can then be reached through
+	 * /proc/self/fd, e.g. as process.cwd (CVE-2024-21626). */
+	keep[n++] = in->sync_fd;
+	keep[n++] = in->fifo_fd;
+	keep[n++] = in->console_sock;
+	keep[n++] = in->join_user_fd;
+	for (int i = 0; i < in->preserve_fds && i < 1024; i++)
+		keep[n++] = 3 + i;
+	if (fds_close_except(3, keep, n) < 0)
+		return error_sys(err, "cannot close the runtime's file descriptors");
+	return 0;
+}
 
-		keep[n++] = in->sync_fd;
-		keep[n++] = in->fifo_fd;
-		keep[n++] = in->console_sock;
-		keep[n++] = in->join_user_fd;
-		for (int i = 0; i < in->preserve_fds && i < 1024; i++)
-			keep[n++] = 3 + i;
-		fds_close_except(3, keep, n);
-	}
-	if (init_steps(in, &err) < 0) {
-		/* After CREATED the parent is gone; tell the user on stderr. */
-		if (rt_sync_send(in->sync_fd, RT_SYNC_ERROR, 0, &err) < 0) {
+void rt_init_main(struct rt_init *in)
+{
+	struct error err = {0};
+	struct rt_exec x = {0};
+	pid_t host_pid = 0;
+	int fifo_w = -1, procfd = -1;
+
+	if (init_enter(in, &err) < 0 || init_setup(in, &host_pid, &procfd, &x, &err) < 0) {
+		if (rt_sync_send(in->sync_fd, RT_SYNC_ERROR, 0, &err) < 0)
 			dprintf(2, "nook: %s\n", err.msg);
-			_exit(127);
-		}
 		_exit(1);
 	}
-	_exit(1);
+	/* Ready: the parent records "created" and exits. */
+	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
+		_exit(1);
+	init_start(in, host_pid, procfd, &x, &fifo_w, &err);
+	/* `start` is reading the fifo: it prints this.  Without the fifo
+	 * (it could not be opened) only our stderr is left. */
+	if (fifo_w < 0 || write_all(fifo_w, err.msg, strlen(err.msg)) < 0)
+		dprintf(2, "nook: %s\n", err.msg);
+	_exit(127);
 }

@@ -40,6 +40,11 @@ struct rt_process {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler; /* process.scheduler */
+	struct ns_sched scheduler;
+	bool has_io_priority; /* process.ioPriority */
+	int io_priority_class; /* IOPRIO_CLASS_* */
+	int io_priority;
 };
 
 enum rt_hook_kind {
@@ -328,9 +333,27 @@ __attribute__((noreturn)) void rt_init_main(struct rt_init *in);
  * namespaces, hostname only with a UTS namespace, and so on. */
 int rt_spec_validate(const struct rt_spec *spec, struct error *err);
 
-/* Child side, shared with exec: switch to the process user, set rlimits,
- * umask, caps, no_new_privs and seccomp in the order runc uses, then
- * exec args[0] looked up in the process PATH.  Returns only on error. */
+/* What rt_process_prepare leaves for the final execve. */
+struct rt_exec {
+	char *path; /* args[0] looked up in the process PATH */
+	char **env; /* process.env, with HOME added when it has none */
+};
+/* Child side, shared by the init and exec, after the working directory is
+ * set: every step that can fail before execve, in the order runc uses —
+ * HOME from the container's /etc/passwd, a session of its own, rlimits,
+ * scheduler, I/O priority, close-on-exec on every fd above stdio but the
+ * preserve_fds ones and sync_fd, seccomp when !no_new_privileges (it needs
+ * CAP_SYS_ADMIN), user and groups, capabilities, umask, the program lookup
+ * (as that user), no_new_privs, seccomp when no_new_privileges.  After it
+ * the seccomp filter is in force: the caller does only what it must before
+ * rt_process_execve (send, open, write).  out is released with
+ * rt_exec_release (or by the exec). */
+int rt_process_prepare(const struct rt_process *p, const struct rt_seccomp *seccomp,
+		       int preserve_fds, int sync_fd, struct rt_exec *out, struct error *err);
+void rt_exec_release(struct rt_exec *x);
+/* execve; returns only on error. */
+int rt_process_execve(const struct rt_exec *x, const struct rt_process *p, struct error *err);
+/* rt_process_prepare, then rt_process_execve.  Returns only on error. */
 int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
 		    int preserve_fds, int sync_fd, struct error *err);
 /* Child side, after the container's root is in place: open a pty from the

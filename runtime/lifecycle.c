@@ -67,6 +67,34 @@ static int signal_init(const struct rt_state *st, int sig, struct error *err)
 	return 0;
 }
 
+static int read_exec_result(int fifo, struct error *err)
+{
+	char msg[sizeof(err->msg)];
+	size_t len = 0;
+	struct pollfd pfd = {.fd = fifo, .events = POLLIN};
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return error_sys(err, "cannot read exec.fifo");
+		n = read(fifo, msg + len, sizeof(msg) - 1 - len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return error_sys(err, "cannot read exec.fifo");
+		if (n == 0 || len + (size_t)n == sizeof(msg) - 1) {
+			len += (size_t)n;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (len == 0)
+		return 0;
+	msg[len] = '\0';
+	return error_set(err, ENOEXEC, "%s", msg);
+}
+
 int rt_container_start(const struct rt_context *ctx, const char *id, struct error *err)
 {
 	struct opened c;
@@ -108,6 +136,11 @@ int rt_container_start(const struct rt_context *ctx, const char *id, struct erro
 		}
 	}
 	unlinkat(c.dirfd, "exec.fifo", 0);
+	/* The init keeps its end open until execve (close-on-exec): EOF
+	 * alone means the container's program runs; text is why it could
+	 * not be started (the init exits then). */
+	if (read_exec_result(fifo, err) < 0)
+		goto out;
 	/* poststart hooks: failures are logged, the container keeps running
 	 * (runtime spec, "poststart").  The bundle's config is parsed again
 	 * only when create saw such hooks in it. */

@@ -2,6 +2,8 @@
  * process.json: what runs, as whom, with which privileges and limits. */
 #include "runtime/internal.h"
 
+#include <linux/ioprio.h>
+#include <linux/sched.h>
 #include <string.h>
 
 #define ID_MAX 4294967294LL /* (uid_t)-1 means "no change" to the kernel */
@@ -19,9 +21,40 @@ static const struct {
 	const char *what;
 } process_refused[] = {
     {"apparmorProfile", "AppArmor"},
-    {"ioPriority", "I/O priority"},
-    {"scheduler", "setting the scheduler"},
     {"execCPUAffinity", "exec CPU affinity"},
+};
+
+/* process.scheduler.policy and .flags (sched_setattr(2)); SCHED_ISO is in
+ * the spec but no kernel implements it. */
+static const struct {
+	const char *name;
+	uint32_t value;
+} sched_policies[] = {
+    {"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
+    {"SCHED_BATCH", SCHED_BATCH}, {"SCHED_IDLE", SCHED_IDLE}, {"SCHED_DEADLINE", SCHED_DEADLINE},
+};
+
+static const struct {
+	const char *name;
+	uint64_t value;
+} sched_flags[] = {
+    {"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
+    {"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+    {"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
+    {"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+    {"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
+    {"SCHED_FLAG_UTIL_CLAMP_MIN", SCHED_FLAG_UTIL_CLAMP_MIN},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", SCHED_FLAG_UTIL_CLAMP_MAX},
+};
+
+/* process.ioPriority.class (ioprio_set(2)). */
+static const struct {
+	const char *name;
+	int value;
+} ioprio_classes[] = {
+    {"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT},
+    {"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE},
+    {"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE},
 };
 
 static int parse_args(struct rt_process *p, json_object *obj, const char *base, struct error *err)
@@ -213,6 +246,97 @@ static int parse_rlimits(struct rt_process *p, json_object *obj, const char *bas
 	return 0;
 }
 
+static int parse_sched_flags(struct ns_sched *s, json_object *obj, const char *path,
+			     struct error *err)
+{
+	_cleanup_strv_ char **names = NULL;
+	char fpath[RT_JSON_PATH_MAX];
+
+	if (rt_json_strv(obj, path, "flags", &names, err) < 0)
+		return -1;
+	rt_json_path(fpath, path, "flags");
+	for (size_t i = 0; names && names[i]; i++) {
+		size_t j = 0;
+
+		while (j < ARRAY_SIZE(sched_flags) && strcmp(sched_flags[j].name, names[i]))
+			j++;
+		if (j == ARRAY_SIZE(sched_flags))
+			return error_set(err, EINVAL, "%s[%zu]: unknown scheduler flag \"%s\"",
+					 fpath, i, names[i]);
+		s->flags |= sched_flags[j].value;
+	}
+	return 0;
+}
+
+static int parse_scheduler(struct rt_process *p, json_object *obj, const char *base,
+			   struct error *err)
+{
+	_cleanup_free_ char *policy = NULL;
+	char path[RT_JSON_PATH_MAX], ppath[RT_JSON_PATH_MAX];
+	struct ns_sched *s = &p->scheduler;
+	json_object *sch;
+	int64_t v = 0;
+	size_t i = 0;
+
+	if (rt_json_typed(obj, base, "scheduler", json_type_object, &sch, err) < 0)
+		return -1;
+	if (!sch)
+		return 0;
+	rt_json_path(path, base, "scheduler");
+	if (rt_json_string(sch, path, "policy", true, &policy, err) < 0)
+		return -1;
+	while (i < ARRAY_SIZE(sched_policies) && strcmp(sched_policies[i].name, policy))
+		i++;
+	rt_json_path(ppath, path, "policy");
+	if (i == ARRAY_SIZE(sched_policies))
+		return error_set(err, EINVAL, "%s: unknown or unsupported policy \"%s\"", ppath,
+				 policy);
+	s->policy = sched_policies[i].value;
+	if (rt_json_int(sch, path, "nice", -20, 19, NULL, &v, err) < 0)
+		return -1;
+	s->nice = (int32_t)v;
+	v = 0;
+	if (rt_json_int(sch, path, "priority", 0, 99, NULL, &v, err) < 0)
+		return -1;
+	s->priority = (uint32_t)v;
+	if (parse_sched_flags(s, sch, path, err) < 0 ||
+	    rt_json_uint64(sch, path, "runtime", NULL, &s->runtime, err) < 0 ||
+	    rt_json_uint64(sch, path, "deadline", NULL, &s->deadline, err) < 0 ||
+	    rt_json_uint64(sch, path, "period", NULL, &s->period, err) < 0)
+		return -1;
+	p->has_scheduler = true;
+	return 0;
+}
+
+static int parse_io_priority(struct rt_process *p, json_object *obj, const char *base,
+			     struct error *err)
+{
+	_cleanup_free_ char *cls = NULL;
+	char path[RT_JSON_PATH_MAX], cpath[RT_JSON_PATH_MAX];
+	json_object *io;
+	int64_t v = 0;
+	size_t i = 0;
+
+	if (rt_json_typed(obj, base, "ioPriority", json_type_object, &io, err) < 0)
+		return -1;
+	if (!io)
+		return 0;
+	rt_json_path(path, base, "ioPriority");
+	if (rt_json_string(io, path, "class", true, &cls, err) < 0)
+		return -1;
+	while (i < ARRAY_SIZE(ioprio_classes) && strcmp(ioprio_classes[i].name, cls))
+		i++;
+	rt_json_path(cpath, path, "class");
+	if (i == ARRAY_SIZE(ioprio_classes))
+		return error_set(err, EINVAL, "%s: unknown class \"%s\"", cpath, cls);
+	if (rt_json_int(io, path, "priority", 0, 7, NULL, &v, err) < 0)
+		return -1;
+	p->io_priority_class = ioprio_classes[i].value;
+	p->io_priority = (int)v;
+	p->has_io_priority = true;
+	return 0;
+}
+
 static int parse_process(struct rt_process *p, json_object *obj, const char *base,
 			 struct error *err)
 {
@@ -235,7 +359,9 @@ static int parse_process(struct rt_process *p, json_object *obj, const char *bas
 	if (parse_user(p, obj, base, err) < 0 || parse_caps(p, obj, base, err) < 0 ||
 	    parse_rlimits(p, obj, base, err) < 0 ||
 	    rt_json_bool(obj, base, "noNewPrivileges", &p->no_new_privileges, err) < 0 ||
-	    rt_json_int(obj, base, "oomScoreAdj", -1000, 1000, &p->has_oom_score_adj, &v, err) < 0)
+	    rt_json_int(obj, base, "oomScoreAdj", -1000, 1000, &p->has_oom_score_adj, &v, err) <
+		0 ||
+	    parse_scheduler(p, obj, base, err) < 0 || parse_io_priority(p, obj, base, err) < 0)
 		return -1;
 	p->oom_score_adj = (int)v;
 	return 0;

@@ -8,9 +8,12 @@
 #include "base/base.h"
 
 #include <fcntl.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 static char tmpdir[] = "/tmp/nook-test-base.XXXXXX";
 
@@ -155,6 +158,94 @@ static void test_fds_close_except(void **state)
 	close(b);
 }
 
+/* In a child whose seccomp filter refuses close_range (as a profile that
+ * does not list it does), both sweeps still close or mark every fd. */
+static int sweep_without_close_range(int err_no)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int a, b, c, d, keep[1];
+
+	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err_no), SCMP_SYS(close_range), 0) < 0 ||
+	    seccomp_load(ctx) < 0)
+		return 10;
+	if (syscall(SYS_close_range, 100U, 100U, 0U) == 0 || errno != err_no)
+		return 11;
+	a = open("/dev/null", O_RDONLY);
+	b = open("/dev/null", O_RDONLY);
+	c = open("/dev/null", O_RDONLY);
+	keep[0] = b;
+	if (fds_close_except(a, keep, 1) < 0)
+		return 12;
+	if (fcntl(a, F_GETFD) != -1 || fcntl(b, F_GETFD) < 0 || fcntl(c, F_GETFD) != -1)
+		return 13;
+	d = open("/dev/null", O_RDONLY); /* not close-on-exec */
+	keep[0] = b;
+	fcntl(b, F_SETFD, FD_CLOEXEC);
+	if (fds_close_from(3, keep, 1) < 0)
+		return 14;
+	if (fcntl(d, F_GETFD) != FD_CLOEXEC || fcntl(b, F_GETFD) != 0)
+		return 15;
+	return 0;
+}
+
+static void test_fds_close_without_close_range(void **state)
+{
+	int errs[] = {ENOSYS, EPERM};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(errs); i++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(sweep_without_close_range(errs[i]));
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+}
+
+/* An image's file read by the runtime: inside the root only, a regular
+ * file only (a FIFO must not block), bounded in size. */
+static void test_file_read_in_root(void **state)
+{
+	_cleanup_free_ char *root = xasprintf("%s/root", tmpdir);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int rfd = -1;
+	struct error err;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(mkdir(root, 0755), 0);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	{
+		_cleanup_free_ char *host = xasprintf("%s/host", tmpdir);
+		_cleanup_free_ char *link = xasprintf("%s/link", root);
+		_cleanup_free_ char *fifo = xasprintf("%s/fifo", root);
+		_cleanup_free_ char *big = xasprintf("%s/big", root);
+
+		assert_int_equal(file_create_at(AT_FDCWD, host, "host", 4, 0644, &err), 0);
+		assert_int_equal(symlink("../host", link), 0);
+		assert_int_equal(mkfifo(fifo, 0644), 0);
+		assert_int_equal(file_create_at(AT_FDCWD, big, "0123456789", 10, 0644, &err), 0);
+	}
+	assert_int_equal(file_read_in_root(rfd, "/big", 10, &text, &len, &err), 0);
+	assert_string_equal(text, "0123456789");
+	assert_int_equal(len, 10);
+	free(text);
+	text = NULL;
+	assert_int_equal(file_read_in_root(rfd, "/big", 9, &text, NULL, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	assert_int_equal(file_read_in_root(rfd, "/fifo", 10, &text, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	/* "../host" stays inside the root, where there is no host file. */
+	assert_int_equal(file_read_in_root(rfd, "/link", 10, &text, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_null(text);
+}
+
 static void test_atomic_write(void **state)
 {
 	_cleanup_close_ int dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -179,6 +270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_in_root_symlink_escape, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir, teardown_dir),
 		cmocka_unit_test(test_fds_close_except),
+		cmocka_unit_test(test_fds_close_without_close_range),
+		cmocka_unit_test_setup_teardown(test_file_read_in_root, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
 	};
 

@@ -326,10 +326,24 @@ static const struct bad_case bad_cases[] = {
      "config.json: process.consoleSize.height: expected an integer"},
     {false, "{\"process\": {\"apparmorProfile\": \"docker-default\"}}",
      "config.json: process.apparmorProfile: AppArmor is not supported by nook"},
-    {false, "{\"process\": {\"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\"}}}",
-     "config.json: process.ioPriority: I/O priority is not supported by nook"},
-    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_FIFO\"}}}",
-     "config.json: process.scheduler: setting the scheduler is not supported by nook"},
+    {false, "{\"process\": {\"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\"}}}", NULL},
+    {false, "{\"process\": {\"ioPriority\": {\"class\": \"IOPRIO_CLASS_NONE\"}}}",
+     "config.json: process.ioPriority.class: unknown class \"IOPRIO_CLASS_NONE\""},
+    {false, "{\"process\": {\"ioPriority\": {\"priority\": 1}}}",
+     "config.json: process.ioPriority.class: required field is missing"},
+    {false, "{\"process\": {\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 8}}}",
+     "config.json: process.ioPriority.priority: 8 is out of range [0, 7]"},
+    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_FIFO\", \"priority\": 1}}}", NULL},
+    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_ISO\"}}}",
+     "config.json: process.scheduler.policy: unknown or unsupported policy \"SCHED_ISO\""},
+    {false, "{\"process\": {\"scheduler\": {\"nice\": 3}}}",
+     "config.json: process.scheduler.policy: required field is missing"},
+    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": 20}}}",
+     "config.json: process.scheduler.nice: 20 is out of range [-20, 19]"},
+    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_RR\", \"flags\": [\"SCHED_FLAG_X\"]}}}",
+     "config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_X\""},
+    {false, "{\"process\": {\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": -1}}}",
+     "config.json: process.scheduler.runtime: -1 must not be negative"},
     {false, "{\"process\": {\"execCPUAffinity\": {\"initial\": \"0\"}}}",
      "config.json: process.execCPUAffinity: exec CPU affinity is not supported by nook"},
     {false, "{\"root\": null}", "config.json: root: required field is missing"},
@@ -671,6 +685,26 @@ static void test_process_json(void **state)
 	assert_string_equal(err.msg, "process.json: args: must be a non-empty array of strings");
 	assert_int_equal(rt_process_parse(&p, o, "process", &err), -1);
 	assert_string_equal(err.msg, "process.args: must be a non-empty array of strings");
+	json_object_put(o);
+
+	o = json_tokener_parse("{\"args\": [\"ls\"], \"cwd\": \"/\","
+			       " \"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"nice\": -3,"
+			       " \"priority\": 0, \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\","
+			       " \"SCHED_FLAG_RECLAIM\"], \"runtime\": 10, \"deadline\": 20,"
+			       " \"period\": 30}, \"ioPriority\": {\"class\": \"IOPRIO_CLASS_RT\","
+			       " \"priority\": 4}}");
+	assert_int_equal(rt_process_parse(&p, o, "process.json", &err), 0);
+	assert_true(p.has_scheduler);
+	assert_int_equal(p.scheduler.policy, 6);
+	assert_int_equal(p.scheduler.nice, -3);
+	assert_int_equal(p.scheduler.flags, 0x03);
+	assert_int_equal(p.scheduler.runtime, 10);
+	assert_int_equal(p.scheduler.deadline, 20);
+	assert_int_equal(p.scheduler.period, 30);
+	assert_true(p.has_io_priority);
+	assert_int_equal(p.io_priority_class, 1);
+	assert_int_equal(p.io_priority, 4);
+	rt_process_release(&p);
 	json_object_put(o);
 
 	o = json_tokener_parse("[1]");
