@@ -195,8 +195,8 @@ static int init_steps(struct rt_init *in, struct error *err)
 
 	/* Ready: the parent records "created" and exits; we wait until
 	 * `start` opens the other end of exec.fifo. */
-	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
-		return error_sys(err, "cannot reach the runtime");
+	if (rt_sync_created(in->sync_fd, err) < 0)
+		return -1;
 	fifo = xasprintf("/proc/self/fd/%d", in->fifo_fd);
 	/* The runtime is gone from here on: failures go to our stderr. */
 	fd = open(fifo, O_WRONLY | O_CLOEXEC);
