@@ -396,6 +396,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		goto fail;
 	l->pid = sp.pid;
 	l->saved_mask = sp.saved_mask;
+	fault_point("create-clone");
 	if (bring_up(l, id, o, &sp, err) < 0)
 		goto fail;
 	/* Recorded: start and delete may take the container from here. */

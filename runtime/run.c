@@ -147,12 +147,14 @@ int rt_container_run(const struct rt_context *ctx, const char *id, const struct 
 		rt_resize_pty(l.console_master);
 	if (rt_container_start(ctx, id, err) < 0)
 		goto fail;
+	fault_point("run-started");
 	if (rt_supervise(l.pid, l.console_master, sfd, status) < 0) {
 		error_sys(err, "waiting for the container");
 		goto fail;
 	}
 	r = 0;
 	l.pid = 0;
+	fault_point("run-exited");
 	if (rt_container_destroy(ctx, id, err) < 0)
 		r = -1;
 	goto out;
