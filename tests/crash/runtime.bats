@@ -85,58 +85,38 @@ cleanup_and_check() {
 	assert_nothing_left "$id" "$procs"
 }
 
-setup() {
-	# The helpers' setup: ROOT, BUNDLE with a busybox root.
-	ROOT="$BATS_TEST_TMPDIR/state"
-	BUNDLE="$BATS_TEST_TMPDIR/bundle"
-	mkdir -p "$BUNDLE"
-	[ -d "${BASE_ROOTFS:-}" ] || { export BASE_ROOTFS="$BATS_FILE_TMPDIR/rootfs"; make_rootfs "$BASE_ROOTFS"; }
-	cp -a "$BASE_ROOTFS" "$BUNDLE/rootfs"
-	(cd "$BUNDLE" && "$NOOK" oci spec)
-	cfg '.process.terminal = false | .root.readonly = false | .process.args = ["true"]'
+# Run `nook oci ARGS` with NOOK_FAULT=STEP for each step; it must die
+# there (137); then clean up and check, and run the id again.  The
+# container's args are $ARGS (JSON), `true` for the reuse.
+kill_at_steps() { # "steps" nook-args... (the id is appended)
+	local steps=$1 step id rc
+	shift
+	for step in $steps; do
+		id=$(cid "-$step")
+		cfg --argjson a "$ARGS" '.process.args = $a'
+		[ "$1" != delete ] || nook_bg run -d --bundle "$BUNDLE" "$id"
+		rc=0
+		NOOK_FAULT=$step nook_bg "$@" "$id" || rc=$?
+		[ "$rc" = 137 ] || { echo "$1 did not stop at $step (status $rc)" >&2; return 1; }
+		cleanup_and_check "$id"
+		cfg '.process.args = ["true"]'
+		assert_reusable "$id"
+	done
 }
 
 @test "kill -9 of create at each step: delete -f removes what exists, the id is reusable" {
-	local step id rc
-	for step in $CREATE_STEPS; do
-		id=$(cid "-$step")
-		rc=0
-		NOOK_FAULT=$step nook_bg create --bundle "$BUNDLE" "$id" || rc=$?
-		[ "$rc" = 137 ] || { echo "create did not stop at $step (status $rc)" >&2; return 1; }
-		cleanup_and_check "$id"
-		assert_reusable "$id"
-	done
+	ARGS='["true"]'
+	kill_at_steps "$CREATE_STEPS" create --bundle "$BUNDLE"
 }
 
 @test "kill -9 of a foreground run at each step: delete -f removes what exists, the id is reusable" {
-	local step id rc
-	cfg '.process.args = ["sleep", "0.2"]'
-	for step in $CREATE_STEPS run-started run-exited; do
-		id=$(cid "-$step")
-		rc=0
-		NOOK_FAULT=$step nook_bg run --bundle "$BUNDLE" "$id" || rc=$?
-		[ "$rc" = 137 ] || { echo "run did not stop at $step (status $rc)" >&2; return 1; }
-		cleanup_and_check "$id"
-		cfg '.process.args = ["true"]'
-		assert_reusable "$id"
-		cfg '.process.args = ["sleep", "0.2"]'
-	done
+	ARGS='["sleep", "0.2"]'
+	kill_at_steps "$CREATE_STEPS run-started run-exited" run --bundle "$BUNDLE"
 }
 
 @test "kill -9 of delete -f at each step: delete -f again removes the rest, the id is reusable" {
-	local step id rc
-	cfg '.process.args = ["sleep", "30"]'
-	for step in $DELETE_STEPS; do
-		id=$(cid "-$step")
-		nook_bg run -d --bundle "$BUNDLE" "$id"
-		rc=0
-		NOOK_FAULT=$step nook_bg delete -f "$id" || rc=$?
-		[ "$rc" = 137 ] || { echo "delete did not stop at $step (status $rc)" >&2; return 1; }
-		cleanup_and_check "$id"
-		cfg '.process.args = ["true"]'
-		assert_reusable "$id"
-		cfg '.process.args = ["sleep", "30"]'
-	done
+	ARGS='["sleep", "30"]'
+	kill_at_steps "$DELETE_STEPS" delete -f
 }
 
 @test "an init whose create was killed before it was recorded does not wait forever" {
