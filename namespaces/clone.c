@@ -113,6 +113,13 @@ int ns_dumpable_clear(struct error *err)
 	return 0;
 }
 
+int ns_parent_death_signal(int sig, struct error *err)
+{
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
+		return error_sys(err, "cannot set the parent-death signal");
+	return 0;
+}
+
 int ns_child_subreaper_set(struct error *err)
 {
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)

@@ -75,6 +75,10 @@ int ns_for_children_restore(int restore_fd, int flag, struct error *err);
 /* PR_SET_DUMPABLE 0: no process of the container can open our
  * /proc/PID/{exe,mem,fd} once we enter its namespaces. */
 int ns_dumpable_clear(struct error *err);
+/* PR_SET_PDEATHSIG: sig (0 = none) when our parent dies.  The kernel
+ * clears it when our credentials change (e.g. setresuid in a new user
+ * namespace).  Safe in the child after clone. */
+int ns_parent_death_signal(int sig, struct error *err);
 /* PR_SET_CHILD_SUBREAPER: orphans of the container are reparented to us. */
 int ns_child_subreaper_set(struct error *err);
 

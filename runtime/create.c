@@ -392,6 +392,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	sp.n_time_offs = time_offsets_of(&l->spec, offs);
 	sp.time_offs = offs;
 	sp.keep_blocked = foreground;
+	sp.parent_death = true;
 	if (rt_spawn_clone(&sp, init_child, &in, err) < 0)
 		goto fail;
 	l->pid = sp.pid;

@@ -228,7 +228,6 @@ void rt_init_main(struct rt_init *in)
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	/* Until it execs, the init is nook's binary inside the container: a
 	 * process exec'd into a created container must not be able to open
 	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd. */

@@ -355,6 +355,8 @@ struct rt_spawn {
 	const struct ns_time_offset *time_offs; /* with CLONE_NEWTIME in flags: */
 	size_t n_time_offs;     /* a new time namespace with these offsets */
 	bool keep_blocked;      /* on success leave every signal blocked */
+	bool parent_death;      /* the child gets SIGKILL if we die (PR_SET_PDEATHSIG)
+				 * until it clears it itself (rt_sync_created) */
 	/* set by the calls */
 	pid_t pid;              /* the child, 0 when none */
 	int sync_fd;            /* our end of the sync socket (SOCK_SEQPACKET) */

@@ -80,7 +80,16 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	sigprocmask(SIG_BLOCK, &all, &s->saved_mask);
 	s->pid = ns_clone(flags, s->cgroup_fd);
 	if (s->pid == 0) {
+		struct error e2;
+
 		close(s->sync_fd);
+		/* A create killed half-way must not leave its init busy with
+		 * setup (a long hook, say) for nobody: it dies with us.  Had we
+		 * died before this line, the init sees EOF at its first wait. */
+		if (s->parent_death && ns_parent_death_signal(SIGKILL, &e2) < 0) {
+			rt_sync_send(s->child_sync_fd, RT_SYNC_ERROR, 0, &e2);
+			_exit(127);
+		}
 		child(arg);
 		_exit(127);
 	}
@@ -142,6 +151,10 @@ int rt_sync_created(int sync_fd, struct error *err)
 {
 	struct rt_sync_msg m;
 
+	/* From here the runtime may exit at will (after recording us): its
+	 * death must no longer take us with it. */
+	if (ns_parent_death_signal(0, err) < 0)
+		return -1;
 	if (rt_sync_send(sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
 		return error_sys(err, "cannot reach the runtime");
 	/* Block on exec.fifo only once the runtime has recorded us as

@@ -136,6 +136,28 @@ kill_at_steps() { # "steps" nook-args... (the id is appended)
 	cleanup_and_check "$id"
 }
 
+@test "an init busy with setup when its create is killed dies with it (parent-death signal)" {
+	local id pid i; id=$(cid)
+	# The init runs createContainer hooks itself: one that takes 30 s.
+	cfg '.hooks.createContainer = [{"path": "/bin/sleep", "args": ["sleep", "30"]}]'
+	"$NOOK" oci --root "$ROOT" create --bundle "$BUNDLE" "$id" >>"$BATS_TEST_TMPDIR/nook.log" 2>&1 </dev/null &
+	local creator=$!
+	for i in $(seq 100); do
+		pid=$(jq -r '.pid // 0' "$ROOT/$id/state.json" 2>/dev/null || echo 0)
+		[ "${pid:-0}" -gt 0 ] && [ -n "$(cat /proc/"$pid"/task/*/children 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	[ "${pid:-0}" -gt 0 ]
+	kill -9 "$creator"
+	wait "$creator" || true
+	for i in $(seq 30); do
+		{ [ ! -e /proc/"$pid" ] || grep -q '^State:.*Z' /proc/"$pid"/status; } && break
+		sleep 0.1
+	done
+	{ [ ! -e /proc/"$pid" ] || grep -q '^State:.*Z' /proc/"$pid"/status; }
+	cleanup_and_check "$id"
+}
+
 @test "delete -f of a state dir without state.json removes it; list shows it until then" {
 	local id; id=$(cid)
 	mkdir -p "$ROOT/$id"
