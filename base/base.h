@@ -153,6 +153,11 @@ const char *signal_name(int sig);
 int fds_close_from(int first, const int *keep, size_t nkeep);
 /* Close every fd >= first except those in keep[] (any order). */
 int fds_close_except(int first, const int *keep, size_t nkeep);
+/* Record the lowest fd >= 3 that is free, first thing in main(): fds
+ * 3..end-1 are then the caller's, and every fd the process opens later is
+ * >= end.  fds_inherited_end() gives it (noting it now if never noted). */
+void fds_inherited_note(void);
+int fds_inherited_end(void);
 /* Field 22 of /proc/PID/stat (start time in clock ticks); 0 if gone. */
 uint64_t proc_start_time(pid_t pid);
 /* Connect a SOCK_STREAM unix socket to path; returns the fd (O_CLOEXEC). */
@@ -170,6 +175,10 @@ int fd_recv(int sock, struct error *err);
  * two chosen steps.  Costs nothing measurable when the variable is unset.
  * Safe after fork (the variable is read once, then cached). */
 void fault_point(const char *name);
+/* A step that "cannot fail" (a switch back to nook's own namespace) made
+ * to fail for a test: true when $NOOK_FAULT_FAIL is NAME.  The caller
+ * then takes its error path. */
+bool fault_fail(const char *name);
 
 /* ------------------------------------------------- paths inside a root -- */
 

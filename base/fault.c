@@ -37,3 +37,15 @@ void fault_point(const char *name)
 	/* SIGKILL cannot be blocked; this is never reached. */
 	_exit(137);
 }
+
+bool fault_fail(const char *name)
+{
+	static const char *spec;
+	static bool read;
+
+	if (!read) {
+		spec = getenv("NOOK_FAULT_FAIL");
+		read = true;
+	}
+	return spec && *spec && !strcmp(spec, name);
+}

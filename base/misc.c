@@ -148,6 +148,31 @@ int file_read_in_root(int rootfd, const char *path, size_t max, char **out, size
 	return 0;
 }
 
+static int inherited_end;
+
+void fds_inherited_note(void)
+{
+	int fd = open("/", O_PATH | O_CLOEXEC), dup = -1;
+
+	if (fd < 0)
+		return;
+	/* The lowest free fd >= 3 (fd itself may have taken 0, 1 or 2). */
+	if (fd >= 3)
+		inherited_end = fd;
+	else if ((dup = fcntl(fd, F_DUPFD_CLOEXEC, 3)) >= 0)
+		inherited_end = dup;
+	if (dup >= 0)
+		close(dup);
+	close(fd);
+}
+
+int fds_inherited_end(void)
+{
+	if (!inherited_end)
+		fds_inherited_note();
+	return inherited_end ? inherited_end : 3;
+}
+
 uint64_t proc_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

@@ -472,8 +472,12 @@ static int cmd_exec(int argc, char **argv, struct cli_globals *g)
 	o.args = argv + optind + 1;
 	o.env = env;
 	o.caps = caps;
-	if (rt_container_exec(&ctx, argv[optind], &o, &status, &err) < 0)
-		return cli_error(g, &err);
+	/* runc's code for an exec that did not happen (or failed after its
+	 * process was started, which is then killed): 255. */
+	if (rt_container_exec(&ctx, argv[optind], &o, &status, &err) < 0) {
+		cli_error(g, &err);
+		return 255;
+	}
 	return status;
 }
 

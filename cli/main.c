@@ -38,6 +38,9 @@ int main(int argc, char **argv)
 	struct cli_globals g = {.prog = "nook"};
 	const char *base = strrchr(argv[0], '/');
 
+	/* Before nook opens anything: which fds the caller passed us
+	 * (--preserve-fds may only hand those to a container). */
+	fds_inherited_note();
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "nook-oci"))
 		return cli_oci_main(argc, argv, "nook-oci");

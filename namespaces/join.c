@@ -2,27 +2,14 @@
 #include "namespaces/internal.h"
 
 #include <fcntl.h>
-#include <linux/nsfs.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 int ns_join(const char *path, int flag, struct error *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int type;
+	_cleanup_close_ int fd = ns_open_path(path, flag, err);
 
 	if (fd < 0)
-		return error_sys(err, "cannot open namespace '%s'", path);
-	/* A config naming /proc/PID/ns/net as the "mount" namespace, or a
-	 * plain file, must fail here and not join something else: setns()
-	 * with the flag would also refuse, but ask first for a clear message. */
-	type = ioctl(fd, NS_GET_NSTYPE);
-	if (type < 0)
-		return error_sys(err, "'%s' is not a namespace", path);
-	if (type != flag)
-		return error_set(err, EINVAL, "'%s' is a %s namespace, not %s", path,
-				 ns_name_from_flag(type) ? ns_name_from_flag(type) : "unknown",
-				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "unknown");
+		return -1;
 	if (setns(fd, flag) < 0)
 		return error_sys(err, "cannot join %s namespace '%s'",
 				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "", path);

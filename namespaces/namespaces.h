@@ -36,7 +36,8 @@ int ns_join(const char *path, int flag, struct error *err);
 /* A new time namespace with clock offsets, for our next child only:
  * unshare(CLONE_NEWTIME) makes it our children's, the offsets are written
  * before anyone enters it.  The caller clones (without CLONE_NEWTIME),
- * then calls ns_time_restore(*restore_fd) to switch back. */
+ * then calls ns_for_children_restore(*restore_fd, CLONE_NEWTIME) to switch
+ * back.  Runs in the runtime. */
 struct ns_time_offset {
 	const char *clock; /* "monotonic" or "boottime" */
 	int64_t secs;
@@ -44,7 +45,42 @@ struct ns_time_offset {
 };
 int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd,
 		    struct error *err);
-int ns_time_restore(int restore_fd);
+
+/* ----------------------------------------------- spawning (runtime side) -- */
+/* These run in the runtime process, around the clone of a container's
+ * init or of an exec'd process (runtime/spawn.c orders them). */
+
+/* clone3() with flags (CLONE_NEW*), born in the cgroup of cgroup_fd
+ * (CLONE_INTO_CGROUP) unless it is -1, SIGCHLD on exit.  Returns 0 in the
+ * child, its pid in the parent, -1 (errno) on failure.  The caller blocks
+ * signals around it (the child must not run the parent's handlers). */
+pid_t ns_clone(int flags, int cgroup_fd);
+/* Open a namespace file (a /proc/PID/ns/X or a bind mount of one) that must
+ * be of kind flag (checked with NS_GET_NSTYPE).  Returns an O_CLOEXEC fd. */
+int ns_open_path(const char *path, int flag, struct error *err);
+/* Open /proc/PID/ns/<flag's name>. */
+int ns_open_pid(pid_t pid, int flag, struct error *err);
+/* setns(fd, flag), the failure naming the namespace. */
+int ns_enter(int fd, int flag, struct error *err);
+/* Our next children are born in the pid namespace fd (we stay in ours):
+ * *restore_fd gets our own pid_for_children namespace, for
+ * ns_for_children_restore(*restore_fd, CLONE_NEWPID). */
+int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err);
+/* Switch our children's pid or time namespace back to nook's own (flag
+ * CLONE_NEWPID or CLONE_NEWTIME); closes restore_fd; -1 is a no-op.  A
+ * failure must stop the caller: every later child would be born inside
+ * the container's namespace.  NOOK_FAULT_FAIL=ns-pid-restore or
+ * ns-time-restore makes it fail (tests). */
+int ns_for_children_restore(int restore_fd, int flag, struct error *err);
+/* PR_SET_DUMPABLE 0: no process of the container can open our
+ * /proc/PID/{exe,mem,fd} once we enter its namespaces. */
+int ns_dumpable_clear(struct error *err);
+/* PR_SET_PDEATHSIG: sig (0 = none) when our parent dies.  The kernel
+ * clears it when our credentials change (e.g. setresuid in a new user
+ * namespace).  Safe in the child after clone. */
+int ns_parent_death_signal(int sig, struct error *err);
+/* PR_SET_CHILD_SUBREAPER: orphans of the container are reparented to us. */
+int ns_child_subreaper_set(struct error *err);
 
 /* ------------------------------------------------------ nook's binary -- */
 

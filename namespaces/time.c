@@ -23,17 +23,14 @@ int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %lld %ld\n", offs[i].clock,
 					(long long)offs[i].secs, offs[i].nanosecs);
 	if (len && file_write_at(AT_FDCWD, "/proc/self/timens_offsets", buf, err) < 0) {
-		setns(saved, CLONE_NEWTIME);
-		return error_prefix(err, "linux.timeOffsets");
+		struct error e2;
+
+		error_prefix(err, "linux.timeOffsets");
+		/* Our next children must not be born in the half-made one. */
+		if (ns_for_children_restore(steal_fd(&saved), CLONE_NEWTIME, &e2) < 0)
+			error_prefix(err, "%s; then", e2.msg);
+		return -1;
 	}
 	*restore_fd = steal_fd(&saved);
 	return 0;
-}
-
-int ns_time_restore(int restore_fd)
-{
-	int r = setns(restore_fd, CLONE_NEWTIME);
-
-	close(restore_fd);
-	return r;
 }

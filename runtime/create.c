@@ -7,14 +7,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 static char *own_cgroup(void)
@@ -46,16 +41,18 @@ static char *cgroup_path_for(const struct rt_spec *spec, const char *id)
 	return xasprintf("%s%s%s", self, str_has_suffix(self, "/") ? "" : "/", spec->cgroups_path);
 }
 
-static int setup_cgroup(struct rt_launch *l, const char *id, struct error *err)
+/* Which cgroup the container gets, decided before anything is made: the
+ * path goes into state.json first, so that a `delete -f` after a kill -9
+ * at any later step finds the group. */
+static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources **res,
+		       struct error *err)
 {
-	struct cg_resources *res = NULL;
-	_cleanup_free_ char *path = NULL, *mnt = NULL;
+	_cleanup_free_ char *mnt = NULL;
 	struct error e2;
-	int r;
 
 	/* Parsed even when absent: the result carries the default device
 	 * allow-list, so every container gets a device filter. */
-	if (rt_resources_parse(l->spec.resources, &res, err) < 0)
+	if (rt_resources_parse(l->spec.resources, res, err) < 0)
 		return -1;
 	/* Devices the config creates are usable in the container (as runc). */
 	for (size_t i = 0; i < l->spec.n_devices; i++) {
@@ -65,27 +62,32 @@ static int setup_cgroup(struct rt_launch *l, const char *id, struct error *err)
 					      .access = CG_DEV_READ | CG_DEV_WRITE | CG_DEV_MKNOD};
 
 		if (d->type != 'p')
-			cg_resources_add_device(res, &rule);
+			cg_resources_add_device(*res, &rule);
 	}
-	path = cgroup_path_for(&l->spec, id);
-	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!res || cg_resources_empty(res))) {
-		/* No v2 hierarchy and nothing to limit: run without a cgroup
-		 * (pause and ps then say they need one). */
-		cg_resources_free(res);
+	/* No v2 hierarchy and nothing to limit: run without a cgroup (pause
+	 * and ps then say they need one). */
+	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
 		return 0;
-	}
+	l->st.cgroup_path = cgroup_path_for(&l->spec, id);
+	return 0;
+}
+
+static int make_cgroup(struct rt_launch *l, const struct cg_resources *res, struct error *err)
+{
+	int r;
+
+	if (!l->st.cgroup_path)
+		return 0;
 	/* A delete running beside us may remove an empty /nook between our
 	 * steps (ENOENT): try again. */
 	for (int tries = 0;; tries++) {
-		r = cg_group_create(&l->cg, path, res, err);
+		r = cg_group_create(&l->cg, l->st.cgroup_path, res, err);
 		if (r == 0 || err->code != ENOENT || tries == 3)
 			break;
 	}
-	cg_resources_free(res);
 	if (r < 0)
 		return -1;
 	l->has_cg = true;
-	l->st.cgroup_path = xstrdup(path);
 	return 0;
 }
 
@@ -105,6 +107,7 @@ static int clone_flags_for(const struct rt_spec *spec, int *join_user_fd, int *j
 	*join_pid_fd = -1;
 	for (size_t i = 0; i < spec->n_namespaces; i++) {
 		const struct rt_namespace *ns = &spec->namespaces[i];
+		int *fd;
 
 		if (ns->flag == CLONE_NEWCGROUP)
 			continue; /* unshared by the init once in its cgroup */
@@ -112,23 +115,42 @@ static int clone_flags_for(const struct rt_spec *spec, int *join_user_fd, int *j
 			flags |= ns->flag;
 			continue;
 		}
-		if (ns->flag == CLONE_NEWUSER || ns->flag == CLONE_NEWPID) {
-			int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-
-			if (fd < 0)
-				return error_sys(err, "cannot open %s namespace '%s'",
-						 ns_name_from_flag(ns->flag), ns->path);
-			if (ns->flag == CLONE_NEWUSER)
-				*join_user_fd = fd;
-			else
-				*join_pid_fd = fd;
-		}
+		if (ns->flag != CLONE_NEWUSER && ns->flag != CLONE_NEWPID)
+			continue; /* joined by the init itself */
+		fd = ns->flag == CLONE_NEWUSER ? join_user_fd : join_pid_fd;
+		*fd = ns_open_path(ns->path, ns->flag, err);
+		if (*fd < 0)
+			return -1;
 	}
 	if (*join_user_fd >= 0 && (flags & ~CLONE_NEWUSER))
 		return error_set(err, ENOTSUP,
 				 "joining an existing user namespace together with new namespaces is "
 				 "not supported yet");
 	return flags;
+}
+
+/* linux.timeOffsets -> at most one offset per clock the kernel knows. */
+static size_t time_offsets_of(const struct rt_spec *spec, struct ns_time_offset offs[2])
+{
+	size_t n = 0;
+
+	if (!spec->time_offsets)
+		return 0;
+	json_object_object_foreach(spec->time_offsets, clock, val)
+	{
+		json_object *v;
+
+		if (n == 2)
+			break;
+		offs[n].clock = clock;
+		offs[n].secs =
+		    json_object_object_get_ex(val, "secs", &v) ? json_object_get_int64(v) : 0;
+		offs[n].nanosecs = json_object_object_get_ex(val, "nanosecs", &v)
+				       ? (long)json_object_get_int64(v)
+				       : 0;
+		n++;
+	}
+	return n;
 }
 
 /* The host id that container id 0 maps to (0 if unmapped). */
@@ -138,22 +160,6 @@ static uint32_t host_id_of_root(const struct ns_idmap *m, size_t n)
 		if (m[i].container_id == 0)
 			return m[i].host_id;
 	return 0;
-}
-
-static pid_t clone_init(int flags, int cgroup_fd)
-{
-	struct clone_args args = {
-		.flags = (uint64_t)flags,
-		.exit_signal = SIGCHLD,
-	};
-
-	if (cgroup_fd >= 0) {
-		/* Born inside its cgroup: the container never runs a single
-		 * instruction outside its limits. */
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cgroup_fd;
-	}
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 static void hook_state(struct rt_launch *l, const char *id, enum rt_status s, char **out)
@@ -202,7 +208,8 @@ void rt_launch_abort(struct rt_launch *l, const char *id)
 
 	if (l->pid > 0) {
 		kill(l->pid, SIGKILL);
-		waitpid(l->pid, NULL, 0);
+		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		l->pid = 0;
 	}
 	if (l->has_cg) {
@@ -212,7 +219,7 @@ void rt_launch_abort(struct rt_launch *l, const char *id)
 		l->has_cg = false;
 	}
 	if (l->root_fd >= 0 && l->dir_created) {
-		if (rm_rf_at(l->root_fd, id, &e2) < 0)
+		if (rt_state_dir_remove(l->root_fd, id, &e2) < 0)
 			log_warn("%s", e2.msg);
 		l->dir_created = false;
 	}
@@ -234,22 +241,113 @@ void rt_launch_release(struct rt_launch *l)
 	rt_seccomp_release(&l->seccomp);
 }
 
-int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const char *id,
-		  const struct rt_create_opts *o, bool foreground, struct error *err)
+static void init_child(void *arg)
 {
-	_cleanup_close_ int fifo_fd = -1, console_sock = -1, console_peer = -1, join_user = -1,
-			    join_pid = -1, self_pid = -1;
+	rt_init_main(arg);
+}
+
+/* The state dir, locked (delete and start wait until create is done or
+ * dead), with state.json recording the intent before anything outside
+ * the dir exists: creating, by whom, and the cgroup it will have. */
+static int state_begin(struct rt_launch *l, const struct rt_context *ctx, const char *id,
+		       const char *bundle, struct error *err)
+{
+	l->root_fd = rt_root_open(ctx, true, err);
+	if (l->root_fd < 0)
+		return -1;
+	l->dirfd = rt_state_dir_create(l->root_fd, id, err);
+	if (l->dirfd < 0)
+		return -1;
+	l->dir_created = true;
+	fault_point("create-dir");
+	l->st.id = (char *)id;
+	l->st.creating = true;
+	l->st.poststart = l->spec.n_hooks[RT_HOOK_POSTSTART] > 0;
+	l->st.creator = getpid();
+	l->st.bundle = xstrdup(bundle);
+	l->st.rootfs = xstrdup(l->spec.root_path);
+	l->st.owner = xstrdup("");
+	l->st.annotations = l->spec.annotations ? json_object_get(l->spec.annotations) : NULL;
+	time_rfc3339(l->st.created);
+	if (rt_state_write(l->dirfd, &l->st, err) < 0)
+		return -1;
+	fault_point("create-state");
+	return write_config_copy(l->dirfd, &l->spec, err);
+}
+
+/* exec.fifo, owned by the root of a new user namespace: the init
+ * reopens it as that root (as runc does). */
+static int make_fifo(struct rt_launch *l, int flags, struct error *err)
+{
+	int fd;
+
+	if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0)
+		return error_sys(err, "cannot create exec.fifo");
+	if ((flags & CLONE_NEWUSER) &&
+	    fchownat(l->dirfd, "exec.fifo",
+		     host_id_of_root(l->spec.uid_mappings, l->spec.n_uid_mappings),
+		     host_id_of_root(l->spec.gid_mappings, l->spec.n_gid_mappings),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return error_sys(err, "cannot chown exec.fifo");
+	fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return error_sys(err, "cannot open exec.fifo");
+	return fd;
+}
+
+/* After clone: id maps, the init's pid recorded, the init's setup served,
+ * its "created" recorded, then the init let go to wait for start. */
+static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_opts *o,
+		    struct rt_spawn *sp, struct error *err)
+{
+	if ((sp->flags & CLONE_NEWUSER) &&
+	    ns_idmap_write(l->pid, l->spec.uid_mappings, l->spec.n_uid_mappings,
+			   l->spec.gid_mappings, l->spec.n_gid_mappings, false, err) < 0)
+		return -1;
+	/* The init can outlive us from here: its pid and start time go into
+	 * the state before it does anything, so `delete -f` finds it. */
+	l->st.pid = l->pid;
+	l->st.pid_start = proc_start_time(l->pid);
+	if (rt_state_write(l->dirfd, &l->st, err) < 0)
+		return -1;
+	fault_point("create-pid");
+	if (rt_sync_send(sp->sync_fd, RT_SYNC_GO, l->pid, NULL) < 0)
+		return error_sys(err, "cannot reach the container init");
+	if (serve_init(l, id, sp->sync_fd, err) < 0)
+		return -1;
+	fault_point("create-ready");
+	if (rt_spawn_console(sp, &l->console_master, err) < 0)
+		return -1;
+	l->st.creating = false;
+	l->st.creator = 0;
+	if (rt_state_write(l->dirfd, &l->st, err) < 0)
+		return -1;
+	if (o->pid_file && rt_pid_file_write(o->pid_file, l->pid, err) < 0)
+		return -1;
+	fault_point("create-recorded");
+	if (rt_sync_send(sp->sync_fd, RT_SYNC_RECORDED, 0, NULL) < 0)
+		return error_sys(err, "cannot reach the container init");
+	return 0;
+}
+
+int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const char *id,
+		     const struct rt_create_opts *o, bool foreground, struct error *err)
+{
+	_cleanup_close_ int fifo_fd = -1, join_user = -1, join_pid = -1;
 	_cleanup_free_ char *cgroup_dir = NULL;
-	int sv[2] = {-1, -1}, restore_time = -1;
+	struct cg_resources *res = NULL;
+	struct ns_time_offset offs[2];
 	char bundle[PATH_MAX];
+	struct rt_spawn sp;
 	struct rt_init in;
-	sigset_t all, old;
-	int flags, r;
+	int flags;
 
 	memset(l, 0, sizeof(*l));
 	l->dirfd = l->root_fd = l->console_master = -1;
 	l->cg.dirfd = -1;
-	if (rt_id_check(id, err) < 0)
+	rt_spawn_init(&sp);
+	sigemptyset(&l->saved_mask);
+	if (rt_id_check(id, err) < 0 || rt_preserved_fds_check(o->preserve_fds, err) < 0)
 		return -1;
 	if (!realpath(o->bundle ? o->bundle : ".", bundle))
 		return error_sys(err, "bundle '%s'", o->bundle ? o->bundle : ".");
@@ -262,82 +360,23 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	if (l->spec.seccomp && rt_seccomp_compile(l->spec.seccomp, &l->seccomp, err) < 0)
 		return -1;
 	flags = clone_flags_for(&l->spec, &join_user, &join_pid, err);
-	if (flags < 0)
-		return -1;
-
-	l->root_fd = rt_root_open(ctx, true, err);
-	if (l->root_fd < 0)
-		return -1;
-	if (mkdirat(l->root_fd, id, 0711) < 0) {
-		if (errno == EEXIST)
-			return error_set(err, EEXIST, "container \"%s\" already exists", id);
-		return error_sys(err, "cannot create state directory for \"%s\"", id);
-	}
-	l->dir_created = true;
-	l->dirfd = openat(l->root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (l->dirfd < 0) {
-		error_sys(err, "cannot open state directory for \"%s\"", id);
+	if (flags < 0 || plan_cgroup(l, id, &res, err) < 0)
 		goto fail;
-	}
-	l->st.id = (char *)id;
-	l->st.creating = true;
-	l->st.poststart = l->spec.n_hooks[RT_HOOK_POSTSTART] > 0;
-	l->st.creator = getpid();
-	l->st.bundle = xstrdup(bundle);
-	l->st.rootfs = xstrdup(l->spec.root_path);
-	l->st.owner = xstrdup("");
-	l->st.annotations = l->spec.annotations ? json_object_get(l->spec.annotations) : NULL;
-	time_rfc3339(l->st.created);
-	if (write_config_copy(l->dirfd, &l->spec, err) < 0 || rt_state_write(l->dirfd, &l->st, err) < 0)
+	if (state_begin(l, ctx, id, bundle, err) < 0)
 		goto fail;
-	if (mkfifoat(l->dirfd, "exec.fifo", 0600) < 0) {
-		error_sys(err, "cannot create exec.fifo");
+	fifo_fd = make_fifo(l, flags, err);
+	if (fifo_fd < 0 || make_cgroup(l, res, err) < 0)
 		goto fail;
-	}
-	if (flags & CLONE_NEWUSER) {
-		/* The init reopens the fifo as root of its user namespace:
-		 * give it to that root's host ids (as runc does). */
-		if (fchownat(l->dirfd, "exec.fifo", host_id_of_root(l->spec.uid_mappings,
-								     l->spec.n_uid_mappings),
-			     host_id_of_root(l->spec.gid_mappings, l->spec.n_gid_mappings),
-			     AT_SYMLINK_NOFOLLOW) < 0) {
-			error_sys(err, "cannot chown exec.fifo");
-			goto fail;
-		}
-	}
-	fifo_fd = openat(l->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-	if (fifo_fd < 0) {
-		error_sys(err, "cannot open exec.fifo");
+	fault_point("create-cgroup");
+	if (rt_spawn_open(&sp, l->spec.process.terminal, o->console_socket, err) < 0)
 		goto fail;
-	}
-	if (setup_cgroup(l, id, err) < 0)
-		goto fail;
-	if (o->console_socket) {
-		console_sock = unix_connect(o->console_socket, err);
-		if (console_sock < 0)
-			goto fail;
-	} else if (l->spec.process.terminal) {
-		int cs[2];
-
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0) {
-			error_sys(err, "socketpair");
-			goto fail;
-		}
-		console_sock = cs[0];
-		console_peer = cs[1];
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		error_sys(err, "socketpair");
-		goto fail;
-	}
-
 	in = (struct rt_init){
 		.spec = &l->spec,
 		.id = id,
 		.bundle = bundle,
-		.sync_fd = sv[1],
+		.sync_fd = sp.child_sync_fd,
 		.fifo_fd = fifo_fd,
-		.console_sock = console_sock,
+		.console_sock = sp.console_sock,
 		.seccomp = l->spec.seccomp ? &l->seccomp : NULL,
 		.no_new_keyring = o->no_new_keyring,
 		.preserve_fds = o->preserve_fds,
@@ -347,94 +386,31 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	if (l->has_cg && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
 		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);
 	in.cgroup_dir = cgroup_dir;
-	if (join_pid >= 0) {
-		/* Only our children enter it; we switch back right after. */
-		self_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (self_pid < 0 || setns(join_pid, CLONE_NEWPID) < 0) {
-			error_sys(err, "cannot join the pid namespace");
-			goto fail_sv;
-		}
-	}
-	if ((flags & CLONE_NEWTIME) && l->spec.time_offsets) {
-		struct ns_time_offset offs[2];
-		size_t n = 0;
-
-		json_object_object_foreach(l->spec.time_offsets, clock, val)
-		{
-			json_object *v;
-
-			if (n == ARRAY_SIZE(offs))
-				break;
-			offs[n].clock = clock;
-			offs[n].secs = json_object_object_get_ex(val, "secs", &v) ? json_object_get_int64(v) : 0;
-			offs[n].nanosecs = json_object_object_get_ex(val, "nanosecs", &v) ? (long)json_object_get_int64(v) : 0;
-			n++;
-		}
-		if (ns_time_prepare(offs, n, &restore_time, err) < 0)
-			goto fail_sv;
-		flags &= ~CLONE_NEWTIME;
-	}
-	/* The child must not run our signal handlers: block everything
-	 * across clone(); the init restores defaults, then unblocks. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	l->pid = clone_init(flags, l->has_cg ? l->cg.dirfd : -1);
-	if (l->pid == 0) {
-		close(sv[0]);
-		rt_init_main(&in);
-	}
-	r = errno;
-	if (!foreground)
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	l->saved_mask = old;
-	if (self_pid >= 0)
-		setns(self_pid, CLONE_NEWPID);
-	if (restore_time >= 0)
-		ns_time_restore(restore_time);
-	close(sv[1]);
-	sv[1] = -1;
-	if (l->pid < 0) {
-		l->pid = 0;
-		errno = r;
-		error_sys(err, "cannot create the container process");
-		goto fail_sv;
-	}
-	if (flags & CLONE_NEWUSER) {
-		if (ns_idmap_write(l->pid, l->spec.uid_mappings, l->spec.n_uid_mappings,
-				   l->spec.gid_mappings, l->spec.n_gid_mappings, false, err) < 0)
-			goto fail_sv;
-	}
-	l->st.pid = l->pid;
-	if (rt_sync_send(sv[0], RT_SYNC_GO, l->pid, NULL) < 0) {
-		error_sys(err, "cannot reach the container init");
-		goto fail_sv;
-	}
-	if (serve_init(l, id, sv[0], err) < 0)
-		goto fail_sv;
-	close(sv[0]);
-	sv[0] = -1;
-	if (console_peer >= 0) {
-		l->console_master = fd_recv(console_peer, err);
-		if (l->console_master < 0)
-			goto fail;
-	}
-	l->st.pid_start = proc_start_time(l->pid);
-	l->st.creating = false;
-	l->st.creator = 0;
-	if (rt_state_write(l->dirfd, &l->st, err) < 0)
+	sp.flags = flags;
+	sp.cgroup_fd = l->has_cg ? l->cg.dirfd : -1;
+	sp.pid_ns_fd = join_pid;
+	sp.n_time_offs = time_offsets_of(&l->spec, offs);
+	sp.time_offs = offs;
+	sp.keep_blocked = foreground;
+	sp.parent_death = true;
+	if (rt_spawn_clone(&sp, init_child, &in, err) < 0)
 		goto fail;
-	if (o->pid_file && rt_pid_file_write(o->pid_file, l->pid, err) < 0)
+	l->pid = sp.pid;
+	l->saved_mask = sp.saved_mask;
+	fault_point("create-clone");
+	if (bring_up(l, id, o, &sp, err) < 0)
 		goto fail;
+	/* Recorded: start and delete may take the container from here. */
+	rt_state_unlock(l->dirfd);
+	cg_resources_free(res);
+	rt_spawn_release(&sp);
 	return 0;
 
-fail_sv:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	if (sv[1] >= 0)
-		close(sv[1]);
 fail:
-	if (foreground)
+	if (foreground && l->pid > 0)
 		sigprocmask(SIG_SETMASK, &l->saved_mask, NULL);
+	cg_resources_free(res);
+	rt_spawn_release(&sp);
 	rt_launch_abort(l, id);
 	return -1;
 }

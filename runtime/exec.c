@@ -4,15 +4,10 @@
 #include "runtime/internal.h"
 
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 
 struct exec_ns {
 	int flag;
@@ -103,28 +98,31 @@ static int exec_process(const struct rt_spec *spec, const struct rt_exec_opts *o
 
 		if (cap < 0)
 			return error_set(err, EINVAL, "--cap: unknown capability \"%s\"", o->caps[i]);
+		/* Bounding, effective and permitted only, as runc and crun: in
+		 * the inheritable and ambient sets it would survive the exec of
+		 * a non-root user's program, and with a file's inheritable
+		 * capabilities come back (CVE-2022-29162). */
 		p->has_caps = true;
-		for (int s = 0; s < RT_CAP__COUNT; s++)
-			p->caps[s] |= 1ULL << cap;
+		p->caps[RT_CAP_BOUNDING] |= 1ULL << cap;
+		p->caps[RT_CAP_EFFECTIVE] |= 1ULL << cap;
+		p->caps[RT_CAP_PERMITTED] |= 1ULL << cap;
 	}
 	return 0;
 }
 
+/* The container's namespaces, in the order they are joined. */
 static int open_namespaces(const struct rt_spec *spec, pid_t pid, struct exec_ns *out,
 			   size_t *n, struct error *err)
 {
 	*n = 0;
 	for (size_t o = 0; o < ns_join_order_len; o++) {
-		int flag = ns_join_order[o];
-		char path[64];
-		int fd;
+		int flag = ns_join_order[o], fd;
 
 		if (!rt_spec_namespace(spec, flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_proc_name(flag));
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = ns_open_pid(pid, flag, err);
 		if (fd < 0)
-			return error_sys(err, "cannot open %s", path);
+			return -1;
 		out[*n].flag = flag;
 		out[(*n)++].fd = fd;
 	}
@@ -155,10 +153,47 @@ struct exec_child {
 	int preserve_fds;
 };
 
-__attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
+static int exec_child_steps(struct exec_child *c, struct error *err)
 {
-	struct error err = {0};
 	char cwd[4096];
+
+	/* Before anything of the container's can run (CVE-2019-5736). */
+	if (ns_exe_detach(err) < 0)
+		return -1;
+	/* User first (it grants the right to join the rest), mount last (it
+	 * moves our root and cwd into the container). */
+	for (size_t i = 0; i < c->n_ns; i++) {
+		if (c->ns[i].flag == CLONE_NEWPID)
+			continue; /* born in it: the parent entered it for us */
+		if (c->ns[i].flag == 0) {
+			/* No mount namespace: chrooted like the init. */
+			if (ns_chroot_fd(c->ns[i].fd, err) < 0)
+				return -1;
+			continue;
+		}
+		if (ns_enter(c->ns[i].fd, c->ns[i].flag, err) < 0)
+			return -1;
+		if (c->ns[i].flag == CLONE_NEWUSER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return error_sys(err, "cannot become root in the container's user namespace");
+	}
+	for (size_t i = 0; i < c->n_ns; i++)
+		close(c->ns[i].fd);
+	if (c->p->terminal && c->console_sock >= 0 &&
+	    rt_console_setup(c->p, c->console_sock, false, err) < 0)
+		return -1;
+	if (chdir(c->p->cwd) < 0)
+		return error_sys(err, "cannot change to working directory '%s'", c->p->cwd);
+	/* As for the init: a cwd outside the container's root is refused. */
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return error_set(err, EPERM, "working directory '%s' is outside the container root",
+				 c->p->cwd);
+	return rt_process_exec(c->p, c->seccomp, c->preserve_fds, c->sync_fd, err);
+}
+
+static void exec_child_main(void *arg)
+{
+	struct exec_child *c = arg;
+	struct error err = {0};
 	sigset_t all;
 
 	sigfillset(&all);
@@ -179,216 +214,163 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 			keep[n++] = 3 + i;
 		fds_close_except(3, keep, n);
 	}
-	/* Before anything of the container's can run (CVE-2019-5736). */
-	if (ns_exe_detach(&err) < 0)
-		goto fail;
-	/* User first (it grants the right to join the rest), mount last (it
-	 * moves our root and cwd into the container). */
-	for (size_t i = 0; i < c->n_ns; i++) {
-		if (c->ns[i].flag == CLONE_NEWPID)
-			continue; /* the parent joined it for us before clone */
-		if (c->ns[i].flag == 0) {
-			if (ns_chroot_fd(c->ns[i].fd, &err) < 0)
-				goto fail;
-			continue;
-		}
-		if (setns(c->ns[i].fd, c->ns[i].flag) < 0) {
-			error_sys(&err, "cannot join the container's %s namespace",
-				  ns_name_from_flag(c->ns[i].flag));
-			goto fail;
-		}
-		if (c->ns[i].flag == CLONE_NEWUSER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-			error_sys(&err, "cannot become root in the container's user namespace");
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < c->n_ns; i++)
-		close(c->ns[i].fd);
-	if (c->p->terminal && c->console_sock >= 0 &&
-	    rt_console_setup(c->p, c->console_sock, false, &err) < 0)
-		goto fail;
-	if (chdir(c->p->cwd) < 0) {
-		error_sys(&err, "cannot change to working directory '%s'", c->p->cwd);
-		goto fail;
-	}
-	/* As for the init: a cwd outside the container's root is refused. */
-	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') {
-		error_set(&err, EPERM, "working directory '%s' is outside the container root",
-			  c->p->cwd);
-		goto fail;
-	}
-	rt_process_exec(c->p, c->seccomp, c->preserve_fds, c->sync_fd, &err);
-fail:
+	exec_child_steps(c, &err);
 	rt_sync_send(c->sync_fd, RT_SYNC_ERROR, 0, &err);
 	_exit(127);
+}
+
+/* Wait for the exec: the sync socket is close-on-exec, so EOF means the
+ * container's program runs; an ERROR message says why it does not. */
+static int wait_exec(int sync_fd, pid_t pid, struct error *err)
+{
+	struct rt_sync_msg m;
+	ssize_t n;
+
+	do
+		n = recv(sync_fd, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(m) && m.type == RT_SYNC_ERROR) {
+		*err = m.err;
+		err->msg[sizeof(err->msg) - 1] = '\0';
+		return -1;
+	}
+	if (n < 0)
+		return error_sys(err, "cannot read from the process (pid %d)", (int)pid);
+	return 0;
+}
+
+struct exec_ctx {
+	struct rt_spec spec;
+	struct rt_state st;
+	struct rt_process proc;
+	struct rt_seccomp sc;
+	struct cg_group g;
+	int has_cg;
+	struct exec_ns ns[16];
+	size_t n_ns;
+};
+
+/* Everything the exec needs from the container, before any process. */
+static int exec_prepare(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
+			struct exec_ctx *x, struct error *err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_free_ char *text = NULL;
+	enum rt_status s;
+
+	dirfd = rt_state_dir_open(ctx, id, err);
+	if (dirfd < 0 || rt_state_read(dirfd, id, &x->st, err) < 0)
+		return -1;
+	s = rt_state_status(dirfd, &x->st);
+	if (s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED)
+		return error_set(err, EINVAL, "cannot exec in a %s container", rt_status_name(s));
+	if (file_read_at(dirfd, "config.json", 0, &text, NULL, err) < 0 ||
+	    rt_spec_parse(&x->spec, text, x->st.bundle ? x->st.bundle : "/", err) < 0)
+		return -1;
+	if (exec_process(&x->spec, o, &x->proc, err) < 0)
+		return -1;
+	if (x->proc.terminal && !o->console_socket && o->detach)
+		return error_set(err, EINVAL,
+				 "cannot allocate a pseudo-TTY without --console-socket when detached");
+	if (x->spec.seccomp && rt_seccomp_compile(x->spec.seccomp, &x->sc, err) < 0)
+		return -1;
+	if (open_namespaces(&x->spec, x->st.pid, x->ns, &x->n_ns, err) < 0)
+		return -1;
+	/* The init may have died while we opened its namespaces. */
+	if (!rt_state_alive(&x->st))
+		return error_set(err, ESRCH, "container \"%s\" stopped", id);
+	x->has_cg = rt_state_cgroup(&x->st, &x->g, err);
+	return x->has_cg < 0 ? -1 : 0;
+}
+
+static void exec_ctx_release(struct exec_ctx *x, const struct rt_exec_opts *o)
+{
+	for (size_t i = 0; i < x->n_ns; i++)
+		close(x->ns[i].fd);
+	if (x->has_cg > 0)
+		cg_group_release(&x->g);
+	rt_seccomp_release(&x->sc);
+	if (o->process_file) {
+		rt_process_release(&x->proc);
+	} else {
+		strv_free(x->proc.args);
+		strv_free(x->proc.env);
+		free(x->proc.cwd);
+		free(x->proc.additional_gids);
+	}
+	rt_spec_release(&x->spec);
+	rt_state_release(&x->st);
 }
 
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err)
 {
-	struct rt_spec spec = {0};
-	struct rt_state st = {0};
-	struct rt_process proc = {0};
-	struct rt_seccomp sc = {0};
-	struct cg_group g = {.dirfd = -1};
-	struct exec_ns ns[16];
-	size_t n_ns = 0;
-	_cleanup_close_ int dirfd = -1, self_pid = -1, console_sock = -1, console_peer = -1,
-			    master = -1, sfd = -1;
-	_cleanup_free_ char *text = NULL;
+	struct exec_ctx x = {.g = {.dirfd = -1}};
+	_cleanup_close_ int master = -1, sfd = -1;
 	struct exec_child child;
-	struct rt_sync_msg m;
-	sigset_t all, old;
-	int sv[2] = {-1, -1}, has_cg = 0, r = -1;
-	enum rt_status s;
-	pid_t pid = -1;
-	ssize_t n;
+	struct rt_spawn sp;
+	sigset_t all;
+	int r = -1;
 
 	*status = 0;
-	dirfd = rt_state_dir_open(ctx, id, err);
-	if (dirfd < 0 || rt_state_read(dirfd, id, &st, err) < 0)
+	rt_spawn_init(&sp);
+	if (rt_preserved_fds_check(o->preserve_fds, err) < 0)
 		return -1;
-	s = rt_state_status(dirfd, &st);
-	if (s != RT_STATUS_RUNNING && s != RT_STATUS_CREATED) {
-		error_set(err, EINVAL, "cannot exec in a %s container", rt_status_name(s));
+	if (exec_prepare(ctx, id, o, &x, err) < 0)
 		goto out;
-	}
-	if (file_read_at(dirfd, "config.json", 0, &text, NULL, err) < 0 ||
-	    rt_spec_parse(&spec, text, st.bundle ? st.bundle : "/", err) < 0)
+	if (rt_spawn_open(&sp, x.proc.terminal, o->console_socket, err) < 0)
 		goto out;
-	if (exec_process(&spec, o, &proc, err) < 0)
-		goto out;
-	if (proc.terminal && !o->console_socket && o->detach) {
-		error_set(err, EINVAL, "cannot allocate a pseudo-TTY without --console-socket when detached");
-		goto out;
-	}
-	if (spec.seccomp && rt_seccomp_compile(spec.seccomp, &sc, err) < 0)
-		goto out;
-	if (open_namespaces(&spec, st.pid, ns, &n_ns, err) < 0)
-		goto out;
-	/* The init may have died while we opened its namespaces. */
-	if (!rt_state_alive(&st)) {
-		error_set(err, ESRCH, "container \"%s\" stopped", id);
-		goto out;
-	}
-	has_cg = rt_state_cgroup(&st, &g, err);
-	if (has_cg < 0)
-		goto out;
-	if (o->console_socket) {
-		console_sock = unix_connect(o->console_socket, err);
-		if (console_sock < 0)
-			goto out;
-	} else if (proc.terminal) {
-		int cs[2];
-
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0) {
-			error_sys(err, "socketpair");
-			goto out;
-		}
-		console_sock = cs[0];
-		console_peer = cs[1];
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		error_sys(err, "socketpair");
-		goto out;
-	}
 	/* Non-dumpable before anything of ours enters the container: a
 	 * process in it then cannot open /proc/PID/exe, /proc/PID/mem or the
 	 * fds of the process we fork into its pid namespace (the runc
 	 * CVE-2019-5736 overwrite).  execve() of the container's program
 	 * makes it dumpable again. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	for (size_t i = 0; i < n_ns; i++) {
-		if (ns[i].flag != CLONE_NEWPID)
-			continue;
-		self_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (self_pid < 0 || setns(ns[i].fd, CLONE_NEWPID) < 0) {
-			error_sys(err, "cannot join the container's pid namespace");
-			goto out;
-		}
-	}
-	child = (struct exec_child){.p = &proc,
-				    .seccomp = spec.seccomp ? &sc : NULL,
-				    .ns = ns,
-				    .n_ns = n_ns,
-				    .sync_fd = sv[1],
-				    .console_sock = console_sock,
+	if (ns_dumpable_clear(err) < 0)
+		goto out;
+	for (size_t i = 0; i < x.n_ns; i++)
+		if (x.ns[i].flag == CLONE_NEWPID)
+			sp.pid_ns_fd = x.ns[i].fd;
+	sp.cgroup_fd = x.has_cg > 0 ? x.g.dirfd : -1;
+	sp.keep_blocked = true;
+	child = (struct exec_child){.p = &x.proc,
+				    .seccomp = x.spec.seccomp ? &x.sc : NULL,
+				    .ns = x.ns,
+				    .n_ns = x.n_ns,
+				    .sync_fd = sp.child_sync_fd,
+				    .console_sock = sp.console_sock,
 				    .preserve_fds = o->preserve_fds};
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	{
-		struct clone_args args = {.exit_signal = SIGCHLD};
-
-		if (has_cg > 0) {
-			args.flags = CLONE_INTO_CGROUP;
-			args.cgroup = (uint64_t)g.dirfd;
-		}
-		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		exec_child_main(&child);
-	}
-	if (self_pid >= 0)
-		setns(self_pid, CLONE_NEWPID);
-	close(sv[1]);
-	sv[1] = -1;
-	if (pid < 0) {
-		error_sys(err, "cannot create the process");
-		goto out_mask;
-	}
-	/* The sync socket is close-on-exec: EOF means the exec happened. */
-	do
-		n = recv(sv[0], &m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(m) && m.type == RT_SYNC_ERROR) {
-		*err = m.err;
-		waitpid(pid, NULL, 0);
-		goto out_mask;
-	}
-	if (console_peer >= 0) {
-		master = fd_recv(console_peer, err);
-		if (master < 0)
-			goto out_mask;
-	}
-	if (o->pid_file) {
-		if (rt_pid_file_write(o->pid_file, pid, err) < 0)
-			goto out_mask;
-	}
+	if (rt_spawn_clone(&sp, exec_child_main, &child, err) < 0)
+		goto out;
+	/* From here a failure must not leave the process running in the
+	 * container: every error path below kills and reaps it. */
+	if (wait_exec(sp.sync_fd, sp.pid, err) < 0 || rt_spawn_console(&sp, &master, err) < 0 ||
+	    (o->pid_file && rt_pid_file_write(o->pid_file, sp.pid, err) < 0))
+		goto out_kill;
 	if (o->detach) {
 		r = 0;
 		goto out_mask;
 	}
+	sigfillset(&all);
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	if (sfd < 0) {
 		error_sys(err, "signalfd");
-		goto out_mask;
+		goto out_kill;
 	}
 	if (master >= 0)
 		rt_resize_pty(master);
-	if (rt_supervise(pid, master, sfd, status) < 0)
+	if (rt_supervise(sp.pid, master, sfd, status) < 0) {
 		error_sys(err, "waiting for the process");
-	else
-		r = 0;
-out_mask:
-	sigprocmask(SIG_SETMASK, &old, NULL);
-out:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	for (size_t i = 0; i < n_ns; i++)
-		close(ns[i].fd);
-	if (has_cg > 0)
-		cg_group_release(&g);
-	rt_seccomp_release(&sc);
-	if (o->process_file)
-		rt_process_release(&proc);
-	else {
-		strv_free(proc.args);
-		strv_free(proc.env);
-		free(proc.cwd);
-		free(proc.additional_gids);
+		goto out_kill;
 	}
-	rt_spec_release(&spec);
-	rt_state_release(&st);
+	sp.pid = 0;
+	r = 0;
+	goto out_mask;
+out_kill:
+	rt_spawn_kill(&sp);
+out_mask:
+	sigprocmask(SIG_SETMASK, &sp.saved_mask, NULL);
+out:
+	rt_spawn_release(&sp);
+	exec_ctx_release(&x, o);
 	return r;
 }

@@ -241,7 +241,7 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
  * EOF when the exec succeeded, or the error text when it failed.  The
  * seccomp filter is in force here, so this does as little as it can:
  * open and write the fifo, run startContainer hooks if any, execve. */
-static int init_start(struct rt_init *in, pid_t host_pid, int procfd, const struct rt_exec *x,
+static int init_start(struct rt_init *in, pid_t host_pid, int procfd, struct rt_exec *x,
 		      int *fifo_w, struct error *err)
 {
 	const struct rt_spec *spec = in->spec;
@@ -257,6 +257,10 @@ static int init_start(struct rt_init *in, pid_t host_pid, int procfd, const stru
 		return error_sys(err, "cannot write exec.fifo");
 	close(in->fifo_fd);
 	in->fifo_fd = -1;
+	/* The no_new_privs filter last: under it only the hooks below, the
+	 * report of a failure on the fifo and execve. */
+	if (rt_process_seccomp_late(x, err) < 0)
+		return -1;
 	if (spec->n_hooks[RT_HOOK_START_CONTAINER]) {
 		_cleanup_free_ char *state = NULL;
 
@@ -282,8 +286,6 @@ static int init_enter(struct rt_init *in, struct error *err)
 		signal(s, SIG_DFL);
 	if (sigprocmask(SIG_UNBLOCK, &all, NULL) < 0)
 		return error_sys(err, "cannot unblock signals");
-	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
-		return error_sys(err, "cannot clear the parent death signal");
 	/* Until it execs, the init is nook's binary inside the container: a
 	 * process exec'd into a created container must not be able to open
 	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd.  A
@@ -316,8 +318,9 @@ void rt_init_main(struct rt_init *in)
 			dprintf(2, "nook: %s\n", err.msg);
 		_exit(1);
 	}
-	/* Ready: the parent records "created" and exits. */
-	if (rt_sync_send(in->sync_fd, RT_SYNC_CREATED, 0, NULL) < 0)
+	/* Ready: the parent records "created", answers, and exits; a parent
+	 * killed before it recorded us leaves nothing to wait for. */
+	if (rt_sync_created(in->sync_fd, &err) < 0)
 		_exit(1);
 	init_start(in, host_pid, procfd, &x, &fifo_w, &err);
 	/* `start` is reading the fifo: it prints this.  Without the fifo

@@ -260,12 +260,23 @@ struct rt_state {
 
 /* Open (and create when create is true) ROOT; returns a dir fd. */
 int rt_root_open(const struct rt_context *ctx, bool create, struct error *err);
-/* Valid container ids: [A-Za-z0-9_+.-], not "." or "..", at most 1024 bytes. */
+/* Valid container ids: [A-Za-z0-9_+.-], not "." or "..", 1 to RT_ID_MAX
+ * bytes (a state dir name and a cgroup name: NAME_MAX each). */
+#define RT_ID_MAX 255
 int rt_id_check(const char *id, struct error *err);
 /* Open ROOT/ID (O_DIRECTORY); ENOENT -> "container \"ID\" does not exist". */
 int rt_state_dir_open(const struct rt_context *ctx, const char *id, struct error *err);
-/* Exclusive lock on the container dir (flock), held until the fd closes. */
+/* Exclusive lock on the container dir (flock), held until the fd closes
+ * or rt_state_unlock.  create holds it from mkdir until the container is
+ * recorded as created. */
 int rt_state_lock(int dirfd, struct error *err);
+void rt_state_unlock(int dirfd);
+/* mkdir ROOT/ID and lock it; returns the dir fd.  EEXIST: "container
+ * \"ID\" already exists". */
+int rt_state_dir_create(int root_fd, const char *id, struct error *err);
+/* Remove ROOT/ID with state.json last (a kill -9 in between leaves a dir
+ * that still names its cgroup and init); gone already is not an error. */
+int rt_state_dir_remove(int root_fd, const char *id, struct error *err);
 int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *err);
 int rt_state_write(int dirfd, const struct rt_state *st, struct error *err);
 void rt_state_release(struct rt_state *st);
@@ -297,6 +308,7 @@ enum rt_sync_type {
 	RT_SYNC_HOOKS_DONE, /* parent -> init */
 	RT_SYNC_CREATED,    /* init -> parent: ready, about to wait on exec.fifo */
 	RT_SYNC_ERROR,      /* init -> parent: err says what failed */
+	RT_SYNC_RECORDED,   /* parent -> init: state says created; wait for start */
 };
 
 struct rt_sync_msg {
@@ -337,6 +349,11 @@ int rt_spec_validate(const struct rt_spec *spec, struct error *err);
 struct rt_exec {
 	char *path; /* args[0] looked up in the process PATH */
 	char **env; /* process.env, with HOME added when it has none */
+	/* With no_new_privileges the filter is loaded last, by
+	 * rt_process_seccomp_late(), after the init's handshake with the
+	 * runtime (as runc): then only the exec.fifo steps and execve must
+	 * pass it. */
+	const struct rt_seccomp *seccomp_late;
 };
 /* Child side, shared by the init and exec, after the working directory is
  * set: every step that can fail before execve, in the order runc uses —
@@ -352,6 +369,8 @@ int rt_process_prepare(const struct rt_process *p, const struct rt_seccomp *secc
 		       int preserve_fds, int sync_fd, struct rt_exec *out, struct error *err);
 void rt_exec_release(struct rt_exec *x);
 /* execve; returns only on error. */
+/* Load x->seccomp_late if set (once). */
+int rt_process_seccomp_late(struct rt_exec *x, struct error *err);
 int rt_process_execve(const struct rt_exec *x, const struct rt_process *p, struct error *err);
 /* rt_process_prepare, then rt_process_execve.  Returns only on error. */
 int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
@@ -363,6 +382,55 @@ int rt_console_setup(const struct rt_process *p, int console_sock, bool bind_con
 		     struct error *err);
 /* Look the program up in the PATH of env (inside the current root). */
 char *rt_process_lookup(const struct rt_process *p, struct error *err);
+
+/* ------------------------------------------------------------ spawning -- */
+
+/* The spawn sequence shared by create (the init) and exec (runtime/spawn.c).
+ * Order: rt_spawn_init, set the inputs, rt_spawn_open, rt_spawn_clone,
+ * talk over sync_fd, rt_spawn_console; on any failure after the clone
+ * rt_spawn_kill; always rt_spawn_release. */
+struct rt_spawn {
+	/* inputs */
+	int flags;              /* CLONE_NEW* the child is born with */
+	int cgroup_fd;          /* cgroup it is born in, or -1 */
+	int pid_ns_fd;          /* pid namespace it is born in, or -1 */
+	const struct ns_time_offset *time_offs; /* with CLONE_NEWTIME in flags: */
+	size_t n_time_offs;     /* a new time namespace with these offsets */
+	bool keep_blocked;      /* on success leave every signal blocked */
+	bool parent_death;      /* the child gets SIGKILL if we die (PR_SET_PDEATHSIG)
+				 * until it clears it itself (rt_sync_created) */
+	/* set by the calls */
+	pid_t pid;              /* the child, 0 when none */
+	int sync_fd;            /* our end of the sync socket (SOCK_SEQPACKET) */
+	int child_sync_fd;      /* the child's end; closed in the parent after clone */
+	int console_sock;       /* the child sends its pty master here, or -1 */
+	int console_peer;       /* we receive it here (no --console-socket), or -1 */
+	sigset_t saved_mask;    /* the mask before clone */
+};
+
+void rt_spawn_init(struct rt_spawn *s);
+/* The sync socket, and the console socket: connected to console_socket
+ * when given, else a socketpair when terminal. */
+int rt_spawn_open(struct rt_spawn *s, bool terminal, const char *console_socket,
+		  struct error *err);
+/* Enter the pid namespace (and make the time namespace) for children,
+ * clone3() the child into them and the cgroup, switch back (checked: a
+ * failure kills and reaps the child), close the child's socket end.  The
+ * child runs child(arg), which must not return.  Signals are blocked
+ * across the clone and restored unless keep_blocked. */
+int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct error *err);
+/* Receive the pty master from the child (*master -1 when none expected). */
+int rt_spawn_console(struct rt_spawn *s, int *master, struct error *err);
+/* SIGKILL and reap the child, if any. */
+void rt_spawn_kill(struct rt_spawn *s);
+void rt_spawn_release(struct rt_spawn *s);
+/* Init side: report CREATED, then wait until the runtime has recorded it
+ * (RT_SYNC_RECORDED).  Fails when the runtime died first: an init nobody
+ * recorded must end instead of waiting on exec.fifo forever. */
+int rt_sync_created(int sync_fd, struct error *err);
+/* --preserve-fds N: fds 3..3+N-1 must all have been open when nook
+ * started (fds_inherited_end), else "unable to stat preserved-fd K". */
+int rt_preserved_fds_check(int n, struct error *err);
 
 /* --------------------------------------------------------- launching -- */
 

@@ -15,6 +15,7 @@ struct opened {
 	int dirfd;
 	struct rt_state st;
 	enum rt_status status;
+	bool stub; /* the dir has no readable state.json */
 };
 
 static int container_open(const struct rt_context *ctx, const char *id, bool lock,
@@ -24,12 +25,35 @@ static int container_open(const struct rt_context *ctx, const char *id, bool loc
 	c->dirfd = rt_state_dir_open(ctx, id, err);
 	if (c->dirfd < 0)
 		return -1;
-	if ((lock && rt_state_lock(c->dirfd, err) < 0) || rt_state_read(c->dirfd, id, &c->st, err) < 0) {
+	if (lock && rt_state_lock(c->dirfd, err) < 0) {
 		close(c->dirfd);
 		c->dirfd = -1;
 		return -1;
 	}
-	c->status = rt_state_status(c->dirfd, &c->st);
+	if (rt_state_read(c->dirfd, id, &c->st, err) < 0) {
+		if (err->code != ENOENT && err->code != EINVAL) {
+			close(c->dirfd);
+			c->dirfd = -1;
+			return -1;
+		}
+		/* A dir without a (whole) state.json: a create killed before
+		 * its first write, or a delete killed after its last.  Nothing
+		 * else of the container can exist (create records before it
+		 * makes, delete removes the record last): it counts as a
+		 * stopped container that delete removes, like runc's delete of
+		 * a dir without state.json. */
+		log_debug("container \"%s\": %s", id, err->msg);
+		memset(&c->st, 0, sizeof(c->st));
+		c->st.id = xstrdup(id);
+		c->st.creating = true;
+		c->stub = true;
+	}
+	/* Holding the lock ourselves, no create can be under way: a record
+	 * still "creating" is what a killed create left. */
+	if (lock && c->st.creating)
+		c->status = RT_STATUS_STOPPED;
+	else
+		c->status = rt_state_status(c->dirfd, &c->st);
 	return 0;
 }
 
@@ -296,9 +320,10 @@ static int container_remove(const struct rt_context *ctx, struct opened *c, stru
 		cg_group_release(&g);
 		rt_cgroup_parent_cleanup(c->st.cgroup_path);
 	}
+	fault_point("delete-cgroup");
 	/* poststop hooks, from the copy of config.json saved at create:
 	 * failures are logged and deletion goes on (runtime spec). */
-	{
+	if (!c->stub) {
 		_cleanup_free_ char *text = NULL;
 
 		if (file_read_at(c->dirfd, "config.json", 0, &text, NULL, &herr) == 0 &&
@@ -314,7 +339,29 @@ static int container_remove(const struct rt_context *ctx, struct opened *c, stru
 	root = rt_root_open(ctx, false, err);
 	if (root < 0)
 		return -1;
-	return rm_rf_at(root, c->st.id, err);
+	return rt_state_dir_remove(root, c->st.id, err);
+}
+
+/* End every process the container still has: its cgroup (thawed, so
+ * the kill lands) and its init, checked by start time.  A stopped one may
+ * still have some: an init whose create was killed, say. */
+static void kill_what_is_left(struct opened *c)
+{
+	struct cg_group g = {.dirfd = -1};
+	struct error e2;
+
+	if (rt_state_cgroup(&c->st, &g, &e2) > 0) {
+		if (cg_group_signal(&g, SIGKILL, &e2) < 0)
+			log_warn("%s", e2.msg);
+		if (c->status == RT_STATUS_PAUSED)
+			cg_group_freeze(&g, false, &e2);
+		cg_group_release(&g);
+	}
+	if (!rt_state_alive(&c->st))
+		return;
+	if (signal_init(&c->st, SIGKILL, &e2) < 0)
+		log_debug("%s", e2.msg);
+	wait_init_exit(&c->st);
 }
 
 int rt_container_delete(const struct rt_context *ctx, const char *id, bool force,
@@ -336,28 +383,13 @@ int rt_container_delete(const struct rt_context *ctx, const char *id, bool force
 				  id, rt_status_name(c.status));
 			goto out;
 		}
-		/* fall through */
-	case RT_STATUS_CREATED: {
-		struct cg_group g = {.dirfd = -1};
-		struct error e2;
-
-		/* A created container never ran user code: deleting it just
-		 * ends its init, as runc does. */
-		if (rt_state_cgroup(&c.st, &g, &e2) > 0) {
-			if (cg_group_signal(&g, SIGKILL, &e2) < 0)
-				log_warn("%s", e2.msg);
-			if (c.status == RT_STATUS_PAUSED)
-				cg_group_freeze(&g, false, &e2);
-			cg_group_release(&g);
-		}
-		if (signal_init(&c.st, SIGKILL, &e2) < 0)
-			log_debug("%s", e2.msg);
-		wait_init_exit(&c.st);
 		break;
-	}
+	case RT_STATUS_CREATED: /* never ran user code: ending its init is all (runc) */
 	case RT_STATUS_STOPPED:
 		break;
 	}
+	kill_what_is_left(&c);
+	fault_point("delete-killed");
 	r = container_remove(ctx, &c, err);
 out:
 	container_close(&c);

@@ -206,9 +206,16 @@ int rt_process_prepare(const struct rt_process *p, const struct rt_seccomp *secc
 	/* With no_new_privs the filter goes in last, so that as few of our
 	 * own syscalls as possible (the caller's report that it is ready,
 	 * then execve) must be allowed by it, as runc does. */
-	if (seccomp && p->no_new_privileges && rt_seccomp_load(seccomp, err) < 0)
-		return -1;
+	if (seccomp && p->no_new_privileges)
+		out->seccomp_late = seccomp;
 	return 0;
+}
+
+int rt_process_seccomp_late(struct rt_exec *x, struct error *err)
+{
+	const struct rt_seccomp *s = steal_pointer(&x->seccomp_late);
+
+	return s ? rt_seccomp_load(s, err) : 0;
 }
 
 void rt_exec_release(struct rt_exec *x)
@@ -229,7 +236,8 @@ int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp
 {
 	struct rt_exec x;
 
-	if (rt_process_prepare(p, seccomp, preserve_fds, sync_fd, &x, err) < 0)
+	if (rt_process_prepare(p, seccomp, preserve_fds, sync_fd, &x, err) < 0 ||
+	    rt_process_seccomp_late(&x, err) < 0)
 		return -1;
 	return rt_process_execve(&x, p, err);
 }

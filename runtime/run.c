@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -129,7 +128,10 @@ int rt_container_run(const struct rt_context *ctx, const char *id, const struct 
 		}
 		return 0;
 	}
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* Orphans of a container without its own pid namespace come to us
+	 * and are reaped by rt_supervise. */
+	if (ns_child_subreaper_set(err) < 0)
+		return -1;
 	if (rt_launch_create(&l, ctx, id, o, true, err) < 0) {
 		rt_launch_release(&l);
 		return -1;
@@ -145,12 +147,14 @@ int rt_container_run(const struct rt_context *ctx, const char *id, const struct 
 		rt_resize_pty(l.console_master);
 	if (rt_container_start(ctx, id, err) < 0)
 		goto fail;
+	fault_point("run-started");
 	if (rt_supervise(l.pid, l.console_master, sfd, status) < 0) {
 		error_sys(err, "waiting for the container");
 		goto fail;
 	}
 	r = 0;
 	l.pid = 0;
+	fault_point("run-exited");
 	if (rt_container_destroy(ctx, id, err) < 0)
 		r = -1;
 	goto out;

@@ -1,6 +1,7 @@
 /* Container state on disk: ROOT/ID/{state.json,config.json,exec.fifo}. */
 #include "runtime/internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
@@ -22,8 +23,14 @@ int rt_id_check(const char *id, struct error *err)
 {
 	size_t n = strlen(id);
 
-	if (n == 0 || n > 1024)
-		return error_set(err, EINVAL, "invalid container ID: must be 1 to 1024 characters");
+	if (n == 0)
+		return error_set(err, EINVAL, "invalid container ID: empty");
+	/* The id is a whole file name twice: the state dir ROOT/ID and the
+	 * cgroup /nook/ID.  Both hold at most NAME_MAX bytes. */
+	if (n > RT_ID_MAX)
+		return error_set(err, ENAMETOOLONG,
+				 "invalid container ID: %zu characters, at most %d allowed", n,
+				 RT_ID_MAX);
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
 		return error_set(err, EINVAL, "invalid container ID \"%s\"", id);
 	/* The id names a directory under ROOT: no '/', no control chars. */
@@ -63,6 +70,77 @@ int rt_state_lock(int dirfd, struct error *err)
 		if (errno != EINTR)
 			return error_sys(err, "cannot lock container state");
 	}
+	return 0;
+}
+
+void rt_state_unlock(int dirfd)
+{
+	flock(dirfd, LOCK_UN);
+}
+
+/* Is create still holding the dir?  Asked through a descriptor of our
+ * own: a lock on another open file description conflicts with it. */
+static bool dir_locked(int dirfd)
+{
+	_cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return false;
+	return errno == EWOULDBLOCK;
+}
+
+int rt_state_dir_create(int root_fd, const char *id, struct error *err)
+{
+	int fd;
+
+	if (mkdirat(root_fd, id, 0711) < 0) {
+		if (errno == EEXIST)
+			return error_set(err, EEXIST, "container \"%s\" already exists", id);
+		return error_sys(err, "cannot create state directory for \"%s\"", id);
+	}
+	fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_sys(err, "cannot open state directory for \"%s\"", id);
+	if (rt_state_lock(fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int rt_state_dir_remove(int root_fd, const char *id, struct error *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT
+			   ? 0
+			   : error_sys(err, "cannot open state of container \"%s\"", id);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return error_sys(err, "cannot read state of container \"%s\"", id);
+	}
+	/* state.json goes last: until then the dir still says which cgroup
+	 * and init it stands for, so an interrupted delete can be repeated. */
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "state.json"))
+			continue;
+		if (rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return error_prefix(err, "container \"%s\"", id);
+	}
+	fault_point("delete-files");
+	if (unlinkat(dirfd(d), "state.json", 0) < 0 && errno != ENOENT)
+		return error_sys(err, "cannot remove state of container \"%s\"", id);
+	fault_point("delete-state");
+	if (unlinkat(root_fd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return error_sys(err, "cannot remove state directory of container \"%s\"", id);
 	return 0;
 }
 
@@ -219,10 +297,10 @@ enum rt_status rt_state_status(int dirfd, const struct rt_state *st)
 	int frozen = 0;
 
 	if (st->creating) {
-		/* The create process died half-way: what it left is stopped. */
-		if (st->creator > 0 && kill(st->creator, 0) == 0)
-			return RT_STATUS_CREATING;
-		return RT_STATUS_STOPPED;
+		/* create holds the dir's lock until it has recorded the
+		 * container; a free lock means it died half-way, and what it
+		 * left is stopped (and removed by delete). */
+		return dir_locked(dirfd) ? RT_STATUS_CREATING : RT_STATUS_STOPPED;
 	}
 	if (!rt_state_alive(st))
 		return RT_STATUS_STOPPED;

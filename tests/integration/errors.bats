@@ -109,3 +109,28 @@ nothing_left() {
 	assert_failure
 	assert_output --partial bogus
 }
+
+@test "container ids longer than a file name are refused up front; 255 characters work" {
+	local long; long=$(cid)-$(printf 'x%.0s' $(seq 300))
+	run oci run --bundle "$BUNDLE" "${long:0:256}"
+	assert_failure
+	assert_output "nook oci: invalid container ID: 256 characters, at most 255 allowed"
+	nothing_left
+	local id=${long:0:255}
+	# Without a cgroup namespace the container sees its group's path.
+	cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_args cat /proc/self/cgroup
+	run oci run --bundle "$BUNDLE" "$id"
+	assert_success
+	assert_output --partial "/nook/$id"
+	nothing_left
+}
+
+@test "a failed switch back out of the new time namespace fails create and leaves nothing" {
+	cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 1000, "nanosecs": 0}}'
+	set_args true
+	NOOK_FAULT_FAIL=ns-time-restore run oci run --bundle "$BUNDLE" "$(cid)"
+	assert_failure
+	assert_output --partial "cannot switch back to nook's own time namespace"
+	nothing_left
+}

@@ -76,3 +76,47 @@ start_sleeper() {
 	assert_failure
 	assert_output --partial "stopped"
 }
+
+# The container's processes, as the kernel's cgroup lists them.
+ctr_procs() {
+	oci ps --format json "$ID" | jq length
+}
+
+@test "exec: a failed exec exits 255 and leaves no process in the container" {
+	start_sleeper
+	assert_equal "$(ctr_procs)" 1
+	# The process is started, then the pid file cannot be written.
+	run oci exec --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID" sleep 30
+	assert_failure 255
+	assert_output --partial "pid file"
+	assert_equal "$(ctr_procs)" 1
+	run oci exec -d --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID" sleep 31
+	assert_failure 255
+	assert_equal "$(ctr_procs)" 1
+	assert_equal "$(oci state "$ID" | jq -r .status)" running
+}
+
+@test "exec: a failed switch back out of the container's pid namespace is an error, the process is killed" {
+	start_sleeper
+	NOOK_FAULT_FAIL=ns-pid-restore run oci exec -d "$ID" sleep 30
+	assert_failure 255
+	assert_output --partial "cannot switch back to nook's own pid namespace"
+	assert_equal "$(ctr_procs)" 1
+}
+
+@test "exec --cap: bounding, effective and permitted only; never inheritable or ambient (CVE-2022-29162)" {
+	start_sleeper
+	# CAP_NET_RAW is 13: bit 0x2000.
+	run oci exec --user 65534:65534 --cap CAP_NET_RAW "$ID" cat /proc/self/status
+	assert_success
+	assert_line --regexp '^CapInh:[[:space:]]+0+$'
+	assert_line --regexp '^CapAmb:[[:space:]]+0+$'
+	local bnd; bnd=$(echo "$output" | awk '/^CapBnd:/ {print $2}')
+	[ $((0x$bnd & 0x2000)) != 0 ]
+	# As root the capability is effective.
+	run oci exec --cap CAP_NET_RAW "$ID" cat /proc/self/status
+	local eff; eff=$(echo "$output" | awk '/^CapEff:/ {print $2}')
+	[ $((0x$eff & 0x2000)) != 0 ]
+	assert_line --regexp '^CapInh:[[:space:]]+0+$'
+	assert_line --regexp '^CapAmb:[[:space:]]+0+$'
+}
