@@ -84,13 +84,10 @@ struct cli_table {
 	int usage_exit;
 };
 
-/* The entry point (cli/dispatch.c): argv[0] "nook-oci" is exactly "nook oci". */
-int cli_main(int argc, char **argv);
 /* Run argv[0]'s command of t (argv[0] names the table's own word). */
 int cli_dispatch(const struct cli_table *t, int argc, char **argv, struct cli_globals *g);
 
 /* The tables. */
-extern const struct cli_table cli_top_table;
 extern const struct cli_table cli_oci_table;
 extern const struct cli_table cli_image_table;
 extern const struct cli_table cli_system_table;

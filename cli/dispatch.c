@@ -22,7 +22,7 @@ static const struct global_option {
 	const char *help;
 } global_options[] = {
     {CLI_G_ROOT, "root", NULL, "DIR", true, "container state (default /run/nook)"},
-    {CLI_G_STORAGE_ROOT, "storage-root" /* [1], store_setup */, NULL, "DIR", true,
+    {CLI_G_STORAGE_ROOT, "storage-root", NULL, "DIR", true,
      "image store (default $NOOK_STORAGE_ROOT, else /var/lib/nook)"},
     {CLI_G_LOG, "log", NULL, "FILE", false, "write log lines and errors to FILE"},
     {CLI_G_LOG_FORMAT, "log-format", NULL, "text|json", false, "format of the --log lines"},
@@ -114,7 +114,8 @@ static void print_table_help(FILE *f, const struct cli_table *t, const struct cl
 	fprintf(f, "\ncommands:\n");
 	for (size_t i = 0; i < t->n; i++)
 		fprintf(f, "  %-12s %s\n", t->commands[i].name, t->commands[i].help);
-	fprintf(f, "\n'%s COMMAND --help' describes a command.\n", g->prog);
+	fprintf(f, "\n'%s COMMAND --help' (or '%s help COMMAND') describes a command.\n", g->prog,
+		g->prog);
 }
 
 void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct cli_command *c)
@@ -206,10 +207,13 @@ static const char *default_root(void)
  * spelling after the command that scripts use), then $NOOK_STORAGE_ROOT. */
 static int store_setup(struct cli_globals *g, int *argc, char **argv)
 {
-	const struct global_option *sr = &global_options[1];
+	const struct global_option *sr = NULL;
 	const char *env;
 	int rc = 0;
 
+	for (size_t k = 0; k < ARRAY_SIZE(global_options) && !sr; k++)
+		if (global_options[k].id == CLI_G_STORAGE_ROOT)
+			sr = &global_options[k];
 	for (int i = 1; i < *argc && strcmp(argv[i], "--");) {
 		const char *v;
 		int next = i;
@@ -357,20 +361,4 @@ int cli_dispatch(const struct cli_table *t, int argc, char **argv, struct cli_gl
 		return cli_dispatch(c->sub, argc - i, argv + i, g);
 	}
 	return run_command(c, argc - i, argv + i, g);
-}
-
-int cli_main(int argc, char **argv)
-{
-	struct cli_globals g = {.prog = "nook"};
-	const char *base;
-
-	if (argc < 1)
-		return 2;
-	base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	if (!strcmp(base, "nook-oci")) {
-		g.prog = "nook-oci";
-		return cli_dispatch(&cli_oci_table, argc, argv, &g);
-	}
-	return cli_dispatch(&cli_top_table, argc, argv, &g);
 }

@@ -1,6 +1,8 @@
 /* nook's entry point and its top-level command table.  Invoked as
- * "nook-oci" (argv[0]) it is exactly "nook oci" (cli/dispatch.c). */
+ * "nook-oci" (argv[0]) it is exactly "nook oci". */
 #include "cli/cli.h"
+
+#include <string.h>
 
 static int cmd_version(int argc, char **argv, struct cli_globals *g)
 {
@@ -29,7 +31,7 @@ static const struct cli_command top_commands[] = {
 	{"version", cmd_version, 0, "", "print the version", NULL},
 };
 
-const struct cli_table cli_top_table = {
+static const struct cli_table top_table = {
 	.prog = "nook",
 	.help = "nook is an OCI container runtime.",
 	.commands = top_commands,
@@ -37,6 +39,23 @@ const struct cli_table cli_top_table = {
 	.globals = CLI_G_ROOT | CLI_G_STORAGE_ROOT | CLI_G_LOGGING | CLI_G_VERSION | CLI_G_HELP,
 	.usage_exit = 2,
 };
+
+/* argv[0] "nook-oci" is exactly "nook oci". */
+static int cli_main(int argc, char **argv)
+{
+	struct cli_globals g = {.prog = "nook"};
+	const char *base;
+
+	if (argc < 1)
+		return 2;
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "nook-oci")) {
+		g.prog = "nook-oci";
+		return cli_dispatch(&cli_oci_table, argc, argv, &g);
+	}
+	return cli_dispatch(&top_table, argc, argv, &g);
+}
 
 int main(int argc, char **argv)
 {

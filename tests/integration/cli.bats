@@ -302,3 +302,16 @@ nk() { "$NOOK" --root "$ROOT" --storage-root "$BATS_TEST_TMPDIR/store" "$@"; }
 	run oci events --interval 1m30s nosuch
 	assert_output --partial "does not exist"
 }
+
+@test "a message longer than the error buffer keeps its cause (the errno text at the end)" {
+	local long
+	long="$BATS_TEST_TMPDIR/$(printf 'a%.0s' {1..2000})"
+	run "$NOOK" images --storage-root "$long"
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp 'a+.*: File name too long$'
+	[ "${#output}" -lt 1100 ]
+	run "$NOOK" oci --root "$long" list
+	assert_failure
+	assert_output --regexp ': File name too long$'
+}
