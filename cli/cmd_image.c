@@ -245,7 +245,8 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "table"))
-				return cli_fail(g, "unknown format '%s' (table or json)", optarg);
+				return cli_usage_error(g, "--format: unknown format \"%s\": "
+							  "expected table or json", optarg);
 			break;
 		default: return cli_bad_option(g, c, argv);
 		}

@@ -161,7 +161,7 @@ static int cmd_kill(int argc, char **argv, struct cli_globals *g)
 	if (argc - optind == 2) {
 		sig = signal_parse(argv[optind + 1]);
 		if (sig < 0)
-			return cli_fail(g, "unknown signal \"%s\"", argv[optind + 1]);
+			return cli_usage_error(g, "unknown signal \"%s\"", argv[optind + 1]);
 	}
 	if (rt_container_kill(&ctx, argv[optind], sig, all, &err) < 0)
 		return cli_error(g, &err);
@@ -216,7 +216,8 @@ static int cmd_list(int argc, char **argv, struct cli_globals *g)
 			return cli_bad_option(g, c, argv);
 	}
 	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_fail(g, "invalid format \"%s\": expected table or json", format);
+		return cli_usage_error(g, "--format: unknown format \"%s\": expected table or json",
+				       format);
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
 	if (rt_container_list(&ctx, &v, &n, &err) < 0)
@@ -276,7 +277,8 @@ static int cmd_ps(int argc, char **argv, struct cli_globals *g)
 		format = optarg;
 	}
 	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_fail(g, "invalid format \"%s\": expected table or json", format);
+		return cli_usage_error(g, "--format: unknown format \"%s\": expected table or json",
+				       format);
 	if ((rc = cli_want_args(g, argc - optind, 1, -1)) != 0)
 		return rc;
 	if (rt_container_pids(&ctx, argv[optind], &pids, &n, &err) < 0)
@@ -304,7 +306,8 @@ static int cmd_ps(int argc, char **argv, struct cli_globals *g)
 
 				for (const char *s = argv[i]; *s; s++)
 					if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,=_", *s))
-						return cli_fail(g, "ps: unsupported character in option \"%s\"", argv[i]);
+						return cli_usage_error(g, "unsupported character in ps "
+									  "option \"%s\"", argv[i]);
 				next = xasprintf("%s %s", cmd, argv[i]);
 				free(cmd);
 				cmd = next;
