@@ -38,6 +38,12 @@ int error_sys(struct error *err, const char *fmt, ...) __attribute__((format(pri
  * Returns -1. */
 int error_prefix(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_clear(struct error *err);
+/* error_set with a va_list. */
+int error_setv(struct error *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* A message longer than msg is shortened in the middle (marked with an
+ * ellipsis), never at the end: error_sys keeps its strerror text and
+ * error_prefix the message it prefixes. */
 
 /* ------------------------------------------------------ cleanup helpers -- */
 
@@ -137,6 +143,17 @@ bool str_has_suffix(const char *s, const char *suffix);
 /* Strict decimal parsers: whole string, range checked.  0 or -1. */
 int parse_int64(const char *s, int64_t *out);
 int parse_uint64(const char *s, uint64_t *out);
+/* A size in bytes, integers only (no floating point): digits, an optional
+ * fraction, an optional binary unit k/m/g/t/p (case-insensitive, with an
+ * optional "b" or "ib"), e.g. "1024", "256m", "1.5G", "4kb".  No sign, no
+ * exponent, no spaces.  0, or -1 with errno EINVAL (malformed) or ERANGE
+ * (above UINT64_MAX). */
+int parse_size(const char *s, uint64_t *out);
+/* A Go-style duration in nanoseconds, integers only: one or more
+ * NUMBER[.FRACTION]UNIT with units ns, us, ms, s, m, h ("1m30s", "500ms",
+ * "1.5s"); a bare number is seconds.  0, or -1 with errno EINVAL or
+ * ERANGE. */
+int parse_duration(const char *s, uint64_t *out_ns);
 /* RFC 3339 UTC timestamp with nanoseconds, as runc writes "created". */
 void time_rfc3339(char buf[64]);
 

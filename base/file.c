@@ -131,8 +131,12 @@ int file_read_at(int dirfd, const char *path, size_t max, char **out, size_t *le
 
 int mkdir_p(const char *path, mode_t mode, struct error *err)
 {
-	_cleanup_free_ char *p = xstrdup(path);
+	_cleanup_free_ char *p = NULL;
 
+	/* "" names no directory (and p + 1 below would be past its end). */
+	if (!*path)
+		return error_set(err, ENOENT, "cannot create directory: empty path");
+	p = xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;

@@ -1,53 +1,133 @@
 /* cli: argument parsing, the command tables, output.  The only folder that
- * prints to the user or decides exit codes. */
+ * prints to the user or decides exit codes.
+ *
+ * One dispatcher (cli/dispatch.c) serves every table: it parses the global
+ * options that stand before a command (`nook --storage-root DIR images`,
+ * `nook oci --root DIR list`, runc's `nook-oci --root X --log F create`),
+ * finds the command, answers `--help` from the table, does the shared setup
+ * the command's flags ask for, and calls its handler.  A family (oci,
+ * image, system) is a command whose entry points at a nested table. */
 #ifndef NOOK_CLI_H
 #define NOOK_CLI_H
 
 #include "base/base.h"
 
-/* Options shared by every command of a family (the global flags). */
+struct cli_table;
+
+/* The global options, parsed once before the command; the shared setup
+ * fills in defaults. */
 struct cli_globals {
-	const char *root;         /* --root (oci) */
-	const char *storage_root; /* --storage-root (images) */
-	const char *log_file;
-	bool log_json;
+	const char *root;         /* --root: container state (oci) */
+	const char *storage_root; /* --storage-root or $NOOK_STORAGE_ROOT; NULL: default */
+	const char *log_file;     /* --log */
+	const char *log_format;   /* --log-format text|json */
+	const char *log_level;    /* --log-level error|warn|info|debug */
 	bool debug;
 	bool systemd_cgroup;
-	const char *prog;         /* "nook oci" / "nook-oci" / "nook", for messages */
+	bool log_ready;
+	unsigned globals_seen; /* global options of the tables walked through */
+	int usage_exit;        /* exit code of a usage error: 2, runc's 1 for oci */
+	const char *prog;      /* "nook", "nook oci", "nook-oci", "nook image" */
+	const struct cli_command *cmd; /* the command being run */
 };
 
-/* A command handler returns the process exit code.  argv[0] is the
- * command name; options are parsed by the handler (getopt_long_only). */
+/* What the dispatcher prepares before a command's handler runs. */
+enum cli_flags {
+	/* Uses the container state root: --root checked, defaulted. */
+	CLI_STATE = 1 << 0,
+	/* Uses the image store: --storage-root is also accepted after the
+	 * command (anywhere before "--"), $NOOK_STORAGE_ROOT is read, an
+	 * empty path refused.  The handler opens the store (cli_store_open)
+	 * after its own arguments are checked, so a usage error creates
+	 * nothing. */
+	CLI_STORE = 1 << 1,
+	/* Options end at the first operand (exec ID CMD..., ps ID PS-ARGS):
+	 * a --help after it belongs to the container's command. */
+	CLI_OPERANDS_END = 1 << 2,
+};
+
+/* The global options a table accepts before its commands (a mask). */
+enum cli_global {
+	CLI_G_ROOT = 1 << 0,
+	CLI_G_STORAGE_ROOT = 1 << 1,
+	CLI_G_LOG = 1 << 2,
+	CLI_G_LOG_FORMAT = 1 << 3,
+	CLI_G_LOG_LEVEL = 1 << 4,
+	CLI_G_DEBUG = 1 << 5,
+	CLI_G_SYSTEMD_CGROUP = 1 << 6,
+	CLI_G_CRIU = 1 << 7,
+	CLI_G_ROOTLESS = 1 << 8,
+	CLI_G_VERSION = 1 << 9,
+	CLI_G_HELP = 1 << 10,
+};
+#define CLI_G_LOGGING (CLI_G_LOG | CLI_G_LOG_FORMAT | CLI_G_LOG_LEVEL | CLI_G_DEBUG)
+
+/* A handler returns the process exit code.  argv[0] is the command name;
+ * getopt is reset (optind 0, opterr 0) before the call, so a handler only
+ * runs its getopt loop.  Option strings start with ':' (after '+' where
+ * options end at the first operand) so a missing value is told apart. */
 struct cli_command {
 	const char *name;
 	int (*handler)(int argc, char **argv, struct cli_globals *g);
-	const char *usage; /* arguments, e.g. "[--bundle DIR] ID" */
+	unsigned flags; /* enum cli_flags */
+	const char *usage; /* what follows the name, e.g. "[--bundle DIR] ID" */
 	const char *help;  /* one line */
+	const struct cli_table *sub; /* a family: the rest goes through sub */
 };
 
+struct cli_table {
+	const char *prog; /* as in "usage: PROG COMMAND" */
+	const char *help; /* one line */
+	const struct cli_command *commands;
+	size_t n;
+	unsigned globals; /* enum cli_global: accepted before its commands */
+	int usage_exit;
+};
+
+/* Run argv[0]'s command of t (argv[0] names the table's own word). */
+int cli_dispatch(const struct cli_table *t, int argc, char **argv, struct cli_globals *g);
+
+/* The tables. */
+extern const struct cli_table cli_oci_table;
+extern const struct cli_table cli_image_table;
+extern const struct cli_table cli_system_table;
+
 /* Print "PROG: msg" on stderr (and to the --log file as a log line);
- * returns exit code 1 for `return cli_fail(...)`. */
+ * return exit code 1 for `return cli_error(...)`. */
 int cli_error(const struct cli_globals *g, const struct error *err);
 int cli_fail(const struct cli_globals *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Usage error (unknown flag, wrong argument count): exit code 2 per
- * convention... runc uses 1; we follow runc for the oci family. */
-int cli_usage(const struct cli_globals *g, const struct cli_command *c);
-/* Print the help of one command (generated from the table). */
-void cli_print_command_help(FILE *f, const char *prog, const struct cli_command *c);
-/* Handles "--help"/"-h" anywhere in argv: prints help, returns true. */
-bool cli_wants_help(int argc, char **argv);
+/* A usage error: "PROG CMD: msg (see 'PROG CMD --help')", one line;
+ * returns g->usage_exit. */
+int cli_usage_error(const struct cli_globals *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* For getopt's '?' and ':' (unknown option, missing value). */
+int cli_bad_option(const struct cli_globals *g, int c, char **argv);
+/* 0 when min <= have <= max (max -1: no limit), else a usage error's exit
+ * code. */
+int cli_want_args(const struct cli_globals *g, int have, int min, int max);
+/* For commands without options: getopt (so "-x" is an unknown option,
+ * anywhere before "--"), then cli_want_args. */
+int cli_only_args(const struct cli_globals *g, int argc, char **argv, int min, int max);
+/* The help of one command, generated from its entry. */
+void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct cli_command *c);
 
-/* Command families. */
-int cli_oci_main(int argc, char **argv, const char *prog);
+/* Image commands are in two tables (`nook load` = `nook image load`). */
+#define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json]"
+#define CLI_LOAD_USAGE "[-i PATH] [--quiet] [--platform OS/ARCH]"
+#define CLI_LOAD_HELP "load an OCI layout or docker-save archive (stdin without -i)"
+#define CLI_IMPORT_USAGE "TARBALL|DIR|- [NAME[:TAG]]"
+#define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
+#define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
+#define CLI_SAVE_HELP "write images as an OCI layout archive"
+
+/* Handlers shared by several tables. */
 int cli_oci_update(int argc, char **argv, struct cli_globals *g);
 int cli_oci_events(int argc, char **argv, struct cli_globals *g);
 
-/* Image commands (cli/cmd_image.c, cli/cmd_mount.c). */
+/* Image commands (cli/cmd_image.c, cli/cmd_bundle.c). */
 struct img_store;
-/* Open the image store of --storage-root / $NOOK_STORAGE_ROOT. */
+/* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
-int cli_image_main(int argc, char **argv, struct cli_globals *g);
-int cli_system_main(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

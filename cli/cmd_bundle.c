@@ -10,27 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define OPT_STORAGE_ROOT 1000
-
 static void store_freep(struct img_store **s)
 {
 	img_store_free(*s);
 }
 #define _cleanup_store_ _cleanup_(store_freep)
-
-static int parse_store_only(int argc, char **argv, struct cli_globals *g, const char *usage)
-{
-	static const struct option opts[] = {
-		{"storage-root", required_argument, NULL, OPT_STORAGE_ROOT}, {0}};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != OPT_STORAGE_ROOT)
-			return cli_fail(g, "usage: %s", usage);
-		g->storage_root = optarg;
-	}
-	return 0;
-}
 
 /* Mount an image's layers on dir/merged (or target) with the user's
  * private upper/work when rw. */
@@ -52,9 +36,10 @@ int cli_image_mount(int argc, char **argv, struct cli_globals *g)
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *id = NULL, *dir = NULL, *key = NULL, *merged = NULL;
 	struct error err = {0};
+	int rc;
 
-	if (parse_store_only(argc, argv, g, "nook image mount IMAGE") || argc - optind != 1)
-		return cli_fail(g, "usage: nook image mount IMAGE");
+	if ((rc = cli_only_args(g, argc, argv, 1, 1)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_resolve(s, argv[optind], &id, &err) < 0)
 		return cli_error(g, &err);
 	key = xasprintf("mount:%s", id);
@@ -78,9 +63,10 @@ int cli_image_unmount(int argc, char **argv, struct cli_globals *g)
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *id = NULL, *dir = NULL, *key = NULL, *merged = NULL;
 	struct error err = {0};
+	int rc;
 
-	if (parse_store_only(argc, argv, g, "nook image unmount IMAGE") || argc - optind != 1)
-		return cli_fail(g, "usage: nook image unmount IMAGE");
+	if ((rc = cli_only_args(g, argc, argv, 1, 1)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_resolve(s, argv[optind], &id, &err) < 0)
 		return cli_error(g, &err);
 	key = xasprintf("mount:%s", id);
@@ -232,9 +218,7 @@ static int bundle_remove(struct img_store *s, const char *dir, struct cli_global
 
 int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {
-		{"remove", no_argument, NULL, 'r'},
-		{"storage-root", required_argument, NULL, OPT_STORAGE_ROOT}, {0}};
+	static const struct option opts[] = {{"remove", no_argument, NULL, 'r'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *id = NULL, *abs = NULL, *key = NULL, *sdir = NULL, *rootfs = NULL;
 	_cleanup_free_ char *json = NULL;
@@ -242,23 +226,17 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 	struct img_config cfg;
 	struct error err = {0}, e2;
 	bool remove = false;
-	int c;
+	int c, rc;
 
-	optind = 1;
-	if (cli_wants_help(argc, argv)) {
-		printf("usage: nook bundle [--storage-root DIR] IMAGE DIR | --remove DIR\n");
-		return 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c != 'r')
+			return cli_bad_option(g, c, argv);
+		remove = true;
 	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'r')
-			remove = true;
-		else if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else
-			return cli_fail(g, "usage: nook bundle IMAGE DIR | --remove DIR");
-	}
-	if (argc - optind != (remove ? 1 : 2))
-		return cli_fail(g, "usage: nook bundle IMAGE DIR | --remove DIR");
+	if ((rc = cli_want_args(g, argc - optind, remove ? 1 : 2, remove ? 1 : 2)) != 0)
+		return rc;
+	if (!*argv[argc - 1])
+		return cli_usage_error(g, "DIR: empty path");
 	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
 	if (remove)

@@ -7,25 +7,20 @@
 #include <string.h>
 #include <time.h>
 
-#define OPT_STORAGE_ROOT 1000
-#define STORE_OPTS {"storage-root", required_argument, NULL, OPT_STORAGE_ROOT}, \
-		   {"help", no_argument, NULL, 'h'}
-
 static void store_freep(struct img_store **s)
 {
 	img_store_free(*s);
 }
 #define _cleanup_store_ _cleanup_(store_freep)
 
-/* --storage-root, else $NOOK_STORAGE_ROOT, else /var/lib/nook;
- * $NOOK_MAX_LAYER_SIZE bounds the uncompressed size of one layer. */
+/* g->storage_root (--storage-root or $NOOK_STORAGE_ROOT, resolved by the
+ * dispatcher), else the store's default; $NOOK_MAX_LAYER_SIZE bounds the
+ * uncompressed size of one layer. */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err)
 {
 	struct img_store_opts o = {.root = g->storage_root};
 	const char *max = getenv("NOOK_MAX_LAYER_SIZE");
 
-	if (!o.root)
-		o.root = getenv("NOOK_STORAGE_ROOT");
 	if (max && parse_uint64(max, &o.max_layer_size) < 0) {
 		error_set(err, EINVAL, "invalid NOOK_MAX_LAYER_SIZE '%s'", max);
 		return NULL;
@@ -160,12 +155,12 @@ static void load_progress(void *data, const struct img_layer_progress *p)
 	load_view_draw(v);
 }
 
-static int cmd_load(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 {
 	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"platform", required_argument, NULL, 'p'},
-					     STORE_OPTS, {0}};
+					     {0}};
 	struct img_load_opts o = {0};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **loaded = NULL;
@@ -173,17 +168,16 @@ static int cmd_load(int argc, char **argv, struct cli_globals *g)
 	struct error err = {0};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.path = optarg; break;
 		case 'q': view.quiet = true; break;
 		case 'p': o.platform = optarg; break;
-		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
-		default: return cli_fail(g, "usage: nook load [-i PATH] [--quiet] [--platform OS/ARCH]");
+		default: return cli_bad_option(g, c, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_fail(g, "load takes no arguments (use -i PATH)");
+	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
+		return rc;
 	o.progress = load_progress;
 	o.progress_data = &view;
 	rc = !(s = cli_store_open(g, &err)) || img_load(s, &o, &loaded, &err) < 0;
@@ -199,22 +193,15 @@ static int cmd_load(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
-static int cmd_import(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_import(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {STORE_OPTS, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct error err = {0};
-	int c;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else
-			return cli_fail(g, "usage: nook import TARBALL|DIR|- [NAME[:TAG]]");
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return cli_fail(g, "usage: nook import TARBALL|DIR|- [NAME[:TAG]]");
+	if ((rc = cli_only_args(g, argc, argv, 1, 2)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
 	    img_import(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &id, &err) < 0)
 		return cli_error(g, &err);
@@ -237,12 +224,12 @@ static void print_images_json(struct img_info *v, size_t n)
 	printf("%s]\n", n ? "\n" : "");
 }
 
-static int cmd_images(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 {
 	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"format", required_argument, NULL, 'f'},
-					     STORE_OPTS, {0}};
+					     {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct img_info *v = NULL;
 	struct error err = {0};
@@ -250,7 +237,7 @@ static int cmd_images(int argc, char **argv, struct cli_globals *g)
 	size_t n = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":aq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
@@ -258,10 +245,10 @@ static int cmd_images(int argc, char **argv, struct cli_globals *g)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "table"))
-				return cli_fail(g, "unknown format '%s' (table or json)", optarg);
+				return cli_usage_error(g, "--format: unknown format \"%s\": "
+							  "expected table or json", optarg);
 			break;
-		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
-		default: return cli_fail(g, "usage: nook images [-a] [-q] [--format table|json]");
+		default: return cli_bad_option(g, c, argv);
 		}
 	}
 	if (!(s = cli_store_open(g, &err)) || img_list(s, all, &v, &n, &err) < 0)
@@ -297,43 +284,35 @@ static int cmd_images(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
-static int cmd_tag(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_tag(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {STORE_OPTS, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
-	int c;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else
-			return cli_fail(g, "usage: nook tag SOURCE TARGET");
-	}
-	if (argc - optind != 2)
-		return cli_fail(g, "usage: nook tag SOURCE TARGET");
+	if ((rc = cli_only_args(g, argc, argv, 2, 2)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_tag(s, argv[optind], argv[optind + 1], &err) < 0)
 		return cli_error(g, &err);
 	return 0;
 }
 
-static int cmd_rmi(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, STORE_OPTS, {0}};
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
 	bool force = false;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
-		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
-		default: return cli_fail(g, "usage: nook rmi [-f] IMAGE...");
+		default: return cli_bad_option(g, c, argv);
 		}
 	}
-	if (optind == argc)
-		return cli_fail(g, "usage: nook rmi [-f] IMAGE...");
+	if ((rc = cli_want_args(g, argc - optind, 1, -1)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
 	for (int i = optind; i < argc; i++) {
@@ -348,24 +327,23 @@ static int cmd_rmi(int argc, char **argv, struct cli_globals *g)
 	return rc;
 }
 
-static int cmd_save(int argc, char **argv, struct cli_globals *g)
+int cli_cmd_save(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, STORE_OPTS, {0}};
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_close_ int fd = -1;
 	const char *out = NULL;
 	struct error err = {0};
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case OPT_STORAGE_ROOT: g->storage_root = optarg; break;
-		default: return cli_fail(g, "usage: nook save -o FILE IMAGE...");
+		default: return cli_bad_option(g, c, argv);
 		}
 	}
-	if (optind == argc)
-		return cli_fail(g, "usage: nook save -o FILE IMAGE...");
+	if ((rc = cli_want_args(g, argc - optind, 1, -1)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
 	if (out) {
@@ -387,19 +365,12 @@ static int cmd_save(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_inspect(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {STORE_OPTS, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
-	int c, rc = 0;
+	int rc = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else
-			return cli_fail(g, "usage: nook image inspect IMAGE...");
-	}
-	if (optind == argc)
-		return cli_fail(g, "usage: nook image inspect IMAGE...");
+	if ((rc = cli_only_args(g, argc, argv, 1, -1)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
 	printf("[");
@@ -419,20 +390,20 @@ static int cmd_inspect(int argc, char **argv, struct cli_globals *g)
 static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 {
 	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
-					     {"all", no_argument, NULL, 'a'}, STORE_OPTS, {0}};
+					     {"all", no_argument, NULL, 'a'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **out = NULL;
 	struct error err = {0};
 	uint64_t reclaimed = 0;
 	char sz[32];
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "fa", opts, NULL)) != -1) {
-		if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else if (c != 'f' && c != 'a')
-			return cli_fail(g, "usage: nook image prune");
+	while ((c = getopt_long(argc, argv, ":fa", opts, NULL)) != -1) {
+		if (c != 'f' && c != 'a')
+			return cli_bad_option(g, c, argv);
 	}
+	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_prune(s, &out, &reclaimed, &err) < 0)
 		return cli_error(g, &err);
 	for (size_t i = 0; out[i]; i++)
@@ -444,19 +415,14 @@ static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_df(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {STORE_OPTS, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
 	struct img_df df;
 	char a[32], b[32];
-	int c;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == OPT_STORAGE_ROOT)
-			g->storage_root = optarg;
-		else
-			return cli_fail(g, "usage: nook system df");
-	}
+	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
+		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_df(s, &df, &err) < 0)
 		return cli_error(g, &err);
 	printf("%-12s %-8s %-8s %-12s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
@@ -472,77 +438,43 @@ static int cmd_df(int argc, char **argv, struct cli_globals *g)
 }
 
 
+#define PRUNE_HELP "remove untagged, unused images and unreferenced layers"
+
 static const struct cli_command image_commands[] = {
-	{"inspect", cmd_inspect, "IMAGE...", "show an image as JSON"},
-	{"ls", cmd_images, "[-a] [-q] [--format table|json]", "list images"},
-	{"list", cmd_images, "[-a] [-q] [--format table|json]", "list images"},
-	{"load", cmd_load, "[-i PATH] [--quiet]", "load an OCI layout or docker-save archive"},
-	{"import", cmd_import, "TARBALL|DIR|- [NAME[:TAG]]", "make a one-layer image from a rootfs"},
-	{"save", cmd_save, "-o FILE IMAGE...", "write images as an OCI layout archive"},
-	{"tag", cmd_tag, "SOURCE TARGET", "add a name to an image"},
-	{"rm", cmd_rmi, "[-f] IMAGE...", "remove images"},
-	{"prune", cmd_prune, "", "remove untagged, unused images and unreferenced layers"},
-	{"mount", cli_image_mount, "IMAGE", "mount a read-only view of an image, print its path"},
-	{"unmount", cli_image_unmount, "IMAGE", "unmount what 'image mount' mounted"},
-	{"umount", cli_image_unmount, "IMAGE", "unmount what 'image mount' mounted"},
+	{"inspect", cmd_inspect, CLI_STORE, "IMAGE...", "show images as a JSON array", NULL},
+	{"ls", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
+	{"list", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
+	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL},
+	{"import", cli_cmd_import, CLI_STORE, CLI_IMPORT_USAGE, CLI_IMPORT_HELP, NULL},
+	{"save", cli_cmd_save, CLI_STORE, CLI_SAVE_USAGE, CLI_SAVE_HELP, NULL},
+	{"tag", cli_cmd_tag, CLI_STORE, "SOURCE TARGET", "add a name to an image", NULL},
+	{"rm", cli_cmd_rmi, CLI_STORE, "[-f] IMAGE...", "remove images", NULL},
+	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL},
+	{"mount", cli_image_mount, CLI_STORE, "IMAGE",
+	 "mount a read-only view of an image, print its path", NULL},
+	{"unmount", cli_image_unmount, CLI_STORE, "IMAGE", "unmount what 'image mount' mounted", NULL},
+	{"umount", cli_image_unmount, CLI_STORE, "IMAGE", "unmount what 'image mount' mounted", NULL},
 };
 
-static int family(const struct cli_command *t, size_t n, const char *prog, int argc, char **argv,
-		  struct cli_globals *g)
-{
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "usage: %s COMMAND\n\ncommands:\n", prog);
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "  %-10s %s\n", t[i].name, t[i].help);
-		return argc < 2 ? 1 : 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(argv[1], t[i].name)) {
-			if (cli_wants_help(argc - 1, argv + 1)) {
-				cli_print_command_help(stdout, prog, &t[i]);
-				return 0;
-			}
-			optind = 1;
-			return t[i].handler(argc - 1, argv + 1, g);
-		}
-	return cli_fail(g, "unknown command '%s %s'", prog, argv[1]);
-}
-
-int cli_image_main(int argc, char **argv, struct cli_globals *g)
-{
-	return family(image_commands, ARRAY_SIZE(image_commands), "nook image", argc, argv, g);
-}
+const struct cli_table cli_image_table = {
+	.prog = "nook image",
+	.help = "Manage images.",
+	.commands = image_commands,
+	.n = ARRAY_SIZE(image_commands),
+	.globals = CLI_G_STORAGE_ROOT | CLI_G_HELP,
+	.usage_exit = 2,
+};
 
 static const struct cli_command system_commands[] = {
-	{"df", cmd_df, "", "show the space used by images, layers and containers"},
-	{"prune", cmd_prune, "", "remove untagged, unused images and unreferenced layers"},
+	{"df", cmd_df, CLI_STORE, "", "show the space used by images, layers and containers", NULL},
+	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL},
 };
 
-int cli_system_main(int argc, char **argv, struct cli_globals *g)
-{
-	return family(system_commands, ARRAY_SIZE(system_commands), "nook system", argc, argv, g);
-}
-
-/* Top-level shortcuts (docker's): nook load, nook images, ... */
-static int shortcut(const char *name, int argc, char **argv, struct cli_globals *g)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(image_commands); i++)
-		if (!strcmp(image_commands[i].name, name)) {
-			if (cli_wants_help(argc, argv)) {
-				cli_print_command_help(stdout, "nook", &image_commands[i]);
-				return 0;
-			}
-			optind = 1;
-			return image_commands[i].handler(argc, argv, g);
-		}
-	return 1;
-}
-
-int cli_cmd_load(int argc, char **argv, struct cli_globals *g) { return shortcut("load", argc, argv, g); }
-int cli_cmd_import(int argc, char **argv, struct cli_globals *g) { return shortcut("import", argc, argv, g); }
-int cli_cmd_images(int argc, char **argv, struct cli_globals *g) { return shortcut("ls", argc, argv, g); }
-int cli_cmd_tag(int argc, char **argv, struct cli_globals *g) { return shortcut("tag", argc, argv, g); }
-int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g) { return shortcut("rm", argc, argv, g); }
-int cli_cmd_save(int argc, char **argv, struct cli_globals *g) { return shortcut("save", argc, argv, g); }
+const struct cli_table cli_system_table = {
+	.prog = "nook system",
+	.help = "Store-wide information and cleanup.",
+	.commands = system_commands,
+	.n = ARRAY_SIZE(system_commands),
+	.globals = CLI_G_STORAGE_ROOT | CLI_G_HELP,
+	.usage_exit = 2,
+};

@@ -6,41 +6,20 @@
 #include <getopt.h>
 #include <string.h>
 
-/* A Go-style duration ("5s", "250ms", "1m30s", "1.5s"); a bare number is
- * seconds.  -1 when malformed, zero or above a day. */
-static int64_t parse_duration_ms(const char *s)
+/* --interval: a Go-style duration (base/str.c, integers only), from 1ms
+ * to a day; in milliseconds. */
+static int parse_interval(struct cli_globals *g, const char *s, unsigned *ms)
 {
-	static const struct {
-		const char *unit;
-		double ms;
-	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-	double total = 0;
+	uint64_t ns;
+	int r = parse_duration(s, &ns);
 
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		size_t i;
-
-		if (end == s || v < 0)
-			return -1;
-		s = end;
-		if (!*s && total == 0) {
-			total = v * 1000;
-			break;
-		}
-		for (i = 0; i < ARRAY_SIZE(units); i++)
-			if (!strncmp(s, units[i].unit, strlen(units[i].unit)))
-				break; /* "ms" is tried before "m" */
-		if (i == ARRAY_SIZE(units))
-			return -1;
-		total += v * units[i].ms;
-		s += strlen(units[i].unit);
-	}
-	if (total < 1 || total > 86400000)
-		return -1;
-	return (int64_t)total;
+	if (r < 0 && errno == EINVAL)
+		return cli_usage_error(g, "--interval: invalid duration \"%s\" (like 5s, 500ms or 1m30s)",
+				       s);
+	if (r < 0 || ns < 1000000 || ns > 86400000000000ULL)
+		return cli_usage_error(g, "--interval: %s is out of range (1ms to 24h)", s);
+	*ms = (unsigned)(ns / 1000000);
+	return 0;
 }
 
 static int print_event(const char *event, void *data)
@@ -61,31 +40,26 @@ int cli_oci_events(int argc, char **argv, struct cli_globals *g)
 		{NULL, 0, NULL, 0},
 	};
 	struct rt_context ctx = {.root = g->root};
-	int64_t interval = 5000;
+	unsigned interval = 5000;
 	bool stats = false;
 	struct error err;
-	int c;
+	int c, rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			stats = true;
 			break;
 		case 'i':
-			interval = parse_duration_ms(optarg);
-			if (interval < 0)
-				return cli_fail(g, "events: --interval: invalid duration \"%s\" "
-						   "(like 5s or 500ms)", optarg);
+			if ((rc = parse_interval(g, optarg, &interval)) != 0)
+				return rc;
 			break;
 		default:
-			return cli_fail(g, "events: unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			return cli_bad_option(g, c, argv);
 		}
 	}
-	if (argc - optind != 1)
-		return cli_fail(g, "\"events\" requires exactly 1 argument");
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+		return rc;
 	if (stats) {
 		_cleanup_free_ char *event = NULL;
 
@@ -94,7 +68,7 @@ int cli_oci_events(int argc, char **argv, struct cli_globals *g)
 		printf("%s\n", event);
 		return 0;
 	}
-	if (rt_container_events(&ctx, argv[optind], (unsigned)interval, print_event, NULL,
+	if (rt_container_events(&ctx, argv[optind], interval, print_event, NULL,
 				&err) < 0)
 		return cli_error(g, &err);
 	return 0;

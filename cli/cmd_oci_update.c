@@ -8,32 +8,24 @@
 #include <json-c/json.h>
 #include <string.h>
 
-/* "64m", "1G", "1024" -> bytes; -1 stays -1 (unlimited). */
-static int parse_bytes(const char *s, int64_t *out)
+/* "64m", "1.5G", "1024" -> bytes (base/str.c, no floating point); "-1"
+ * stays -1 (unlimited).  A JSON int64 holds the result. */
+static int parse_bytes(struct cli_globals *g, const char *flag, const char *s, int64_t *out)
 {
-	char *end;
-	double v;
-	int64_t mult = 1;
+	uint64_t v;
+	int r;
 
 	if (!strcmp(s, "-1")) {
 		*out = -1;
 		return 0;
 	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': mult = 1LL << 10; end++; break;
-	case 'm': case 'M': mult = 1LL << 20; end++; break;
-	case 'g': case 'G': mult = 1LL << 30; end++; break;
-	case 't': case 'T': mult = 1LL << 40; end++; break;
-	}
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end)
-		return -1;
-	*out = (int64_t)(v * (double)mult);
+	r = parse_size(s, &v);
+	if (r < 0 && errno == EINVAL)
+		return cli_usage_error(g, "--%s: invalid size \"%s\" (like 1048576, 256m or 1.5g)",
+				       flag, s);
+	if (r < 0 || v > INT64_MAX)
+		return cli_usage_error(g, "--%s: size \"%s\" is too large", flag, s);
+	*out = (int64_t)v;
 	return 0;
 }
 
@@ -88,15 +80,13 @@ int cli_oci_update(int argc, char **argv, struct cli_globals *g)
 		opts[i] = (struct option){update_flags[i].flag, required_argument, NULL, 1000 + (int)i};
 	opts[ARRAY_SIZE(update_flags)] = (struct option){"resources", required_argument, NULL, 'r'};
 	opts[ARRAY_SIZE(update_flags) + 1] = (struct option){NULL, 0, NULL, 0};
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "+r:", opts, &idx)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "+:r:", opts, &idx)) != -1) {
 		if (c == 'r') {
 			resources_file = optarg;
 			continue;
 		}
 		if (c < 1000) {
-			cli_fail(g, "update: unknown or incomplete option '%s'", argv[optind - 1]);
+			rc = cli_bad_option(g, c, argv);
 			goto out;
 		}
 		{
@@ -110,8 +100,8 @@ int cli_oci_update(int argc, char **argv, struct cli_globals *g)
 						       json_object_new_string(optarg));
 				continue;
 			case K_BYTES:
-				if (parse_bytes(optarg, &v) < 0)
-					goto bad;
+				if ((rc = parse_bytes(g, update_flags[i].flag, optarg, &v)) != 0)
+					goto out;
 				break;
 			case K_INT:
 			case K_UINT:
@@ -123,14 +113,14 @@ int cli_oci_update(int argc, char **argv, struct cli_globals *g)
 			json_object_object_add(sec, update_flags[i].field, json_object_new_int64(v));
 			continue;
 bad:
-			cli_fail(g, "update: --%s: invalid value \"%s\"", update_flags[i].flag, optarg);
+			rc = cli_usage_error(g, "--%s: invalid value \"%s\"", update_flags[i].flag,
+					     optarg);
 			goto out;
 		}
 	}
-	if (argc - optind != 1) {
-		cli_fail(g, "\"update\" requires exactly 1 argument");
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
 		goto out;
-	}
+	rc = 1;
 	if (resources_file) {
 		json_object *file;
 
@@ -142,7 +132,7 @@ bad:
 		file = json_tokener_parse(text);
 		if (!file || !json_object_is_type(file, json_type_object)) {
 			json_object_put(file);
-			cli_fail(g, "update: %s: not a JSON object", resources_file);
+			cli_fail(g, "%s: not a JSON object", resources_file);
 			goto out;
 		}
 		/* Flags given beside -r win. */

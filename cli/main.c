@@ -1,63 +1,66 @@
-/* nook's entry point: the top-level command table.  Invoked as
+/* nook's entry point and its top-level command table.  Invoked as
  * "nook-oci" (argv[0]) it is exactly "nook oci". */
 #include "cli/cli.h"
 
-#include <libgen.h>
 #include <string.h>
 
-static int cmd_oci(int argc, char **argv, struct cli_globals *g)
+static int cmd_version(int argc, char **argv, struct cli_globals *g)
 {
-	(void)g;
-	return cli_oci_main(argc, argv, "nook oci");
+	int rc = cli_only_args(g, argc, argv, 0, 0);
+
+	if (rc)
+		return rc;
+	printf("nook version %s\nspec: %s\n", NOOK_VERSION, NOOK_OCI_VERSION);
+	return 0;
 }
 
 static const struct cli_command top_commands[] = {
-	{"oci", cmd_oci, "[GLOBAL OPTIONS] COMMAND ...", "OCI runtime commands (runc-compatible)"},
-	{"image", cli_image_main, "COMMAND ...", "manage images (inspect, mount, prune, ...)"},
-	{"images", cli_cmd_images, "[-a] [-q] [--format table|json]", "list images"},
-	{"load", cli_cmd_load, "[-i PATH] [--quiet]", "load an OCI layout or docker-save archive"},
-	{"import", cli_cmd_import, "TARBALL|DIR|- [NAME[:TAG]]", "make a one-layer image from a rootfs"},
-	{"save", cli_cmd_save, "-o FILE IMAGE...", "write images as an OCI layout archive"},
-	{"tag", cli_cmd_tag, "SOURCE TARGET", "add a name to an image"},
-	{"rmi", cli_cmd_rmi, "[-f] IMAGE...", "remove images"},
-	{"bundle", cli_cmd_bundle, "IMAGE DIR | --remove DIR", "make an OCI bundle from an image"},
-	{"system", cli_system_main, "df|prune", "store-wide information and cleanup"},
+	{"oci", NULL, 0, "[GLOBAL OPTIONS] COMMAND ...", "OCI runtime commands (runc-compatible)",
+	 &cli_oci_table},
+	{"image", NULL, 0, "COMMAND ...", "manage images (inspect, mount, prune, ...)",
+	 &cli_image_table},
+	{"system", NULL, 0, "COMMAND ...", "store-wide information and cleanup", &cli_system_table},
+	{"images", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
+	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL},
+	{"import", cli_cmd_import, CLI_STORE, CLI_IMPORT_USAGE, CLI_IMPORT_HELP, NULL},
+	{"save", cli_cmd_save, CLI_STORE, CLI_SAVE_USAGE, CLI_SAVE_HELP, NULL},
+	{"tag", cli_cmd_tag, CLI_STORE, "SOURCE TARGET", "add a name to an image", NULL},
+	{"rmi", cli_cmd_rmi, CLI_STORE, "[-f] IMAGE...", "remove images", NULL},
+	{"bundle", cli_cmd_bundle, CLI_STORE, "IMAGE DIR | --remove DIR",
+	 "make an OCI bundle from an image", NULL},
+	{"version", cmd_version, 0, "", "print the version", NULL},
 };
 
-static void top_help(FILE *f)
+static const struct cli_table top_table = {
+	.prog = "nook",
+	.help = "nook is an OCI container runtime.",
+	.commands = top_commands,
+	.n = ARRAY_SIZE(top_commands),
+	.globals = CLI_G_ROOT | CLI_G_STORAGE_ROOT | CLI_G_LOGGING | CLI_G_VERSION | CLI_G_HELP,
+	.usage_exit = 2,
+};
+
+/* argv[0] "nook-oci" is exactly "nook oci". */
+static int cli_main(int argc, char **argv)
 {
-	fprintf(f, "usage: nook COMMAND [OPTIONS] [ARGS]\n\n"
-		   "nook is an OCI container runtime.\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(top_commands); i++)
-		fprintf(f, "  %-10s %s\n", top_commands[i].name, top_commands[i].help);
-	fprintf(f, "\n'nook COMMAND --help' describes a command.\n");
+	struct cli_globals g = {.prog = "nook"};
+	const char *base;
+
+	if (argc < 1)
+		return 2;
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "nook-oci")) {
+		g.prog = "nook-oci";
+		return cli_dispatch(&cli_oci_table, argc, argv, &g);
+	}
+	return cli_dispatch(&top_table, argc, argv, &g);
 }
 
 int main(int argc, char **argv)
 {
-	struct cli_globals g = {.prog = "nook"};
-	const char *base = strrchr(argv[0], '/');
-
 	/* Before nook opens anything: which fds the caller passed us
 	 * (--preserve-fds may only hand those to a container). */
 	fds_inherited_note();
-	base = base ? base + 1 : argv[0];
-	if (!strcmp(base, "nook-oci"))
-		return cli_oci_main(argc, argv, "nook-oci");
-	if (argc < 2) {
-		top_help(stderr);
-		return 1;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		top_help(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("nook version %s\nspec: %s\n", NOOK_VERSION, NOOK_OCI_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(top_commands); i++)
-		if (!strcmp(argv[1], top_commands[i].name))
-			return top_commands[i].handler(argc - 1, argv + 1, &g);
-	return cli_fail(&g, "unknown command '%s' (see 'nook --help')", argv[1]);
+	return cli_main(argc, argv);
 }

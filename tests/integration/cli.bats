@@ -96,3 +96,222 @@ load helpers
 	assert_line --regexp '^CapEff:[[:space:]]+0*20000420$'
 	assert_line --regexp '^CapAmb:[[:space:]]+0+$'
 }
+
+# Every command of every table, as "images", "oci spec", "image ls", from
+# the generated help.
+all_commands() {
+	local c f
+	for c in $("$NOOK" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+		case $c in
+		oci | image | system)
+			for f in $("$NOOK" "$c" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+				echo "$c $f"
+			done
+			;;
+		*) echo "$c" ;;
+		esac
+	done
+}
+
+# nook with private state and store roots (global options, before the command).
+nk() { "$NOOK" --root "$ROOT" --storage-root "$BATS_TEST_TMPDIR/store" "$@"; }
+
+@test "global options stand before the command: --storage-root, --root, NOOK_STORAGE_ROOT" {
+	local sr="$BATS_TEST_TMPDIR/store" id; id=$(cid)
+	run "$NOOK" --storage-root "$sr" import "$BASE_ROOTFS" gl:1
+	assert_success
+	[ -d "$sr/layers" ]
+	run "$NOOK" --storage-root "$sr" images --format json
+	assert_success
+	assert_output --partial '"docker.io/library/gl:1"'
+	run "$NOOK" --storage-root="$sr" image inspect gl:1
+	assert_success
+	# The spelling after the command that scripts use still works...
+	run "$NOOK" images -q --storage-root "$sr"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	# ...and so does the environment.
+	NOOK_STORAGE_ROOT=$sr run "$NOOK" images -q
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	# --root before "oci" reaches the oci commands.
+	oci create --bundle "$BUNDLE" "$id"
+	run "$NOOK" --root "$ROOT" oci list -q
+	assert_success
+	assert_output "$id"
+	run "$NOOK" --root "$ROOT" --log-level debug oci state "$id"
+	assert_success
+	echo "$output" | jq -e .pid
+}
+
+@test "runc's global flags before an oci command, with one or two dashes" {
+	local id; id=$(cid)
+	ln -s "$NOOK" "$BATS_TEST_TMPDIR/nook-oci"
+	# The created container keeps create's stdio: a file, not bats' pipe.
+	"$BATS_TEST_TMPDIR/nook-oci" --root "$ROOT" --log "$BATS_TEST_TMPDIR/l.json" \
+		--log-format json create --bundle "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/c.out" 2>&1
+	run "$NOOK" oci -root "$ROOT" -log "$BATS_TEST_TMPDIR/l.json" -log-format=json state "$id"
+	assert_success
+	echo "$output" | jq -e '.status == "created"'
+	run "$BATS_TEST_TMPDIR/nook-oci" --root="$ROOT" --log "$BATS_TEST_TMPDIR/l.json" \
+		--log-format json --bogus state "$id"
+	assert_failure 1
+	run "$BATS_TEST_TMPDIR/nook-oci" --root "$ROOT" --log "$BATS_TEST_TMPDIR/l.json" \
+		--log-format json kill --bogus "$id"
+	assert_failure 1
+	run jq -r .msg "$BATS_TEST_TMPDIR/l.json"
+	assert_output --partial "unknown option '--bogus'"
+}
+
+@test "--help on every command, generated from the table; usage names only options the parser takes" {
+	local c opt n=0
+	cd "$BATS_TEST_TMPDIR"
+	while read -r c; do
+		# shellcheck disable=SC2086
+		run "$NOOK" $c --help
+		assert_success
+		assert_line --index 0 --regexp "^usage: nook $c( |\$)"
+		[ "$(grep -c '^usage:' <<<"$output")" = 1 ]
+		# Each --option of the usage line is known to the command.
+		for opt in $(sed -n '1s/^usage://p' <<<"$output" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			# shellcheck disable=SC2086
+			run nk $c "$opt" </dev/null
+			refute_output --partial "unknown option"
+			n=$((n + 1))
+		done
+	done < <(all_commands)
+	[ "$n" -gt 40 ]
+	run "$NOOK" help images
+	assert_success
+	assert_line --index 0 --partial "usage: nook images"
+}
+
+@test "nook load --help names the global options" {
+	run "$NOOK" load --help
+	assert_success
+	assert_output --partial "--storage-root DIR"
+	assert_output --partial "--log FILE"
+	assert_output --partial "nook [GLOBAL OPTIONS] load"
+	run "$NOOK" oci run --help
+	assert_output --partial "--root DIR"
+	refute_output --partial "--storage-root"
+}
+
+@test "an unknown flag, a missing value, an unknown command: one line, exit 2 (runc's 1 for oci)" {
+	local c want sr="$BATS_TEST_TMPDIR/store"
+	cd "$BATS_TEST_TMPDIR"
+	while read -r c; do
+		want=2
+		case $c in oci\ *) want=1 ;; esac
+		# shellcheck disable=SC2086
+		run nk $c --no-such-flag </dev/null
+		assert_failure "$want"
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp "^nook $c: unknown option '--no-such-flag' \(see 'nook $c --help'\)\$"
+	done < <(all_commands)
+	# A usage error makes nothing: no store, no state.
+	[ ! -e "$sr" ] && [ ! -e "$ROOT" ]
+	run nk images --format
+	assert_failure 2
+	assert_output "nook images: option '--format' needs a value (see 'nook images --help')"
+	run nk tag onlyone
+	assert_failure 2
+	assert_output --partial "requires exactly 2 arguments"
+	run nk oci state
+	assert_failure 1
+	assert_output --partial "requires exactly 1 argument"
+	run nk oci kill -z x
+	assert_failure 1
+	assert_output --partial "unknown option '-z'"
+	run nk nosuch
+	assert_failure 2
+	assert_output "nook: unknown command 'nosuch' (see 'nook --help')"
+	run nk oci nosuch
+	assert_failure 1
+	assert_equal "${#lines[@]}" 1
+	run nk image nosuch
+	assert_failure 2
+	assert_equal "${#lines[@]}" 1
+	run "$NOOK" --no-such-global images
+	assert_failure 2
+	assert_equal "${#lines[@]}" 1
+	run "$NOOK" --root
+	assert_failure 2
+	assert_output --partial "needs a value"
+	run "$NOOK" image
+	assert_failure 2
+	[ ! -e "$sr" ] && [ ! -e "$ROOT" ]
+}
+
+@test "empty paths are refused: --storage-root '', NOOK_STORAGE_ROOT=, --root '', bundle IMG ''" {
+	local sr="$BATS_TEST_TMPDIR/store"
+	cd "$BATS_TEST_TMPDIR"
+	run "$NOOK" --storage-root '' images
+	assert_failure 2
+	assert_output --partial "--storage-root: empty path"
+	run "$NOOK" images --storage-root ''
+	assert_failure 2
+	assert_output --partial "--storage-root: empty path"
+	NOOK_STORAGE_ROOT='' run "$NOOK" images
+	assert_failure 2
+	assert_output --partial "NOOK_STORAGE_ROOT is set but empty"
+	run "$NOOK" oci --root '' list
+	assert_failure 1
+	assert_output --partial "--root: empty path"
+	run "$NOOK" --root '' oci list
+	assert_failure 2
+	assert_output --partial "--root: empty path"
+	"$NOOK" --storage-root "$sr" import "$BASE_ROOTFS" e:1 >/dev/null
+	run "$NOOK" --storage-root "$sr" bundle e:1 ''
+	assert_failure 2
+	assert_output --partial "empty path"
+	run "$NOOK" --storage-root "$sr" image inspect e:1
+	assert_success
+	# Nothing was made in the working directory.
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -vc '^store$\|^bundle$')" = 0 ]
+}
+
+@test "update sizes and events intervals: no floating point, overflow and nan are errors" {
+	local v
+	for v in 1e30 nan inf -5 1.5.g 0x10 ''; do
+		run oci update --memory "$v" nosuch
+		assert_failure 1
+		assert_output --partial "--memory: invalid size"
+	done
+	for v in 17179869184g 18446744073709551616 9223372036854775808 8e; do
+		run oci update --memory-swap "$v" nosuch
+		assert_failure 1
+		assert_output --regexp 'too large|invalid size'
+	done
+	run oci update --memory-swap 9223372036854775808 nosuch
+	assert_output --partial "too large"
+	# A good size gets past parsing (and then finds no container).
+	run oci update --memory 1.5g nosuch
+	assert_failure 1
+	assert_output --partial "does not exist"
+	for v in nan inf 1e30s -1s 1s- ''; do
+		run oci events --interval "$v" nosuch
+		assert_failure 1
+		assert_output --partial "--interval: invalid duration"
+	done
+	for v in 0s 25h 99999999999999999999h; do
+		run oci events --interval "$v" nosuch
+		assert_failure 1
+		assert_output --partial "out of range"
+	done
+	run oci events --interval 1m30s nosuch
+	assert_output --partial "does not exist"
+}
+
+@test "a message longer than the error buffer keeps its cause (the errno text at the end)" {
+	local long
+	long="$BATS_TEST_TMPDIR/$(printf 'a%.0s' {1..2000})"
+	run "$NOOK" images --storage-root "$long"
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp 'a+.*: File name too long$'
+	[ "${#output}" -lt 1100 ]
+	run "$NOOK" oci --root "$long" list
+	assert_failure
+	assert_output --regexp ': File name too long$'
+}

@@ -76,6 +76,161 @@ static void test_error_prefix(void **state)
 	assert_string_equal(err.msg, "bundle: cannot open 'x': No such file or directory");
 }
 
+/* A message with a 2000-character path still ends with its cause. */
+static void test_error_long_keeps_cause(void **state)
+{
+	char path[2001];
+	struct error err;
+
+	(void)state;
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	errno = ENOENT;
+	error_sys(&err, "cannot open '%s'", path);
+	assert_int_equal(err.code, ENOENT);
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+	assert_true(str_has_prefix(err.msg, "cannot open '/aaa"));
+	assert_true(str_has_suffix(err.msg, "aaa': No such file or directory"));
+	assert_non_null(strstr(err.msg, "\xe2\x80\xa6"));
+
+	/* A long prefix is shortened, the message under it kept whole. */
+	errno = EACCES;
+	error_sys(&err, "cannot open 'x'");
+	error_prefix(&err, "bundle '%s'", path);
+	assert_true(str_has_prefix(err.msg, "bundle '/aaa"));
+	assert_true(str_has_suffix(err.msg, "aa': cannot open 'x': Permission denied"));
+
+	/* A long message under a short prefix: the end survives. */
+	error_sys(&err, "cannot open '%s'", path);
+	error_prefix(&err, "ctx");
+	assert_true(str_has_prefix(err.msg, "ctx: cannot open '/aaa"));
+	assert_true(str_has_suffix(err.msg, "': Permission denied"));
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+
+	/* error_set: the end of the text is kept too. */
+	error_set(&err, EINVAL, "%s: the reason", path);
+	assert_true(str_has_suffix(err.msg, "aaa: the reason"));
+
+	/* Cuts never split a UTF-8 sequence. */
+	{
+		char u[2001];
+
+		for (size_t i = 0; i + 1 < sizeof(u); i += 2)
+			u[i] = '\xc3', u[i + 1] = '\xa9'; /* e-acute */
+		u[sizeof(u) - 1] = '\0';
+		error_set(&err, EINVAL, "x%s", u);
+		for (const char *c = err.msg; *c; c++)
+			if (((unsigned char)*c & 0xc0) == 0x80)
+				assert_true(((unsigned char)c[-1] & 0x80) != 0);
+		assert_true(str_has_suffix(err.msg, "\xc3\xa9"));
+	}
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_size("1024", &v), 0);
+	assert_true(v == 1024);
+	assert_int_equal(parse_size("256m", &v), 0);
+	assert_true(v == 256ULL << 20);
+	assert_int_equal(parse_size("1G", &v), 0);
+	assert_true(v == 1ULL << 30);
+	assert_int_equal(parse_size("1.5g", &v), 0);
+	assert_true(v == 3ULL << 29);
+	assert_int_equal(parse_size("4kb", &v), 0);
+	assert_true(v == 4096);
+	assert_int_equal(parse_size("4KiB", &v), 0);
+	assert_true(v == 4096);
+	assert_int_equal(parse_size("0.5k", &v), 0);
+	assert_true(v == 512);
+	assert_int_equal(parse_size("7b", &v), 0);
+	assert_true(v == 7);
+	assert_int_equal(parse_size("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(parse_size("17179869183g", &v), 0);
+	assert_true(v == UINT64_MAX - (1ULL << 30) + 1);
+	assert_int_equal(parse_size("17179869183.999999999999g", &v), 0);
+	assert_true(v > UINT64_MAX - (1ULL << 30) + 1);
+
+	/* Overflow edges: ERANGE, never a wrapped value. */
+	static const char *const big[] = {
+	    "18446744073709551616",	   "17179869184g",   "16777216t", "16384p",
+	    "99999999999999999999999999p", "17179869184.0g", "16384.0p"};
+	for (size_t i = 0; i < ARRAY_SIZE(big); i++) {
+		errno = 0;
+		assert_int_equal(parse_size(big[i], &v), -1);
+		assert_int_equal(errno, ERANGE);
+	}
+	static const char *const bad[] = {"",	 "1e30", "nan",	 "inf",	  "-1", "+1",
+					  " 1",	 "1 ",	 "1.",	 ".5",	  "1x", "1gg",
+					  "1ib", "0x10", "1,5g", "1.5.g", "m"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		assert_int_equal(parse_size(bad[i], &v), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	assert_int_equal(parse_size(NULL, &v), -1);
+}
+
+static void test_parse_duration(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_duration("1s", &v), 0);
+	assert_true(v == 1000000000ULL);
+	assert_int_equal(parse_duration("500ms", &v), 0);
+	assert_true(v == 500000000ULL);
+	assert_int_equal(parse_duration("2m", &v), 0);
+	assert_true(v == 120000000000ULL);
+	assert_int_equal(parse_duration("1m30s", &v), 0);
+	assert_true(v == 90000000000ULL);
+	assert_int_equal(parse_duration("1.5s", &v), 0);
+	assert_true(v == 1500000000ULL);
+	assert_int_equal(parse_duration("3", &v), 0);
+	assert_true(v == 3000000000ULL);
+	assert_int_equal(parse_duration("1h2m3s4ms5us6ns", &v), 0);
+	assert_true(v == 3723004005006ULL);
+	assert_int_equal(parse_duration("10\xc2\xb5s", &v), 0);
+	assert_true(v == 10000);
+	assert_int_equal(parse_duration("18446744073709551615ns", &v), 0);
+	assert_true(v == UINT64_MAX);
+
+	static const char *const big[] = {"18446744073709551616ns", "5124096h",
+					  "18446744073709551615ns1ns", "99999999999999999999h",
+					  "18446744074s"};
+	for (size_t i = 0; i < ARRAY_SIZE(big); i++) {
+		errno = 0;
+		assert_int_equal(parse_duration(big[i], &v), -1);
+		assert_int_equal(errno, ERANGE);
+	}
+	static const char *const bad[] = {"",	 "1e30s", "nan", "inf",	 "-1s",	 "+1s", "1m30", "s",
+					  "1.s", "1 s",	  "1d",	 "1sec", "0x1s", "1s ", ".5s"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		assert_int_equal(parse_duration(bad[i], &v), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
+static void test_mkdir_p_empty(void **state)
+{
+	_cleanup_free_ char *deep = xasprintf("%s/a/b//c/", tmpdir);
+	struct error err;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(mkdir_p("", 0755, &err), -1);
+	assert_non_null(strstr(err.msg, "empty path"));
+	assert_int_equal(mkdir_p(deep, 0755, &err), 0);
+	assert_int_equal(stat(deep, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(mkdir_p("/", 0755, &err), 0);
+}
+
 /* A root with an absolute symlink to the host's tmpdir/outside and a
  * climbing one: both must resolve inside the root. */
 static void test_open_in_root_symlink_escape(void **state)
@@ -264,15 +419,21 @@ static void test_atomic_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signal_parse),
-		cmocka_unit_test(test_parse_numbers),
-		cmocka_unit_test(test_error_prefix),
-		cmocka_unit_test_setup_teardown(test_open_in_root_symlink_escape, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir, teardown_dir),
-		cmocka_unit_test(test_fds_close_except),
-		cmocka_unit_test(test_fds_close_without_close_range),
-		cmocka_unit_test_setup_teardown(test_file_read_in_root, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
+	    cmocka_unit_test(test_signal_parse),
+	    cmocka_unit_test(test_parse_numbers),
+	    cmocka_unit_test(test_error_prefix),
+	    cmocka_unit_test(test_error_long_keeps_cause),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_duration),
+	    cmocka_unit_test_setup_teardown(test_mkdir_p_empty, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_open_in_root_symlink_escape, setup_dir,
+					    teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir,
+					    teardown_dir),
+	    cmocka_unit_test(test_fds_close_except),
+	    cmocka_unit_test(test_fds_close_without_close_range),
+	    cmocka_unit_test_setup_teardown(test_file_read_in_root, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
