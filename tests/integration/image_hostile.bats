@@ -40,7 +40,7 @@ l('d', '/tmp')
 f('d/${ESC##*/}', b'owned')
 d('w')
 f('w/b', b'two')
-f('.wh.w', b'')
+f('w', b'now a file')
 d('w')
 f('w/c', b'three')"
 	mk_layout "$T/img" evil/x:1 "$T/l.tar"
@@ -158,4 +158,34 @@ PY
 	run nk load -i "$T/img"
 	[ "$status" -eq 0 ]
 	python3 -c 'import os,sys; sys.exit("trusted.overlay.redirect" in os.listxattr(sys.argv[1]))' "$SR"/layers/*/diff/a
+}
+
+@test "a whiteout hides only lower layers, never files of its own layer (image spec)" {
+	# Lower layer: keep/old, dir/lower, gone.  Upper layer: a new file and
+	# its whiteout, dir replaced (its own files and a whiteout of it), a
+	# whiteout of gone.  The image spec: whiteouts apply to lower layers
+	# only; files in the whiteout's own layer stay.
+	mk_layer "$T/l1.tar" "d('keep')
+f('keep/old', b'lower')
+d('dir')
+f('dir/lower', b'lower')
+f('gone', b'lower')"
+	mk_layer "$T/l2.tar" "d('keep')
+f('keep/new', b'upper')
+f('keep/.wh.new', b'')
+d('dir')
+f('dir/upper', b'upper')
+f('.wh.dir', b'')
+f('.wh.gone', b'')"
+	mk_layout "$T/img" wh/x:1 "$T/l1.tar" "$T/l2.tar"
+	run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	# Teardown unmounts what a failed assertion leaves mounted.
+	m=$(nk image mount wh/x:1)
+	[ "$(cat "$m/keep/new")" = upper ]
+	[ "$(cat "$m/keep/old")" = lower ]
+	[ "$(cat "$m/dir/upper")" = upper ]
+	[ "$(ls -A "$m/dir")" = upper ]   # the lower dir is hidden, the upper one shown
+	[ ! -e "$m/gone" ]
+	nk image unmount wh/x:1
 }

@@ -150,13 +150,88 @@ static void test_unpack_whiteouts(void **state)
 	rm_rf_at(AT_FDCWD, dir, &e);
 }
 
+static bool opaque_at(int rfd, const char *path)
+{
+	char v[4] = "";
+	int dfd = openat(rfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(dfd >= 0);
+	n = fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v));
+	close(dfd);
+	return n == 1 && v[0] == 'y';
+}
+
+/* Image spec, whiteouts: "Whiteout files MUST only apply to resources in
+ * lower/parent layers.  Files that are present in the same layer as a
+ * whiteout file can only be hidden by whiteout files in subsequent
+ * layers."  A whiteout never removes what its own layer made. */
+static void test_unpack_whiteout_same_layer(void **state)
+{
+	char tmpl[] = "/tmp/nook-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	_cleanup_free_ char *blob = xasprintf("%s/layer.tar", dir),
+			    *root = xasprintf("%s/root", dir);
+	struct archive *a = archive_write_new();
+	struct error e = {0};
+	struct stat st;
+	char buf[16] = "";
+	int fd, rfd, ffd;
+
+	(void)state;
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, blob), ARCHIVE_OK);
+	add(a, "a", AE_IFDIR, NULL);
+	add(a, "a/file", AE_IFREG, "kept");
+	add(a, "a/.wh.file", AE_IFREG, NULL);
+	add(a, "d", AE_IFDIR, NULL);
+	add(a, "d/x", AE_IFREG, "x");
+	add(a, ".wh.d", AE_IFREG, NULL);
+	add(a, ".wh.w", AE_IFREG, NULL);
+	add(a, "w", AE_IFDIR, NULL);
+	add(a, "w/y", AE_IFREG, "y");
+	add(a, ".wh.v", AE_IFREG, NULL);
+	add(a, "v", AE_IFREG, "v");
+	add(a, ".wh.gone", AE_IFREG, NULL);
+	archive_write_close(a);
+	archive_write_free(a);
+	mkdir(root, 0755);
+	fd = open(blob, O_RDONLY | O_CLOEXEC);
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(img_layer_unpack(fd, rfd, NULL, 0, NULL, NULL, NULL, &e), 0);
+	/* A file made earlier in the layer stays, with its content. */
+	ffd = openat(rfd, "a/file", O_RDONLY | O_CLOEXEC);
+	assert_true(ffd >= 0);
+	assert_int_equal(read(ffd, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "kept");
+	close(ffd);
+	assert_int_equal(fstatat(rfd, "d/x", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(fstatat(rfd, "w/y", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(fstatat(rfd, "v", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* The lower layers' d and w are still hidden: opaque directories. */
+	if (getuid() == 0) {
+		assert_true(opaque_at(rfd, "d"));
+		assert_true(opaque_at(rfd, "w"));
+		assert_false(opaque_at(rfd, "a"));
+	}
+	/* A name the layer never made becomes an overlayfs whiteout. */
+	assert_int_equal(fstatat(rfd, "gone", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+	close(fd);
+	close(rfd);
+	rm_rf_at(AT_FDCWD, dir, &e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tar_name_clean),
-		cmocka_unit_test(test_whiteout_kind),
-		cmocka_unit_test(test_digest),
-		cmocka_unit_test(test_unpack_whiteouts),
+	    cmocka_unit_test(test_tar_name_clean),
+	    cmocka_unit_test(test_whiteout_kind),
+	    cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_unpack_whiteouts),
+	    cmocka_unit_test(test_unpack_whiteout_same_layer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
