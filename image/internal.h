@@ -120,6 +120,20 @@ struct img_staging {
 	void *progress_data;
 };
 
+/* ------------------------------------------------------------ sources -- */
+
+struct img_platform {
+	char os[32], arch[32], variant[32];
+};
+/* "os/arch[/variant]", or the host's when spec is NULL. */
+int img_platform_parse(const char *spec, struct img_platform *p, struct error *err);
+/* Plan the images of an OCI layout or docker-save directory srcfd (what
+ * names it in messages): read and check its JSON documents, nothing
+ * written.  *plans (n of them, also on error) are released by the caller
+ * with img_plan_release() and free(). */
+int img_source_plan(int srcfd, const char *what, const struct img_platform *plat,
+		    struct img_plan **plans, size_t *n, struct error *err);
+
 int img_staging_init(struct img_store *s, struct img_staging *st, struct error *err);
 void img_staging_release(struct img_store *s, struct img_staging *st);
 /* Verify, stage and unpack (in parallel) what the plans need, then move it
