@@ -31,6 +31,10 @@ void img_digest_buf(const void *buf, size_t len, char out[72]);
 int img_digest_fd(int fd, char out[72], uint64_t *size, struct error *err);
 /* Copy src to dst (both fds, from their current offsets) hashing it. */
 int img_copy_hash(int src, int dst, char out[72], uint64_t *size, struct error *err);
+/* The same, refusing (EFBIG) an input of more than max bytes as soon as
+ * it has read that much. */
+int img_copy_hash_max(int src, int dst, uint64_t max, char out[72], uint64_t *size,
+		      struct error *err);
 /* "sha256:<hex>" -> "<hex>" (NULL when not valid). */
 const char *img_digest_hex(const char *digest);
 

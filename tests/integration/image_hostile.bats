@@ -264,3 +264,55 @@ bad_json() {
 	[ "$status" -eq 0 ]
 	[ "$(nk images -a -q | wc -l)" = 1 ]
 }
+
+# Runs nook with NOOK_MAX_LAYER_SIZE=10 MB and a 40 MB file size limit
+# (ulimit -f: a nook that ignored the layer limit dies of SIGXFSZ instead
+# of filling the disk).
+nk_limited() {
+	run bash -c 'ulimit -f 40960; exec env NOOK_MAX_LAYER_SIZE=10000000 "$@"' _ \
+		"$NOOK" "$@" --storage-root "$SR"
+}
+
+@test "nook import /dev/zero stops at the layer size limit with a message" {
+	nk_limited import /dev/zero endless/x:1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"/dev/zero"*"limit of 10000000 bytes"* ]]
+	assert_store_empty
+}
+
+@test "nook import - of an endless pipe stops reading at the layer size limit" {
+	# The producer counts what nook read before it closed the pipe.
+	cat >"$T/produce.py" <<'PY'
+import os, sys
+n, chunk = 0, bytes(1 << 20)
+try:
+    while n < 200 << 20:
+        n += os.write(1, chunk)
+except BrokenPipeError:
+    pass
+open(sys.argv[1], "w").write(str(n))
+PY
+	run bash -c 'python3 "$1" "$2" | { ulimit -f 40960; NOOK_MAX_LAYER_SIZE=10000000 "$3" import - endless/x:1 --storage-root "$4"; }' \
+		_ "$T/produce.py" "$T/count" "$NOOK" "$SR"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"limit of 10000000 bytes"* ]]
+	[ "$(cat "$T/count")" -lt $((20 << 20)) ]
+	assert_store_empty
+}
+
+@test "nook import of a directory or a gzip bomb over the layer size limit is refused" {
+	mkdir -p "$T/dir"
+	head -c 6000000 /dev/zero >"$T/dir/a"
+	head -c 6000000 /dev/zero >"$T/dir/b"
+	nk_limited import "$T/dir" big/x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"limit of 10000000 bytes"* ]]
+	head -c 30000000 /dev/zero | gzip -1 >"$T/bomb.gz"
+	nk_limited import "$T/bomb.gz" bomb/x:1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"limit of 10000000 uncompressed bytes"* ]]
+	assert_store_empty
+}
