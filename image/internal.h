@@ -15,6 +15,17 @@ struct img_store {
 	int jobs;
 };
 
+/* ---------------------------------------------------------- libraries -- */
+
+/* The libraries image/ loads on demand (libs.c). */
+enum { IMG_LIB_ARCHIVE = 1, IMG_LIB_SQLITE3 = 2, IMG_LIB_CRYPTO = 4 };
+/* Load each library of the mask not loaded yet and resolve every function
+ * image/ uses from it, all or nothing: on error (-1, ELIBACC when it
+ * cannot be loaded, ELIBBAD when a function is missing) nothing of that
+ * library is used.  Safe from any thread.  Every entry point calls it
+ * before its first call into a library. */
+int img_libs_load(unsigned libs, struct error *err);
+
 /* ------------------------------------------------------------ digests -- */
 
 struct img_hash {

@@ -744,7 +744,8 @@ int img_load(struct img_store *s, const struct img_load_opts *o, char ***loaded,
 	size_t n = 0;
 	int rc = -1;
 
-	if (img_platform_parse(o->platform, &plat, err) < 0)
+	if (img_platform_parse(o->platform, &plat, err) < 0 ||
+	    img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0)
 		return -1;
 	if (img_staging_init(s, &st, err) < 0)
 		return -1;

@@ -171,7 +171,8 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 	uint64_t size;
 	int rc = -1;
 
-	if (name && img_ref_parse(name, &ref, err) < 0)
+	if (img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0 ||
+	    (name && img_ref_parse(name, &ref, err) < 0))
 		return -1;
 	if (ref.digest) {
 		img_ref_release(&ref);
@@ -374,13 +375,18 @@ static char **strv_query(struct img_store *s, const char *sql, const char *arg)
 
 int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 {
-	struct archive *w = archive_write_new();
-	struct json_object *index = json_object_new_object(), *mans = json_object_new_array();
+	struct archive *w;
+	struct json_object *index, *mans;
 	_cleanup_strv_ char **done = xzalloc(sizeof(char *));
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	const char *js;
 	int rc = -1;
 
+	if (img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0)
+		return -1;
+	w = archive_write_new();
+	index = json_object_new_object();
+	mans = json_object_new_array();
 	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(index, "mediaType",
 			       json_object_new_string("application/vnd.oci.image.index.v1+json"));
