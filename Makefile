@@ -29,6 +29,14 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 BUILD := build-san
+else ifeq ($(SANITIZE),fuzz)
+# `make fuzz`: everything built by clang for libFuzzer, with ASan+UBSan.
+# Warnings stay warnings here: clang's set differs from gcc's, and the gcc
+# build is the one that enforces them.
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -Wno-unknown-warning-option -Wno-error
+LDFLAGS += -fsanitize=address,undefined
+BUILD := build-fuzz
 else
 CFLAGS += -D_FORTIFY_SOURCE=2
 endif
@@ -38,10 +46,14 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(filter-out $(BUILD)/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/tests/fuzz/%)
+FUZZ_CC ?= clang
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-crash check-vm demo bench install clean help format
+.PHONY: all deps check check-unit check-integration check-crash check-fuzz check-vm demo bench install \
+	clean help format fuzz fuzz-build
 
 all: nook
 
@@ -77,6 +89,24 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMAGE_LIBS) -lcmocka
 
+# Fuzz targets (libFuzzer): each links the library objects built by clang
+# into build-fuzz/.  `make fuzz` builds and runs them for a bounded time.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+fuzz-build:
+	@if command -v $(FUZZ_CC) >/dev/null; then \
+		$(MAKE) --no-print-directory SANITIZE=fuzz CC=$(FUZZ_CC) $(FUZZ_BINS); \
+	else echo "fuzz: no $(FUZZ_CC): fuzz targets not built (scripts/deps.sh installs it)"; fi
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh
+
+check-fuzz: fuzz-build
+	@BUILD=$(BUILD) tests/run-tiers.sh fuzz
+
 # Helpers run inside test containers: static, so any rootfs can hold them.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -88,7 +118,8 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
-	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash vm
+	@$(MAKE) --no-print-directory fuzz-build
+	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash fuzz vm
 
 check-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh unit
@@ -120,10 +151,12 @@ format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS)
 
 clean:
-	rm -rf build build-san nook nook-oci
+	rm -rf build build-san build-fuzz nook nook-oci
 
 help:
-	@echo "targets: all deps check check-unit check-integration check-vm demo bench install clean"
-	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm)"
+	@echo "targets: all deps check check-unit check-integration check-crash check-fuzz check-vm fuzz"
+	@echo "         demo bench install clean"
+	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm),"
+	@echo "         FUZZ_SECONDS=N (per fuzz target, default 12)"
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(wildcard $(FUZZ_BINS:=.d))
