@@ -12,6 +12,10 @@ PKGS := libseccomp libcap json-c
 # (image/libs.c), so `nook oci` never pays for them.
 IMAGE_PKGS := libarchive sqlite3 libcrypto
 soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
+# Probed when image/libs.o is built; an empty one stops the build there.
+SONAME_ARCHIVE ?= $(call soname,archive)
+SONAME_SQLITE3 ?= $(call soname,sqlite3)
+SONAME_CRYPTO ?= $(call soname,crypto)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wno-format-nonliteral -Wno-format-truncation
@@ -25,6 +29,14 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 BUILD := build-san
+else ifeq ($(SANITIZE),fuzz)
+# `make fuzz`: everything built by clang for libFuzzer, with ASan+UBSan.
+# Warnings stay warnings here: clang's set differs from gcc's, and the gcc
+# build is the one that enforces them.
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -Wno-unknown-warning-option -Wno-error
+LDFLAGS += -fsanitize=address,undefined
+BUILD := build-fuzz
 else
 CFLAGS += -D_FORTIFY_SOURCE=2
 endif
@@ -34,10 +46,14 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(filter-out $(BUILD)/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/tests/fuzz/%)
+FUZZ_CC ?= clang
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-crash check-vm demo bench install clean help format
+.PHONY: all deps check check-unit check-integration check-crash check-fuzz check-vm demo bench install \
+	clean help format fuzz fuzz-build
 
 all: nook
 
@@ -54,8 +70,14 @@ $(BUILD)/nook: $(OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/image/libs.o: CFLAGS += -DNOOK_SONAME_ARCHIVE='"$(call soname,archive)"' \
-	-DNOOK_SONAME_SQLITE3='"$(call soname,sqlite3)"' -DNOOK_SONAME_CRYPTO='"$(call soname,crypto)"'
+$(BUILD)/image/libs.o: image/libs.c
+	$(foreach l,ARCHIVE SQLITE3 CRYPTO,$(if $(SONAME_$(l)),,$(error no soname found for the \
+		image library $(l) (is its -dev package installed? see scripts/deps.sh))))
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -DNOOK_SONAME_ARCHIVE='"$(SONAME_ARCHIVE)"' \
+		-DNOOK_SONAME_SQLITE3='"$(SONAME_SQLITE3)"' -DNOOK_SONAME_CRYPTO='"$(SONAME_CRYPTO)"' \
+		-c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,6 +88,24 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMAGE_LIBS) -lcmocka
+
+# Fuzz targets (libFuzzer): each links the library objects built by clang
+# into build-fuzz/.  `make fuzz` builds and runs them for a bounded time.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+fuzz-build:
+	@if command -v $(FUZZ_CC) >/dev/null; then \
+		$(MAKE) --no-print-directory SANITIZE=fuzz CC=$(FUZZ_CC) $(FUZZ_BINS); \
+	else echo "fuzz: no $(FUZZ_CC): fuzz targets not built (scripts/deps.sh installs it)"; fi
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh
+
+check-fuzz: fuzz-build
+	@BUILD=$(BUILD) tests/run-tiers.sh fuzz
 
 # Helpers run inside test containers: static, so any rootfs can hold them.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
@@ -81,7 +121,8 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
-	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash vm
+	@$(MAKE) --no-print-directory fuzz-build
+	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash fuzz vm
 
 check-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh unit
@@ -113,10 +154,12 @@ format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS)
 
 clean:
-	rm -rf build build-san nook nook-oci
+	rm -rf build build-san build-fuzz nook nook-oci
 
 help:
-	@echo "targets: all deps check check-unit check-integration check-vm demo bench install clean"
-	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm)"
+	@echo "targets: all deps check check-unit check-integration check-crash check-fuzz check-vm fuzz"
+	@echo "         demo bench install clean"
+	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm),"
+	@echo "         FUZZ_SECONDS=N (per fuzz target, default 12)"
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(wildcard $(FUZZ_BINS:=.d))

@@ -50,6 +50,12 @@ void img_digest_buf(const void *buf, size_t len, char out[72])
 
 int img_copy_hash(int src, int dst, char out[72], uint64_t *size, struct error *err)
 {
+	return img_copy_hash_max(src, dst, UINT64_MAX, out, size, err);
+}
+
+int img_copy_hash_max(int src, int dst, uint64_t max, char out[72], uint64_t *size,
+		      struct error *err)
+{
 	_cleanup_free_ char *buf = xmalloc(1 << 17);
 	struct img_hash h;
 	uint64_t total = 0;
@@ -66,6 +72,13 @@ int img_copy_hash(int src, int dst, char out[72], uint64_t *size, struct error *
 		}
 		if (n == 0)
 			break;
+		/* Checked before writing: an endless input (/dev/zero, a
+		 * pipe) stops here, not when the disk is full. */
+		if ((uint64_t)n > max - total) {
+			img_hash_release(&h);
+			return error_set(err, EFBIG, "input is larger than the limit of %llu bytes",
+					 (unsigned long long)max);
+		}
 		img_hash_update(&h, buf, (size_t)n);
 		if (dst >= 0 && write_all(dst, buf, (size_t)n) < 0) {
 			img_hash_release(&h);

@@ -15,6 +15,17 @@ struct img_store {
 	int jobs;
 };
 
+/* ---------------------------------------------------------- libraries -- */
+
+/* The libraries image/ loads on demand (libs.c). */
+enum { IMG_LIB_ARCHIVE = 1, IMG_LIB_SQLITE3 = 2, IMG_LIB_CRYPTO = 4 };
+/* Load each library of the mask not loaded yet and resolve every function
+ * image/ uses from it, all or nothing: on error (-1, ELIBACC when it
+ * cannot be loaded, ELIBBAD when a function is missing) nothing of that
+ * library is used.  Safe from any thread.  Every entry point calls it
+ * before its first call into a library. */
+int img_libs_load(unsigned libs, struct error *err);
+
 /* ------------------------------------------------------------ digests -- */
 
 struct img_hash {
@@ -31,6 +42,10 @@ void img_digest_buf(const void *buf, size_t len, char out[72]);
 int img_digest_fd(int fd, char out[72], uint64_t *size, struct error *err);
 /* Copy src to dst (both fds, from their current offsets) hashing it. */
 int img_copy_hash(int src, int dst, char out[72], uint64_t *size, struct error *err);
+/* The same, refusing (EFBIG) an input of more than max bytes as soon as
+ * it has read that much. */
+int img_copy_hash_max(int src, int dst, uint64_t max, char out[72], uint64_t *size,
+		      struct error *err);
 /* "sha256:<hex>" -> "<hex>" (NULL when not valid). */
 const char *img_digest_hex(const char *digest);
 
@@ -119,6 +134,20 @@ struct img_staging {
 	img_progress_fn progress;
 	void *progress_data;
 };
+
+/* ------------------------------------------------------------ sources -- */
+
+struct img_platform {
+	char os[32], arch[32], variant[32];
+};
+/* "os/arch[/variant]", or the host's when spec is NULL. */
+int img_platform_parse(const char *spec, struct img_platform *p, struct error *err);
+/* Plan the images of an OCI layout or docker-save directory srcfd (what
+ * names it in messages): read and check its JSON documents, nothing
+ * written.  *plans (n of them, also on error) are released by the caller
+ * with img_plan_release() and free(). */
+int img_source_plan(int srcfd, const char *what, const struct img_platform *plat,
+		    struct img_plan **plans, size_t *n, struct error *err);
 
 int img_staging_init(struct img_store *s, struct img_staging *st, struct error *err);
 void img_staging_release(struct img_store *s, struct img_staging *st);

@@ -49,11 +49,7 @@ static bool in_table(const char *s, const char *const *t, size_t n)
 	return false;
 }
 
-struct platform {
-	char os[32], arch[32], variant[32];
-};
-
-static int platform_parse(const char *spec, struct platform *p, struct error *err)
+int img_platform_parse(const char *spec, struct img_platform *p, struct error *err)
 {
 	struct utsname u;
 
@@ -75,54 +71,174 @@ static int platform_parse(const char *spec, struct platform *p, struct error *er
 	return 0;
 }
 
-static const char *jstr(struct json_object *o, const char *key)
+/* ------------------------------------------------- typed JSON access -- */
+
+/* Every field of an image document is checked for its type before use:
+ * json-c asserts (and aborts nook) when, say, an array function is given a
+ * string.  A JSON null counts as absent, as in the Go decoders that wrote
+ * most images.  Errors name the document and the field:
+ * "manifest sha256:…: field 'layers' must be an array, not a string". */
+
+static const char *jtype_name(enum json_type t)
+{
+	switch (t) {
+	case json_type_array:
+		return "an array";
+	case json_type_object:
+		return "an object";
+	case json_type_string:
+		return "a string";
+	case json_type_int:
+		return "an integer";
+	case json_type_double:
+		return "a number";
+	case json_type_boolean:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+static int jtype_error(const char *doc, const char *path, const char *key, struct json_object *v,
+		       enum json_type want, struct error *err)
+{
+	return error_set(err, EINVAL, "%s: field '%s%s%s' must be %s, not %s", doc, path,
+			 *path && *key ? "." : "", key, jtype_name(want),
+			 jtype_name(json_object_get_type(v)));
+}
+
+/* o[key] of type want (o an object); *out NULL when absent and optional. */
+static int jfield(struct json_object *o, const char *doc, const char *path, const char *key,
+		  enum json_type want, bool required, struct json_object **out, struct error *err)
+{
+	struct json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		if (required)
+			return error_set(err, EINVAL, "%s: field '%s%s%s' is missing", doc, path,
+					 *path ? "." : "", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, want))
+		return jtype_error(doc, path, key, v, want, err);
+	*out = v;
+	return 0;
+}
+
+static int jstring(struct json_object *o, const char *doc, const char *path, const char *key,
+		   bool required, const char **out, struct error *err)
 {
 	struct json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	*out = NULL;
+	if (jfield(o, doc, path, key, json_type_string, required, &v, err) < 0)
+		return -1;
+	if (v)
+		*out = json_object_get_string(v);
+	return 0;
 }
 
-static bool platform_match(struct json_object *desc, const struct platform *want)
+/* Element i of array a, of type want. */
+static int jelem(struct json_object *a, size_t i, const char *doc, const char *key,
+		 enum json_type want, struct json_object **out, struct error *err)
+{
+	char where[96];
+
+	*out = json_object_array_get_idx(a, i);
+	if (*out && json_object_is_type(*out, want))
+		return 0;
+	snprintf(where, sizeof(where), "%s[%zu]", key, i);
+	return jtype_error(doc, where, "", *out, want, err);
+}
+
+/* An optional array of strings (Entrypoint, Env, RepoTags…). */
+static int jstrings(struct json_object *o, const char *doc, const char *path, const char *key,
+		    struct json_object **out, struct error *err)
+{
+	struct json_object *a, *v;
+	char where[96];
+
+	if (jfield(o, doc, path, key, json_type_array, false, &a, err) < 0)
+		return -1;
+	snprintf(where, sizeof(where), "%s%s%s", path, *path ? "." : "", key);
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (jelem(a, i, doc, where, json_type_string, &v, err) < 0)
+			return -1;
+	if (out)
+		*out = a;
+	return 0;
+}
+
+/* A descriptor's size: a non-negative integer.  *out stays untouched when
+ * it is absent. */
+static int jsize(struct json_object *o, const char *doc, const char *path, uint64_t *out,
+		 struct error *err)
+{
+	struct json_object *v;
+
+	if (jfield(o, doc, path, "size", json_type_int, false, &v, err) < 0)
+		return -1;
+	if (v && json_object_get_int64(v) < 0)
+		return error_set(err, EINVAL, "%s: field '%s%ssize' must not be negative", doc,
+				 path, *path ? "." : "");
+	if (v)
+		*out = (uint64_t)json_object_get_int64(v);
+	return 0;
+}
+
+/* ------------------------------------------------------ the documents -- */
+
+/* *match: the descriptor's platform (when it has one) is the wanted one. */
+static int platform_match(struct json_object *desc, const char *doc, const char *path,
+			  const struct img_platform *want, bool *match, struct error *err)
 {
 	struct json_object *p;
-	const char *v;
+	const char *os, *arch, *v;
+	char where[96];
 
-	if (!json_object_object_get_ex(desc, "platform", &p))
-		return false;
-	if (!jstr(p, "os") || strcmp(jstr(p, "os"), want->os) || !jstr(p, "architecture") ||
-	    strcmp(jstr(p, "architecture"), want->arch))
-		return false;
-	v = jstr(p, "variant");
-	return !want->variant[0] || !v || !strcmp(v, want->variant);
+	*match = false;
+	snprintf(where, sizeof(where), "%s%splatform", path, *path ? "." : "");
+	if (jfield(desc, doc, path, "platform", json_type_object, false, &p, err) < 0 ||
+	    (p && (jstring(p, doc, where, "os", false, &os, err) < 0 ||
+		   jstring(p, doc, where, "architecture", false, &arch, err) < 0 ||
+		   jstring(p, doc, where, "variant", false, &v, err) < 0)))
+		return -1;
+	if (!p || !os || strcmp(os, want->os) || !arch || strcmp(arch, want->arch))
+		return 0;
+	*match = !want->variant[0] || !v || !strcmp(v, want->variant);
+	return 0;
 }
 
-/* Read the blob a descriptor names from the layout, verified. */
-static int read_desc(int srcfd, struct json_object *desc, char **data, size_t *len,
-		     struct json_object **obj, struct error *err)
+/* Read the blob a descriptor names from the layout, verified; *obj is its
+ * JSON, an object. */
+static int read_desc(int srcfd, struct json_object *desc, const char *doc, const char *path,
+		     char **data, size_t *len, struct json_object **obj, struct error *err)
 {
-	const char *digest = jstr(desc, "digest");
-	const char *hex = img_digest_hex(digest);
-	struct json_object *jsize;
-	_cleanup_free_ char *path = NULL;
+	const char *digest, *hex;
+	_cleanup_free_ char *blob = NULL;
+	uint64_t size = UINT64_MAX;
 	char got[72];
 
+	if (jstring(desc, doc, path, "digest", true, &digest, err) < 0 ||
+	    jsize(desc, doc, path, &size, err) < 0)
+		return -1;
+	hex = img_digest_hex(digest);
 	if (!hex)
-		return error_set(err, EINVAL, "unsupported or invalid digest '%s'",
-				 digest ? digest : "(none)");
-	path = xasprintf("blobs/sha256/%s", hex);
-	if (img_src_read(srcfd, path, MAX_DOC, data, len, err) < 0)
+		return error_set(err, EINVAL, "%s: unsupported or invalid digest '%s'", doc,
+				 digest);
+	blob = xasprintf("blobs/sha256/%s", hex);
+	if (img_src_read(srcfd, blob, MAX_DOC, data, len, err) < 0)
 		return error_prefix(err, "blob %s", digest);
 	img_digest_buf(*data, *len, got);
-	if (strcmp(got, digest))
-		goto bad;
-	if (json_object_object_get_ex(desc, "size", &jsize) &&
-	    (uint64_t)json_object_get_int64(jsize) != *len)
+	if (strcmp(got, digest) || (size != UINT64_MAX && size != *len))
 		goto bad;
 	*obj = json_tokener_parse(*data);
-	if (!*obj)
-		return error_set(err, EINVAL, "blob %s is not valid JSON", digest);
+	if (!*obj || !json_object_is_type(*obj, json_type_object)) {
+		json_object_put(*obj);
+		*obj = NULL;
+		return error_set(err, EINVAL, "blob %s is not a JSON object", digest);
+	}
 	return 0;
 bad:
 	free(*data);
@@ -131,37 +247,75 @@ bad:
 			 digest);
 }
 
-static int plan_layers(struct img_plan *p, struct json_object *config, struct json_object *layers,
-		       bool docker_paths, struct error *err)
+/* What runtime/ and cli/ later read from a config (img_config_get) is
+ * checked here, so that the store only ever holds well-typed configs. */
+static int config_check(struct json_object *c, const char *doc, struct error *err)
+{
+	static const char *const strvs[] = {"Entrypoint", "Cmd", "Env"};
+	static const char *const strs[] = {"WorkingDir", "User"};
+	struct json_object *conf;
+	const char *v;
+
+	if (jstring(c, doc, "", "created", false, &v, err) < 0 ||
+	    jstring(c, doc, "", "architecture", false, &v, err) < 0 ||
+	    jstring(c, doc, "", "os", false, &v, err) < 0 ||
+	    jfield(c, doc, "", "config", json_type_object, false, &conf, err) < 0)
+		return -1;
+	for (size_t i = 0; conf && i < ARRAY_SIZE(strvs); i++)
+		if (jstrings(conf, doc, "config", strvs[i], NULL, err) < 0)
+			return -1;
+	for (size_t i = 0; conf && i < ARRAY_SIZE(strs); i++)
+		if (jstring(conf, doc, "config", strs[i], false, &v, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* layers: the manifest's layer descriptors (OCI), or docker's Layers
+ * paths (checked by the caller). */
+static int plan_layers(struct img_plan *p, struct json_object *config, const char *cdoc,
+		       struct json_object *layers, const char *mdoc, bool docker_paths,
+		       struct error *err)
 {
 	struct json_object *rootfs, *diffs;
 	size_t n = layers ? json_object_array_length(layers) : 0;
 
-	if (!json_object_object_get_ex(config, "rootfs", &rootfs) ||
-	    !json_object_object_get_ex(rootfs, "diff_ids", &diffs) ||
-	    !json_object_is_type(diffs, json_type_array) || json_object_array_length(diffs) != n)
-		return error_set(err, EINVAL, "image config: rootfs.diff_ids does not match the %zu layers", n);
+	if (config_check(config, cdoc, err) < 0 ||
+	    jfield(config, cdoc, "", "rootfs", json_type_object, true, &rootfs, err) < 0 ||
+	    jfield(rootfs, cdoc, "rootfs", "diff_ids", json_type_array, true, &diffs, err) < 0)
+		return -1;
+	if (json_object_array_length(diffs) != n)
+		return error_set(err, EINVAL, "%s: rootfs.diff_ids does not match the %zu layers",
+				 cdoc, n);
 	p->layers = xzalloc((n + 1) * sizeof(*p->layers));
 	p->nlayers = n;
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *d = json_object_array_get_idx(layers, i);
+		struct json_object *d, *df;
 		struct img_layer_plan *l = &p->layers[i];
-		const char *diff = json_object_get_string(json_object_array_get_idx(diffs, i));
-		struct json_object *sz;
+		const char *diff, *digest, *mt;
+		char where[32];
 
+		if (jelem(diffs, i, cdoc, "rootfs.diff_ids", json_type_string, &df, err) < 0)
+			return -1;
+		diff = json_object_get_string(df);
 		if (!img_digest_valid(diff))
-			return error_set(err, EINVAL, "invalid diff_id '%s'", diff ? diff : "");
+			return error_set(err, EINVAL, "%s: invalid diff_id '%s'", cdoc, diff);
 		l->diff_id = xstrdup(diff);
 		if (docker_paths)
 			continue; /* filled by the caller */
-		if (!img_digest_valid(jstr(d, "digest")))
-			return error_set(err, EINVAL, "layer %zu: invalid digest", i);
-		if (!in_table(jstr(d, "mediaType"), layer_types, ARRAY_SIZE(layer_types)))
+		snprintf(where, sizeof(where), "layers[%zu]", i);
+		if (jelem(layers, i, mdoc, "layers", json_type_object, &d, err) < 0 ||
+		    jstring(d, mdoc, where, "digest", true, &digest, err) < 0 ||
+		    jstring(d, mdoc, where, "mediaType", true, &mt, err) < 0 ||
+		    jsize(d, mdoc, where, &l->size, err) < 0)
+			return -1;
+		if (!img_digest_valid(digest))
+			return error_set(err, EINVAL, "%s: %s: invalid digest '%s'", mdoc, where,
+					 digest);
+		if (!in_table(mt, layer_types, ARRAY_SIZE(layer_types)))
 			return error_set(err, EINVAL, "layer %s: unsupported media type '%s'",
-					 jstr(d, "digest"), jstr(d, "mediaType") ? jstr(d, "mediaType") : "");
-		l->digest = xstrdup(jstr(d, "digest"));
-		l->media_type = xstrdup(jstr(d, "mediaType"));
-		l->size = json_object_object_get_ex(d, "size", &sz) ? (uint64_t)json_object_get_int64(sz) : 0;
+					 digest, mt);
+		l->digest = xstrdup(digest);
+		l->media_type = xstrdup(mt);
 		l->src = xasprintf("blobs/sha256/%s", img_digest_hex(l->digest));
 	}
 	return 0;
@@ -185,29 +339,34 @@ static void add_name(struct img_plan *p, const char *ann)
 	img_ref_release(&r);
 }
 
-static int oci_manifest(int srcfd, struct json_object *desc, struct img_plan *p, struct error *err)
+/* desc: a checked object of document doc at path. */
+static int oci_manifest(int srcfd, struct json_object *desc, const char *doc, const char *path,
+			struct img_plan *p, struct error *err)
 {
-	_cleanup_free_ char *cfg = NULL;
-	struct json_object *m = NULL, *c = NULL, *cdesc, *layers = NULL;
+	_cleanup_free_ char *cfg = NULL, *mdoc = NULL, *cdoc = NULL;
+	struct json_object *m = NULL, *c = NULL, *cdesc, *layers;
+	const char *mt;
 	size_t clen;
 	int rc = -1;
 
-	if (read_desc(srcfd, desc, &p->manifest, &p->manifest_len, &m, err) < 0)
+	if (read_desc(srcfd, desc, doc, path, &p->manifest, &p->manifest_len, &m, err) < 0)
 		return -1;
-	p->manifest_type = xstrdup(jstr(m, "mediaType") ? jstr(m, "mediaType") : manifest_types[0]);
+	mdoc = xasprintf("manifest %s",
+			 json_object_get_string(json_object_object_get(desc, "digest")));
+	if (jstring(m, mdoc, "", "mediaType", false, &mt, err) < 0)
+		goto out;
+	p->manifest_type = xstrdup(mt ? mt : manifest_types[0]);
 	if (!in_table(p->manifest_type, manifest_types, ARRAY_SIZE(manifest_types))) {
-		error_set(err, EINVAL, "manifest %s: unsupported media type '%s'", jstr(desc, "digest"),
-			  p->manifest_type);
+		error_set(err, EINVAL, "%s: unsupported media type '%s'", mdoc, p->manifest_type);
 		goto out;
 	}
-	if (!json_object_object_get_ex(m, "config", &cdesc)) {
-		error_set(err, EINVAL, "manifest %s has no config", jstr(desc, "digest"));
+	if (jfield(m, mdoc, "", "config", json_type_object, true, &cdesc, err) < 0 ||
+	    jfield(m, mdoc, "", "layers", json_type_array, false, &layers, err) < 0 ||
+	    read_desc(srcfd, cdesc, mdoc, "config", &cfg, &clen, &c, err) < 0)
 		goto out;
-	}
-	if (read_desc(srcfd, cdesc, &cfg, &clen, &c, err) < 0)
-		goto out;
-	json_object_object_get_ex(m, "layers", &layers);
-	if (plan_layers(p, c, layers, false, err) < 0)
+	cdoc =
+	    xasprintf("config %s", json_object_get_string(json_object_object_get(cdesc, "digest")));
+	if (plan_layers(p, c, cdoc, layers, mdoc, false, err) < 0)
 		goto out;
 	p->config = steal_pointer(&cfg);
 	p->config_len = clen;
@@ -218,7 +377,46 @@ out:
 	return rc;
 }
 
-static int load_oci(int srcfd, const struct platform *plat, struct img_plan **plans, size_t *n,
+/* The manifest an entry of index.json stands for: itself, or for a nested
+ * index the entry for the wanted platform (*sub holds it). */
+static int index_select(int srcfd, struct json_object *d, const char *path,
+			const struct img_platform *plat, struct json_object **sub,
+			struct json_object **sel, struct error *err)
+{
+	_cleanup_free_ char *data = NULL, *doc = NULL;
+	struct json_object *mans, *e;
+	const char *mt;
+	size_t len;
+	bool match;
+
+	*sel = d;
+	if (jstring(d, "index.json", path, "mediaType", false, &mt, err) < 0)
+		return -1;
+	if (!in_table(mt, index_types, ARRAY_SIZE(index_types)))
+		return 0;
+	*sel = NULL;
+	if (read_desc(srcfd, d, "index.json", path, &data, &len, sub, err) < 0)
+		return -1;
+	doc = xasprintf("index %s", json_object_get_string(json_object_object_get(d, "digest")));
+	if (jfield(*sub, doc, "", "manifests", json_type_array, true, &mans, err) < 0)
+		return -1;
+	for (size_t k = 0; k < json_object_array_length(mans) && !*sel; k++) {
+		char where[32];
+
+		snprintf(where, sizeof(where), "manifests[%zu]", k);
+		if (jelem(mans, k, doc, "manifests", json_type_object, &e, err) < 0 ||
+		    platform_match(e, doc, where, plat, &match, err) < 0)
+			return -1;
+		if (match)
+			*sel = e;
+	}
+	if (!*sel)
+		return error_set(err, ENOENT, "%s has no image for %s/%s%s%s", doc, plat->os,
+				 plat->arch, plat->variant[0] ? "/" : "", plat->variant);
+	return 0;
+}
+
+static int load_oci(int srcfd, const struct img_platform *plat, struct img_plan **plans, size_t *n,
 		    struct error *err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -229,58 +427,65 @@ static int load_oci(int srcfd, const struct platform *plat, struct img_plan **pl
 	if (img_src_read(srcfd, "index.json", MAX_DOC, &data, &len, err) < 0)
 		return -1;
 	index = json_tokener_parse(data);
-	if (!index || !json_object_object_get_ex(index, "manifests", &mans) ||
-	    !json_object_is_type(mans, json_type_array)) {
+	if (!index || !json_object_is_type(index, json_type_object)) {
 		error_set(err, EINVAL, "index.json: not an OCI image index");
 		goto out;
 	}
+	if (jfield(index, "index.json", "", "manifests", json_type_array, true, &mans, err) < 0)
+		goto out;
 	count = json_object_array_length(mans);
 	*plans = xzalloc((count + 1) * sizeof(**plans));
 	for (size_t i = 0; i < count; i++) {
-		struct json_object *d = json_object_array_get_idx(mans, i), *ann = NULL;
-		struct json_object *sub = NULL, *sel = d, *subm;
-		_cleanup_free_ char *subdata = NULL;
+		struct json_object *d, *ann, *sub = NULL, *sel;
+		const char *name = NULL, *ref = NULL, *want;
 		struct img_plan *p = NULL;
-		size_t sublen;
+		char where[32], awhere[48];
+		bool match;
+		int r;
 
-		json_object_object_get_ex(d, "annotations", &ann);
-		if (in_table(jstr(d, "mediaType"), index_types, ARRAY_SIZE(index_types))) {
-			sel = NULL;
-			if (read_desc(srcfd, d, &subdata, &sublen, &sub, err) < 0)
-				goto out;
-			if (json_object_object_get_ex(sub, "manifests", &subm))
-				for (size_t k = 0; k < json_object_array_length(subm) && !sel; k++)
-					if (platform_match(json_object_array_get_idx(subm, k), plat))
-						sel = json_object_array_get_idx(subm, k);
-			if (!sel) {
-				json_object_put(sub);
-				error_set(err, ENOENT, "index %s has no image for %s/%s%s%s",
-					  jstr(d, "digest"), plat->os, plat->arch,
-					  plat->variant[0] ? "/" : "", plat->variant);
-				goto out;
-			}
-		} else if (count > 1 && json_object_object_get_ex(d, "platform", &subm) &&
-			   !platform_match(d, plat)) {
+		snprintf(where, sizeof(where), "manifests[%zu]", i);
+		snprintf(awhere, sizeof(awhere), "%s.annotations", where);
+		if (jelem(mans, i, "index.json", "manifests", json_type_object, &d, err) < 0 ||
+		    jfield(d, "index.json", where, "annotations", json_type_object, false, &ann,
+			   err) < 0 ||
+		    (ann && (jstring(ann, "index.json", awhere, "io.containerd.image.name", false,
+				     &name, err) < 0 ||
+			     jstring(ann, "index.json", awhere, "org.opencontainers.image.ref.name",
+				     false, &ref, err) < 0)) ||
+		    platform_match(d, "index.json", where, plat, &match, err) < 0)
+			goto out;
+		if (index_select(srcfd, d, where, plat, &sub, &sel, err) < 0) {
+			json_object_put(sub);
+			goto out;
+		}
+		if (sel == d && count > 1 && json_object_object_get(d, "platform") && !match) {
+			json_object_put(sub);
 			continue;
+		}
+		if (jstring(sel, "index.json", where, "digest", true, &want, err) < 0) {
+			json_object_put(sub);
+			goto out;
 		}
 		/* Several entries of one manifest (several tags): one image. */
 		for (size_t k = 0; k < *n; k++) {
 			char dg[72];
 
 			img_digest_buf((*plans)[k].manifest, (*plans)[k].manifest_len, dg);
-			if (jstr(sel, "digest") && !strcmp(dg, jstr(sel, "digest")))
+			if (!strcmp(dg, want))
 				p = &(*plans)[k];
 		}
 		if (!p) {
 			p = &(*plans)[(*n)++];
-			if (oci_manifest(srcfd, sel, p, err) < 0) {
+			r = oci_manifest(srcfd, sel, sel == d ? "index.json" : "nested index",
+					 sel == d ? where : "", p, err);
+			if (r < 0) {
 				json_object_put(sub);
 				goto out;
 			}
 		}
-		add_name(p, jstr(ann, "io.containerd.image.name"));
-		if (!jstr(ann, "io.containerd.image.name"))
-			add_name(p, jstr(ann, "org.opencontainers.image.ref.name"));
+		add_name(p, ann ? name : NULL);
+		if (ann && !name)
+			add_name(p, ref);
 		json_object_put(sub);
 	}
 	if (*n == 0) {
@@ -309,22 +514,30 @@ static const char *sniff_type(int fd)
 /* docker save: manifest.json lists config and layer files by path.  We
  * hash them (their digests are what an OCI manifest needs) and write the
  * OCI manifest docker never had. */
-static int docker_image(int srcfd, struct json_object *e, struct img_plan *p, struct error *err)
+static int docker_image(int srcfd, struct json_object *arr, size_t idx, struct img_plan *p,
+			struct error *err)
 {
-	struct json_object *c = NULL, *layers = NULL, *tags, *m, *cd, *la;
-	const char *cpath = jstr(e, "Config");
-	char cdig[72];
+	struct json_object *e, *c = NULL, *layers, *tags, *m, *cd, *la;
+	_cleanup_free_ char *cdoc = NULL;
+	const char *cpath;
+	char where[32], cdig[72];
 	int rc = -1;
 
-	if (!cpath)
-		return error_set(err, EINVAL, "manifest.json: entry without Config");
+	snprintf(where, sizeof(where), "[%zu]", idx);
+	if (jelem(arr, idx, "manifest.json", "", json_type_object, &e, err) < 0 ||
+	    jstring(e, "manifest.json", where, "Config", true, &cpath, err) < 0 ||
+	    jstrings(e, "manifest.json", where, "Layers", &layers, err) < 0 ||
+	    jstrings(e, "manifest.json", where, "RepoTags", &tags, err) < 0)
+		return -1;
 	if (img_src_read(srcfd, cpath, MAX_DOC, &p->config, &p->config_len, err) < 0)
 		return -1;
+	cdoc = xasprintf("config '%s'", cpath);
 	c = json_tokener_parse(p->config);
-	if (!c)
-		return error_set(err, EINVAL, "'%s' is not valid JSON", cpath);
-	json_object_object_get_ex(e, "Layers", &layers);
-	if (plan_layers(p, c, layers, true, err) < 0)
+	if (!c || !json_object_is_type(c, json_type_object)) {
+		json_object_put(c);
+		return error_set(err, EINVAL, "%s is not a JSON object", cdoc);
+	}
+	if (plan_layers(p, c, cdoc, layers, "manifest.json", true, err) < 0)
 		goto out;
 	m = json_object_new_object();
 	json_object_object_add(m, "schemaVersion", json_object_new_int(2));
@@ -365,9 +578,8 @@ static int docker_image(int srcfd, struct json_object *e, struct img_plan *p, st
 	p->manifest_len = strlen(p->manifest);
 	p->manifest_type = xstrdup(manifest_types[0]);
 	json_object_put(m);
-	if (json_object_object_get_ex(e, "RepoTags", &tags) && json_object_is_type(tags, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(tags); i++)
-			add_name(p, json_object_get_string(json_object_array_get_idx(tags, i)));
+	for (size_t i = 0; tags && i < json_object_array_length(tags); i++)
+		add_name(p, json_object_get_string(json_object_array_get_idx(tags, i)));
 	rc = 0;
 out:
 	json_object_put(c);
@@ -391,7 +603,7 @@ static int load_docker(int srcfd, struct img_plan **plans, size_t *n, struct err
 	count = json_object_array_length(arr);
 	*plans = xzalloc((count + 1) * sizeof(**plans));
 	for (size_t i = 0; i < count; i++) {
-		if (docker_image(srcfd, json_object_array_get_idx(arr, i), &(*plans)[i], err) < 0) {
+		if (docker_image(srcfd, arr, i, &(*plans)[i], err) < 0) {
 			*n = i + 1;
 			goto out;
 		}
@@ -479,6 +691,17 @@ out:
 	return rc;
 }
 
+int img_source_plan(int srcfd, const char *what, const struct img_platform *plat,
+		    struct img_plan **plans, size_t *n, struct error *err)
+{
+	if (faccessat(srcfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return load_oci(srcfd, plat, plans, n, err);
+	if (faccessat(srcfd, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return load_docker(srcfd, plans, n, err);
+	return error_set(err, EINVAL, "%s is neither an OCI image layout nor a docker-save archive",
+			 what);
+}
+
 static int open_source(struct img_store *s, struct img_staging *st, const char *path,
 		       struct error *err)
 {
@@ -517,11 +740,12 @@ int img_load(struct img_store *s, const struct img_load_opts *o, char ***loaded,
 {
 	struct img_staging st;
 	struct img_plan *plans = NULL;
-	struct platform plat;
+	struct img_platform plat;
 	size_t n = 0;
 	int rc = -1;
 
-	if (platform_parse(o->platform, &plat, err) < 0)
+	if (img_platform_parse(o->platform, &plat, err) < 0 ||
+	    img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0)
 		return -1;
 	if (img_staging_init(s, &st, err) < 0)
 		return -1;
@@ -529,13 +753,7 @@ int img_load(struct img_store *s, const struct img_load_opts *o, char ***loaded,
 	st.progress_data = o->progress_data;
 	if (open_source(s, &st, o->path, err) < 0)
 		goto out;
-	if (faccessat(st.srcfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		rc = load_oci(st.srcfd, &plat, &plans, &n, err);
-	else if (faccessat(st.srcfd, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		rc = load_docker(st.srcfd, &plans, &n, err);
-	else
-		rc = error_set(err, EINVAL, "%s is neither an OCI image layout nor a docker-save archive",
-			       o->path ? o->path : "stdin");
+	rc = img_source_plan(st.srcfd, o->path ? o->path : "stdin", &plat, &plans, &n, err);
 	if (rc == 0)
 		rc = img_staging_commit(s, &st, plans, n, err);
 	if (rc == 0 && loaded) {

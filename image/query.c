@@ -458,10 +458,13 @@ int img_layer_paths(struct img_store *s, const char *id, char ***paths, struct e
 
 /* -------------------------------------------------------------- users -- */
 
-static char *user_dir(struct img_store *s, const char *key)
+/* NULL when libcrypto cannot be loaded. */
+static char *user_dir(struct img_store *s, const char *key, struct error *err)
 {
 	char d[72];
 
+	if (img_libs_load(IMG_LIB_CRYPTO, err) < 0)
+		return NULL;
 	img_digest_buf(key, strlen(key), d);
 	return xasprintf("%s/containers/%.32s", s->root, d + 7);
 }
@@ -469,11 +472,13 @@ static char *user_dir(struct img_store *s, const char *key)
 int img_user_add(struct img_store *s, const char *key, const char *id, char **dir,
 		 struct error *err)
 {
-	_cleanup_free_ char *d = user_dir(s, key);
+	_cleanup_free_ char *d = user_dir(s, key, err);
 	static const char *const sub[] = {"upper", "work", "merged"};
 	sqlite3_stmt *q;
 	int rc;
 
+	if (!d)
+		return -1;
 	if (img_db_begin(s, err) < 0)
 		return -1;
 	q = img_db_prepare(s, "INSERT INTO containers(key, image_id, dir, created) VALUES (?1, ?2, ?3, ?4)", err);
@@ -536,9 +541,11 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 
 int img_user_remove(struct img_store *s, const char *key, struct error *err)
 {
-	_cleanup_free_ char *d = user_dir(s, key);
-	_cleanup_free_ char *rel = xasprintf("containers/%s", strrchr(d, '/') + 1);
+	_cleanup_free_ char *d = user_dir(s, key, err);
+	_cleanup_free_ char *rel = d ? xasprintf("containers/%s", strrchr(d, '/') + 1) : NULL;
 
+	if (!d)
+		return -1;
 	if (rm_rf_at(s->rootfd, rel, err) < 0)
 		return -1;
 	if (img_db_begin(s, err) < 0)

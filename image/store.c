@@ -172,7 +172,7 @@ struct img_store *img_store_open(const struct img_store_opts *o, struct error *e
 		error_sys(err, "cannot open '%s/gc.lock'", s->root);
 		goto fail;
 	}
-	if (db_open(s, err) < 0)
+	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0 || db_open(s, err) < 0)
 		goto fail;
 	/* A command killed mid-way (kill -9, power loss) left its staging dir
 	 * and perhaps unreferenced layers/blobs: the next command collects

@@ -14,9 +14,11 @@
 #define LAYER_FILE "layer.blob"
 
 /* Tar a directory tree (read only: archive_read_disk walks it without
- * following symlinks) into fd, names relative to the directory. */
-static int tar_dir(const char *dir, int fd, struct error *err)
+ * following symlinks) into fd, names relative to the directory.  More than
+ * max bytes of file data is refused. */
+static int tar_dir(const char *dir, int fd, uint64_t max, struct error *err)
 {
+	uint64_t total = 0;
 	struct archive *disk = archive_read_disk_new(), *w = archive_write_new();
 	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
 	struct archive_entry *e = NULL;
@@ -64,8 +66,17 @@ static int tar_dir(const char *dir, int fd, struct error *err)
 			if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
 				la_ssize_t n;
 
-				while ((n = archive_read_data(disk, buf, 1 << 17)) > 0)
+				while ((n = archive_read_data(disk, buf, 1 << 17)) > 0) {
+					total += (uint64_t)n;
+					if (total > max) {
+						error_set(err, EFBIG,
+							  "'%s' holds more than the layer size "
+							  "limit of %llu bytes",
+							  dir, (unsigned long long)max);
+						goto out;
+					}
 					archive_write_data(w, buf, (size_t)n);
+				}
 			}
 			archive_entry_free(e);
 		}
@@ -85,9 +96,12 @@ out:
 	return rc;
 }
 
-/* sha256 of the uncompressed stream of a (compressed) layer blob. */
-static int diff_id_of(int fd, char out[72], struct error *err)
+/* sha256 of the uncompressed stream of a (compressed) layer blob, at most
+ * max bytes of it (a decompression bomb is refused here, not only when the
+ * layer is unpacked). */
+static int diff_id_of(int fd, uint64_t max, char out[72], struct error *err)
 {
+	uint64_t total = 0;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct img_hash h;
@@ -112,6 +126,13 @@ static int diff_id_of(int fd, char out[72], struct error *err)
 			break;
 		if (r < ARCHIVE_WARN) {
 			error_set(err, EIO, "corrupt layer stream: %s", archive_error_string(a));
+			goto out;
+		}
+		total += size;
+		if (total > max) {
+			error_set(err, EFBIG,
+				  "layer is larger than the limit of %llu uncompressed bytes",
+				  (unsigned long long)max);
 			goto out;
 		}
 		img_hash_update(&h, b, size);
@@ -150,7 +171,8 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 	uint64_t size;
 	int rc = -1;
 
-	if (name && img_ref_parse(name, &ref, err) < 0)
+	if (img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0 ||
+	    (name && img_ref_parse(name, &ref, err) < 0))
 		return -1;
 	if (ref.digest) {
 		img_ref_release(&ref);
@@ -166,7 +188,7 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 		goto done;
 	}
 	if (strcmp(src, "-") && stat(src, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		if (tar_dir(src, out, err) < 0)
+		if (tar_dir(src, out, s->max_layer_size, err) < 0)
 			goto done;
 	} else {
 		in = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : fcntl(0, F_DUPFD_CLOEXEC, 3);
@@ -174,10 +196,13 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 			error_sys(err, "cannot open '%s'", src);
 			goto done;
 		}
-		if (img_copy_hash(in, out, digest, &size, err) < 0)
+		if (img_copy_hash_max(in, out, s->max_layer_size, digest, &size, err) < 0) {
+			error_prefix(err, "cannot import '%s'", src);
 			goto done;
+		}
 	}
-	if (img_digest_fd(out, digest, &size, err) < 0 || diff_id_of(out, diff, err) < 0)
+	if (img_digest_fd(out, digest, &size, err) < 0 ||
+	    diff_id_of(out, s->max_layer_size, diff, err) < 0)
 		goto done;
 	st.srcfd = fcntl(st.dirfd, F_DUPFD_CLOEXEC, 3);
 	st.src_owned = true;
@@ -350,13 +375,18 @@ static char **strv_query(struct img_store *s, const char *sql, const char *arg)
 
 int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 {
-	struct archive *w = archive_write_new();
-	struct json_object *index = json_object_new_object(), *mans = json_object_new_array();
+	struct archive *w;
+	struct json_object *index, *mans;
 	_cleanup_strv_ char **done = xzalloc(sizeof(char *));
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	const char *js;
 	int rc = -1;
 
+	if (img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO, err) < 0)
+		return -1;
+	w = archive_write_new();
+	index = json_object_new_object();
+	mans = json_object_new_array();
 	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(index, "mediaType",
 			       json_object_new_string("application/vnd.oci.image.index.v1+json"));

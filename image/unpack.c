@@ -408,17 +408,46 @@ static int make_hardlink(struct unpack *u, int pfd, const char *base, const char
 	return 0;
 }
 
+static bool is_whiteout_node(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+static int mark_opaque(int fd, const char *name, struct error *err)
+{
+	if (fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+		return error_sys(err, "cannot mark '%s' opaque", name);
+	return 0;
+}
+
+/* The image spec: "Whiteout files MUST only apply to resources in
+ * lower/parent layers.  Files that are present in the same layer as a
+ * whiteout file can only be hidden by whiteout files in subsequent
+ * layers."  The layer directory starts empty, so whatever already sits at
+ * the whiteout's target was made by this layer and stays: a file or
+ * symlink already covers the lower one; a directory becomes opaque, since
+ * the lower directory is gone and only this layer's contents remain.  Only
+ * a name this layer has not made becomes overlayfs' whiteout (a 0/0
+ * character device).  Nothing is removed, so the parent fd cache stays
+ * valid. */
 static int make_whiteout(int pfd, enum img_whiteout kind, const char *target,
 			 const char *name, struct error *err)
 {
-	if (kind == IMG_WH_OPAQUE) {
-		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-			return error_sys(err, "cannot mark '%s' opaque", name);
-		return 0;
+	_cleanup_close_ int dfd = -1;
+	struct stat st;
+
+	if (kind == IMG_WH_OPAQUE)
+		return mark_opaque(pfd, name, err);
+	if (fstatat(pfd, target, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return 0;
+		dfd = openat(pfd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return error_sys(err, "cannot open directory for '%s'", name);
+		return mark_opaque(dfd, name, err);
 	}
-	if (rm_rf_at(pfd, target, err) < 0)
-		return -1;
-	/* overlayfs' whiteout: a 0/0 character device. */
+	if (errno != ENOENT)
+		return error_sys(err, "cannot stat whiteout target of '%s'", name);
 	if (mknodat(pfd, target, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return error_sys(err, "cannot create whiteout for '%s'", name);
 	return 0;
@@ -540,6 +569,7 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 	char *slash;
 	struct stat st;
 	bool is_dir = archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e);
+	bool whiteout = false; /* replacing this layer's whiteout of base */
 
 	if (img_tar_name_clean(name, &clean, err) < 0)
 		return -1;
@@ -571,14 +601,13 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		return error_prefix(err, "cannot unpack '%s'", name);
 	if (kind == IMG_WH_META)
 		return 0;
-	if (kind == IMG_WH_FILE)
-		parent_drop(u, pfd, &owned);
 	if (kind != IMG_WH_NONE)
 		return make_whiteout(pfd, kind, target, name, err);
 
 	/* Replace what an earlier entry made, as tar does; a directory over a
 	 * directory keeps its contents. */
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(st.st_mode) && is_dir)) {
+		whiteout = is_whiteout_node(&st);
 		if (archive_entry_hardlink(e)) {
 			_cleanup_free_ char *t = NULL;
 
@@ -593,7 +622,19 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 	}
 	if (archive_entry_hardlink(e))
 		return make_hardlink(u, pfd, base, name, archive_entry_hardlink(e), err);
-	return make_node(u, e, pfd, base, clean, name, err);
+	if (make_node(u, e, pfd, base, clean, name, err) < 0)
+		return -1;
+	/* A directory over this layer's own whiteout: the whiteout still
+	 * hides the lower directory, so only this layer's contents show. */
+	if (whiteout && is_dir) {
+		_cleanup_close_ int dfd =
+		    openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dfd < 0)
+			return error_sys(err, "cannot open directory '%s'", name);
+		return mark_opaque(dfd, name, err);
+	}
+	return 0;
 }
 
 static void fix_dir_times(struct unpack *u)
