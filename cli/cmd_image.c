@@ -1,4 +1,4 @@
-/* Image commands: load, import, images, tag, rmi, save, image ..., system df. */
+/* Image commands: load, import, images, tag, rmi, save, image ..., system df|check. */
 #include "cli/cli.h"
 #include "image/image.h"
 
@@ -471,6 +471,33 @@ static int cmd_df(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+/* Verify the store: one line per problem on stdout, exit 1 when any. */
+static int cmd_check(int argc, char **argv, struct cli_globals *g)
+{
+	static const struct option opts[] = {STORE_OPTS, {0}};
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **problems = NULL;
+	struct img_check_stats st;
+	struct error err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_STORAGE_ROOT)
+			g->storage_root = optarg;
+		else
+			return cli_fail(g, "usage: nook system check");
+	}
+	if (!(s = cli_store_open(g, &err)) || img_store_check(s, &problems, &st, &err) < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; problems[i]; i++)
+		printf("%s\n", problems[i]);
+	fflush(stdout);
+	if (problems[0])
+		return cli_fail(g, "the store has %zu problem(s)", strv_len(problems));
+	printf("Store OK: %zu images, %zu layers, %zu bundles and mounts\n", st.images, st.layers,
+	       st.users);
+	return 0;
+}
 
 static const struct cli_command image_commands[] = {
 	{"inspect", cmd_inspect, "IMAGE...", "show an image as JSON"},
@@ -518,6 +545,7 @@ int cli_image_main(int argc, char **argv, struct cli_globals *g)
 static const struct cli_command system_commands[] = {
 	{"df", cmd_df, "", "show the space used by images, layers and containers"},
 	{"prune", cmd_prune, "", "remove untagged, unused images and unreferenced layers"},
+	{"check", cmd_check, "", "verify the store: database, layers, blobs, leftovers"},
 };
 
 int cli_system_main(int argc, char **argv, struct cli_globals *g)

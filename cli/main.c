@@ -21,7 +21,7 @@ static const struct cli_command top_commands[] = {
 	{"tag", cli_cmd_tag, "SOURCE TARGET", "add a name to an image"},
 	{"rmi", cli_cmd_rmi, "[-f] IMAGE...", "remove images"},
 	{"bundle", cli_cmd_bundle, "IMAGE DIR | --remove DIR", "make an OCI bundle from an image"},
-	{"system", cli_system_main, "df|prune", "store-wide information and cleanup"},
+	{"system", cli_system_main, "df|prune|check", "store-wide information and cleanup"},
 };
 
 static void top_help(FILE *f)

@@ -193,6 +193,8 @@ FN(sqlite3, const char *, sqlite3_errstr, (int a0), (a0))
 FN(sqlite3, int, sqlite3_exec,
    (sqlite3 *a0, const char *a1, int (*a2)(void *, int, char **, char **), void *a3, char **a4),
    (a0, a1, a2, a3, a4))
+FN(sqlite3, int, sqlite3_file_control, (sqlite3 * a0, const char *a1, int a2, void *a3),
+   (a0, a1, a2, a3))
 FN(sqlite3, int, sqlite3_finalize, (sqlite3_stmt *a0), (a0))
 FN(sqlite3, int, sqlite3_open_v2, (const char *a0, sqlite3 **a1, int a2, const char *a3), (a0, a1, a2, a3))
 FN(sqlite3, int, sqlite3_prepare_v2,
