@@ -112,7 +112,8 @@ static int user_resolve(const char *spec, int rootfd, int64_t *uid, int64_t *gid
 		*grp++ = '\0';
 	numeric = parse_int64(user, uid) == 0 && *uid >= 0 && *uid <= UINT32_MAX;
 	if (id_file_read(rootfd, "/etc/passwd", &passwd, &e) < 0) {
-		if (e.code != ENOENT)
+		/* A number needs no passwd (it would only give the group). */
+		if (e.code != ENOENT && !numeric)
 			return error_set(err, e.code, "unable to find user %s: %s", user, e.msg);
 		if (!numeric)
 			return error_set(
@@ -385,8 +386,11 @@ int rt_bundle_create(struct img_store *s, const char *image, const char *dir, st
 		goto fail_cfg;
 	key = xasprintf("bundle:%s", abs);
 	rootfs = xasprintf("%s/rootfs", abs);
-	if (user_open(s, key, id, &udir, &existed, err) < 0)
+	if (user_open(s, key, id, &udir, &existed, err) < 0) {
+		if (made_dir)
+			rmdir(abs);
 		goto fail_cfg;
+	}
 	dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		error_sys(err, "cannot open '%s'", abs);
