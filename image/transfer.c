@@ -179,6 +179,7 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 	}
 	if (img_digest_fd(out, digest, &size, err) < 0 || diff_id_of(out, diff, err) < 0)
 		goto done;
+	fault_point("import-copied");
 	st.srcfd = fcntl(st.dirfd, F_DUPFD_CLOEXEC, 3);
 	st.src_owned = true;
 	plan.layers = l = xzalloc(sizeof(*l));

@@ -95,7 +95,7 @@ assert_runs() {
 }
 
 @test "import killed at each step: nothing recorded, the next command sweeps" {
-	for point in load-staged load-moved-layers load-recorded; do
+	for point in import-copied load-staged load-moved-layers load-recorded; do
 		killed_at $point import "$CT/busybox.tar" imp:1
 		run nk images -a -q
 		[ -z "$output" ]
