@@ -131,6 +131,7 @@ FN(archive, la_int64_t, archive_entry_uid, (struct archive_entry *a0), (a0))
 FN(archive, int, archive_entry_xattr_next,
    (struct archive_entry *a0, const char **a1, const void **a2, size_t *a3), (a0, a1, a2, a3))
 FN(archive, int, archive_entry_xattr_reset, (struct archive_entry *a0), (a0))
+FN(archive, int, archive_errno, (struct archive *a0), (a0))
 FN(archive, const char *, archive_error_string, (struct archive *a0), (a0))
 FN(archive, int, archive_format, (struct archive *a0), (a0))
 FN(archive, la_ssize_t, archive_read_data, (struct archive *a0, void *a1, size_t a2), (a0, a1, a2))

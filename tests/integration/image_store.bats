@@ -390,6 +390,10 @@ f('etc/group', b'root:x:0:\n')" 0:nogroup
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "nook: "*"No space left on device"* ]]
+	run nk import "$T/rootfs" d:1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: "*"No space left on device"* ]]
 	[ -z "$(ls -A "$SR/tmp")" ]
 	ls -R "$SR/layers" "$SR/blobs" >"$T/after"
 	diff "$T/before" "$T/after"
