@@ -1,4 +1,4 @@
-/* Image commands: load, import, images, tag, rmi, save, image ..., system df. */
+/* Image commands: load, import, images, tag, rmi, save, image ..., system df|check. */
 #include "cli/cli.h"
 #include "image/image.h"
 
@@ -437,6 +437,28 @@ static int cmd_df(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+/* Verify the store: one line per problem on stdout, exit 1 when any. */
+static int cmd_check(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **problems = NULL;
+	struct img_check_stats st;
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) || img_store_check(s, &problems, &st, &err) < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; problems[i]; i++)
+		printf("%s\n", problems[i]);
+	fflush(stdout);
+	if (problems[0])
+		return cli_fail(g, "the store has %zu problem(s)", strv_len(problems));
+	printf("Store OK: %zu images, %zu layers, %zu bundles and mounts\n", st.images, st.layers,
+	       st.users);
+	return 0;
+}
 
 #define PRUNE_HELP "remove untagged, unused images and unreferenced layers"
 
@@ -468,6 +490,8 @@ const struct cli_table cli_image_table = {
 static const struct cli_command system_commands[] = {
 	{"df", cmd_df, CLI_STORE, "", "show the space used by images, layers and containers", NULL},
 	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL},
+	{"check", cmd_check, CLI_STORE, "", "verify the store: database, layers, blobs, leftovers",
+	 NULL},
 };
 
 const struct cli_table cli_system_table = {

@@ -133,6 +133,19 @@ struct img_config {
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);
 
+/* `nook system check`: the database's integrity_check, every recorded
+ * layer complete (its file count and tree digest as recorded when it was
+ * unpacked), every recorded blob present with its digest, every user's
+ * directory present, nothing unreferenced in the store's directories,
+ * the trash empty and no staging dir of a killed command.  *problems gets
+ * one line per problem (none: the store is sound); strv_free.  -1 only
+ * when the check itself cannot run.  Waits for running loads. */
+struct img_check_stats {
+	size_t images, layers, users;
+};
+int img_store_check(struct img_store *s, char ***problems, struct img_check_stats *stats,
+		    struct error *err);
+
 /* ---------------------------------------------------- roots (mounts) -- */
 
 /* Absolute paths of an image's layer dirs, top layer first (overlayfs
@@ -147,6 +160,9 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 		 struct error *err);
 /* Look a user up: 0 and *id / *dir, or -1 with ENOENT. */
 int img_user_get(struct img_store *s, const char *key, char **id, char **dir, struct error *err);
+/* Make sure the directories of a recorded user exist (they are made after
+ * its row, so a killed img_user_add may have left the row alone). */
+int img_user_prepare(struct img_store *s, const char *key, char **dir, struct error *err);
 /* Forget a user and remove its directory (must be unmounted). */
 int img_user_remove(struct img_store *s, const char *key, struct error *err);
 

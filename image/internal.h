@@ -13,6 +13,7 @@ struct img_store {
 	sqlite3 *db;
 	uint64_t max_layer_size;
 	int jobs;
+	bool wal_settled; /* the log was checkpointed before our first write */
 };
 
 /* ---------------------------------------------------------- libraries -- */
@@ -81,6 +82,13 @@ int img_layer_unpack(int fd, int destfd, const char *diff_id, uint64_t max_size,
 		     const struct img_unpack_watch *watch, char diff_out[72], uint64_t *size_out,
 		     struct error *err);
 
+/* A digest of a directory tree as unpacked: every entry's path, type,
+ * mode, owner, size, link target, device number and file content,
+ * independent of the order entries are read in.  *files gets the number
+ * of entries.  What `system check` compares with what was recorded at
+ * unpack time. */
+int img_tree_digest(int dirfd, uint64_t *files, char out[72], struct error *err);
+
 /* -------------------------------------------------------------- store -- */
 
 int img_db_exec(struct img_store *s, const char *sql, struct error *err);
@@ -89,9 +97,32 @@ int img_db_commit(struct img_store *s, struct error *err);
 void img_db_rollback(struct img_store *s);
 sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error *err);
 int img_db_error(struct img_store *s, struct error *err, const char *what);
-/* Remove files (layers, blobs) nothing references.  Takes the gc lock
- * exclusively; wait=false gives up when a load holds it. */
+/* Remove files (layers, blobs, user dirs) nothing references and finish
+ * what killed commands left.  Takes the gc lock exclusively; wait=false
+ * gives up when a load holds it. */
 int img_store_sweep(struct img_store *s, bool wait, uint64_t *reclaimed, struct error *err);
+
+/* Whether the database records the entry name of the store directory dir
+ * ("layers", "blobs/sha256", "containers").  Only a recorded entry is
+ * complete; anything else is a killed command's leftover. */
+bool img_store_vouches(struct img_store *s, const char *dir, const char *name);
+/* Move fromfd/from into trash/ as "<kind>-<name>" ("junk" kind: never
+ * restored).  A trash entry whose kind and name the database still
+ * records when the trash is emptied goes back (its deletion's transaction
+ * did not commit); the rest is deleted.  ENOENT counts as done. */
+int img_trash_put(struct img_store *s, int fromfd, const char *from, const char *kind,
+		  const char *name, char **moved_to, struct error *err);
+/* Move every entry of layers/, blobs/sha256/ and containers/ the database
+ * does not vouch for into the trash.  Gc lock held exclusively; inside a
+ * transaction that forgets rows, a kill before COMMIT is undone by the
+ * trash's restore rule. */
+void img_store_collect(struct img_store *s);
+bool img_store_trash_empty(struct img_store *s);
+/* Finish what killed commands left (stale staging dirs, unrecorded files,
+ * the trash).  _locked: the caller holds the gc lock exclusively;
+ * img_store_recover takes it when there is anything to do. */
+void img_store_recover_locked(struct img_store *s, uint64_t *reclaimed);
+int img_store_recover(struct img_store *s, struct error *err);
 
 /* Read the blob sha256:<hex> of the store into memory. */
 int img_blob_read(struct img_store *s, const char *digest, char **out, size_t *len,
@@ -107,6 +138,8 @@ struct img_layer_plan {
 	char *diff_id;    /* expected; filled by unpacking for imports */
 	char *src;        /* path of the blob in the source (srcfd) */
 	uint64_t unpacked;
+	uint64_t files;   /* entries of the unpacked layer */
+	char content[72]; /* img_tree_digest of the unpacked layer */
 };
 
 struct img_plan {

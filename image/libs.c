@@ -107,6 +107,7 @@ static const char *const sonames[NLIBS] = {
 	  (struct archive_entry * a0, const char **a1, const void **a2, size_t *a3),               \
 	  (a0, a1, a2, a3))                                                                        \
 	F(archive, int, archive_entry_xattr_reset, (struct archive_entry * a0), (a0))              \
+	F(archive, int, archive_errno, (struct archive * a0), (a0))                                \
 	F(archive, const char *, archive_error_string, (struct archive * a0), (a0))                \
 	F(archive, int, archive_format, (struct archive * a0), (a0))                               \
 	F(archive, la_ssize_t, archive_read_data, (struct archive * a0, void *a1, size_t a2),      \
@@ -157,6 +158,8 @@ static const char *const sonames[NLIBS] = {
 	  (a0, a1))                                                                                \
 	F(sqlite3, const char *, sqlite3_errmsg, (sqlite3 * a0), (a0))                             \
 	F(sqlite3, const char *, sqlite3_errstr, (int a0), (a0))                                   \
+	F(sqlite3, int, sqlite3_file_control, (sqlite3 * a0, const char *a1, int a2, void *a3),   \
+	  (a0, a1, a2, a3))                                                                        \
 	F(sqlite3, int, sqlite3_exec,                                                              \
 	  (sqlite3 * a0, const char *a1, int (*a2)(void *, int, char **, char **), void *a3,       \
 	   char **a4),                                                                             \

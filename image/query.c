@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -261,42 +262,91 @@ static int remove_locked(struct img_store *s, const char *ref, bool force, char 
 	return delete_image(s, id, removed, err);
 }
 
-int img_remove(struct img_store *s, const char *ref, bool force, char ***removed,
-	       struct error *err)
+/* The end of rmi and prune, inside their transaction and under the gc
+ * lock held exclusively: the rows of layers no image uses go, and what
+ * the database then no longer vouches for moves into the trash before
+ * COMMIT.  A kill before COMMIT leaves the rows, and the next command
+ * puts the files back; after COMMIT it deletes them.  Nothing is ever
+ * deleted in place, so no recorded layer is ever seen half-deleted. */
+static int forget_commit(struct img_store *s, const char *what, uint64_t *reclaimed,
+			 struct error *err)
 {
-	if (!*removed)
-		*removed = xzalloc(sizeof(char *));
-	if (img_db_begin(s, err) < 0)
-		return -1;
-	if (remove_locked(s, ref, force, removed, err) < 0) {
+	_cleanup_free_ char *trashed = xasprintf("%s-trashed", what);
+	_cleanup_free_ char *committed = xasprintf("%s-committed", what);
+
+	if (img_db_exec(s,
+			"DELETE FROM layers WHERE diff_id NOT IN "
+			"(SELECT diff_id FROM image_layers)",
+			err) < 0) {
 		img_db_rollback(s);
 		return -1;
 	}
-	if (img_db_commit(s, err) < 0)
+	img_store_collect(s);
+	fault_point(trashed);
+	if (img_db_commit(s, err) < 0) {
+		img_db_rollback(s);
+		img_store_recover_locked(s, NULL);
 		return -1;
-	return img_store_sweep(s, true, NULL, err);
+	}
+	fault_point(committed);
+	img_store_recover_locked(s, reclaimed);
+	return 0;
+}
+
+static int lock_gc(struct img_store *s, struct error *err)
+{
+	if (flock(s->gcfd, LOCK_EX) < 0)
+		return error_sys(err, "cannot lock '%s/gc.lock'", s->root);
+	/* A deletion a killed command left half done, first. */
+	img_store_recover_locked(s, NULL);
+	return 0;
+}
+
+int img_remove(struct img_store *s, const char *ref, bool force, char ***removed,
+	       struct error *err)
+{
+	int rc = -1;
+
+	if (!*removed)
+		*removed = xzalloc(sizeof(char *));
+	if (lock_gc(s, err) < 0)
+		return -1;
+	if (img_db_begin(s, err) < 0)
+		goto out;
+	if (remove_locked(s, ref, force, removed, err) < 0) {
+		img_db_rollback(s);
+		goto out;
+	}
+	rc = forget_commit(s, "rmi", NULL, err);
+out:
+	flock(s->gcfd, LOCK_UN);
+	return rc;
 }
 
 int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct error *err)
 {
 	char **ids;
+	int rc = -1;
 
 	*removed = xzalloc(sizeof(char *));
 	*reclaimed = 0;
-	if (img_db_begin(s, err) < 0)
+	if (lock_gc(s, err) < 0)
 		return -1;
+	if (img_db_begin(s, err) < 0)
+		goto out;
 	ids = query_strv(s, "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM tags) "
 			    "AND id NOT IN (SELECT image_id FROM containers)", NULL);
 	for (size_t i = 0; ids[i]; i++)
 		if (delete_image(s, ids[i], removed, err) < 0) {
 			strv_free(ids);
 			img_db_rollback(s);
-			return -1;
+			goto out;
 		}
 	strv_free(ids);
-	if (img_db_commit(s, err) < 0)
-		return -1;
-	return img_store_sweep(s, true, reclaimed, err);
+	rc = forget_commit(s, "prune", reclaimed, err);
+out:
+	flock(s->gcfd, LOCK_UN);
+	return rc;
 }
 
 /* ------------------------------------------------------------ inspect -- */
@@ -469,11 +519,32 @@ static char *user_dir(struct img_store *s, const char *key, struct error *err)
 	return xasprintf("%s/containers/%.32s", s->root, d + 7);
 }
 
+static int user_dirs_make(const char *d, struct error *err)
+{
+	static const char *const sub[] = {"upper", "work", "merged"};
+
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		return error_sys(err, "cannot create '%s'", d);
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", d, sub[i]);
+
+		/* upper is the root directory of the container (overlayfs shows
+		 * the upper dir's mode there): 0755, or only root could use the
+		 * root.  The user's directory around it keeps others out. */
+		if (mkdir(p, i == 1 ? 0700 : 0755) < 0 && errno != EEXIST)
+			return error_sys(err, "cannot create '%s'", p);
+	}
+	return 0;
+}
+
+/* The row first, the directories after it: a kill in between leaves a
+ * recorded user without directories, which img_user_prepare (the same
+ * command run again) makes and img_user_remove does not need.  Never a
+ * directory nothing records. */
 int img_user_add(struct img_store *s, const char *key, const char *id, char **dir,
 		 struct error *err)
 {
 	_cleanup_free_ char *d = user_dir(s, key, err);
-	static const char *const sub[] = {"upper", "work", "merged"};
 	sqlite3_stmt *q;
 	int rc;
 
@@ -501,21 +572,20 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 		img_db_rollback(s);
 		return -1;
 	}
-	if (mkdir(d, 0700) < 0 && errno != EEXIST) {
-		error_sys(err, "cannot create '%s'", d);
-		img_db_rollback(s);
-		return -1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s", d, sub[i]);
-
-		if (mkdir(p, i == 2 ? 0755 : 0700) < 0 && errno != EEXIST) {
-			error_sys(err, "cannot create '%s'", p);
-			img_db_rollback(s);
-			return -1;
-		}
-	}
 	if (img_db_commit(s, err) < 0)
+		return -1;
+	fault_point("user-recorded");
+	if (user_dirs_make(d, err) < 0)
+		return -1;
+	*dir = steal_pointer(&d);
+	return 0;
+}
+
+int img_user_prepare(struct img_store *s, const char *key, char **dir, struct error *err)
+{
+	_cleanup_free_ char *d = NULL;
+
+	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(d, err) < 0)
 		return -1;
 	*dir = steal_pointer(&d);
 	return 0;
@@ -539,20 +609,44 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 	return 0;
 }
 
+/* The directory moves into the trash inside the transaction that forgets
+ * the row (a kill before COMMIT: the next open puts it back), and is
+ * deleted after.  Gc lock shared, so no sweep empties the trash under us. */
 int img_user_remove(struct img_store *s, const char *key, struct error *err)
 {
-	_cleanup_free_ char *d = user_dir(s, key, err);
-	_cleanup_free_ char *rel = d ? xasprintf("containers/%s", strrchr(d, '/') + 1) : NULL;
+	_cleanup_free_ char *d = user_dir(s, key, err), *trashed = NULL;
+	const char *name;
+	_cleanup_free_ char *rel = NULL;
+	int rc = -1;
 
 	if (!d)
 		return -1;
-	if (rm_rf_at(s->rootfd, rel, err) < 0)
-		return -1;
+	name = strrchr(d, '/') + 1;
+	rel = xasprintf("containers/%s", name);
+	if (flock(s->gcfd, LOCK_SH) < 0)
+		return error_sys(err, "cannot lock '%s/gc.lock'", s->root);
 	if (img_db_begin(s, err) < 0)
-		return -1;
-	if (exec1(s, "DELETE FROM containers WHERE key = ?1", key, err) < 0) {
+		goto out;
+	if (exec1(s, "DELETE FROM containers WHERE key = ?1", key, err) < 0 ||
+	    img_trash_put(s, s->rootfd, rel, "user", name, &trashed, err) < 0) {
 		img_db_rollback(s);
-		return -1;
+		goto out;
 	}
-	return img_db_commit(s, err);
+	fault_point("user-trashed");
+	if (img_db_commit(s, err) < 0) {
+		if (trashed)
+			renameat(s->rootfd, trashed, s->rootfd, rel);
+		img_db_rollback(s);
+		goto out;
+	}
+	rc = 0;
+	if (trashed) {
+		struct error e;
+
+		if (rm_rf_at(s->rootfd, trashed, &e) < 0)
+			log_warn("cannot empty the trash: %s", e.msg);
+	}
+out:
+	flock(s->gcfd, LOCK_UN);
+	return rc;
 }

@@ -109,12 +109,23 @@ int img_staging_init(struct img_store *s, struct img_staging *st, struct error *
 	/* Shared gc lock from before we look at what the store has until our
 	 * transaction commits: a sweep cannot remove a layer we decided to
 	 * reuse, nor one we renamed in but have not yet recorded. */
-	if (flock(s->gcfd, LOCK_SH) < 0) {
-		error_sys(err, "cannot lock '%s/gc.lock'", s->root);
-		img_staging_release(s, st);
-		return -1;
+	for (;;) {
+		if (flock(s->gcfd, LOCK_SH) < 0) {
+			error_sys(err, "cannot lock '%s/gc.lock'", s->root);
+			img_staging_release(s, st);
+			return -1;
+		}
+		/* A deletion killed between our open and now (trash/ fills
+		 * only under the exclusive lock) may hold a recorded layer in
+		 * the trash: finish it before trusting what is recorded. */
+		if (img_store_trash_empty(s))
+			return 0;
+		flock(s->gcfd, LOCK_UN);
+		if (img_store_recover(s, err) < 0) {
+			img_staging_release(s, st);
+			return -1;
+		}
 	}
-	return 0;
 }
 
 void img_staging_release(struct img_store *s, struct img_staging *st)
@@ -230,6 +241,7 @@ struct pool {
 	size_t n;
 	atomic_size_t next;
 	pthread_mutex_t lock;
+	int (*fn)(struct pool *p, struct job *j);
 };
 
 static double since(const struct timespec *t0)
@@ -317,37 +329,88 @@ static void *worker(void *arg)
 
 		if (i >= p->n)
 			return NULL;
-		p->jobs[i].rc = run_job(p, &p->jobs[i]);
+		p->jobs[i].rc = p->fn(p, &p->jobs[i]);
 	}
+}
+
+/* Run p->fn over the jobs on up to s->jobs threads, the calling thread
+ * included.  meanwhile (may be NULL) runs on the calling thread first,
+ * while the others work. */
+static int pool_run(struct pool *p, int (*meanwhile)(struct pool *p, struct error *err),
+		    struct error *err)
+{
+	size_t nthreads = (size_t)p->s->jobs < p->n ? (size_t)p->s->jobs : p->n;
+	pthread_t th[64];
+	size_t started = 0;
+	int rc = 0;
+
+	if (nthreads > ARRAY_SIZE(th))
+		nthreads = ARRAY_SIZE(th);
+	if (!meanwhile && nthreads > 0)
+		nthreads--;
+	atomic_init(&p->next, 0);
+	pthread_mutex_init(&p->lock, NULL);
+	for (; started < nthreads; started++)
+		if (pthread_create(&th[started], NULL, worker, p) != 0)
+			break;
+	if (meanwhile)
+		rc = meanwhile(p, err);
+	worker(p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	for (size_t i = 0; i < p->n && rc == 0; i++)
+		if (p->jobs[i].rc < 0) {
+			*err = p->jobs[i].err;
+			rc = -1;
+		}
+	return rc;
 }
 
 static int unpack_all(struct img_store *s, struct img_staging *st, struct job *jobs, size_t n,
 		      struct error *err)
 {
-	struct pool p = {.s = s, .st = st, .jobs = jobs, .n = n};
-	size_t nthreads = (size_t)s->jobs < n ? (size_t)s->jobs : n;
-	pthread_t th[64];
-	size_t started = 0;
+	struct pool p = {.s = s, .st = st, .jobs = jobs, .n = n, .fn = run_job};
 
-	if (n == 0)
-		return 0;
-	if (nthreads > ARRAY_SIZE(th))
-		nthreads = ARRAY_SIZE(th);
-	atomic_init(&p.next, 0);
-	pthread_mutex_init(&p.lock, NULL);
-	for (; started + 1 < nthreads; started++)
-		if (pthread_create(&th[started], NULL, worker, &p) != 0)
-			break;
-	worker(&p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&p.lock);
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].rc < 0) {
-			*err = jobs[i].err;
-			return -1;
-		}
+	return pool_run(&p, NULL, err);
+}
+
+/* What each unpacked layer holds on disk (img_tree_digest), recorded for
+ * `system check`.  Read back from the page cache by threads while the
+ * main thread waits for syncfs to write the same files out, so on a real
+ * disk it adds little to a load. */
+static int digest_job(struct pool *p, struct job *j)
+{
+	_cleanup_free_ char *diff = xasprintf("%s/diff", j->dir);
+	_cleanup_close_ int dfd =
+		openat(p->st->dirfd, diff, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0)
+		return error_sys(&j->err, "cannot open layer dir");
+	if (img_tree_digest(dfd, &j->l->files, j->l->content, &j->err) < 0)
+		return error_prefix(&j->err, "layer %s", j->l->digest);
+	for (size_t k = 0; k < ARRAY_SIZE(j->dups) && j->dups[k]; k++) {
+		j->dups[k]->files = j->l->files;
+		memcpy(j->dups[k]->content, j->l->content, sizeof(j->l->content));
+	}
 	return 0;
+}
+
+/* Everything staged reaches the disk before the database says it
+ * exists. */
+static int sync_staging(struct pool *p, struct error *err)
+{
+	if (syncfs(p->st->dirfd) < 0)
+		return error_sys(err, "cannot sync the store");
+	return 0;
+}
+
+static int digest_and_sync(struct img_store *s, struct img_staging *st, struct job *jobs, size_t n,
+			   struct error *err)
+{
+	struct pool p = {.s = s, .st = st, .jobs = jobs, .n = n, .fn = digest_job};
+
+	return pool_run(&p, sync_staging, err);
 }
 
 /* --------------------------------------------------------------- commit -- */
@@ -382,8 +445,11 @@ static int record(struct img_store *s, struct img_plan *plans, size_t n, struct 
 		"VALUES (?1, ?2, ?3, ?4)",
 		"INSERT OR IGNORE INTO manifests(digest, image_id, media_type, size) "
 		"VALUES (?1, ?2, ?3, ?4)",
-		"INSERT INTO layers(diff_id, size, created) VALUES (?1, ?2, ?3) "
-		"ON CONFLICT(diff_id) DO UPDATE SET size = max(size, excluded.size)",
+		"INSERT INTO layers(diff_id, size, created, files, content) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) "
+		"ON CONFLICT(diff_id) DO UPDATE SET size = max(size, excluded.size), "
+		"files = COALESCE(excluded.files, files), "
+		"content = COALESCE(excluded.content, content)",
 		"INSERT OR IGNORE INTO image_layers(image_id, idx, diff_id, blob_digest, "
 		"media_type, blob_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		"INSERT OR REPLACE INTO tags(name, image_id) VALUES (?1, ?2)",
@@ -392,8 +458,6 @@ static int record(struct img_store *s, struct img_plan *plans, size_t n, struct 
 	int64_t now = (int64_t)time(NULL);
 	int rc = -1;
 
-	if (img_db_begin(s, err) < 0)
-		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++)
 		if (!(q[i] = img_db_prepare(s, sql[i], err)))
 			goto out;
@@ -418,6 +482,10 @@ static int record(struct img_store *s, struct img_plan *plans, size_t n, struct 
 			sqlite3_bind_text(q[2], 1, l->diff_id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(q[2], 2, (int64_t)l->unpacked);
 			sqlite3_bind_int64(q[2], 3, now);
+			if (l->content[0]) {
+				sqlite3_bind_int64(q[2], 4, (int64_t)l->files);
+				sqlite3_bind_text(q[2], 5, l->content, -1, SQLITE_STATIC);
+			}
 			if (bind_exec(q[2], s, err) < 0)
 				goto out;
 			sqlite3_bind_text(q[3], 1, p->config_digest, -1, SQLITE_STATIC);
@@ -436,24 +504,11 @@ static int record(struct img_store *s, struct img_plan *plans, size_t n, struct 
 				goto out;
 		}
 	}
-	rc = img_db_commit(s, err);
+	rc = 0;
 out:
 	for (size_t i = 0; i < ARRAY_SIZE(q); i++)
 		sqlite3_finalize(q[i]);
-	if (rc < 0)
-		img_db_rollback(s);
 	return rc;
-}
-
-/* Move a staged file or dir into the store; someone else having put the
- * same content there first is fine. */
-static int move_in(struct img_store *s, struct img_staging *st, const char *from, const char *to,
-		   struct error *err)
-{
-	if (renameat2(st->dirfd, from, s->rootfd, to, RENAME_NOREPLACE) < 0 && errno != EEXIST &&
-	    errno != ENOTEMPTY && errno != ENOENT)
-		return error_sys(err, "cannot move '%s' into the store", to);
-	return 0;
 }
 
 static struct job *find_job(struct job *jobs, size_t n, const char *diff_id)
@@ -462,6 +517,102 @@ static struct job *find_job(struct job *jobs, size_t n, const char *diff_id)
 		if (jobs[i].l->diff_id && diff_id && !strcmp(jobs[i].l->diff_id, diff_id))
 			return &jobs[i];
 	return NULL;
+}
+
+/* What one publish moved into the store, to move back if it cannot
+ * commit. */
+struct moved {
+	char **from, **to; /* staging-relative, store-relative */
+};
+
+static void moved_undo(struct img_store *s, struct img_staging *st, struct moved *m)
+{
+	for (size_t i = 0; m->to && m->to[i]; i++)
+		if (renameat(s->rootfd, m->to[i], st->dirfd, m->from[i]) < 0)
+			log_warn("cannot move '%s' back: %s", m->to[i], strerror(errno));
+}
+
+/* Move a staged file or dir into the store.  Called inside the write
+ * transaction: nobody else can record anything meanwhile, so an entry
+ * already there that the database does not vouch for is a killed
+ * command's (possibly incomplete): it goes into our staging dir, to be
+ * deleted with it.  One the database records is complete: ours is not
+ * needed. */
+static int move_in(struct img_store *s, struct img_staging *st, const char *dir, const char *hex,
+		   const char *from, struct moved *m, struct error *err)
+{
+	_cleanup_free_ char *to = xasprintf("%s/%s", dir, hex);
+	_cleanup_free_ char *junk = xasprintf("%s.old", from);
+
+	if (img_store_vouches(s, dir, hex))
+		return 0;
+	if (!strcmp(dir, "blobs/sha256") &&
+	    faccessat(s->rootfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0; /* a blob is renamed in whole after its digest was checked */
+	if (renameat(s->rootfd, to, st->dirfd, junk) < 0 && errno != ENOENT)
+		return error_sys(err, "cannot move '%s/%s' aside", s->root, to);
+	if (renameat2(st->dirfd, from, s->rootfd, to, RENAME_NOREPLACE) < 0) {
+		if (errno == ENOENT)
+			return 0; /* staged once for two plans: moved already */
+		return error_sys(err, "cannot move '%s' into the store", to);
+	}
+	strv_push(&m->from, from);
+	strv_push(&m->to, to);
+	return 0;
+}
+
+static int move_all(struct img_store *s, struct img_staging *st, struct img_plan *plans, size_t n,
+		    struct job *jobs, size_t njobs, struct moved *m, struct error *err)
+{
+	for (size_t i = 0; i < njobs; i++)
+		if (move_in(s, st, "layers", img_digest_hex(jobs[i].l->diff_id), jobs[i].dir, m,
+			    err) < 0)
+			return -1;
+	fault_point("load-moved-layers");
+	for (size_t i = 0; i < n; i++) {
+		struct img_plan *p = &plans[i];
+		const char *digests[2] = {p->config_digest, p->manifest_digest};
+
+		for (size_t k = 0; k < p->nlayers + 2; k++) {
+			const char *hex =
+				img_digest_hex(k < 2 ? digests[k] : p->layers[k - 2].digest);
+			_cleanup_free_ char *from = xasprintf("blobs/%s", hex);
+
+			if (faccessat(st->dirfd, from, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				continue; /* the store had it when we staged */
+			if (move_in(s, st, "blobs/sha256", hex, from, m, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The files move in and the rows are written in one transaction: a kill
+ * before COMMIT leaves the files unrecorded (the next command's sweep
+ * removes them, and no load trusts them meanwhile); a COMMIT that fails
+ * (a full disk) moves them back into the staging dir, which is removed. */
+static int publish(struct img_store *s, struct img_staging *st, struct img_plan *plans, size_t n,
+		   struct job *jobs, size_t njobs, struct error *err)
+{
+	struct moved m = {xzalloc(sizeof(char *)), xzalloc(sizeof(char *))};
+	int rc = -1;
+
+	if (img_db_begin(s, err) < 0)
+		goto out;
+	if (move_all(s, st, plans, n, jobs, njobs, &m, err) < 0 || record(s, plans, n, err) < 0)
+		goto undo;
+	fault_point("load-recorded");
+	if (img_db_commit(s, err) == 0) {
+		rc = 0;
+		goto out;
+	}
+undo:
+	moved_undo(s, st, &m);
+	img_db_rollback(s);
+out:
+	strv_free(m.from);
+	strv_free(m.to);
+	return rc;
 }
 
 int img_staging_commit(struct img_store *s, struct img_staging *st, struct img_plan *plans,
@@ -489,7 +640,9 @@ int img_staging_commit(struct img_store *s, struct img_staging *st, struct img_p
 				return error_set(err, EINVAL, "invalid diff_id '%s'", l->diff_id);
 			if (stage_layer_blob(s, st, l, err) < 0)
 				return -1;
-			if (dhex && store_has(s, "layers/%s/diff", dhex)) {
+			/* Only a layer the database records is complete: a
+			 * directory without its row is a killed command's. */
+			if (dhex && img_store_vouches(s, "layers", dhex)) {
 				if (st->progress) {
 					struct img_layer_progress e = {.event = IMG_LAYER_REUSED,
 								       .digest = l->digest,
@@ -519,35 +672,16 @@ int img_staging_commit(struct img_store *s, struct img_staging *st, struct img_p
 	}
 	if (unpack_all(s, st, jobs, njobs, err) < 0)
 		return -1;
-	/* Everything staged reaches the disk before the database says it
-	 * exists. */
-	if (syncfs(st->dirfd) < 0)
-		return error_sys(err, "cannot sync the store");
-	for (size_t i = 0; i < njobs; i++) {
-		_cleanup_free_ char *to = xasprintf("layers/%s", img_digest_hex(jobs[i].l->diff_id));
-
-		if (move_in(s, st, jobs[i].dir, to, err) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct img_plan *p = &plans[i];
-		const char *digests[2] = {p->config_digest, p->manifest_digest};
-
-		for (size_t k = 0; k < p->nlayers + 2; k++) {
-			const char *d = k < 2 ? digests[k] : p->layers[k - 2].digest;
-			_cleanup_free_ char *from = xasprintf("blobs/%s", img_digest_hex(d));
-			_cleanup_free_ char *to = xasprintf("blobs/sha256/%s", img_digest_hex(d));
-
-			if (move_in(s, st, from, to, err) < 0)
-				return -1;
-		}
-		for (size_t k = 0; k < p->nlayers; k++)
-			if (!p->layers[k].unpacked) {
-				struct job *j = find_job(jobs, njobs, p->layers[k].diff_id);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < plans[i].nlayers; k++)
+			if (!plans[i].layers[k].unpacked) {
+				struct job *j = find_job(jobs, njobs, plans[i].layers[k].diff_id);
 
 				if (j)
-					p->layers[k].unpacked = j->l->unpacked;
+					plans[i].layers[k].unpacked = j->l->unpacked;
 			}
-	}
-	return record(s, plans, n, err);
+	if (digest_and_sync(s, st, jobs, njobs, err) < 0)
+		return -1;
+	fault_point("load-staged");
+	return publish(s, st, plans, n, jobs, njobs, err);
 }

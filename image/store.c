@@ -2,6 +2,8 @@
 #include "image/internal.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
@@ -33,7 +35,8 @@ static const char schema[] =
 	"  (SELECT COUNT(*) FROM image_layers il WHERE il.diff_id = l.diff_id) AS refcount"
 	"  FROM layers l;";
 
-static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "tmp", "containers"};
+static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "tmp", "containers",
+				       "trash"};
 
 int img_db_error(struct img_store *s, struct error *err, const char *what)
 {
@@ -53,6 +56,15 @@ int img_db_exec(struct img_store *s, const char *sql, struct error *err)
  * without calling the busy handler). */
 int img_db_begin(struct img_store *s, struct error *err)
 {
+	/* The log kept between commands still holds the last command's
+	 * frames, which SQLite, rebuilding its index, counts as not yet
+	 * copied: the first write would go after them, into new blocks.
+	 * Copying them (the pages are in the database already) lets it start
+	 * the log over, in blocks the file owns (see db_reserve). */
+	if (!s->wal_settled) {
+		sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
+		s->wal_settled = true;
+	}
 	return img_db_exec(s, "BEGIN IMMEDIATE", err);
 }
 
@@ -77,9 +89,84 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 	return st;
 }
 
+/* Bump when the schema changes; upgrades run once, in one transaction. */
+#define SCHEMA_VERSION 2
+/* Size of the write-ahead log kept on disk (see db_reserve). */
+#define WAL_RESERVE (512 << 10)
+
+static int db_int(struct img_store *s, const char *sql, int64_t *out, struct error *err)
+{
+	sqlite3_stmt *q = img_db_prepare(s, sql, err);
+	int rc;
+
+	if (!q)
+		return -1;
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot read the store");
+	return 0;
+}
+
+/* The store must stay usable on a full disk: listing, rmi and prune are
+ * what frees space.  So nothing an ordinary open does may need a new disk
+ * block.  WAL mode is stored in the database file and set once, here;
+ * the log and its index are kept between commands (SQLITE_FCNTL_PERSIST_WAL
+ * on every connection) instead of being created and deleted by each one;
+ * and the log is grown once to WAL_RESERVE, and the database by as many
+ * free pages, so a later transaction of that size overwrites blocks the
+ * files already own. */
+static int db_reserve(struct img_store *s, struct error *err)
+{
+	static const char fill[] = "CREATE TABLE IF NOT EXISTS reserve(b BLOB);"
+				   "INSERT INTO reserve VALUES (zeroblob(%d))";
+
+	_cleanup_free_ char *sql = xasprintf(fill, WAL_RESERVE);
+
+	if (img_db_exec(s, sql, err) < 0)
+		return -1;
+	return img_db_exec(s, "DROP TABLE reserve", err);
+}
+
+static int db_upgrade(struct img_store *s, struct error *err)
+{
+	int64_t version;
+	bool fresh;
+
+	if (img_db_begin(s, err) < 0)
+		return -1;
+	if (db_int(s, "PRAGMA user_version", &version, err) < 0)
+		goto fail;
+	if (version >= SCHEMA_VERSION)
+		return img_db_commit(s, err);
+	fresh = version == 0;
+	if (img_db_exec(s, schema, err) < 0)
+		goto fail;
+	/* Version 2: what a layer held when it was unpacked (system check). */
+	if (version < 2 &&
+	    img_db_exec(s, "ALTER TABLE layers ADD COLUMN files INTEGER;"
+			   "ALTER TABLE layers ADD COLUMN content TEXT", err) < 0)
+		goto fail;
+	{
+		_cleanup_free_ char *v = xasprintf("PRAGMA user_version=%d", SCHEMA_VERSION);
+
+		if (img_db_exec(s, v, err) < 0)
+			goto fail;
+	}
+	if (img_db_commit(s, err) < 0)
+		return -1;
+	return fresh ? db_reserve(s, err) : 0;
+fail:
+	img_db_rollback(s);
+	return -1;
+}
+
 static int db_open(struct img_store *s, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/nook.db", s->root);
+	int64_t version = 0;
+	int persist = 1;
 	int rc;
 
 	rc = sqlite3_open_v2(path, &s->db,
@@ -88,8 +175,18 @@ static int db_open(struct img_store *s, struct error *err)
 		return error_set(err, EIO, "cannot open database '%s': %s", path,
 				 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	sqlite3_busy_timeout(s->db, 60000);
-	/* Switching to WAL can report BUSY without the busy handler while
-	 * another process creates the database: retry for a while. */
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	if (img_db_exec(s,
+			"PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY",
+			err) < 0)
+		return -1;
+	if (db_int(s, "PRAGMA user_version", &version, err) < 0)
+		return -1;
+	if (version >= SCHEMA_VERSION)
+		return 0;
+	/* A new store (or an old one): switch to WAL once.  This can report
+	 * BUSY without the busy handler while another process creates the
+	 * database: retry for a while. */
 	for (int i = 0;; i++) {
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
@@ -98,117 +195,15 @@ static int db_open(struct img_store *s, struct error *err)
 			return img_db_error(s, err, "cannot set WAL mode");
 		usleep(50000);
 	}
-	if (img_db_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", err) < 0)
-		return -1;
-	if (img_db_begin(s, err) < 0)
-		return -1;
-	if (img_db_exec(s, schema, err) < 0) {
-		img_db_rollback(s);
-		return -1;
-	}
-	return img_db_commit(s, err);
+	return db_upgrade(s, err);
 }
 
-/* tmp/ holds one staging directory per running command, each flock'ed by
- * its owner.  One we can lock belongs to a command that died: remove it.
- * Returns how many were found (its files may have reached layers/ or
- * blobs/ unreferenced, so the caller sweeps). */
-static int tmp_clean(struct img_store *s)
-{
-	_cleanup_close_ int tfd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int stale = 0;
+/* ---------------------------------------------------------- recovery -- */
 
-	if (tfd < 0)
-		return 0;
-	d = fdopendir(steal_fd(&tfd));
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		_cleanup_close_ int fd = -1;
-		struct error e;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-			continue;
-		stale++;
-		if (rm_rf_at(dirfd(d), de->d_name, &e) < 0)
-			log_warn("cannot remove stale '%s': %s", de->d_name, e.msg);
-	}
-	return stale;
-}
-
-struct img_store *img_store_open(const struct img_store_opts *o, struct error *err)
-{
-	struct img_store *s = xzalloc(sizeof(*s));
-	const char *root = o && o->root ? o->root : IMG_DEFAULT_ROOT;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	s->rootfd = s->gcfd = -1;
-	s->max_layer_size = o && o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER_SIZE;
-	s->jobs = o && o->jobs > 0 ? o->jobs : (ncpu > 0 ? (int)ncpu : 1);
-	if (mkdir_p(root, 0700, err) < 0)
-		goto fail;
-	s->root = realpath(root, NULL);
-	if (!s->root) {
-		error_sys(err, "cannot resolve storage root '%s'", root);
-		goto fail;
-	}
-	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->rootfd < 0) {
-		error_sys(err, "cannot open storage root '%s'", s->root);
-		goto fail;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
-		if (mkdirat(s->rootfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
-			error_sys(err, "cannot create '%s/%s'", s->root, subdirs[i]);
-			goto fail;
-		}
-	s->gcfd = openat(s->rootfd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->gcfd < 0) {
-		error_sys(err, "cannot open '%s/gc.lock'", s->root);
-		goto fail;
-	}
-	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0 || db_open(s, err) < 0)
-		goto fail;
-	/* A command killed mid-way (kill -9, power loss) left its staging dir
-	 * and perhaps unreferenced layers/blobs: the next command collects
-	 * them.  Files only become visible through the database, so nothing
-	 * half-made is ever seen meanwhile. */
-	if (tmp_clean(s) > 0) {
-		struct error e;
-
-		if (img_store_sweep(s, false, NULL, &e) < 0)
-			log_warn("sweep: %s", e.msg);
-	}
-	return s;
-fail:
-	img_store_free(s);
-	return NULL;
-}
-
-void img_store_free(struct img_store *s)
-{
-	if (!s)
-		return;
-	if (s->db)
-		sqlite3_close(s->db);
-	if (s->rootfd >= 0)
-		close(s->rootfd);
-	if (s->gcfd >= 0)
-		close(s->gcfd);
-	free(s->root);
-	free(s);
-}
-
-const char *img_store_root(const struct img_store *s)
-{
-	return s->root;
-}
-
+/* What the database vouches for.  A layer directory, blob or container
+ * directory the database does not name is never used: it is left over
+ * from a killed command (or being filled by a live one, which holds the
+ * gc lock shared while its files are not yet recorded). */
 static bool db_has(struct img_store *s, const char *sql, const char *arg)
 {
 	sqlite3_stmt *st = NULL;
@@ -251,50 +246,263 @@ static uint64_t du_at(int dfd, const char *name)
 	return total;
 }
 
-/* Sweep one directory of the store: remove entries whose name (a sha256
- * hex) no query references. */
-static int sweep_dir(struct img_store *s, const char *dir, const char *const *queries,
-		     const char *prefix, uint64_t *reclaimed)
+
+static const char *const layer_q[] = {"SELECT 1 FROM image_layers WHERE diff_id = ?1", NULL};
+static const char *const blob_q[] = {"SELECT 1 FROM images WHERE id = ?1",
+				     "SELECT 1 FROM manifests WHERE digest = ?1",
+				     "SELECT 1 FROM image_layers WHERE blob_digest = ?1", NULL};
+static const char *const user_q[] = {"SELECT 1 FROM containers WHERE dir = ?1", NULL};
+
+/* Kinds of store entries.  In trash/ an entry is named "<kind>-<name>"
+ * (or "junk-..." for what is never restored). */
+static const struct store_kind {
+	const char *kind, *dir, *prefix; /* prefix: turns a name into what queries take */
+	const char *const *queries;
+} kinds[] = {
+	{"layer", "layers", "sha256:", layer_q},
+	{"blob", "blobs/sha256", "sha256:", blob_q},
+	{"user", "containers", NULL, user_q},
+};
+
+static bool kind_used(struct img_store *s, const struct store_kind *k, const char *name)
 {
-	_cleanup_close_ int fd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *arg = k->prefix ? xasprintf("%s%s", k->prefix, name)
+					     : xasprintf("%s/%s/%s", s->root, k->dir, name);
+
+	for (size_t i = 0; k->queries[i]; i++)
+		if (db_has(s, k->queries[i], arg))
+			return true;
+	return false;
+}
+
+bool img_store_vouches(struct img_store *s, const char *dir, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i].dir, dir))
+			return kind_used(s, &kinds[i], name);
+	return false;
+}
+
+int img_trash_put(struct img_store *s, int fromfd, const char *from, const char *kind,
+		  const char *name, char **moved_to, struct error *err)
+{
+	for (unsigned i = 0;; i++) {
+		_cleanup_free_ char *to = i ? xasprintf("trash/junk-%s-%s-%d-%u", kind, name,
+							 (int)getpid(), i)
+					    : xasprintf("trash/%s-%s", kind, name);
+
+		if (renameat2(fromfd, from, s->rootfd, to, RENAME_NOREPLACE) == 0) {
+			if (moved_to)
+				*moved_to = steal_pointer(&to);
+			return 0;
+		}
+		if (errno == ENOENT)
+			return 0; /* already gone */
+		if (errno != EEXIST || i > 1000)
+			return error_sys(err, "cannot move '%s' to '%s/trash'", from, s->root);
+	}
+}
+
+/* Finish interrupted deletions.  An entry "<kind>-<name>" whose owner is
+ * still recorded (its transaction never committed) goes back where it
+ * was; everything else is deleted.  Under the gc lock held exclusively. */
+static void trash_finish(struct img_store *s, uint64_t *reclaimed)
+{
+	_cleanup_close_ int tfd = openat(s->rootfd, "trash", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 
-	if (fd < 0)
-		return 0;
-	d = fdopendir(steal_fd(&fd));
-	if (!d)
-		return 0;
+	if (tfd < 0 || !(d = fdopendir(steal_fd(&tfd))))
+		return;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *digest = NULL;
-		bool used = false;
 		struct error e;
 
-		if (de->d_name[0] == '.')
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		digest = xasprintf("%s%s", prefix, de->d_name);
-		for (size_t i = 0; queries[i] && !used; i++)
-			used = db_has(s, queries[i], digest);
-		if (used)
+		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+			size_t kl = strlen(kinds[i].kind);
+			const char *name = de->d_name + kl + 1;
+			_cleanup_free_ char *home = NULL;
+
+			if (strncmp(de->d_name, kinds[i].kind, kl) || de->d_name[kl] != '-' ||
+			    !kind_used(s, &kinds[i], name))
+				continue;
+			home = xasprintf("%s/%s", kinds[i].dir, name);
+			if (renameat2(dirfd(d), de->d_name, s->rootfd, home, RENAME_NOREPLACE) == 0)
+				break;
+		}
+		if (faccessat(dirfd(d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (reclaimed)
 			*reclaimed += du_at(dirfd(d), de->d_name);
 		if (rm_rf_at(dirfd(d), de->d_name, &e) < 0)
-			log_warn("sweep: %s", e.msg);
+			log_warn("cannot empty the trash: %s", e.msg);
 	}
+}
+
+/* Move what nothing vouches for (a killed load's files, an old nook's
+ * half-deleted layers) to the trash. */
+void img_store_collect(struct img_store *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		_cleanup_close_ int fd =
+			openat(s->rootfd, kinds[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_closedir_ DIR *d = NULL;
+		struct dirent *de;
+
+		if (fd < 0 || !(d = fdopendir(steal_fd(&fd))))
+			continue;
+		while ((de = readdir(d))) {
+			struct error e;
+
+			if (de->d_name[0] == '.' || kind_used(s, &kinds[i], de->d_name))
+				continue;
+			if (img_trash_put(s, dirfd(d), de->d_name, kinds[i].kind, de->d_name, NULL,
+					  &e) < 0)
+				log_warn("sweep: %s", e.msg);
+		}
+	}
+}
+
+/* tmp/ holds one staging directory per running command, each flock'ed by
+ * its owner.  One we can lock belongs to a command that died: with move
+ * it goes to the trash (its files may have reached layers/ or blobs/
+ * unreferenced, and a non-empty trash makes the next command sweep).
+ * Returns how many were found. */
+static int tmp_clean(struct img_store *s, bool move)
+{
+	_cleanup_close_ int tfd = openat(s->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int stale = 0;
+
+	if (tfd < 0 || !(d = fdopendir(steal_fd(&tfd))))
+		return 0;
+	while ((de = readdir(d))) {
+		_cleanup_close_ int fd = -1;
+		struct error e;
+
+		/* ".new-PID-..." is a staging dir before its owner locked it. */
+		if (de->d_name[0] == '.' &&
+		    (!str_has_prefix(de->d_name, ".new-") ||
+		     kill((pid_t)atoi(de->d_name + 5), 0) == 0 || errno != ESRCH))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		stale++;
+		if (move && img_trash_put(s, dirfd(d), de->d_name, "junk", de->d_name, NULL, &e) < 0)
+			log_warn("cannot remove stale '%s': %s", de->d_name, e.msg);
+	}
+	return stale;
+}
+
+static bool trash_empty(struct img_store *s)
+{
+	_cleanup_close_ int tfd = openat(s->rootfd, "trash", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (tfd < 0 || !(d = fdopendir(steal_fd(&tfd))))
+		return true;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			return false;
+	return true;
+}
+
+void img_store_recover_locked(struct img_store *s, uint64_t *reclaimed)
+{
+	trash_finish(s, reclaimed); /* first: puts back what a rolled back rmi moved */
+	tmp_clean(s, true);
+	img_store_collect(s);
+	trash_finish(s, reclaimed);
+}
+
+int img_store_recover(struct img_store *s, struct error *err)
+{
+	if (trash_empty(s) && tmp_clean(s, false) == 0)
+		return 0;
+	/* Exclusive: no load is between looking at the store and recording
+	 * what it added, no rmi between forgetting and deleting. */
+	if (flock(s->gcfd, LOCK_EX) < 0)
+		return error_sys(err, "cannot lock '%s/gc.lock'", s->root);
+	img_store_recover_locked(s, NULL);
+	flock(s->gcfd, LOCK_UN);
 	return 0;
+}
+
+bool img_store_trash_empty(struct img_store *s)
+{
+	return trash_empty(s);
+}
+
+struct img_store *img_store_open(const struct img_store_opts *o, struct error *err)
+{
+	struct img_store *s = xzalloc(sizeof(*s));
+	const char *root = o && o->root ? o->root : IMG_DEFAULT_ROOT;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	s->rootfd = s->gcfd = -1;
+	s->max_layer_size = o && o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER_SIZE;
+	s->jobs = o && o->jobs > 0 ? o->jobs : (ncpu > 0 ? (int)ncpu : 1);
+	if (mkdir_p(root, 0700, err) < 0)
+		goto fail;
+	s->root = realpath(root, NULL);
+	if (!s->root) {
+		error_sys(err, "cannot resolve storage root '%s'", root);
+		goto fail;
+	}
+	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0) {
+		error_sys(err, "cannot open storage root '%s'", s->root);
+		goto fail;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+		if (mkdirat(s->rootfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
+			error_sys(err, "cannot create '%s/%s'", s->root, subdirs[i]);
+			goto fail;
+		}
+	s->gcfd = openat(s->rootfd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->gcfd < 0) {
+		error_sys(err, "cannot open '%s/gc.lock'", s->root);
+		goto fail;
+	}
+	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0 || db_open(s, err) < 0)
+		goto fail;
+	/* A command killed mid-way (kill -9, power loss) left its staging dir,
+	 * perhaps unreferenced layers/blobs, or a deletion half done in
+	 * trash/: the next command finishes it.  Files only become visible
+	 * through the database, so nothing half-made is ever seen meanwhile. */
+	if (img_store_recover(s, err) < 0)
+		goto fail;
+	return s;
+fail:
+	img_store_free(s);
+	return NULL;
+}
+
+void img_store_free(struct img_store *s)
+{
+	if (!s)
+		return;
+	if (s->db)
+		sqlite3_close(s->db);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	if (s->gcfd >= 0)
+		close(s->gcfd);
+	free(s->root);
+	free(s);
+}
+
+const char *img_store_root(const struct img_store *s)
+{
+	return s->root;
 }
 
 int img_store_sweep(struct img_store *s, bool wait, uint64_t *reclaimed, struct error *err)
 {
-	static const char *const layer_q[] = {
-		"SELECT 1 FROM image_layers WHERE diff_id = ?1", NULL};
-	static const char *const blob_q[] = {
-		"SELECT 1 FROM images WHERE id = ?1",
-		"SELECT 1 FROM manifests WHERE digest = ?1",
-		"SELECT 1 FROM image_layers WHERE blob_digest = ?1", NULL};
-	int rc;
-
 	/* Exclusive against every load (they hold it shared from before they
 	 * look at what is present until their transaction commits), so what
 	 * is unreferenced now cannot be about to become referenced. */
@@ -303,14 +511,9 @@ int img_store_sweep(struct img_store *s, bool wait, uint64_t *reclaimed, struct 
 			return 0;
 		return error_sys(err, "cannot lock '%s/gc.lock'", s->root);
 	}
-	rc = img_db_exec(s, "DELETE FROM layers WHERE diff_id NOT IN "
-			    "(SELECT diff_id FROM image_layers)", err);
-	if (rc == 0) {
-		sweep_dir(s, "layers", layer_q, "sha256:", reclaimed);
-		sweep_dir(s, "blobs/sha256", blob_q, "sha256:", reclaimed);
-	}
+	img_store_recover_locked(s, reclaimed);
 	flock(s->gcfd, LOCK_UN);
-	return rc;
+	return 0;
 }
 
 int img_blob_read(struct img_store *s, const char *digest, char **out, size_t *len,

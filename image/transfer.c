@@ -13,6 +13,15 @@
 
 #define LAYER_FILE "layer.blob"
 
+/* A full disk says so ("Write error: No space left on device"). */
+static int write_failed(struct archive *w, struct error *err)
+{
+	int e = archive_errno(w);
+
+	return error_set(err, e > 0 ? e : EIO, "cannot write layer: %s%s%s",
+			 archive_error_string(w), e > 0 ? ": " : "", e > 0 ? strerror(e) : "");
+}
+
 /* Tar a directory tree (read only: archive_read_disk walks it without
  * following symlinks) into fd, names relative to the directory.  More than
  * max bytes of file data is refused. */
@@ -60,7 +69,7 @@ static int tar_dir(const char *dir, int fd, uint64_t max, struct error *err)
 		archive_entry_linkify(lr, &e, &sparse);
 		if (e) {
 			if (archive_write_header(w, e) < ARCHIVE_WARN) {
-				error_set(err, EIO, "cannot write layer: %s", archive_error_string(w));
+				write_failed(w, err);
 				goto out;
 			}
 			if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
@@ -83,7 +92,7 @@ static int tar_dir(const char *dir, int fd, uint64_t max, struct error *err)
 		e = NULL;
 	}
 	if (archive_write_close(w) != ARCHIVE_OK) {
-		error_set(err, EIO, "cannot write layer: %s", archive_error_string(w));
+		write_failed(w, err);
 		goto out;
 	}
 	rc = 0;
@@ -204,6 +213,7 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 	if (img_digest_fd(out, digest, &size, err) < 0 ||
 	    diff_id_of(out, s->max_layer_size, diff, err) < 0)
 		goto done;
+	fault_point("import-copied");
 	st.srcfd = fcntl(st.dirfd, F_DUPFD_CLOEXEC, 3);
 	st.src_owned = true;
 	plan.layers = l = xzalloc(sizeof(*l));

@@ -103,6 +103,20 @@ int rt_container_events(const struct rt_context *ctx, const char *id, unsigned i
 int rt_container_oom_killed(const struct rt_context *ctx, const char *id, bool *killed,
 			    struct error *err);
 
+/* Bundles and mounts made from images (runtime/bundle.c).  Each survives
+ * a kill -9 between any two steps: the same command run again finishes
+ * it.  rt_bundle_create: dir gets rootfs/ (a writable overlay over the
+ * image) and config.json (the default spec with the image's Entrypoint,
+ * Cmd, Env, WorkingDir and User, a named user or group resolved in the
+ * image's /etc/passwd and /etc/group, refused when missing).  EEXIST when
+ * dir is a complete bundle already.  rt_bundle_remove undoes it.
+ * rt_image_mount: a read-only view of the image, *merged its path. */
+struct img_store;
+int rt_bundle_create(struct img_store *s, const char *image, const char *dir, struct error *err);
+int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err);
+int rt_image_mount(struct img_store *s, const char *image, char **merged, struct error *err);
+int rt_image_unmount(struct img_store *s, const char *image, struct error *err);
+
 /* `spec` and `features`. */
 int rt_spec_write(const char *bundle, bool rootless, struct error *err);
 /* The config.json text `spec` writes (runc's defaults, hostname "nook");

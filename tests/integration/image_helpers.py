@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Test helpers: build layer tarballs and OCI layouts / docker-save archives.
+The image config's User is $IMG_USER (default "1:2").
 
   layout OUT NAME LAYER...     OCI layout dir (NAME: annotation, '-' for none)
   docker OUT.tar NAME LAYER... docker-save archive (legacy layout)
@@ -55,7 +56,8 @@ def config(blobs):
     return json.dumps(patched("config", {
         "created": "2024-01-02T03:04:05Z", "architecture": "amd64", "os": "linux",
         "config": {"Entrypoint": ["/bin/sh"], "Cmd": ["-c", "echo hi"],
-                   "Env": ["PATH=/bin", "FOO=bar"], "WorkingDir": "/tmp", "User": "1:2"},
+                   "Env": ["PATH=/bin", "FOO=bar"], "WorkingDir": "/tmp",
+                   "User": os.environ.get("IMG_USER", "1:2")},
         "rootfs": {"type": "layers", "diff_ids": [diff_id(b) for b in blobs]},
     })).encode()
 

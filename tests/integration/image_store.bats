@@ -242,3 +242,169 @@ PY
 	run nk images -q
 	[ -n "$output" ]
 }
+
+# The files of the test image: $1 the layer's python body.
+mk_user_image() {
+	mk_layer "$T/u.tar" "$1"
+	IMG_USER=$2 mk_layout "$T/u" user:1 "$T/u.tar"
+	nk load --quiet -i "$T/u"
+}
+
+@test "bundle: a named user and group resolve from the image's passwd and group" {
+	mk_user_image "f('etc/passwd', b'root:x:0:0::/:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n')
+f('etc/group', b'root:x:0:\nstaff:x:50:app\n')" app:staff
+	nk bundle user:1 "$T/b"
+	[ "$(jq -c .process.user "$T/b/config.json")" = '{"uid":1000,"gid":50}' ]
+	nk bundle --remove "$T/b"
+	IMG_USER=app mk_layout "$T/u2" user:2 "$T/u.tar"
+	nk load --quiet -i "$T/u2"
+	nk bundle user:2 "$T/b"
+	[ "$(jq -c .process.user "$T/b/config.json")" = '{"uid":1000,"gid":1001}' ]
+	nk bundle --remove "$T/b"
+}
+
+@test "bundle refuses a User missing from the image's /etc/passwd (not uid 0)" {
+	mk_user_image "f('etc/passwd', b'root:x:0:0::/:/bin/sh\n')" ghost
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: unable to find user ghost: no matching entries in passwd file" ]
+	[ ! -e "$T/b" ]
+	[ -z "$(ls -A "$SR/containers")" ]
+	nk rmi user:1 # nothing holds it
+}
+
+@test "bundle refuses a named User when /etc/passwd is missing or unreadable" {
+	mk_user_image "f('etc/hostname', b'x\n')" app
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unable to find user app: no matching entries in passwd file" ]]
+	nk rmi user:1
+	mk_user_image "d('etc/passwd')" app
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unable to find user app: '/etc/passwd' of the image is not a regular file" ]]
+	[ ! -e "$T/b" ]
+}
+
+@test "bundle refuses a group name missing from the image's /etc/group" {
+	mk_user_image "f('etc/passwd', b'root:x:0:0::/:/bin/sh\n')
+f('etc/group', b'root:x:0:\n')" 0:nogroup
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: unable to find group nogroup: no matching entries in group file" ]
+	[ ! -e "$T/b" ]
+}
+
+@test "bundle: a FIFO as the image's /etc/passwd is refused, it does not hang" {
+	mk_user_image "i = tarfile.TarInfo('etc/passwd'); i.type = tarfile.FIFOTYPE; add(i)" app
+	run timeout 20 "$NOOK" bundle user:1 "$T/b" --storage-root "$SR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'/etc/passwd' of the image is not a regular file" ]]
+	[ ! -e "$T/b" ]
+}
+
+@test "bundle: /etc/passwd is read inside the root (a symlink to the host's is not followed out)" {
+	echo "ghost:x:4242:4242::/:/bin/sh" >"$ESC"
+	mk_user_image "l('etc/passwd', '$ESC')" ghost
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unable to find user ghost"* ]]
+	[ ! -e "$T/b" ]
+}
+
+@test "a layer directory the database does not vouch for is never reused" {
+	mk_layer "$T/1.tar" "for i in range(50): f('d/f%d' % i, b'%d' % i)"
+	mk_layout "$T/img" v:1 "$T/1.tar"
+	nk load --quiet -i "$T/img"
+	hex=$(ls "$SR/layers")
+	cp -a "$SR/layers/$hex" "$T/copy"
+	nk rmi v:1
+	# What an rmi killed half way through deleting in place left.
+	rm "$T/copy/diff/d/f1"
+	mv "$T/copy" "$SR/layers/$hex"
+	nk load --quiet -i "$T/img"
+	m=$(nk image mount v:1)
+	[ "$(ls "$m/d" | wc -l)" = 50 ]
+	nk image unmount v:1
+	nk system check
+}
+
+@test "system check: a changed layer and unreferenced files are reported" {
+	mk_layer "$T/1.tar" "f('a', b'one'); f('b/c', b'two')"
+	mk_layout "$T/img" c:1 "$T/1.tar"
+	nk load --quiet -i "$T/img"
+	run nk system check
+	[ "$status" -eq 0 ]
+	[ "$output" = "Store OK: 1 images, 1 layers, 0 bundles and mounts" ]
+	hex=$(ls "$SR/layers")
+	echo changed >"$SR/layers/$hex/diff/b/c"
+	mkdir "$SR/layers/$(printf '%064d' 0)" "$SR/containers/stray"
+	run nk system check
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "layer sha256:$hex: content differs from what was unpacked"* ]]
+	[[ "$output" == *"/layers/$(printf '%064d' 0)': not referenced by the database"* ]]
+	[[ "$output" == *"/containers/stray': not referenced by the database"* ]]
+	[ "${lines[-1]}" = "nook: the store has 3 problem(s)" ]
+	echo two >"$SR/layers/$hex/diff/b/c"
+	chmod 600 "$SR/layers/$hex/diff/a"
+	run nk system check
+	[[ "${lines[0]}" == "layer sha256:$hex: content differs"* ]]
+}
+
+@test "a load that cannot commit moves its files back out of the store" {
+	mk_layer "$T/1.tar" "f('a', b'one')"
+	mk_layout "$T/img" f:1 "$T/1.tar"
+	nk images >/dev/null
+	sqlite3 "$SR/nook.db" "CREATE TRIGGER refuse BEFORE INSERT ON images BEGIN SELECT RAISE(ABORT, 'refused'); END"
+	run nk load --quiet -i "$T/img"
+	[ "$status" -eq 1 ]
+	# Right after the failed load, before any other command sweeps.
+	[ -z "$(ls -A "$SR/layers")" ]
+	[ -z "$(ls -A "$SR/blobs/sha256")" ]
+	[ -z "$(ls -A "$SR/tmp")" ]
+	sqlite3 "$SR/nook.db" "DROP TRIGGER refuse"
+	nk load --quiet -i "$T/img"
+	nk system check
+}
+
+@test "full disk: images, rmi and prune work and free space; a load fails with one line, leaving nothing" {
+	mkdir "$T/fs"
+	mount -t tmpfs -o size=24m nook-full "$T/fs"
+	SR="$T/fs/store"
+	mk_rootfs
+	tar -C "$T/rootfs" -cf "$T/bb.tar" .
+	mk_layer "$T/2.tar" "f('big', bytes(3_000_000))"
+	mk_layer "$T/3.tar" "f('more', b'x')"
+	mk_layout "$T/a" a:1 "$T/bb.tar" "$T/2.tar"
+	mk_layout "$T/c" c:1 "$T/3.tar"
+	nk load --quiet -i "$T/a"
+	nk tag a:1 b:1
+	nk import "$T/bb.tar" >/dev/null # untagged, for prune
+	dd if=/dev/zero of="$T/fs/fill" bs=64k 2>/dev/null || true
+	[ "$(df --output=avail "$T/fs" | tail -1)" -eq 0 ]
+	ls -R "$SR/layers" "$SR/blobs" >"$T/before"
+	run nk images
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a "*"1 "* ]]
+	run nk load --quiet -i "$T/c"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: "*"No space left on device"* ]]
+	run nk import "$T/rootfs" d:1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: "*"No space left on device"* ]]
+	[ -z "$(ls -A "$SR/tmp")" ]
+	ls -R "$SR/layers" "$SR/blobs" >"$T/after"
+	diff "$T/before" "$T/after"
+	nk rmi b:1
+	nk rmi a:1
+	[ "$(df --output=avail "$T/fs" | tail -1)" -gt 3000 ]
+	run nk system prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted: sha256:"* ]]
+	run nk images -a -q
+	[ -z "$output" ]
+	nk system check
+	[ -z "$(ls -A "$SR/layers")" ]
+}
