@@ -344,7 +344,7 @@ f('etc/group', b'root:x:0:\n')" 0:nogroup
 	[[ "${lines[0]}" == "layer sha256:$hex: content differs from what was unpacked"* ]]
 	[[ "$output" == *"/layers/$(printf '%064d' 0)': not referenced by the database"* ]]
 	[[ "$output" == *"/containers/stray': not referenced by the database"* ]]
-	[ "${lines[-1]}" = "nook: the store has 3 problem(s)" ]
+	[ "${lines[-1]}" = "nook system: the store has 3 problem(s)" ]
 	echo two >"$SR/layers/$hex/diff/b/c"
 	chmod 600 "$SR/layers/$hex/diff/a"
 	run nk system check
