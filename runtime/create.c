@@ -344,7 +344,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		.join_user_fd = join_user,
 		.no_pivot = o->no_pivot,
 	};
-	if (l->has_cg && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
+	if (l->has_cg && l->cg.root && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
 		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);
 	in.cgroup_dir = cgroup_dir;
 	if (join_pid >= 0) {
@@ -405,6 +405,10 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 			goto fail_sv;
 	}
 	l->st.pid = l->pid;
+	/* Into the v1 groups (CLONE_INTO_CGROUP only reaches v2) before the
+	 * init runs a single instruction of the container. */
+	if (l->has_cg && cg_group_enter(&l->cg, l->pid, err) < 0)
+		goto fail_sv;
 	if (rt_sync_send(sv[0], RT_SYNC_GO, l->pid, NULL) < 0) {
 		error_sys(err, "cannot reach the container init");
 		goto fail_sv;

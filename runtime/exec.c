@@ -139,6 +139,7 @@ struct exec_child {
 	int sync_fd;
 	int console_sock;
 	int preserve_fds;
+	const struct cg_group *cg; /* NULL, or the container's groups */
 };
 
 __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
@@ -151,6 +152,10 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *c)
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	/* The v1 groups (CLONE_INTO_CGROUP reaches only v2): joined first,
+	 * before the fds that reach them are closed. */
+	if (c->cg && cg_group_enter(c->cg, 0, &err) < 0)
+		goto fail;
 	{
 		/* Only what this child needs survives; the state dir and cgroup
 		 * fds of the runtime must not be reachable from the container. */
@@ -291,13 +296,14 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 				    .n_ns = n_ns,
 				    .sync_fd = sv[1],
 				    .console_sock = console_sock,
-				    .preserve_fds = o->preserve_fds};
+				    .preserve_fds = o->preserve_fds,
+				    .cg = has_cg > 0 ? &g : NULL};
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	{
 		struct clone_args args = {.exit_signal = SIGCHLD};
 
-		if (has_cg > 0) {
+		if (has_cg > 0 && g.dirfd >= 0) {
 			args.flags = CLONE_INTO_CGROUP;
 			args.cgroup = (uint64_t)g.dirfd;
 		}
