@@ -373,7 +373,7 @@ int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_d
 	for (size_t i = 0; res && i < res->n_w; i++) {
 		const struct cg_write *w = &res->w[i];
 		struct cg_resources *t = cg_resources_new();
-		bool limit = !(w->flags & CG_WRITE_NO_LIMIT), placed = false;
+		bool limit = !(w->flags & CG_WRITE_NO_LIMIT), placed = false, no_form = false;
 		char c[64] = "", missing[64] = "";
 
 		cg_file_controller(w->file, c, sizeof(c));
@@ -384,6 +384,8 @@ int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_d
 		}
 		if (to_v1(res, i, t))
 			placed = place_v1(t, dirs, n, *v1, *join, limit, missing, sizeof(missing));
+		else
+			no_form = true;
 		cg_resources_free(t);
 		if (placed)
 			continue;
@@ -391,6 +393,15 @@ int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_d
 			/* The v2 code skips a "no limit" write or names the
 			 * controller it lacks. */
 			copy_write(*v2, w);
+		} else if (limit && no_form) {
+			return error_set(
+			    err, ENOTSUP,
+			    "cannot apply %s: no cgroup v2 hierarchy, and %s has no v1 "
+			    "form%s",
+			    w->origin, w->file,
+			    str_has_prefix(w->origin, "linux.resources.unified")
+				? " (linux.resources.unified needs cgroup v2, as with runc)"
+				: "");
 		} else if (limit) {
 			return error_set(
 			    err, ENOTSUP,
