@@ -568,14 +568,14 @@ static int v1_join_late(const struct cg_group *g, struct cg_v1_dir *d,
 
 int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
 {
+	const char *root = g->dirfd >= 0 ? g->root : NULL;
 	struct cg_resources *v2 = NULL, **v1 = NULL;
 	bool *join = NULL;
 	int r = -1;
 
 	if (cg_resources_empty(res))
 		return 0;
-	if (cg_v1_route(res, g->dirfd >= 0 ? g->root : NULL, g->v1, g->n_v1, &v2, &v1, &join,
-			err) < 0)
+	if (cg_v1_route(res, root, g->v1, g->n_v1, &v2, &v1, &join, err) < 0)
 		goto out;
 	if (g->dirfd >= 0 && update_v2(g, v2, err) < 0)
 		goto out;

@@ -218,8 +218,9 @@ static int parse_cpu(json_object *c, struct cg_resources *res, struct error *err
 			if (rt == 0)
 				break;
 			snprintf(buf, sizeof(buf), "%lld", (long long)rt);
-			cg_resources_add_v1(res, NULL, NULL, i ? "cpu.rt_runtime_us" : "cpu.rt_period_us",
-					    buf, 0, origin);
+			cg_resources_add_v1(res, NULL, NULL,
+					    i ? "cpu.rt_runtime_us" : "cpu.rt_period_us", buf, 0,
+					    origin);
 		}
 	}
 	switch (get_int(c, "idle", base, &idle, err)) {
