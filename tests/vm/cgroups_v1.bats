@@ -54,7 +54,7 @@ init_pid() { oci state "$ID" | jq -r .pid; }
 	ctr '.linux.resources = {
 		memory: {limit: 67108864, swap: 100663296, swappiness: 30},
 		pids: {limit: 50},
-		cpu: {shares: 512, quota: 20000, period: 100000},
+		cpu: {shares: 512, quota: 20000, period: 100000, cpus: "0"},
 		network: {classID: 1048577}}' -- sleep 600
 	oci run -d --bundle "$BUNDLE" "$ID"
 	local pid c
@@ -68,6 +68,7 @@ init_pid() { oci state "$ID" | jq -r .pid; }
 	assert_equal "$(<"$(v1 cpu)/cpu.shares")" 512
 	assert_equal "$(<"$(v1 cpu)/cpu.cfs_quota_us") $(<"$(v1 cpu)/cpu.cfs_period_us")" "20000 100000"
 	assert_equal "$(<"$(v1 net_cls)/net_cls.classid")" 1048577
+	assert_equal "$(<"$(v1 cpuset)/cpuset.cpus")" 0
 	for c in memory pids cpu net_cls; do
 		in_procs "$(v1 $c)" "$pid"
 	done
@@ -158,14 +159,16 @@ init_pid() { oci state "$ID" | jq -r .pid; }
 }
 
 @test "update writes the v1 files, and on hybrid joins a v1 group the container lacked" {
-	ctr '.linux.resources.memory = {limit: 67108864}' -- sleep 600
+	ctr '.linux.resources.memory = {limit: 67108864, swap: 67108864}' -- sleep 600
 	oci run -d --bundle "$BUNDLE" "$ID"
-	local pid
+	local pid memsw=$(v1 memory)/memory.memsw.limit_in_bytes
 	pid=$(init_pid)
 	oci update --memory 33554432 "$ID"
 	assert_equal "$(<"$(v1 memory)/memory.limit_in_bytes")" 33554432
-	oci update --memory 134217728 --pids-limit 20 "$ID"
+	# Raising both past the old memsw: the kernel wants memsw first.
+	oci update --memory 134217728 --memory-swap 268435456 --pids-limit 20 "$ID"
 	assert_equal "$(<"$(v1 memory)/memory.limit_in_bytes")" 134217728
+	[ ! -e "$memsw" ] || assert_equal "$(<"$memsw")" 268435456
 	assert_equal "$(<"$(v1 pids)/pids.max")" 20
 	in_procs "$(v1 pids)" "$pid"
 	run oci events --stats "$ID"
