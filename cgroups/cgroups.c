@@ -582,9 +582,7 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 	for (size_t i = 0; i < g->n_v1; i++) {
 		struct cg_v1_dir *d = &g->v1[i];
 
-		if (!v1[i])
-			continue;
-		if (d->dirfd >= 0 ? cg_v1_apply(d, g->path, v1[i], err) < 0
+		if (d->dirfd >= 0 ? v1[i] && cg_v1_apply(d, g->path, v1[i], err) < 0
 				  : join[i] && v1_join_late(g, d, v1[i], err) < 0)
 			goto out;
 	}

@@ -8,9 +8,10 @@
  * a v2 hierarchy exists.  A limit whose controller is a v1 one (a hybrid
  * host's, or any on a pure v1 host) is applied in that controller's v1
  * hierarchy, in a group at the same path, with runc's v1 conversions
- * (v1.c).  On a hybrid host a v1 group is made only for a controller a
- * limit needs; on a pure v1 host the container joins every v1 hierarchy,
- * as runc does.  A limit no hierarchy can apply is an error naming it:
+ * (v1.c).  On a hybrid host v1 groups are made only when a limit needs
+ * a v1 controller, and then also in the v1 usage controllers (cpu,
+ * cpuacct, memory, pids, blkio) for the figures; on a pure v1 host the
+ * container joins every v1 hierarchy, as runc does.  A limit no hierarchy can apply is an error naming it:
  * nook never runs a container without a limit it was asked to apply.
  * NOOK_CGROUP_V1=off in the environment turns the v1 backend off (nook
  * then never creates, writes or joins a v1 group).

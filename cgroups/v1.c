@@ -351,6 +351,25 @@ static bool place_v1(struct cg_resources *t, struct cg_v1_dir *dirs, size_t n,
 	return true;
 }
 
+/* Hybrid: once a limit puts the container into a v1 hierarchy, it also
+ * joins the v1 usage controllers, as runc does, so that `events --stats`,
+ * `podman stats` and `ctr task metrics` read its own figures rather than
+ * the parent's.  Without such a limit it joins no v1 hierarchy at all. */
+static void join_usage(struct cg_v1_dir *dirs, size_t n, bool *join)
+{
+	static const char *const usage[] = {"cpu", "cpuacct", "memory", "pids", "blkio"};
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= join[i];
+	for (size_t k = 0; any && k < ARRAY_SIZE(usage); k++) {
+		struct cg_v1_dir *d = cg_v1_lookup(dirs, n, usage[k]);
+
+		if (d)
+			join[d - dirs] = true;
+	}
+}
+
 int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_dir *dirs, size_t n,
 		struct cg_resources **v2, struct cg_resources ***v1, bool **join, struct error *err)
 {
@@ -413,6 +432,8 @@ int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_d
 			    v1_off() ? " (the cgroup v1 backend is off: NOOK_CGROUP_V1=off)" : "");
 		}
 	}
+	if (root)
+		join_usage(dirs, n, *join);
 	if (res && res->devices_set) {
 		if (root) {
 			for (size_t i = 0; i < res->n_dev; i++)
