@@ -910,10 +910,67 @@ static void test_v1_route(void **state)
 	strv_free(dirs[0].ctrls);
 }
 
+/* Hybrid routing (a v2 root whose cgroup.controllers is a plain file
+ * here): what v2 has goes there, the rest to v1; "no limit" values and the
+ * device filter never make a v1 group, so a container without limits
+ * stays out of the host's v1 hierarchies. */
+static void test_v1_route_hybrid(void **state)
+{
+	static const char *const names[] = {"memory", "pids", "cpu", "freezer"};
+	char root[] = "/tmp/nook-unit-route.XXXXXX";
+	struct cg_v1_dir dirs[ARRAY_SIZE(names)];
+	struct cg_resources *r, *v2 = NULL, **v1 = NULL;
+	struct error err = {0};
+	bool *join = NULL;
+	_cleanup_free_ char *file = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	file = xasprintf("%s/cgroup.controllers", root);
+	assert_int_equal(file_create_at(AT_FDCWD, file, "pids\n", 5, 0644, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		dirs[i] = (struct cg_v1_dir){.mnt = (char *)names[i], .ctrls = NULL, .dirfd = -1};
+		strv_push(&dirs[i].ctrls, names[i]);
+	}
+	/* No limits: nothing joins v1. */
+	r = parse_ok("{\"pids\":{\"limit\":-1},\"memory\":{\"limit\":-1},"
+		     "\"cpu\":{\"quota\":-1}}");
+	assert_int_equal(cg_v1_route(r, root, dirs, ARRAY_SIZE(names), &v2, &v1, &join, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		assert_false(join[i]);
+	assert_true(v2->devices_set);
+	assert_string_equal(written(v2, "pids.max"), "max");
+	cg_resources_free(r);
+	cg_resources_free(v2);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		cg_resources_free(v1[i]);
+	free(v1);
+	free(join);
+	/* A memory limit: memory in v1, with the usage controllers; pids stays
+	 * in v2, which has it; freezer is not joined. */
+	r = parse_ok("{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":5}}");
+	assert_int_equal(cg_v1_route(r, root, dirs, ARRAY_SIZE(names), &v2, &v1, &join, &err), 0);
+	assert_string_equal(written(v1[0], "memory.limit_in_bytes"), "1048576");
+	assert_string_equal(written(v2, "pids.max"), "5");
+	assert_true(join[0] && join[1] && join[2]);
+	assert_false(join[3]);
+	cg_resources_free(r);
+	cg_resources_free(v2);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		cg_resources_free(v1[i]);
+		strv_free(dirs[i].ctrls);
+	}
+	free(v1);
+	free(join);
+	unlink(file);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_v1_route),
+	    cmocka_unit_test(test_v1_route_hybrid),
 	    cmocka_unit_test(test_shares_to_weight),
 	    cmocka_unit_test(test_blkio_weight),
 	    cmocka_unit_test(test_swap_math),
