@@ -842,6 +842,16 @@ static void test_devices_last_rule_wins(void **state)
 	remove_node_dir();
 }
 
+/* Frees what cg_v1_route gave back. */
+static void route_release(struct cg_resources *v2, struct cg_resources **v1, bool *join, size_t n)
+{
+	cg_resources_free(v2);
+	for (size_t i = 0; i < n; i++)
+		cg_resources_free(v1[i]);
+	free(v1);
+	free(join);
+}
+
 /* The v1 backend's conversions, as runc's fs driver writes them: routed
  * for a pure v1 host (no v2 hierarchy), with made-up hierarchies (nothing
  * is read or written). */
@@ -889,12 +899,9 @@ static void test_v1_route(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		assert_true(join[i]);
 	cg_resources_free(r);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		cg_resources_free(v1[i]);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		strv_free(dirs[i].ctrls);
-	}
-	free(v1);
-	free(join);
 
 	/* A v1-only field without its hierarchy is refused, naming it. */
 	r = parse_ok("{\"network\":{\"classID\":1}}");
@@ -904,9 +911,7 @@ static void test_v1_route(void **state)
 	assert_non_null(strstr(err.msg, "cannot apply linux.resources.network.classID: cgroup v2 "
 					"has no net_cls.classid"));
 	cg_resources_free(r);
-	cg_resources_free(v1[0]);
-	free(v1);
-	free(join);
+	route_release(NULL, v1, join, 1);
 	strv_free(dirs[0].ctrls);
 }
 
@@ -941,11 +946,7 @@ static void test_v1_route_hybrid(void **state)
 	assert_true(v2->devices_set);
 	assert_string_equal(written(v2, "pids.max"), "max");
 	cg_resources_free(r);
-	cg_resources_free(v2);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		cg_resources_free(v1[i]);
-	free(v1);
-	free(join);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
 	/* A memory limit: memory in v1, with the usage controllers; pids stays
 	 * in v2, which has it; freezer is not joined. */
 	r = parse_ok("{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":5}}");
@@ -955,13 +956,9 @@ static void test_v1_route_hybrid(void **state)
 	assert_true(join[0] && join[1] && join[2]);
 	assert_false(join[3]);
 	cg_resources_free(r);
-	cg_resources_free(v2);
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		cg_resources_free(v1[i]);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		strv_free(dirs[i].ctrls);
-	}
-	free(v1);
-	free(join);
 	unlink(file);
 	rmdir(root);
 }
