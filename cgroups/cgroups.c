@@ -52,7 +52,7 @@ int cg_write_file(int dirfd, const char *file, const char *value, struct error *
 
 /* "/nook//ID/" -> components; "." and ".." are refused so a
  * cgroupsPath cannot climb out of the hierarchy. */
-static int split_path(const char *path, char ***out, struct error *err)
+int cg_path_split(const char *path, char ***out, struct error *err)
 {
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_strv_ char **v = NULL;
@@ -93,7 +93,7 @@ static int open_dir_at(int dirfd, const char *name)
 }
 
 /* Is word in the space-separated list? */
-static bool word_in(const char *list, const char *word)
+bool cg_word_in(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 
@@ -156,11 +156,23 @@ static void enable_best_effort(int dirfd, const char *avail, const char *enabled
 	size_t len = 0;
 
 	for (size_t i = 0; i < n && len + 70 < sizeof(buf); i++)
-		if (word_in(avail, ctrls[i]) && !word_in(enabled, ctrls[i]))
+		if (cg_word_in(avail, ctrls[i]) && !cg_word_in(enabled, ctrls[i]))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s+%s",
 						len ? " " : "", ctrls[i]);
 	if (len && cg_write_file(dirfd, "cgroup.subtree_control", buf, &err) < 0)
 		log_debug("cannot enable \"%s\" in %s%s: %s", buf, root, where, err.msg);
+}
+
+/* Why a hybrid host's v1 controller did not step in. */
+static const char *v1_hint(const char *origin)
+{
+	const char *e = getenv("NOOK_CGROUP_V1");
+
+	if (str_has_prefix(origin, "linux.resources.unified"))
+		return " (linux.resources.unified needs cgroup v2, as with runc)";
+	if (e && (!strcmp(e, "off") || !strcmp(e, "0")))
+		return " (the cgroup v1 backend is off: NOOK_CGROUP_V1=off)";
+	return " (nor does a cgroup v1 hierarchy)";
 }
 
 /* Make the controllers available to the children of the group dirfd
@@ -188,17 +200,14 @@ static int enable_in(int dirfd, const char *root, const char *where, char **ctrl
 	for (size_t i = 0; ctrls && ctrls[i]; i++) {
 		_cleanup_free_ char *plus = NULL;
 
-		if (word_in(enabled, ctrls[i]))
+		if (cg_word_in(enabled, ctrls[i]))
 			continue;
-		if (!word_in(avail, ctrls[i]))
+		if (!cg_word_in(avail, ctrls[i]))
 			return error_set(err, ENOTSUP,
 					 "cannot apply %s: the %s controller is not available in "
 					 "the cgroup v2 hierarchy at %s%s%s",
 					 origins[i], ctrls[i], root, where,
-					 strcmp(root, "/sys/fs/cgroup")
-						 ? " (on a hybrid host nook does not use the v1 "
-						   "controllers)"
-						 : "");
+					 strcmp(root, "/sys/fs/cgroup") ? v1_hint(origins[i]) : "");
 		plus = xasprintf("+%s", ctrls[i]);
 		if (cg_write_file(dirfd, "cgroup.subtree_control", plus, err) < 0)
 			return error_prefix(err, "cannot enable the %s controller in %s%s",
@@ -207,28 +216,53 @@ static int enable_in(int dirfd, const char *root, const char *where, char **ctrl
 	return 0;
 }
 
-static int apply_writes(int dirfd, const char *root, const char *path,
-			const struct cg_resources *res, struct error *err)
+/* One write: the alternative file where the first is missing, and a
+ * missing file that is fine to miss skipped.  1 skipped, 0 done, -1 error. */
+static int write_one(int dirfd, const struct cg_write *w, const char *root, const char *path,
+		     struct error *err)
+{
+	const char *file = w->file, *value = w->value;
+
+	if (w->alt_file && faccessat(dirfd, file, F_OK, 0) < 0 && errno == ENOENT) {
+		file = w->alt_file;
+		value = w->alt_value;
+	}
+	if (cg_write_file(dirfd, file, value, err) == 0)
+		return 0;
+	if (err->code == ENOENT && (w->flags & (CG_WRITE_MISSING_OK | CG_WRITE_NO_LIMIT))) {
+		log_debug("cgroup %s%s: no %s, %s not applied", root, path, file, w->origin);
+		return 1;
+	}
+	return -1;
+}
+
+int cg_writes_apply(int dirfd, const char *root, const char *path, const struct cg_resources *res,
+		    struct error *err)
 {
 	for (size_t i = 0; res && i < res->n_w; i++) {
 		const struct cg_write *w = &res->w[i];
-		const char *file = w->file, *value = w->value;
 
-		if (w->alt_file && faccessat(dirfd, file, F_OK, 0) < 0 && errno == ENOENT) {
-			file = w->alt_file;
-			value = w->alt_value;
+		if (write_one(dirfd, w, root, path, err) >= 0)
+			continue;
+		/* The kernel checks a pair of v1 files against each other
+		 * (memory.limit_in_bytes <= memory.memsw.limit_in_bytes):
+		 * raising both needs the other order, as runc does it. */
+		if (err->code == EINVAL && (w->flags & CG_WRITE_V1_PAIR) && i + 1 < res->n_w &&
+		    write_one(dirfd, &res->w[i + 1], root, path, err) >= 0 &&
+		    write_one(dirfd, w, root, path, err) >= 0) {
+			i++;
+			continue;
 		}
-		if (cg_write_file(dirfd, file, value, err) < 0) {
-			if (err->code == ENOENT &&
-			    (w->flags & (CG_WRITE_MISSING_OK | CG_WRITE_NO_LIMIT))) {
-				log_debug("cgroup %s%s: no %s, %s not applied", root, path, file,
-					  w->origin);
-				continue;
-			}
-			return error_prefix(err, "cannot apply %s to cgroup %s%s", w->origin, root,
-					    path);
-		}
+		return error_prefix(err, "cannot apply %s to cgroup %s%s", w->origin, root, path);
 	}
+	return 0;
+}
+
+static int apply_writes(int dirfd, const char *root, const char *path,
+			const struct cg_resources *res, struct error *err)
+{
+	if (cg_writes_apply(dirfd, root, path, res, err) < 0)
+		return -1;
 	if (res && res->devices_set && cg_devices_apply(dirfd, res->dev, res->n_dev, err) < 0)
 		return error_prefix(err, "cannot apply linux.resources.devices to cgroup %s%s",
 				    root, path);
@@ -245,7 +279,9 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 	bool made_any = false;
 
 	g->dirfd = -1;
-	if (split_path(path, &v, err) < 0)
+	g->v1 = NULL;
+	g->n_v1 = 0;
+	if (cg_path_split(path, &v, err) < 0)
 		return -1;
 	n = strv_len(v);
 	rootfd = open_dir_at(AT_FDCWD, root);
@@ -315,15 +351,80 @@ rollback:
 	return -1;
 }
 
+/* The v2 hierarchy, or NULL (pure v1); the v1 hierarchies.  Neither is
+ * an error. */
+static int hierarchies(char **root, struct cg_v1_dir **dirs, size_t *n, struct error *err)
+{
+	struct error e2;
+
+	*root = NULL;
+	if (cg_hierarchy_find(root, &e2) < 0)
+		*root = NULL;
+	if (cg_v1_find(dirs, n, err) < 0) {
+		free(*root);
+		*root = NULL;
+		return -1;
+	}
+	if (!*root && *n == 0)
+		return error_set(err, ENOENT,
+				 "no cgroup hierarchy (neither cgroup v2 at /sys/fs/cgroup or "
+				 "/sys/fs/cgroup/unified nor a cgroup v1 hierarchy)");
+	return 0;
+}
+
+static void route_free(struct cg_resources *v2, struct cg_resources **v1, bool *join, size_t n)
+{
+	cg_resources_free(v2);
+	for (size_t i = 0; v1 && i < n; i++)
+		cg_resources_free(v1[i]);
+	free(v1);
+	free(join);
+}
+
 int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
 		    struct error *err)
 {
 	_cleanup_free_ char *root = NULL;
+	struct cg_resources *v2 = NULL, **v1 = NULL;
+	struct cg_v1_dir *dirs = NULL;
+	bool *join = NULL;
+	size_t n = 0;
+	int r = -1;
 
+	memset(g, 0, sizeof(*g));
 	g->dirfd = -1;
-	if (cg_hierarchy_find(&root, err) < 0)
+	if (hierarchies(&root, &dirs, &n, err) < 0)
 		return -1;
-	return cg_group_create_in(g, root, path, res, err);
+	if (cg_v1_route(res, root, dirs, n, &v2, &v1, &join, err) < 0)
+		goto out;
+	if (root) {
+		if (cg_group_create_in(g, root, path, v2, err) < 0)
+			goto out;
+	} else {
+		_cleanup_strv_ char **v = NULL;
+
+		if (cg_path_split(path, &v, err) < 0)
+			goto out;
+		g->path = join_components(v, strv_len(v));
+	}
+	g->v1 = steal_pointer(&dirs);
+	g->n_v1 = n;
+	for (size_t i = 0; i < n; i++) {
+		struct error e2;
+
+		if (!join[i] || cg_v1_create(&g->v1[i], g->path, v1[i], err) == 0)
+			continue;
+		/* Undo: the groups made so far are empty. */
+		if (cg_group_destroy(g, &e2) < 0)
+			log_warn("%s", e2.msg);
+		cg_group_release(g);
+		goto out;
+	}
+	r = 0;
+out:
+	cg_v1_dirs_free(dirs, n);
+	route_free(v2, v1, join, n);
+	return r;
 }
 
 int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err)
@@ -334,7 +435,9 @@ int cg_group_open_in(struct cg_group *g, const char *root, const char *path, str
 	int fd;
 
 	g->dirfd = -1;
-	if (split_path(path, &v, err) < 0)
+	g->v1 = NULL;
+	g->n_v1 = 0;
+	if (cg_path_split(path, &v, err) < 0)
 		return -1;
 	norm = join_components(v, strv_len(v));
 	rootfd = open_dir_at(AT_FDCWD, root);
@@ -352,11 +455,34 @@ int cg_group_open_in(struct cg_group *g, const char *root, const char *path, str
 int cg_group_open(struct cg_group *g, const char *path, struct error *err)
 {
 	_cleanup_free_ char *root = NULL;
+	struct cg_v1_dir *dirs = NULL;
+	size_t n = 0;
 
+	memset(g, 0, sizeof(*g));
 	g->dirfd = -1;
-	if (cg_hierarchy_find(&root, err) < 0)
+	if (hierarchies(&root, &dirs, &n, err) < 0)
 		return -1;
-	return cg_group_open_in(g, root, path, err);
+	cg_v1_dirs_free(dirs, n);
+	if (root) {
+		if (cg_group_open_in(g, root, path, err) < 0)
+			return -1;
+	} else {
+		_cleanup_strv_ char **v = NULL;
+
+		if (cg_path_split(path, &v, err) < 0)
+			return -1;
+		g->path = join_components(v, strv_len(v));
+	}
+	if (cg_v1_open(g, err) < 0) {
+		cg_group_release(g);
+		return -1;
+	}
+	if (!root && cg_v1_procs_fd(g) < 0) {
+		error_set(err, ENOENT, "cannot open cgroup %s: in no cgroup v1 hierarchy", path);
+		cg_group_release(g);
+		return -1;
+	}
+	return 0;
 }
 
 void cg_group_release(struct cg_group *g)
@@ -367,6 +493,9 @@ void cg_group_release(struct cg_group *g)
 	if (g->dirfd >= 0)
 		close(g->dirfd);
 	g->dirfd = -1;
+	cg_v1_dirs_free(g->v1, g->n_v1);
+	g->v1 = NULL;
+	g->n_v1 = 0;
 }
 
 int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err)
@@ -380,7 +509,7 @@ int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err)
 	return 0;
 }
 
-int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
+static int update_v2(const struct cg_group *g, const struct cg_resources *res, struct error *err)
 {
 	_cleanup_strv_ char **v = NULL, **ctrls = NULL, **origins = NULL, **optional = NULL;
 	_cleanup_close_ int cur = -1;
@@ -388,7 +517,7 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 
 	if (cg_resources_empty(res))
 		return 0;
-	if (split_path(g->path, &v, err) < 0)
+	if (cg_path_split(g->path, &v, err) < 0)
 		return -1;
 	n = strv_len(v);
 	needed_controllers(res, &ctrls, &origins, &optional);
@@ -416,14 +545,72 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 	return apply_writes(g->dirfd, g->root, g->path, res, err);
 }
 
+/* A hybrid host's container made without a group in a v1 hierarchy that
+ * an update now needs: make it and move the container's processes in. */
+static int v1_join_late(const struct cg_group *g, struct cg_v1_dir *d,
+			const struct cg_resources *res, struct error *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (cg_group_pids(g, &pids, &n, err) < 0 || cg_v1_create(d, g->path, res, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", (int)pids[i]);
+		if (cg_write_file(d->dirfd, "cgroup.procs", buf, err) < 0 && err->code != ESRCH)
+			return error_prefix(err, "cannot move process %d into cgroup %s%s",
+					    (int)pids[i], d->mnt, g->path);
+	}
+	return 0;
+}
+
+int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err)
+{
+	const char *root = g->dirfd >= 0 ? g->root : NULL;
+	struct cg_resources *v2 = NULL, **v1 = NULL;
+	bool *join = NULL;
+	int r = -1;
+
+	if (cg_resources_empty(res))
+		return 0;
+	if (cg_v1_route(res, root, g->v1, g->n_v1, &v2, &v1, &join, err) < 0)
+		goto out;
+	if (g->dirfd >= 0 && update_v2(g, v2, err) < 0)
+		goto out;
+	for (size_t i = 0; i < g->n_v1; i++) {
+		struct cg_v1_dir *d = &g->v1[i];
+
+		if (d->dirfd >= 0 ? v1[i] && cg_v1_apply(d, g->path, v1[i], err) < 0
+				  : join[i] && v1_join_late(g, d, v1[i], err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	route_free(v2, v1, join, g->n_v1);
+	return r;
+}
+
 int cg_group_remove_if_empty(const char *path, struct error *err)
 {
-	_cleanup_free_ char *root = NULL, *full = NULL;
+	_cleanup_free_ char *root = NULL;
+	struct cg_v1_dir *dirs = NULL;
+	size_t n = 0;
+	int r = 0;
 
-	if (cg_hierarchy_find(&root, err) < 0)
+	if (hierarchies(&root, &dirs, &n, err) < 0)
 		return -1;
-	full = xasprintf("%s%s", root, path);
-	if (rmdir(full) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
-		return error_sys(err, "cannot remove cgroup %s", full);
-	return 0;
+	for (size_t i = 0; i <= n && r == 0; i++) {
+		const char *base = i < n ? dirs[i].mnt : root;
+		_cleanup_free_ char *full = NULL;
+
+		if (!base)
+			continue;
+		full = xasprintf("%s%s", base, path);
+		if (rmdir(full) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+			r = error_sys(err, "cannot remove cgroup %s", full);
+	}
+	cg_v1_dirs_free(dirs, n);
+	return r;
 }

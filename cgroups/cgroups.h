@@ -1,9 +1,20 @@
-/* cgroups: the cgroup v2 manager.  Finds the v2 hierarchy (pure v2 at
- * /sys/fs/cgroup or hybrid at /sys/fs/cgroup/unified), creates a
- * container's group, applies and updates limits, freezes, kills, lists
- * and removes it.  nook is cgroup v2 only.  A limit whose controller the
- * hierarchy lacks is an error naming the controller and the hierarchy:
+/* cgroups: the cgroup manager.  Finds the v2 hierarchy (pure v2 at
+ * /sys/fs/cgroup or hybrid at /sys/fs/cgroup/unified) and the v1
+ * hierarchies, creates a container's group, applies and updates limits,
+ * freezes, kills, lists and removes it.
+ *
+ * cgroup v2 comes first: every limit whose controller the v2 hierarchy has
+ * is applied there, and freeze, kill and the device filter use v2 wherever
+ * a v2 hierarchy exists.  A limit whose controller is a v1 one (a hybrid
+ * host's, or any on a pure v1 host) is applied in that controller's v1
+ * hierarchy, in a group at the same path, with runc's v1 conversions
+ * (v1.c).  On a hybrid host v1 groups are made only when a limit needs
+ * a v1 controller, and then also in the v1 usage controllers (cpu,
+ * cpuacct, memory, pids, blkio) for the figures; on a pure v1 host the
+ * container joins every v1 hierarchy, as runc does.  A limit no hierarchy can apply is an error naming it:
  * nook never runs a container without a limit it was asked to apply.
+ * NOOK_CGROUP_V1=off in the environment turns the v1 backend off (nook
+ * then never creates, writes or joins a v1 group).
  * Functions run in the runtime (parent) process unless noted. */
 #ifndef NOOK_CGROUPS_H
 #define NOOK_CGROUPS_H
@@ -46,6 +57,16 @@ enum cg_write_flags {
  * file must pass cg_file_name_valid (checked by the caller). */
 void cg_resources_add(struct cg_resources *r, const char *file, const char *value,
 		      unsigned flags, const char *origin);
+/* A write with its cgroup v1 form, for a value v1 takes differently from
+ * what the v2 file gets (cpu.shares, not the converted cpu.weight).  file
+ * NULL: only v1 has the knob (memory.swappiness, net_cls.classid); where
+ * no v1 hierarchy has the controller, that is an error naming origin.
+ * Writes without a v1 form are converted as runc does (memory.max ->
+ * memory.limit_in_bytes, cpu.max -> cpu.cfs_quota_us/cfs_period_us, ...),
+ * except linux.resources.unified ones, which need cgroup v2. */
+void cg_resources_add_v1(struct cg_resources *r, const char *file, const char *value,
+			 const char *v1_file, const char *v1_value, unsigned flags,
+			 const char *origin);
 /* Like cg_resources_add, with an alternative: if `file` does not exist,
  * write alt_value to alt_file instead (io.bfq.weight, else io.weight). */
 void cg_resources_add_alt(struct cg_resources *r, const char *file, const char *value,
@@ -96,10 +117,15 @@ int cg_hugepage_size_parse(const char *s, uint64_t *bytes);
 
 /* ------------------------------------------------------------ groups -- */
 
+struct cg_v1_dir;
+
 struct cg_group {
-	char *root;  /* mountpoint of the v2 hierarchy */
+	char *root;  /* mountpoint of the v2 hierarchy; NULL on a pure v1 host */
 	char *path;  /* group path below it, starting with '/' ("/nook/ID") */
-	int dirfd;   /* O_DIRECTORY fd of the group (usable with CLONE_INTO_CGROUP) */
+	int dirfd;   /* O_DIRECTORY fd of the v2 group (usable with CLONE_INTO_CGROUP);
+		      * -1 on a pure v1 host */
+	struct cg_v1_dir *v1; /* the v1 groups at the same path (internal.h) */
+	size_t n_v1;
 };
 
 /* Mountpoint of the cgroup v2 hierarchy; -1 (ENOENT) if there is none. */
@@ -123,6 +149,13 @@ int cg_group_open_in(struct cg_group *g, const char *root, const char *path, str
 void cg_group_release(struct cg_group *g);
 
 int cg_group_add_pid(const struct cg_group *g, pid_t pid, struct error *err);
+/* Put pid (0: the calling process) into the group's v1 groups, the ones
+ * CLONE_INTO_CGROUP cannot reach.  Called for the init before it is let
+ * go, and by an exec'd process before it joins the container.  Nothing to
+ * do without v1 groups.  Safe after fork (no allocation). */
+int cg_group_enter(const struct cg_group *g, pid_t pid, struct error *err);
+/* True when the group has v1 groups (`features`, tests). */
+bool cg_v1_available(void);
 /* Write res's limits (and replace the device filter when res has rules).
  * A controller not yet enabled for the group is enabled first. */
 int cg_group_update(const struct cg_group *g, const struct cg_resources *res, struct error *err);

@@ -65,6 +65,8 @@ static int events_wait(int dirfd, const char *key, int64_t want, struct error *e
 
 int cg_group_freeze(const struct cg_group *g, bool freeze, struct error *err)
 {
+	if (g->dirfd < 0)
+		return cg_v1_freeze(g, freeze, err);
 	if (cg_write_file(g->dirfd, "cgroup.freeze", freeze ? "1" : "0", err) < 0 ||
 	    events_wait(g->dirfd, "frozen", freeze ? 1 : 0, err) < 0)
 		return error_prefix(err, "cannot %s cgroup %s%s", freeze ? "freeze" : "thaw",
@@ -78,6 +80,8 @@ int cg_group_frozen(const struct cg_group *g)
 	struct error e;
 	int64_t v;
 
+	if (g->dirfd < 0)
+		return cg_v1_frozen(g);
 	if (file_read_at(g->dirfd, "cgroup.events", 4096, &text, NULL, &e) < 0)
 		return -1;
 	v = keyed_value(text, "frozen");
@@ -124,7 +128,6 @@ struct pids_ctx {
 	size_t *n;
 };
 
-static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err);
 
 static int pids_child(int parent, int sub, const char *name, void *ctx, struct error *err)
 {
@@ -132,10 +135,10 @@ static int pids_child(int parent, int sub, const char *name, void *ctx, struct e
 
 	(void)parent;
 	(void)name;
-	return pids_collect(sub, c->pids, c->n, err);
+	return cg_pids_collect(sub, c->pids, c->n, err);
 }
 
-static int pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
+int cg_pids_collect(int dirfd, pid_t **pids, size_t *n, struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	struct pids_ctx c = {pids, n};
@@ -157,9 +160,13 @@ int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct erro
 {
 	_cleanup_free_ pid_t *v = NULL;
 	size_t count = 0;
+	int fd = g->dirfd >= 0 ? g->dirfd : cg_v1_procs_fd(g);
 
-	if (pids_collect(g->dirfd, &v, &count, err) < 0)
-		return error_prefix(err, "cgroup %s%s", g->root, g->path);
+	if (fd < 0)
+		return error_set(err, ENOENT, "cgroup %s: no group to list processes from",
+				 g->path);
+	if (cg_pids_collect(fd, &v, &count, err) < 0)
+		return error_prefix(err, "cgroup %s%s", g->root ? g->root : "", g->path);
 	*pids = steal_pointer(&v);
 	*n = count;
 	return 0;
@@ -181,7 +188,7 @@ static int signal_each(const struct cg_group *g, int sig, struct error *err)
 
 int cg_group_signal(const struct cg_group *g, int sig, struct error *err)
 {
-	if (sig == SIGKILL) {
+	if (sig == SIGKILL && g->dirfd >= 0) {
 		/* cgroup.kill (5.14+) kills every process of the subtree
 		 * atomically, including ones forking right now. */
 		if (cg_write_file(g->dirfd, "cgroup.kill", "1", err) == 0)
@@ -224,25 +231,65 @@ static int rmdir_retry(int dirfd, const char *name)
 	return -1;
 }
 
+int cg_dir_remove(int parent, const char *name, int dirfd, struct error *err)
+{
+	if (rmdir_children(dirfd, err) < 0)
+		return -1;
+	if (rmdir_retry(parent, name) < 0)
+		return error_sys(err, "cannot remove cgroup '%s'", name);
+	return 0;
+}
+
+/* Without cgroup.kill (pure v1): SIGKILL whatever is listed until
+ * nothing is, since a process may fork while we read the list. */
+static int kill_all(const struct cg_group *g, struct error *err)
+{
+	int64_t deadline = now_ms() + CG_WAIT_MS;
+
+	for (;;) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+
+		if (cg_group_pids(g, &pids, &n, err) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (now_ms() > deadline)
+			return error_set(err, ETIMEDOUT, "cannot empty cgroup %s: %zu processes left",
+					 g->path, n);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		usleep(10000);
+	}
+}
+
 int cg_group_destroy(struct cg_group *g, struct error *err)
 {
 	_cleanup_close_ int rootfd = -1;
 
-	if (g->dirfd < 0 || !g->path)
+	if (!g->path || (g->dirfd < 0 && cg_v1_procs_fd(g) < 0))
 		return 0;
-	if (cg_group_signal(g, SIGKILL, err) < 0) {
+	if (g->dirfd < 0) {
+		/* A frozen v1 group would keep its processes from dying. */
+		if (cg_v1_frozen(g) == 1 && cg_v1_freeze(g, false, err) < 0)
+			return -1;
+		if (kill_all(g, err) < 0)
+			return -1;
+	} else if (cg_group_signal(g, SIGKILL, err) < 0) {
 		if (err->code != ENOENT)
 			return -1;
 	} else if (events_wait(g->dirfd, "populated", 0, err) < 0) {
 		return error_prefix(err, "cannot empty cgroup %s%s", g->root, g->path);
 	}
-	if (rmdir_children(g->dirfd, err) < 0)
-		return error_prefix(err, "cgroup %s%s", g->root, g->path);
-	rootfd = openat(AT_FDCWD, g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
-	if (rmdir_retry(rootfd, g->path + 1) < 0)
-		return error_sys(err, "cannot remove cgroup %s%s", g->root, g->path);
+	if (g->dirfd >= 0) {
+		rootfd = openat(AT_FDCWD, g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return error_sys(err, "cannot open the cgroup hierarchy at %s", g->root);
+		if (cg_dir_remove(rootfd, g->path + 1, g->dirfd, err) < 0)
+			return error_prefix(err, "cgroup %s", g->root);
+	}
+	if (cg_v1_remove(g, err) < 0)
+		return -1;
 	cg_group_release(g);
 	return 0;
 }

@@ -20,6 +20,8 @@ void cg_resources_free(struct cg_resources *r)
 		free(r->w[i].alt_file);
 		free(r->w[i].alt_value);
 		free(r->w[i].origin);
+		free(r->w[i].v1_file);
+		free(r->w[i].v1_value);
 	}
 	free(r->w);
 	free(r->dev);
@@ -45,6 +47,21 @@ void cg_resources_add(struct cg_resources *r, const char *file, const char *valu
 
 	w->file = xstrdup(file);
 	w->value = xstrdup(value);
+	w->origin = xstrdup(origin);
+	w->flags = flags;
+}
+
+void cg_resources_add_v1(struct cg_resources *r, const char *file, const char *value,
+			 const char *v1_file, const char *v1_value, unsigned flags,
+			 const char *origin)
+{
+	struct cg_write *w = add_write(r);
+
+	w->v1_only = !file;
+	w->file = xstrdup(file ? file : v1_file);
+	w->value = xstrdup(file ? value : v1_value);
+	w->v1_file = xstrdup(v1_file);
+	w->v1_value = xstrdup(v1_value);
 	w->origin = xstrdup(origin);
 	w->flags = flags;
 }

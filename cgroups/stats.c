@@ -135,6 +135,99 @@ static void parse_io_stat(char *text, struct cg_stats *st)
 	}
 }
 
+/* v1 says "no limit" with the largest page-aligned value (or -1). */
+static uint64_t v1_max(uint64_t v)
+{
+	return v >= (1ULL << 62) ? CG_MAX : v;
+}
+
+static int joined_fd(const struct cg_group *g, const char *c)
+{
+	struct cg_v1_dir *d = cg_v1_lookup(g->v1, g->n_v1, c);
+
+	return d ? d->dirfd : -1;
+}
+
+/* The v1 groups' figures, for what the v2 group did not have.  cpuacct
+ * counts nanoseconds and USER_HZ ticks; v2's fields are microseconds. */
+static int v1_stats(const struct cg_group *g, struct cg_stats *st, struct error *err)
+{
+	int mem = joined_fd(g, "memory"), cpu = joined_fd(g, "cpu"),
+	    acct = joined_fd(g, "cpuacct"), pids = joined_fd(g, "pids");
+	uint64_t v = 0;
+
+	if (mem >= 0 && !st->has_memory) {
+		_cleanup_free_ char *text = NULL, *oom = NULL;
+		uint64_t memsw = 0, memsw_max = CG_MAX;
+
+		if (read_value(mem, "memory.usage_in_bytes", &st->mem_current, &st->has_memory,
+			       err) < 0 ||
+		    read_value(mem, "memory.limit_in_bytes", &st->mem_max, NULL, err) < 0 ||
+		    read_value(mem, "memory.max_usage_in_bytes", &st->mem_peak, NULL, err) < 0 ||
+		    read_value(mem, "memory.memsw.usage_in_bytes", &memsw, NULL, err) < 0 ||
+		    read_value(mem, "memory.memsw.limit_in_bytes", &memsw_max, NULL, err) < 0 ||
+		    read_opt(mem, "memory.stat", &text, err) < 0 ||
+		    read_opt(mem, "memory.oom_control", &oom, err) < 0)
+			return -1;
+		st->mem_max = v1_max(st->mem_max);
+		st->swap_current = memsw > st->mem_current ? memsw - st->mem_current : 0;
+		memsw_max = v1_max(memsw_max);
+		st->swap_max = memsw_max == CG_MAX || st->mem_max == CG_MAX
+				       ? CG_MAX
+				       : memsw_max - st->mem_max;
+		if (text)
+			each_kv(text, add_mem_stat, st);
+		if (oom) {
+			struct table_fill t = {st, event_fields, ARRAY_SIZE(event_fields)};
+
+			each_kv(oom, fill_from_table, &t);
+			st->ev_oom = st->ev_oom_kill;
+		}
+	}
+	if (acct >= 0 && !st->has_cpu) {
+		_cleanup_free_ char *text = NULL;
+
+		if (read_value(acct, "cpuacct.usage", &v, &st->has_cpu, err) < 0 ||
+		    read_opt(acct, "cpuacct.stat", &text, err) < 0)
+			return -1;
+		st->cpu_usage_usec = v / 1000;
+		if (text) {
+			struct cg_kv kv[2] = {{"user", 0}, {"system", 0}};
+
+			for (size_t i = 0; i < 2; i++) {
+				char *p = strstr(text, kv[i].key);
+
+				if (p)
+					kv[i].value = strtoull(p + strlen(kv[i].key), NULL, 10);
+			}
+			st->cpu_user_usec = kv[0].value * 1000000 / 100;
+			st->cpu_system_usec = kv[1].value * 1000000 / 100;
+		}
+	}
+	if (cpu >= 0) {
+		_cleanup_free_ char *text = NULL;
+
+		if (read_opt(cpu, "cpu.stat", &text, err) < 0)
+			return -1;
+		for (char *p = text, *save = NULL, *line; text && (line = strtok_r(p, "\n", &save));
+		     p = NULL) {
+			unsigned long long n;
+
+			if (sscanf(line, "nr_periods %llu", &n) == 1)
+				st->cpu_nr_periods = n;
+			else if (sscanf(line, "nr_throttled %llu", &n) == 1)
+				st->cpu_nr_throttled = n;
+			else if (sscanf(line, "throttled_time %llu", &n) == 1)
+				st->cpu_throttled_usec = n / 1000;
+		}
+	}
+	if (pids >= 0 && !st->has_pids &&
+	    (read_value(pids, "pids.current", &st->pids_current, &st->has_pids, err) < 0 ||
+	     read_value(pids, "pids.max", &st->pids_max, NULL, err) < 0))
+		return -1;
+	return 0;
+}
+
 int cg_group_stats(const struct cg_group *g, struct cg_stats *st, struct error *err)
 {
 	_cleanup_free_ char *cpu = NULL, *mem = NULL, *io = NULL, *events = NULL;
@@ -143,6 +236,8 @@ int cg_group_stats(const struct cg_group *g, struct cg_stats *st, struct error *
 
 	memset(st, 0, sizeof(*st));
 	st->mem_max = st->swap_max = st->pids_max = CG_MAX;
+	if (g->dirfd < 0)
+		goto v1;
 	/* cpu.stat is a core file: usage is there even without the cpu
 	 * controller; the throttling keys come with it. */
 	if ((r = read_opt(g->dirfd, "cpu.stat", &cpu, err)) < 0)
@@ -173,10 +268,14 @@ int cg_group_stats(const struct cg_group *g, struct cg_stats *st, struct error *
 		goto fail;
 	if (r)
 		parse_io_stat(io, st);
+v1:
+	if (v1_stats(g, st, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	cg_stats_release(st);
-	return error_prefix(err, "cannot read the statistics of cgroup %s%s", g->root, g->path);
+	return error_prefix(err, "cannot read the statistics of cgroup %s%s", g->root ? g->root : "",
+			    g->path);
 }
 
 void cg_stats_release(struct cg_stats *st)
@@ -193,12 +292,18 @@ int cg_group_oom(const struct cg_group *g, uint64_t *oom, uint64_t *oom_kill, st
 	_cleanup_free_ char *events = NULL;
 	struct cg_stats st = {0};
 	struct table_fill t = {&st, event_fields, ARRAY_SIZE(event_fields)};
-	int r = read_opt(g->dirfd, "memory.events", &events, err);
+	int mem = joined_fd(g, "memory");
+	int r = g->dirfd >= 0 ? read_opt(g->dirfd, "memory.events", &events, err) : 0;
 
 	if (r < 0)
 		return error_prefix(err, "cgroup %s%s", g->root, g->path);
+	/* v1: memory.oom_control counts "oom_kill" (4.13+), no OOM events. */
+	if (!r && mem >= 0 && (r = read_opt(mem, "memory.oom_control", &events, err)) < 0)
+		return error_prefix(err, "cgroup %s", g->path);
 	if (r)
 		each_kv(events, fill_from_table, &t);
+	if (mem >= 0 && !st.ev_oom)
+		st.ev_oom = st.ev_oom_kill;
 	*oom = st.ev_oom;
 	*oom_kill = st.ev_oom_kill;
 	return 0;

@@ -311,6 +311,10 @@ static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_
 	if (rt_state_write(l->dirfd, &l->st, err) < 0)
 		return -1;
 	fault_point("create-pid");
+	/* Into the v1 groups (CLONE_INTO_CGROUP only reaches v2) before the
+	 * init runs a single instruction of the container. */
+	if (l->has_cg && cg_group_enter(&l->cg, l->pid, err) < 0)
+		return -1;
 	if (rt_sync_send(sp->sync_fd, RT_SYNC_GO, l->pid, NULL) < 0)
 		return error_sys(err, "cannot reach the container init");
 	if (serve_init(l, id, sp->sync_fd, err) < 0)
@@ -383,7 +387,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		.join_user_fd = join_user,
 		.no_pivot = o->no_pivot,
 	};
-	if (l->has_cg && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
+	if (l->has_cg && l->cg.root && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
 		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);
 	in.cgroup_dir = cgroup_dir;
 	sp.flags = flags;

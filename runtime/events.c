@@ -270,8 +270,15 @@ int rt_container_events(const struct rt_context *ctx, const char *id, unsigned i
 			break;
 		}
 		if (now_ms() >= next) {
-			_cleanup_free_ char *ev = stats_event(&w, err);
+			_cleanup_free_ char *ev = NULL;
 
+			/* No memory.events to watch (a cgroup v1 memory group):
+			 * the OOM kill count is read at each interval instead. */
+			if (mev < 0 && check_oom(&w, &seen, emit, data) < 0) {
+				r = 0;
+				break;
+			}
+			ev = stats_event(&w, err);
 			if (!ev) {
 				if (!rt_state_alive(&w.st))
 					r = 0; /* it stopped while we read */

@@ -151,6 +151,7 @@ struct exec_child {
 	int sync_fd;
 	int console_sock;
 	int preserve_fds;
+	const struct cg_group *cg; /* NULL, or the container's groups */
 };
 
 static int exec_child_steps(struct exec_child *c, struct error *err)
@@ -200,6 +201,12 @@ static void exec_child_main(void *arg)
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	/* The v1 groups (CLONE_INTO_CGROUP reaches only v2): joined first,
+	 * before the fds that reach them are closed. */
+	if (c->cg && cg_group_enter(c->cg, 0, &err) < 0) {
+		rt_sync_send(c->sync_fd, RT_SYNC_ERROR, 0, &err);
+		_exit(127);
+	}
 	{
 		/* Only what this child needs survives; the state dir and cgroup
 		 * fds of the runtime must not be reachable from the container. */
@@ -338,7 +345,8 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 				    .n_ns = x.n_ns,
 				    .sync_fd = sp.child_sync_fd,
 				    .console_sock = sp.console_sock,
-				    .preserve_fds = o->preserve_fds};
+				    .preserve_fds = o->preserve_fds,
+				    .cg = x.has_cg > 0 ? &x.g : NULL};
 	if (rt_spawn_clone(&sp, exec_child_main, &child, err) < 0)
 		goto out;
 	/* From here a failure must not leave the process running in the

@@ -166,7 +166,7 @@ static json_object *linux_json(void)
 
 	json_object_object_add(l, "namespaces", NAMES(namespaces));
 	json_object_object_add(l, "capabilities", capabilities_json());
-	json_object_object_add(cg, "v1", json_object_new_boolean(0));
+	json_object_object_add(cg, "v1", json_object_new_boolean(1));
 	json_object_object_add(cg, "v2", json_object_new_boolean(1));
 	json_object_object_add(cg, "systemd", json_object_new_boolean(0));
 	json_object_object_add(cg, "systemdUser", json_object_new_boolean(0));

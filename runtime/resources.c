@@ -123,25 +123,34 @@ static int parse_memory(json_object *m, struct cg_resources *res, struct error *
 		log_debug("linux.resources.memory.kernel/kernelTCP are deprecated and ignored");
 	if (err->code)
 		return -1;
-	/* cgroup v2 has neither knob.  crun refuses both there ("cannot set
-	 * memory swappiness with cgroupv2", "cannot disable OOM killer with
-	 * cgroupv2"); runc's fs2 drops them silently.  Refused, as crun: a
-	 * container must not run believing a setting is in force. */
+	/* cgroup v1 knobs only.  crun refuses both on v2 ("cannot set memory
+	 * swappiness with cgroupv2"); runc's fs2 drops them silently.  They
+	 * go to a v1 memory hierarchy or are refused there, naming the field:
+	 * a container must not run believing a setting is in force. */
 	switch (get_int(m, "swappiness", base, &v, err)) {
 	case -1:
 		return -1;
 	case 1:
-		return perr(err, R ".memory.swappiness",
-			    "cgroup v2 has no per-group swappiness (remove it)");
+		/* runc: -1 (or unset) leaves the kernel's value. */
+		if (v == -1)
+			break;
+		if (v < 0 || v > 100)
+			return perr(err, R ".memory.swappiness", "must be between 0 and 100");
+		{
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%lld", (long long)v);
+			cg_resources_add_v1(res, NULL, NULL, "memory.swappiness", buf, 0,
+					    R ".memory.swappiness");
+		}
 	}
 	switch (get_bool(m, "disableOOMKiller", base, &b, err)) {
 	case -1:
 		return -1;
 	case 1:
 		if (b)
-			return perr(err, R ".memory.disableOOMKiller",
-				    "cgroup v2 cannot disable the OOM killer (process.oomScoreAdj "
-				    "-1000 comes closest)");
+			cg_resources_add_v1(res, NULL, NULL, "memory.oom_control", "1", 0,
+					    R ".memory.disableOOMKiller");
 	}
 	if (get_bool(m, "useHierarchy", base, &b, err) < 0 ||
 	    get_bool(m, "checkBeforeUpdate", base, &b, err) < 0)
@@ -170,9 +179,12 @@ static int parse_cpu(json_object *c, struct cg_resources *res, struct error *err
 	if (shares < 0)
 		return perr(err, R ".cpu.shares", "must not be negative");
 	if (shares) {
+		char raw[32];
+
 		snprintf(buf, sizeof(buf), "%llu",
 			 (unsigned long long)cg_cpu_shares_to_weight((uint64_t)shares));
-		cg_resources_add(res, "cpu.weight", buf, 0, base);
+		snprintf(raw, sizeof(raw), "%lld", (long long)shares);
+		cg_resources_add_v1(res, "cpu.weight", buf, "cpu.shares", raw, 0, base);
 	}
 	if (period < 0)
 		return perr(err, R ".cpu.period", "must not be negative");
@@ -192,16 +204,23 @@ static int parse_cpu(json_object *c, struct cg_resources *res, struct error *err
 			return perr(err, R ".cpu.burst", "must not be negative");
 		add_num(res, "cpu.max.burst", burst, base);
 	}
+	/* Only cgroup v1 has real-time limits: the cgroups code applies them
+	 * in a v1 cpu hierarchy or refuses them naming the field.  Period
+	 * first, as runc. */
 	for (size_t i = 0; i < 2; i++) {
-		const char *key = i ? "realtimePeriod" : "realtimeRuntime";
+		const char *key = i ? "realtimeRuntime" : "realtimePeriod";
+		_cleanup_free_ char *origin = xasprintf(R ".cpu.%s", key);
 
 		switch (get_int(c, key, base, &rt, err)) {
 		case -1:
 			return -1;
 		case 1:
-			if (rt != 0)
-				return perr(err, R ".cpu.realtimeRuntime/realtimePeriod",
-					    "cgroup v2 has no real-time scheduling limits");
+			if (rt == 0)
+				break;
+			snprintf(buf, sizeof(buf), "%lld", (long long)rt);
+			cg_resources_add_v1(res, NULL, NULL,
+					    i ? "cpu.rt_runtime_us" : "cpu.rt_period_us", buf, 0,
+					    origin);
 		}
 	}
 	switch (get_int(c, "idle", base, &idle, err)) {
@@ -529,15 +548,44 @@ static int parse_devices(json_object *arr, struct cg_resources *res, struct erro
 	return 0;
 }
 
-static int parse_network(json_object *n, struct error *err)
+/* net_cls and net_prio exist in cgroup v1 only: applied in their v1
+ * hierarchies or refused by the cgroups code, naming the field. */
+static int parse_network(json_object *n, struct cg_resources *res, struct error *err)
 {
-	json_object *x;
+	json_object *arr;
+	int64_t id;
+	char buf[64];
+	int r;
 
-	if (json_object_object_get_ex(n, "classID", &x) ||
-	    json_object_object_get_ex(n, "priorities", &x))
-		return perr(err, R ".network",
-			    "cgroup v2 has no net_cls/net_prio controllers (use nftables or tc)");
-	return 0;
+	if ((r = get_int(n, "classID", R ".network", &id, err)) < 0)
+		return -1;
+	if (r == 1) {
+		if (id < 0 || id > UINT32_MAX)
+			return perr(err, R ".network.classID", "out of range");
+		snprintf(buf, sizeof(buf), "%lld", (long long)id);
+		cg_resources_add_v1(res, NULL, NULL, "net_cls.classid", buf, 0,
+				    R ".network.classID");
+	}
+	r = get_typed(n, "priorities", json_type_array, R ".network.priorities", &arr, err);
+	for (size_t i = 0; r == 1 && i < json_object_array_length(arr); i++) {
+		_cleanup_free_ char *path = xasprintf(R ".network.priorities[%zu]", i);
+		json_object *p = json_object_array_get_idx(arr, i);
+		const char *name = NULL;
+		int64_t prio = 0;
+
+		if (!json_object_is_type(p, json_type_object))
+			return rt_json_type_error(path, json_type_object, p, err);
+		if (get_string(p, "name", path, &name, err) != 1 ||
+		    get_int(p, "priority", path, &prio, err) < 0)
+			return err->code ? -1 : perr(err, path, "name is required");
+		/* An interface name: no blanks, so one write is one entry. */
+		if (!*name || strlen(name) > 15 || strpbrk(name, " \t\n/") || prio < 0 ||
+		    prio > UINT32_MAX)
+			return perr(err, path, "invalid name or priority");
+		snprintf(buf, sizeof(buf), "%s %lld", name, (long long)prio);
+		cg_resources_add_v1(res, NULL, NULL, "net_prio.ifpriomap", buf, 0, path);
+	}
+	return r < 0 ? -1 : 0;
 }
 
 int rt_resources_parse(json_object *resources, struct cg_resources **out, struct error *err)
@@ -562,7 +610,7 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 	SECTION("pids", json_type_object, parse_pids(o, res, err));
 	SECTION("blockIO", json_type_object, parse_blkio(o, res, err));
 	SECTION("hugepageLimits", json_type_array, parse_hugepages(o, res, err));
-	SECTION("network", json_type_object, parse_network(o, err));
+	SECTION("network", json_type_object, parse_network(o, res, err));
 	SECTION("rdma", json_type_object, parse_rdma(o, res, err));
 	SECTION("unified", json_type_object, parse_unified(o, res, err));
 #undef SECTION

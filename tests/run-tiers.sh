@@ -66,8 +66,17 @@ fuzz() {
 	tests/fuzz/run.sh
 }
 
+# The pure v2 guest runs tests/vm/ (or SUITE); the hybrid and pure v1
+# guests run the focused v1 suite (VM_CGROUP: tests/vm/run.sh).
 vm() {
-	tests/vm/run.sh ${SUITE:+--suite "$SUITE"}
+	local rc=0 layout
+	VM_CGROUP=v2 tests/vm/run.sh ${SUITE:+--suite "$SUITE"} || rc=1
+	for layout in hybrid v1; do
+		[ -z "${SUITE:-}" ] || break
+		echo "# vm: cgroup layout $layout"
+		VM_CGROUP=$layout tests/vm/run.sh --suite tests/vm/cgroups_v1.bats || rc=1
+	done
+	return $rc
 }
 
 for tier in "$@"; do

@@ -14,6 +14,14 @@ NOOK_BUILD=${NOOK_BUILD:-$NOOK_SRC/build}
 NOOK=${NOOK:-$NOOK_BUILD/nook}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
+# This machine's own management lives in its cgroup v1 hierarchies: no
+# host test may create a v1 group or move a process into one.  Outside the
+# VM tier nook's v1 backend is therefore off, so a limit that would need a
+# v1 controller fails instead of touching v1 (tests/vm/ tests the backend).
+if [ "${NOOK_VM:-}" != 1 ]; then
+	export NOOK_CGROUP_V1=off
+fi
+
 # Container ids unique across concurrent test runs: cgroups are named by id.
 cid() { echo "nk${1:-}-$$-${BATS_TEST_NUMBER}"; }
 

@@ -251,14 +251,10 @@ static void test_parse_errors(void **state)
 		    "linux.resources.memory.swap: cannot set a swap limit without a memory limit");
 	parse_fails("{\"memory\":{\"limit\":\"1G\"}}",
 		    "config.json: linux.resources.memory.limit: expected an integer, got a string");
-	parse_fails("{\"memory\":{\"swappiness\":10}}",
-		    "config.json: linux.resources.memory.swappiness: cgroup v2 has no per-group "
-		    "swappiness (remove it)");
-	parse_fails("{\"memory\":{\"swappiness\":0}}", "linux.resources.memory.swappiness:");
-	parse_fails("{\"memory\":{\"disableOOMKiller\":true}}",
-		    "linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM "
-		    "killer (process.oomScoreAdj -1000 comes closest)");
-	parse_fails("{\"cpu\":{\"realtimeRuntime\":1000}}", "linux.resources.cpu.realtime");
+	parse_fails("{\"memory\":{\"swappiness\":101}}",
+		    "config.json: linux.resources.memory.swappiness: must be between 0 and 100");
+	parse_fails("{\"network\":{\"priorities\":[{\"name\":\"a b\",\"priority\":1}]}}",
+		    "linux.resources.network.priorities[0]: invalid name");
 	parse_fails("{\"cpu\":{\"cpus\":\"0-1;rm\"}}", "linux.resources.cpu.cpus: invalid list");
 	parse_fails("{\"unified\":{\"foo.bar\":\"1\"}}",
 		    "config.json: linux.resources.unified: invalid key \"foo.bar\"");
@@ -268,7 +264,6 @@ static void test_parse_errors(void **state)
 		    "linux.resources.unified: invalid key");
 	parse_fails("{\"unified\":{\"memory.max\":1}}",
 		    "linux.resources.unified[\"memory.max\"]: expected a string, got an integer");
-	parse_fails("{\"network\":{\"classID\":1}}", "linux.resources.network: cgroup v2 has no");
 	parse_fails("{\"blockIO\":{\"weight\":5}}", "linux.resources.blockIO.weight:");
 	parse_fails("{\"blockIO\":{\"throttleWriteIOPSDevice\":[{\"major\":8,\"rate\":1}]}}",
 		    "linux.resources.blockIO.throttleWriteIOPSDevice[0]: major and minor");
@@ -562,7 +557,7 @@ static void test_memory_limit_unavailable(void **state)
 			fail_msg("got \"%s\"", err.msg);
 	}
 	if (strcmp(f->root, "/sys/fs/cgroup"))
-		assert_non_null(strstr(err.msg, "on a hybrid host nook does not use the v1"));
+		assert_non_null(strstr(err.msg, "cgroup v1"));
 	/* Nothing was created. */
 	assert_false(exists(f->root, f->name));
 }
@@ -847,9 +842,132 @@ static void test_devices_last_rule_wins(void **state)
 	remove_node_dir();
 }
 
+/* Frees what cg_v1_route gave back. */
+static void route_release(struct cg_resources *v2, struct cg_resources **v1, bool *join, size_t n)
+{
+	cg_resources_free(v2);
+	for (size_t i = 0; i < n; i++)
+		cg_resources_free(v1[i]);
+	free(v1);
+	free(join);
+}
+
+/* The v1 backend's conversions, as runc's fs driver writes them: routed
+ * for a pure v1 host (no v2 hierarchy), with made-up hierarchies (nothing
+ * is read or written). */
+static void test_v1_route(void **state)
+{
+	static const char *const names[] = {"memory", "cpu", "pids", "blkio", "hugetlb",
+					    "devices", "net_cls"};
+	struct cg_v1_dir dirs[ARRAY_SIZE(names)];
+	struct cg_resources *r, *v2 = NULL, **v1 = NULL;
+	struct error err = {0};
+	bool *join = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		dirs[i] = (struct cg_v1_dir){.mnt = (char *)names[i], .ctrls = NULL, .dirfd = -1};
+		strv_push(&dirs[i].ctrls, names[i]);
+	}
+	r = parse_ok("{\"memory\":{\"limit\":1048576,\"swap\":3145728,\"swappiness\":30},"
+		     "\"cpu\":{\"shares\":1024,\"quota\":20000,\"period\":50000},"
+		     "\"pids\":{\"limit\":-1},"
+		     "\"blockIO\":{\"weight\":300,\"throttleReadBpsDevice\":"
+		     "[{\"major\":8,\"minor\":0,\"rate\":4096}]},"
+		     "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+		     "\"network\":{\"classID\":1048577},"
+		     "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
+	assert_int_equal(cg_v1_route(r, NULL, dirs, ARRAY_SIZE(names), &v2, &v1, &join, &err), 0);
+	assert_null(v2);
+	assert_string_equal(written(v1[0], "memory.limit_in_bytes"), "1048576");
+	/* memsw is memory+swap, as OCI's swap (v2 got the difference). */
+	assert_string_equal(written(v1[0], "memory.memsw.limit_in_bytes"), "3145728");
+	assert_string_equal(written(v1[0], "memory.swappiness"), "30");
+	/* cpu.shares as given, not the v2 weight. */
+	assert_string_equal(written(v1[1], "cpu.shares"), "1024");
+	assert_string_equal(written(v1[1], "cpu.cfs_period_us"), "50000");
+	assert_string_equal(written(v1[1], "cpu.cfs_quota_us"), "20000");
+	assert_string_equal(written(v1[2], "pids.max"), "max");
+	assert_string_equal(written(v1[3], "blkio.bfq.weight"), "300");
+	assert_string_equal(written(v1[3], "blkio.throttle.read_bps_device"), "8:0 4096");
+	assert_string_equal(written(v1[4], "hugetlb.2MB.limit_in_bytes"), "4194304");
+	/* deny all, then the default allow-list as exceptions. */
+	assert_string_equal(written(v1[5], "devices.deny"), "a");
+	assert_string_equal(written(v1[5], "devices.allow"), "c 136:* rwm");
+	assert_string_equal(written(v1[6], "net_cls.classid"), "1048577");
+	/* Pure v1: every hierarchy is joined, limits or not. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		assert_true(join[i]);
+	cg_resources_free(r);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		strv_free(dirs[i].ctrls);
+
+	/* A v1-only field without its hierarchy is refused, naming it. */
+	r = parse_ok("{\"network\":{\"classID\":1}}");
+	dirs[0].ctrls = NULL;
+	strv_push(&dirs[0].ctrls, "memory");
+	assert_int_equal(cg_v1_route(r, NULL, dirs, 1, &v2, &v1, &join, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot apply linux.resources.network.classID: cgroup v2 "
+					"has no net_cls.classid"));
+	cg_resources_free(r);
+	route_release(NULL, v1, join, 1);
+	strv_free(dirs[0].ctrls);
+}
+
+/* Hybrid routing (a v2 root whose cgroup.controllers is a plain file
+ * here): what v2 has goes there, the rest to v1; "no limit" values and the
+ * device filter never make a v1 group, so a container without limits
+ * stays out of the host's v1 hierarchies. */
+static void test_v1_route_hybrid(void **state)
+{
+	static const char *const names[] = {"memory", "pids", "cpu", "freezer"};
+	char root[] = "/tmp/nook-unit-route.XXXXXX";
+	struct cg_v1_dir dirs[ARRAY_SIZE(names)];
+	struct cg_resources *r, *v2 = NULL, **v1 = NULL;
+	struct error err = {0};
+	bool *join = NULL;
+	_cleanup_free_ char *file = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	file = xasprintf("%s/cgroup.controllers", root);
+	assert_int_equal(file_create_at(AT_FDCWD, file, "pids\n", 5, 0644, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		dirs[i] = (struct cg_v1_dir){.mnt = (char *)names[i], .ctrls = NULL, .dirfd = -1};
+		strv_push(&dirs[i].ctrls, names[i]);
+	}
+	/* No limits: nothing joins v1. */
+	r = parse_ok("{\"pids\":{\"limit\":-1},\"memory\":{\"limit\":-1},"
+		     "\"cpu\":{\"quota\":-1}}");
+	assert_int_equal(cg_v1_route(r, root, dirs, ARRAY_SIZE(names), &v2, &v1, &join, &err), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		assert_false(join[i]);
+	assert_true(v2->devices_set);
+	assert_string_equal(written(v2, "pids.max"), "max");
+	cg_resources_free(r);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
+	/* A memory limit: memory in v1, with the usage controllers; pids stays
+	 * in v2, which has it; freezer is not joined. */
+	r = parse_ok("{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":5}}");
+	assert_int_equal(cg_v1_route(r, root, dirs, ARRAY_SIZE(names), &v2, &v1, &join, &err), 0);
+	assert_string_equal(written(v1[0], "memory.limit_in_bytes"), "1048576");
+	assert_string_equal(written(v2, "pids.max"), "5");
+	assert_true(join[0] && join[1] && join[2]);
+	assert_false(join[3]);
+	cg_resources_free(r);
+	route_release(v2, v1, join, ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		strv_free(dirs[i].ctrls);
+	unlink(file);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_v1_route),
+	    cmocka_unit_test(test_v1_route_hybrid),
 	    cmocka_unit_test(test_shares_to_weight),
 	    cmocka_unit_test(test_blkio_weight),
 	    cmocka_unit_test(test_swap_math),
@@ -874,5 +992,8 @@ int main(void)
 					    teardown_group),
 	};
 
+	/* This host's own management lives in its cgroup v1 hierarchies:
+	 * the tests never let nook near them. */
+	setenv("NOOK_CGROUP_V1", "off", 1);
 	return cmocka_run_group_tests_name("cgroups", tests, NULL, NULL);
 }

@@ -845,7 +845,7 @@ static void test_features(void **state)
 	    array_has(json_object_object_get(lin, "capabilities"), "CAP_CHECKPOINT_RESTORE"));
 	v = json_object_object_get(lin, "cgroup");
 	assert_true(json_object_get_boolean(json_object_object_get(v, "v2")));
-	assert_false(json_object_get_boolean(json_object_object_get(v, "v1")));
+	assert_true(json_object_get_boolean(json_object_object_get(v, "v1")));
 	v = json_object_object_get(lin, "seccomp");
 	assert_true(json_object_get_boolean(json_object_object_get(v, "enabled")));
 	assert_true(array_has(json_object_object_get(v, "actions"), "SCMP_ACT_ERRNO"));

@@ -20,7 +20,10 @@
 # and 125 when it failed otherwise -- both also print a "not ok" TAP line
 # with the tail of the console log.
 #
-# Env: VM_TIMEOUT (seconds; default 600, 2400 with --suite all), VM_MEM (2G),
+# Env: VM_CGROUP (the guest's cgroup layout: v2 (default) pure cgroup v2;
+# hybrid, v1 controllers under /sys/fs/cgroup/<ctrl> and an empty cgroup2
+# at /sys/fs/cgroup/unified, as systemd's hybrid mode; v1, v1 controllers
+# only), VM_TIMEOUT (seconds; default 600, 2400 with --suite all), VM_MEM (2G),
 # VM_CPUS (2), VM_APPEND (extra kernel arguments), VM_KEEP=1 (keep the run
 # directory), VM_CONSOLE=FILE (copy the console log).
 set -uo pipefail
@@ -35,6 +38,12 @@ VIRTIOFSD=/usr/lib/qemu/virtiofsd
 export NOOK=${NOOK:-$SRC/$BUILD/nook}
 export NOOK_SRC=${NOOK_SRC:-$SRC}
 export NOOK_BUILD=${NOOK_BUILD:-$SRC/$BUILD}
+
+export NOOK_VM_CGROUP=${VM_CGROUP:-v2}
+case $NOOK_VM_CGROUP in
+v2 | hybrid | v1) ;;
+*) echo "$0: VM_CGROUP must be v2, hybrid or v1, not '$NOOK_VM_CGROUP'" >&2; exit 2 ;;
+esac
 
 suite=vm
 cmd=
@@ -131,6 +140,7 @@ nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 {
 	echo "NOOK_VM_NONCE=$nonce"
 	echo "NOOK_VM_MODULES=$(shq "$KDIR/lib/modules/$KVER")"
+	echo "NOOK_VM_CGROUP=$NOOK_VM_CGROUP"
 } >"$RUN/ctl/guest.env"
 {
 	echo "export PATH=/run/nook-vm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -191,7 +201,9 @@ done
 # keeps the TSC clocksource (HPET is slow to read under TCG); both save
 # seconds.  panic=-1 with -no-reboot turns a panic into a QEMU exit.
 append="console=ttyS0 quiet panic=-1 printk.devkmsg=on cryptomgr.notests tsc=reliable"
-append+=" mitigations=off i8042.noaux i8042.nokbd i8042.nopnp cgroup_no_v1=all"
+append+=" mitigations=off i8042.noaux i8042.nokbd i8042.nopnp"
+# Pure v2: no controller may be bound to a v1 hierarchy.
+[ "$NOOK_VM_CGROUP" != v2 ] || append+=" cgroup_no_v1=all"
 append+=" nook.init=$HERE/guest-init ${VM_APPEND:-}"
 kernel=$KDIR/vmlinux # PVH entry: no firmware, no in-guest decompression
 [ -f "$kernel" ] || kernel=$KDIR/vmlinuz
