@@ -4,14 +4,6 @@
 
 load helpers
 
-# The bundle's config.json replaced by the profile's (busybox, no tty).
-profile_spec() {
-	rm -f "$BUNDLE/config.json"
-	(cd "$BUNDLE" && "$NOOK" oci spec "$@")
-	cfg '.process.terminal = false | .root.readonly = false'
-	cp "$NOOK_BUILD/tests/helpers/sysprobe" "$BUNDLE/rootfs/bin/sysprobe"
-}
-
 @test "profile docker: busybox sh runs under the filter, with no_new_privs" {
 	profile_spec --profile docker
 	run_ctr sh -c 'echo hello; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
