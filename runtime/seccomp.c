@@ -729,6 +729,8 @@ int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp
 	}
 	if (rt_seccomp_compile(seccomp, out, err) < 0)
 		return -1;
+	fault_point("seccomp-compiled");
 	cache_write(dfd, name, key, out);
+	fault_point("seccomp-cached");
 	return 0;
 }
