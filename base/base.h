@@ -184,6 +184,23 @@ int fd_send(int sock, int fd, const char *msg, struct error *err);
 int fd_recv(int sock, struct error *err);
 
 
+/* ------------------------------------------------------------ sha256 -- */
+
+/* SHA-256 without libcrypto (base/sha256.c), for hashes the runtime needs
+ * on its hot path.  Pure computation: safe anywhere. */
+#define SHA256_LEN 32
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
+};
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN]);
+/* 64 lowercase hex digits and a NUL. */
+void sha256_hex(const uint8_t d[SHA256_LEN], char out[2 * SHA256_LEN + 1]);
+
 /* ------------------------------------------------------ fault points -- */
 
 /* A named step of a multi-step change.  When $NOOK_FAULT is NAME (or

@@ -16,7 +16,7 @@ static struct rt_context ctx_of(const struct cli_globals *g)
 }
 
 enum { OPT_PID_FILE = 256, OPT_CONSOLE_SOCKET, OPT_NO_PIVOT, OPT_NO_NEW_KEYRING, OPT_PRESERVE_FDS,
-       OPT_ROOTLESS, OPT_CWD, OPT_NO_NEW_PRIVS, OPT_FORMAT };
+       OPT_ROOTLESS, OPT_CWD, OPT_NO_NEW_PRIVS, OPT_FORMAT, OPT_PROFILE, OPT_PRIVILEGED };
 
 static const struct option create_opts[] = {
 	{"bundle", required_argument, NULL, 'b'},
@@ -424,8 +424,11 @@ static int cmd_spec(int argc, char **argv, struct cli_globals *g)
 {
 	static const struct option opts[] = {{"rootless", no_argument, NULL, OPT_ROOTLESS},
 					     {"bundle", required_argument, NULL, 'b'},
+					     {"profile", required_argument, NULL, OPT_PROFILE},
+					     {"privileged", no_argument, NULL, OPT_PRIVILEGED},
 					     {NULL, 0, NULL, 0}};
-	const char *bundle = ".";
+	struct rt_profile_opts prof = {0};
+	const char *bundle = ".", *profile = NULL;
 	bool rootless = false;
 	struct error err;
 	int c;
@@ -436,12 +439,20 @@ static int cmd_spec(int argc, char **argv, struct cli_globals *g)
 			bundle = optarg;
 		else if (c == OPT_ROOTLESS)
 			rootless = true;
+		else if (c == OPT_PROFILE)
+			profile = optarg;
+		else if (c == OPT_PRIVILEGED)
+			prof.privileged = true;
 		else
 			return cli_bad_option(g, c, argv);
 	}
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (rt_spec_write(bundle, rootless, &err) < 0)
+	if (prof.privileged && !profile)
+		return cli_usage_error(g, "--privileged needs --profile");
+	if (profile && rt_profile_parse(profile, &prof.profile, &err) < 0)
+		return cli_error(g, &err);
+	if (rt_spec_write(bundle, rootless, profile ? &prof : NULL, &err) < 0)
 		return cli_error(g, &err);
 	return 0;
 }
@@ -463,7 +474,8 @@ static int cmd_features(int argc, char **argv, struct cli_globals *g)
 	"[--preserve-fds N]"
 
 static const struct cli_command oci_commands[] = {
-	{"spec", cmd_spec, 0, "[--rootless] [--bundle DIR]", "write a default config.json", NULL},
+	{"spec", cmd_spec, 0, "[--rootless] [--bundle DIR] [--profile docker|podman [--privileged]]",
+	 "write a default config.json (--profile: that engine's security defaults)", NULL},
 	{"create", cmd_create, CLI_STATE, CREATE_OPTS " ID",
 	 "create a container from a bundle; its process waits for 'start'", NULL},
 	{"start", cmd_start, CLI_STATE, "ID", "start the process of a created container", NULL},

@@ -361,7 +361,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		return error_set(err, EINVAL,
 				 "cannot allocate a pseudo-TTY without --console-socket "
 				 "(process.terminal is true and the container will be detached)");
-	if (l->spec.seccomp && rt_seccomp_compile(l->spec.seccomp, &l->seccomp, err) < 0)
+	if (l->spec.seccomp && rt_seccomp_prepare(ctx->root, l->spec.seccomp, &l->seccomp, err) < 0)
 		return -1;
 	flags = clone_flags_for(&l->spec, &join_user, &join_pid, err);
 	if (flags < 0 || plan_cgroup(l, id, &res, err) < 0)

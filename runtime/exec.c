@@ -279,7 +279,7 @@ static int exec_prepare(const struct rt_context *ctx, const char *id, const stru
 	if (x->proc.terminal && !o->console_socket && o->detach)
 		return error_set(err, EINVAL,
 				 "cannot allocate a pseudo-TTY without --console-socket when detached");
-	if (x->spec.seccomp && rt_seccomp_compile(x->spec.seccomp, &x->sc, err) < 0)
+	if (x->spec.seccomp && rt_seccomp_prepare(ctx->root, x->spec.seccomp, &x->sc, err) < 0)
 		return -1;
 	if (open_namespaces(&x->spec, x->st.pid, x->ns, &x->n_ns, err) < 0)
 		return -1;

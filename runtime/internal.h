@@ -211,6 +211,17 @@ struct rt_seccomp {
 
 int rt_seccomp_compile(json_object *seccomp, struct rt_seccomp *out, struct error *err);
 void rt_seccomp_release(struct rt_seccomp *s);
+/* rt_seccomp_compile through the filter cache under the state root
+ * (root/.seccomp@cache): a profile compiled before is read back (after
+ * checking it is intact and was made for exactly this profile, libseccomp,
+ * architecture, kernel and nook), others are compiled and stored.  A
+ * cache that cannot be used (root NULL or read-only, not private) only
+ * costs the compile. */
+int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp *out,
+		       struct error *err);
+/* The cache key: SHA-256 of the profile with its object keys sorted, and
+ * of what else decides the compiled filter. */
+void rt_seccomp_cache_key(json_object *seccomp, uint8_t key[SHA256_LEN]);
 /* Child side: install the filter (no_new_privs must already be set or the
  * process must hold CAP_SYS_ADMIN). */
 int rt_seccomp_load(const struct rt_seccomp *s, struct error *err);

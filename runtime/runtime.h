@@ -117,8 +117,36 @@ int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err);
 int rt_image_mount(struct img_store *s, const char *image, char **merged, struct error *err);
 int rt_image_unmount(struct img_store *s, const char *image, struct error *err);
 
-/* `spec` and `features`. */
-int rt_spec_write(const char *bundle, bool rootless, struct error *err);
+/* Default security profiles for containers (runtime/profile.c): docker's
+ * and podman's seccomp allow-list (with its clone/clone3, personality and
+ * socket argument filters), capability set, masked and read-only /proc
+ * and /sys paths, no_new_privs.  The /dev of the default config.json is
+ * already a private tmpfs holding only the default devices. */
+enum rt_profile { RT_PROFILE_DOCKER, RT_PROFILE_PODMAN };
+struct rt_profile_opts {
+	enum rt_profile profile;
+	/* docker --privileged: every capability, no seccomp filter, no
+	 * masked or read-only paths, no no_new_privs. */
+	bool privileged;
+};
+struct json_object;
+/* "docker", "podman" -> the profile; EINVAL otherwise. */
+int rt_profile_parse(const char *name, enum rt_profile *out, struct error *err);
+/* Set process.capabilities, process.noNewPrivileges, linux.seccomp,
+ * linux.maskedPaths and linux.readonlyPaths of doc (a config.json object,
+ * borrowed) to the profile's.  Callers that change the capabilities
+ * afterwards (--cap-add) rebuild linux.seccomp with rt_profile_seccomp:
+ * docker's list opens calls guarded by a capability when it is granted. */
+int rt_profile_apply(struct json_object *doc, const struct rt_profile_opts *o, struct error *err);
+/* The linux.seccomp object for a container with this bounding set (bit N
+ * = capability N); caller owns it. */
+struct json_object *rt_profile_seccomp(uint64_t bounding);
+/* rt_spec_default_json with the profile applied; caller frees. */
+char *rt_profile_spec(bool rootless, const struct rt_profile_opts *o, struct error *err);
+
+/* `spec` and `features`.  profile NULL: runc's defaults. */
+int rt_spec_write(const char *bundle, bool rootless, const struct rt_profile_opts *profile,
+		  struct error *err);
 /* The config.json text `spec` writes (runc's defaults, hostname "nook");
  * caller frees.  Callers that make bundles start from it. */
 char *rt_spec_default_json(bool rootless);

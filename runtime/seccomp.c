@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -495,5 +496,241 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct error *err)
 		return error_set(
 		    err, EAGAIN,
 		    "cannot load the seccomp filter: thread %ld could not be synchronised", r);
+	return 0;
+}
+
+/* ----------------------------------------------------------- the cache --
+ *
+ * Compiling docker's profile with libseccomp costs more than the rest of
+ * a container start, and the result depends only on the profile, the
+ * libseccomp version, the architecture and kernel it runs on, and nook's
+ * own compiler code.  So each distinct profile is compiled once and its
+ * BPF kept in ROOT/.seccomp@cache/<sha256 of all that>.bpf.
+ *
+ * The cache decides what the kernel enforces, so it is read as untrusted:
+ * the directory must be ours and closed to others (0700, our uid), the file
+ * a regular file of ours that nobody else can write, with a header naming
+ * the key it was made for and the SHA-256 of the whole entry.  Any
+ * mismatch (a truncated file, a flipped byte, a filter swapped in for
+ * another) means a compile and a fresh entry; any trouble with the cache
+ * itself (read-only root, a foreign directory) means a compile, as without
+ * a cache.  Entries are written whole under a temporary name and renamed,
+ * so two creates filling the same entry each leave a complete file. */
+
+/* '@' is not allowed in container ids (rt_id_check): no container's state
+ * directory can be this one; the leading dot keeps it out of `list`. */
+#define CACHE_DIR ".seccomp@cache"
+#define CACHE_MAGIC "NOOKBPF\1"
+/* Bump when the compiler above changes what it emits for a profile. */
+#define CACHE_FORMAT "nook seccomp cache 1"
+
+struct cache_header {
+	char magic[8];
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_* for seccomp() */
+	uint32_t count; /* instructions that follow */
+	uint8_t key[SHA256_LEN];
+	uint8_t sum[SHA256_LEN]; /* entry_hash() */
+};
+
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* JSON with object keys sorted and no whitespace: the same profile gives
+ * the same text whatever the order of its keys. */
+static void canon_add(struct sha256 *h, json_object *v)
+{
+	const char *text;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object: {
+		size_t n = (size_t)json_object_object_length(v), i = 0;
+		_cleanup_free_ const char **keys = xmalloc((n ? n : 1) * sizeof(*keys));
+
+		json_object_object_foreach(v, key, val)
+		{
+			(void)val;
+			keys[i++] = key;
+		}
+		qsort(keys, n, sizeof(*keys), names_cmp);
+		sha256_update(h, "{", 1);
+		for (i = 0; i < n; i++) {
+			json_object *s = json_object_new_string(keys[i]);
+
+			if (i)
+				sha256_update(h, ",", 1);
+			canon_add(h, s);
+			json_object_put(s);
+			sha256_update(h, ":", 1);
+			canon_add(h, json_object_object_get(v, keys[i]));
+		}
+		sha256_update(h, "}", 1);
+		return;
+	}
+	case json_type_array:
+		sha256_update(h, "[", 1);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			if (i)
+				sha256_update(h, ",", 1);
+			canon_add(h, json_object_array_get_idx(v, i));
+		}
+		sha256_update(h, "]", 1);
+		return;
+	default:
+		/* Scalars as json-c prints them: strings escaped, integers
+		 * in decimal (a uint64 above INT64_MAX as such), null. */
+		text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		sha256_update(h, text, strlen(text));
+		return;
+	}
+}
+
+void rt_seccomp_cache_key(json_object *seccomp, uint8_t key[SHA256_LEN])
+{
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	char head[512];
+	struct sha256 h;
+	int n;
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	/* The kernel matters too: libseccomp picks what it emits by the
+	 * seccomp API level the running kernel offers. */
+	n = snprintf(head, sizeof(head), "%s\n%s\n%u.%u.%u\n%#x\n%s\n", CACHE_FORMAT,
+		     NOOK_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+		     seccomp_arch_native(), u.release);
+	sha256_init(&h);
+	sha256_update(&h, head, (size_t)n < sizeof(head) ? (size_t)n : sizeof(head) - 1);
+	canon_add(&h, seccomp);
+	sha256_final(&h, key);
+}
+
+/* The SHA-256 of the whole entry but this sum: the flags the filter is
+ * loaded with count as much as its instructions. */
+static void entry_hash(const struct cache_header *hd, const void *bpf, uint8_t out[SHA256_LEN])
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, hd, offsetof(struct cache_header, sum));
+	sha256_update(&h, bpf, hd->count * sizeof(struct sock_filter));
+	sha256_final(&h, out);
+}
+
+/* The cache directory, made when missing; -1 when there is none to use. */
+static int cache_dir_open(const char *root)
+{
+	_cleanup_close_ int rfd = -1;
+	struct error e;
+	struct stat st;
+	int fd;
+
+	if (!root || mkdir_p(root, 0700, &e) < 0)
+		return -1;
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -1;
+	if (mkdirat(rfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
+		return -1;
+	fd = openat(rfd, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Whoever can write here chooses the filter of the next container. */
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		log_debug("seccomp: not using the filter cache in '%s': not private to uid %u",
+			  root, (unsigned)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The cached filter for key, or -1 (with the reason logged). */
+static int cache_read(int dfd, const char *name, const uint8_t key[SHA256_LEN],
+		      struct rt_seccomp *out)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ void *bpf = NULL;
+	struct cache_header hd;
+	uint8_t sum[SHA256_LEN];
+	size_t size;
+	struct stat st;
+	char c;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		log_debug("seccomp: no cached filter %s", name);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022))
+		goto bad;
+	if (read_all(fd, &hd, sizeof(hd)) != (ssize_t)sizeof(hd) ||
+	    memcmp(hd.magic, CACHE_MAGIC, sizeof(hd.magic)) != 0 ||
+	    memcmp(hd.key, key, SHA256_LEN) != 0 || hd.count == 0 || hd.count > BPF_MAXINSNS)
+		goto bad;
+	size = (size_t)hd.count * sizeof(struct sock_filter);
+	if (st.st_size != (off_t)(sizeof(hd) + size))
+		goto bad;
+	bpf = xmalloc(size);
+	/* Exactly size bytes and then the end: nothing appended since. */
+	if (read_all(fd, bpf, size) != (ssize_t)size || read(fd, &c, 1) != 0)
+		goto bad;
+	entry_hash(&hd, bpf, sum);
+	if (memcmp(sum, hd.sum, SHA256_LEN) != 0)
+		goto bad;
+	out->bpf = steal_pointer(&bpf);
+	out->bpf_len = hd.count;
+	out->flags = hd.flags;
+	return 0;
+bad:
+	log_debug("seccomp: cached filter %s is damaged or foreign: compiling again", name);
+	return -1;
+}
+
+static void cache_write(int dfd, const char *name, const uint8_t key[SHA256_LEN],
+			const struct rt_seccomp *s)
+{
+	size_t size = s->bpf_len * sizeof(struct sock_filter);
+	_cleanup_free_ char *buf = xmalloc(sizeof(struct cache_header) + size);
+	struct cache_header hd = {.flags = s->flags, .count = (uint32_t)s->bpf_len};
+	struct error e;
+
+	memcpy(hd.magic, CACHE_MAGIC, sizeof(hd.magic));
+	memcpy(hd.key, key, SHA256_LEN);
+	entry_hash(&hd, s->bpf, hd.sum);
+	memcpy(buf, &hd, sizeof(hd));
+	memcpy(buf + sizeof(hd), s->bpf, size);
+	if (file_write_atomic_at(dfd, name, buf, sizeof(hd) + size, 0600, &e) < 0)
+		log_debug("seccomp: cannot cache the filter: %s", e.msg);
+	else
+		log_debug("seccomp: cached the filter as %s", name);
+}
+
+int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp *out,
+		       struct error *err)
+{
+	_cleanup_close_ int dfd = -1;
+	uint8_t key[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1], name[2 * SHA256_LEN + 8];
+
+	*out = (struct rt_seccomp){0};
+	dfd = json_object_is_type(seccomp, json_type_object) ? cache_dir_open(root) : -1;
+	if (dfd < 0)
+		return rt_seccomp_compile(seccomp, out, err);
+	rt_seccomp_cache_key(seccomp, key);
+	sha256_hex(key, hex);
+	snprintf(name, sizeof(name), "%s.bpf", hex);
+	if (cache_read(dfd, name, key, out) == 0) {
+		log_debug("seccomp: using cached filter %s", name);
+		return 0;
+	}
+	if (rt_seccomp_compile(seccomp, out, err) < 0)
+		return -1;
+	fault_point("seccomp-compiled");
+	cache_write(dfd, name, key, out);
+	fault_point("seccomp-cached");
 	return 0;
 }

@@ -205,7 +205,8 @@ char *rt_spec_default_json(bool rootless)
 	return rt_spec_default(rootless);
 }
 
-int rt_spec_write(const char *bundle, bool rootless, struct error *err)
+int rt_spec_write(const char *bundle, bool rootless, const struct rt_profile_opts *profile,
+		  struct error *err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *text = NULL;
@@ -217,6 +218,8 @@ int rt_spec_write(const char *bundle, bool rootless, struct error *err)
 		return error_sys(err, "cannot open bundle '%s'", bundle);
 	if (faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return error_set(err, EEXIST, "File config.json exists. Remove it first");
-	text = rt_spec_default(rootless);
+	text = profile ? rt_profile_spec(rootless, profile, err) : rt_spec_default(rootless);
+	if (!text)
+		return -1;
 	return file_write_atomic_at(dfd, "config.json", text, strlen(text), 0666, err);
 }

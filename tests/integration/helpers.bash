@@ -46,6 +46,11 @@ setup_file() {
 }
 
 setup() {
+	bundle_setup
+}
+
+# What setup does, for test files that add to it.
+bundle_setup() {
 	ROOT="$BATS_TEST_TMPDIR/state"
 	BUNDLE="$BATS_TEST_TMPDIR/bundle"
 	mkdir -p "$BUNDLE"
@@ -66,6 +71,15 @@ teardown() {
 	# Nothing of this test may stay mounted below its temp dir.
 	awk -v p="$BATS_TEST_TMPDIR" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo |
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+# The bundle's config.json replaced by `spec` with these options (e.g.
+# --profile docker), no tty; the sysprobe helper in /bin.
+profile_spec() {
+	rm -f "$BUNDLE/config.json"
+	(cd "$BUNDLE" && "$NOOK" oci spec "$@")
+	cfg '.process.terminal = false | .root.readonly = false'
+	cp "$NOOK_BUILD/tests/helpers/sysprobe" "$BUNDLE/rootfs/bin/sysprobe"
 }
 
 # A detached container keeps the stdio of the nook that made it (as with

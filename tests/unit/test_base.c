@@ -416,6 +416,42 @@ static void test_atomic_write(void **state)
 	assert_int_equal(faccessat(dfd, ".f.json.tmp", F_OK, 0), -1);
 }
 
+/* FIPS 180-4 test vectors, fed whole and byte by byte (the buffering). */
+static void sha256_check(const char *msg, size_t len, size_t repeat, const char *want)
+{
+	uint8_t d[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1];
+	struct sha256 s;
+
+	sha256_init(&s);
+	for (size_t r = 0; r < repeat; r++)
+		sha256_update(&s, msg, len);
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, want);
+	sha256_init(&s);
+	for (size_t r = 0; r < repeat; r++)
+		for (size_t i = 0; i < len; i++)
+			sha256_update(&s, msg + i, 1);
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, want);
+}
+
+static void test_sha256(void **state)
+{
+	static const char two_blocks[] =
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+
+	(void)state;
+	sha256_check("", 0, 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_check("abc", 3, 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_check(two_blocks, strlen(two_blocks), 1,
+		     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha256_check("a", 1, 1000000,
+		     "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +466,7 @@ int main(void)
 					    teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_open_in_root_magic_link_refused, setup_dir,
 					    teardown_dir),
+	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_fds_close_except),
 	    cmocka_unit_test(test_fds_close_without_close_range),
 	    cmocka_unit_test_setup_teardown(test_file_read_in_root, setup_dir, teardown_dir),

@@ -332,6 +332,108 @@ static void test_rule_matching_default_is_skipped(void **state)
 	rt_seccomp_release(&s);
 }
 
+/* The cache key ignores key order and whitespace, and nothing else. */
+static void test_cache_key_canonical(void **state)
+{
+	static const char *const same[] = {
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	    "{ \"syscalls\" : [ { \"errnoRet\": 1, \"action\": \"SCMP_ACT_ERRNO\", "
+	    "\"names\": [ \"mkdir\" ] } ],\n \"defaultAction\": \"SCMP_ACT_ALLOW\" }",
+	};
+	static const char *const other[] = {
+	    /* errno, name, order of an array, the default, an added field */
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":2}]}",
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"rmdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"rmdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"rmdir\",\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	    "{\"defaultAction\":\"SCMP_ACT_LOG\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+	    "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}",
+	};
+	uint8_t want[SHA256_LEN], key[SHA256_LEN], keys[ARRAY_SIZE(other)][SHA256_LEN];
+	json_object *o;
+
+	(void)state;
+	o = json_tokener_parse(same[0]);
+	rt_seccomp_cache_key(o, want);
+	json_object_put(o);
+	o = json_tokener_parse(same[1]);
+	rt_seccomp_cache_key(o, key);
+	json_object_put(o);
+	assert_memory_equal(key, want, SHA256_LEN);
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++) {
+		o = json_tokener_parse(other[i]);
+		assert_non_null(o);
+		rt_seccomp_cache_key(o, keys[i]);
+		json_object_put(o);
+		assert_memory_not_equal(keys[i], want, SHA256_LEN);
+		for (size_t j = 0; j < i; j++)
+			assert_memory_not_equal(keys[i], keys[j], SHA256_LEN);
+	}
+}
+
+/* The rules of a profile entry naming syscall name with this action. */
+static bool profile_has(json_object *prof, const char *name, const char *action)
+{
+	json_object *sys = json_object_object_get(prof, "syscalls");
+
+	for (size_t i = 0; i < json_object_array_length(sys); i++) {
+		json_object *r = json_object_array_get_idx(sys, i);
+		json_object *names = json_object_object_get(r, "names");
+
+		if (strcmp(json_object_get_string(json_object_object_get(r, "action")), action))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(names); j++)
+			if (!strcmp(json_object_get_string(json_object_array_get_idx(names, j)),
+				    name))
+				return true;
+	}
+	return false;
+}
+
+/* docker's includes/excludes: CAP_SYS_ADMIN opens unshare and mount and
+ * lifts the clone flag filter and clone3's ENOSYS; the profile compiles
+ * either way. */
+static void test_profile_follows_caps(void **state)
+{
+	uint64_t docker = (1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) |
+			  (1ULL << 6) | (1ULL << 7) | (1ULL << 8) | (1ULL << 10) | (1ULL << 13) |
+			  (1ULL << 18) | (1ULL << 27) | (1ULL << 29) | (1ULL << 31);
+	json_object *p;
+	struct rt_seccomp s;
+	struct error err;
+
+	(void)state;
+	p = rt_profile_seccomp(docker);
+	assert_false(profile_has(p, "unshare", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "mount", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "clone3", "SCMP_ACT_ERRNO"));
+	assert_true(profile_has(p, "clone", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "chroot", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "ptrace", "SCMP_ACT_ERRNO"));
+	assert_int_equal(rt_seccomp_compile(p, &s, &err), 0);
+	rt_seccomp_release(&s);
+	json_object_put(p);
+
+	p = rt_profile_seccomp(docker | (1ULL << 21));
+	assert_true(profile_has(p, "unshare", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "mount", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "clone3", "SCMP_ACT_ERRNO"));
+	assert_int_equal(rt_seccomp_compile(p, &s, &err), 0);
+	rt_seccomp_release(&s);
+	json_object_put(p);
+
+	p = rt_profile_seccomp(0);
+	assert_false(profile_has(p, "chroot", "SCMP_ACT_ALLOW"));
+	json_object_put(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +444,8 @@ int main(void)
 	    cmocka_unit_test(test_kill_process),
 	    cmocka_unit_test(test_arches_and_flags),
 	    cmocka_unit_test(test_rule_matching_default_is_skipped),
+	    cmocka_unit_test(test_cache_key_canonical),
+	    cmocka_unit_test(test_profile_follows_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -797,13 +797,13 @@ static void test_spec_write(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	path = xasprintf("%s/config.json", dir);
-	if (rt_spec_write(dir, false, &err) < 0)
+	if (rt_spec_write(dir, false, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	if (rt_spec_load(&s, dir, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_string_equal(s.hostname, "nook");
 	rt_spec_release(&s);
-	assert_int_equal(rt_spec_write(dir, true, &err), -1);
+	assert_int_equal(rt_spec_write(dir, true, NULL, &err), -1);
 	assert_string_equal(err.msg, "File config.json exists. Remove it first");
 	assert_int_equal(err.code, EEXIST);
 	unlink(path);
