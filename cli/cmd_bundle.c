@@ -216,9 +216,11 @@ static int bundle_remove(struct img_store *s, const char *dir, struct cli_global
 	return 0;
 }
 
+const struct cli_options cli_bundle_options = {
+    ":", (const struct option[]){{"remove", no_argument, NULL, 'r'}, {0}}};
+
 int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"remove", no_argument, NULL, 'r'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *id = NULL, *abs = NULL, *key = NULL, *sdir = NULL, *rootfs = NULL;
 	_cleanup_free_ char *json = NULL;
@@ -228,7 +230,8 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 	bool remove = false;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_bundle_options.shortopts,
+				cli_bundle_options.longopts, NULL)) != -1) {
 		if (c != 'r')
 			return cli_bad_option(g, c, argv);
 		remove = true;
