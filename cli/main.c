@@ -30,6 +30,11 @@ static const struct cli_command top_commands[] = {
 	{"bundle", cli_cmd_bundle, CLI_STORE | CLI_ARGS_IMAGE | CLI_ARGS_PATH,
 	 "IMAGE DIR | --remove DIR", "make an OCI bundle from an image", NULL, &cli_bundle_options},
 	{"version", cmd_version, 0, "", "print the version", NULL, NULL},
+	{"completion", cli_cmd_completion, 0, "bash|zsh|fish",
+	 "print a shell completion script (source it, or see 'make install')", NULL, NULL},
+	{"__complete", cli_cmd_complete, CLI_HIDDEN | CLI_STATE, "-- WORD...",
+	 "the candidates for the last word (for the completion scripts)", NULL, NULL},
+	{"__man", cli_cmd_man, CLI_HIDDEN, "", "print the nook(1) man page (make man)", NULL, NULL},
 };
 
 static const struct cli_table top_table = {
