@@ -2,6 +2,10 @@
 CC ?= gcc
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR ?=
 BUILD ?= build
 SANITIZE ?= 0
@@ -53,7 +57,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 .PHONY: all deps check check-unit check-integration check-crash check-fuzz check-vm demo bench install \
-	clean help format fuzz fuzz-build
+	clean help format fuzz fuzz-build man completions
 
 all: nook
 
@@ -145,10 +149,38 @@ bench: deps
 	@tests/bench/bench.sh
 	@BUILD=$(BUILD) tests/bench/bench-image.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR)
+# The man page and the completion scripts come from the built binary's
+# command tables (hidden `nook __man`, `nook completion SHELL`).
+man: $(BUILD)/nook.1
+
+$(BUILD)/nook.1: $(BUILD)/nook
+	@echo "  GEN     $@"
+	$(Q)$(BUILD)/nook __man >$@.tmp && mv $@.tmp $@
+
+COMPLETIONS := $(BUILD)/completions/nook.bash $(BUILD)/completions/_nook \
+	$(BUILD)/completions/nook.fish
+completions: $(COMPLETIONS)
+
+# nook.bash -> bash, nook.fish -> fish, _nook (zsh's name for it) -> zsh.
+shell_of = $(if $(filter _nook,$(notdir $(1))),zsh,$(patsubst nook.%,%,$(notdir $(1))))
+
+$(COMPLETIONS): $(BUILD)/nook
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(BUILD)/nook completion $(call shell_of,$@) >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/nook man completions
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 $(BUILD)/nook $(DESTDIR)$(BINDIR)/nook
 	ln -sf nook $(DESTDIR)$(BINDIR)/nook-oci
+	install -m 644 $(BUILD)/nook.1 $(DESTDIR)$(MANDIR)/man1/nook.1
+	ln -sf nook.1 $(DESTDIR)$(MANDIR)/man1/nook-oci.1
+	install -m 644 $(BUILD)/completions/nook.bash $(DESTDIR)$(BASHCOMPDIR)/nook
+	ln -sf nook $(DESTDIR)$(BASHCOMPDIR)/nook-oci
+	install -m 644 $(BUILD)/completions/_nook $(DESTDIR)$(ZSHCOMPDIR)/_nook
+	install -m 644 $(BUILD)/completions/nook.fish $(DESTDIR)$(FISHCOMPDIR)/nook.fish
+	ln -sf nook.fish $(DESTDIR)$(FISHCOMPDIR)/nook-oci.fish
 
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h) $(UNIT_SRCS)
@@ -158,8 +190,9 @@ clean:
 
 help:
 	@echo "targets: all deps check check-unit check-integration check-crash check-fuzz check-vm fuzz"
-	@echo "         demo bench install clean"
-	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm),"
+	@echo "         demo bench man completions install clean"
+	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, MANDIR=, BASHCOMPDIR=, ZSHCOMPDIR=,"
+	@echo "         FISHCOMPDIR=, SUITE=all (check-vm),"
 	@echo "         FUZZ_SECONDS=N (per fuzz target, default 12)"
 
 -include $(OBJS:.o=.d) $(wildcard $(FUZZ_BINS:=.d))

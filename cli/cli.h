@@ -12,6 +12,8 @@
 
 #include "base/base.h"
 
+#include <getopt.h>
+
 struct cli_table;
 
 /* The global options, parsed once before the command; the shared setup
@@ -29,6 +31,7 @@ struct cli_globals {
 	int usage_exit;        /* exit code of a usage error: 2, runc's 1 for oci */
 	const char *prog;      /* "nook", "nook oci", "nook-oci", "nook image" */
 	const struct cli_command *cmd; /* the command being run */
+	const struct cli_table *top;   /* the table argv[0] named (completion, man page) */
 };
 
 /* What the dispatcher prepares before a command's handler runs. */
@@ -44,6 +47,16 @@ enum cli_flags {
 	/* Options end at the first operand (exec ID CMD..., ps ID PS-ARGS):
 	 * a --help after it belongs to the container's command. */
 	CLI_OPERANDS_END = 1 << 2,
+	/* Left out of help, completion and the man page (__complete, __man). */
+	CLI_HIDDEN = 1 << 3,
+	/* What the operands name, for completion (cli/cmd_completion.c):
+	 * CLI_ARGS_CONTAINER: the first operand is an existing OCI container
+	 * of --root; CLI_ARGS_IMAGE: every operand is an image of the store,
+	 * or only the first one with CLI_ARGS_PATH; CLI_ARGS_PATH: the (other)
+	 * operands are paths. */
+	CLI_ARGS_CONTAINER = 1 << 4,
+	CLI_ARGS_IMAGE = 1 << 5,
+	CLI_ARGS_PATH = 1 << 6,
 };
 
 /* The global options a table accepts before its commands (a mask). */
@@ -62,6 +75,32 @@ enum cli_global {
 };
 #define CLI_G_LOGGING (CLI_G_LOG | CLI_G_LOG_FORMAT | CLI_G_LOG_LEVEL | CLI_G_DEBUG)
 
+/* The global options (one table for every level, cli/dispatch.c). */
+struct cli_global_option {
+	enum cli_global id;
+	const char *name;
+	const char *alias; /* a short spelling, e.g. "-h" */
+	const char *arg;   /* value name; NULL for a flag */
+	bool nonempty;	   /* an empty value is refused (a path) */
+	const char *help;
+};
+extern const struct cli_global_option cli_global_options[];
+extern const size_t cli_global_options_n;
+/* The option of mask that arg spells ("-root", "--root", "--root=X"),
+ * *value set to what follows '=' (or NULL); NULL when none.  Prints
+ * nothing (completion walks words with it). */
+const struct cli_global_option *cli_global_find(unsigned mask, const char *arg, const char **value);
+
+/* A command's options exactly as its handler parses them: the handler
+ * passes both fields to getopt_long(_only) and the table entry points at
+ * the same object, so completion and the man page cannot drift from the
+ * parser.  A value's name (DIR, FILE, table|json) is read from the entry's
+ * usage ("--bundle DIR", "-i PATH"). */
+struct cli_options {
+	const char *shortopts;
+	const struct option *longopts; /* ends with a zeroed entry */
+};
+
 /* A handler returns the process exit code.  argv[0] is the command name;
  * getopt is reset (optind 0, opterr 0) before the call, so a handler only
  * runs its getopt loop.  Option strings start with ':' (after '+' where
@@ -73,6 +112,7 @@ struct cli_command {
 	const char *usage; /* what follows the name, e.g. "[--bundle DIR] ID" */
 	const char *help;  /* one line */
 	const struct cli_table *sub; /* a family: the rest goes through sub */
+	const struct cli_options *opts; /* what the handler's getopt takes; NULL: none */
 };
 
 struct cli_table {
@@ -119,15 +159,46 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
 #define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
 #define CLI_SAVE_HELP "write images as an OCI layout archive"
+/* Their entries, the same in both tables. */
+#define CLI_IMAGES_ENTRY(name)                                                                     \
+	{name, cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL, &cli_images_options}
+#define CLI_LOAD_ENTRY                                                                             \
+	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL, &cli_load_options}
+#define CLI_IMPORT_ENTRY                                                                           \
+	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
+	 NULL, NULL}
+#define CLI_SAVE_ENTRY                                                                             \
+	{"save", cli_cmd_save, CLI_STORE | CLI_ARGS_IMAGE, CLI_SAVE_USAGE, CLI_SAVE_HELP, NULL,    \
+	 &cli_save_options}
+#define CLI_TAG_ENTRY                                                                              \
+	{"tag", cli_cmd_tag, CLI_STORE | CLI_ARGS_IMAGE, "SOURCE TARGET", "add a name to an image", \
+	 NULL, NULL}
+#define CLI_RMI_ENTRY(name)                                                                        \
+	{name, cli_cmd_rmi, CLI_STORE | CLI_ARGS_IMAGE, "[-f] IMAGE...", "remove images", NULL,    \
+	 &cli_rmi_options}
+
+/* Shell completion and the man page, generated from the tables
+ * (cli/cmd_completion.c, cli/cmd_man.c). */
+int cli_cmd_completion(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_complete(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_man(int argc, char **argv, struct cli_globals *g);
+/* The short letter of long option o in opts (0: none). */
+int cli_option_short(const struct cli_options *opts, const struct option *o);
+/* The name of o's value in c's usage ("DIR"), else "VALUE". */
+void cli_option_arg(const struct cli_command *c, const struct option *o, char *buf, size_t size);
 
 /* Handlers shared by several tables. */
 int cli_oci_update(int argc, char **argv, struct cli_globals *g);
 int cli_oci_events(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_options cli_oci_update_options;
+extern const struct cli_options cli_oci_events_options;
 
 /* Image commands (cli/cmd_image.c, cli/cmd_bundle.c). */
 struct img_store;
 /* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
+extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_options,
+    cli_save_options, cli_bundle_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

@@ -41,15 +41,18 @@ int cli_image_unmount(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+const struct cli_options cli_bundle_options = {
+    ":", (const struct option[]){{"remove", no_argument, NULL, 'r'}, {0}}};
+
 int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"remove", no_argument, NULL, 'r'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
 	bool remove = false;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_bundle_options.shortopts,
+				cli_bundle_options.longopts, NULL)) != -1) {
 		if (c != 'r')
 			return cli_bad_option(g, c, argv);
 		remove = true;

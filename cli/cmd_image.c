@@ -155,12 +155,28 @@ static void load_progress(void *data, const struct img_layer_progress *p)
 	load_view_draw(v);
 }
 
+/* The options of the image commands, for their getopt and table entries
+ * (load, images, rmi and save are also top-level commands). */
+const struct cli_options cli_load_options = {
+    ":i:q", (const struct option[]){{"input", required_argument, NULL, 'i'},
+				    {"quiet", no_argument, NULL, 'q'},
+				    {"platform", required_argument, NULL, 'p'},
+				    {0}}};
+const struct cli_options cli_images_options = {
+    ":aq", (const struct option[]){{"all", no_argument, NULL, 'a'},
+				   {"quiet", no_argument, NULL, 'q'},
+				   {"format", required_argument, NULL, 'f'},
+				   {0}}};
+const struct cli_options cli_rmi_options = {
+    ":f", (const struct option[]){{"force", no_argument, NULL, 'f'}, {0}}};
+const struct cli_options cli_save_options = {
+    ":o:", (const struct option[]){{"output", required_argument, NULL, 'o'}, {0}}};
+static const struct cli_options prune_options = {
+    ":fa", (const struct option[]){
+	       {"force", no_argument, NULL, 'f'}, {"all", no_argument, NULL, 'a'}, {0}}};
+
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"platform", required_argument, NULL, 'p'},
-					     {0}};
 	struct img_load_opts o = {0};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **loaded = NULL;
@@ -168,7 +184,8 @@ int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 	struct error err = {0};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":i:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_load_options.shortopts, cli_load_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'i': o.path = optarg; break;
 		case 'q': view.quiet = true; break;
@@ -226,10 +243,6 @@ static void print_images_json(struct img_info *v, size_t n)
 
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"format", required_argument, NULL, 'f'},
-					     {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct img_info *v = NULL;
 	struct error err = {0};
@@ -237,7 +250,8 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 	size_t n = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":aq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_images_options.shortopts,
+				cli_images_options.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
@@ -299,13 +313,13 @@ int cli_cmd_tag(int argc, char **argv, struct cli_globals *g)
 
 int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	struct error err = {0};
 	bool force = false;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, ":f", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_rmi_options.shortopts, cli_rmi_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'f': force = true; break;
 		default: return cli_bad_option(g, c, argv);
@@ -329,14 +343,14 @@ int cli_cmd_rmi(int argc, char **argv, struct cli_globals *g)
 
 int cli_cmd_save(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_close_ int fd = -1;
 	const char *out = NULL;
 	struct error err = {0};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cli_save_options.shortopts, cli_save_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		default: return cli_bad_option(g, c, argv);
@@ -389,8 +403,6 @@ static int cmd_inspect(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
-					     {"all", no_argument, NULL, 'a'}, {0}};
 	_cleanup_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **out = NULL;
 	struct error err = {0};
@@ -398,7 +410,8 @@ static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 	char sz[32];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":fa", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, prune_options.shortopts, prune_options.longopts,
+				NULL)) != -1) {
 		if (c != 'f' && c != 'a')
 			return cli_bad_option(g, c, argv);
 	}
@@ -463,19 +476,22 @@ static int cmd_check(int argc, char **argv, struct cli_globals *g)
 #define PRUNE_HELP "remove untagged, unused images and unreferenced layers"
 
 static const struct cli_command image_commands[] = {
-	{"inspect", cmd_inspect, CLI_STORE, "IMAGE...", "show images as a JSON array", NULL},
-	{"ls", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
-	{"list", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
-	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL},
-	{"import", cli_cmd_import, CLI_STORE, CLI_IMPORT_USAGE, CLI_IMPORT_HELP, NULL},
-	{"save", cli_cmd_save, CLI_STORE, CLI_SAVE_USAGE, CLI_SAVE_HELP, NULL},
-	{"tag", cli_cmd_tag, CLI_STORE, "SOURCE TARGET", "add a name to an image", NULL},
-	{"rm", cli_cmd_rmi, CLI_STORE, "[-f] IMAGE...", "remove images", NULL},
-	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL},
-	{"mount", cli_image_mount, CLI_STORE, "IMAGE",
-	 "mount a read-only view of an image, print its path", NULL},
-	{"unmount", cli_image_unmount, CLI_STORE, "IMAGE", "unmount what 'image mount' mounted", NULL},
-	{"umount", cli_image_unmount, CLI_STORE, "IMAGE", "unmount what 'image mount' mounted", NULL},
+	{"inspect", cmd_inspect, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE...", "show images as a JSON array",
+	 NULL, NULL},
+	CLI_IMAGES_ENTRY("ls"),
+	CLI_IMAGES_ENTRY("list"),
+	CLI_LOAD_ENTRY,
+	CLI_IMPORT_ENTRY,
+	CLI_SAVE_ENTRY,
+	CLI_TAG_ENTRY,
+	CLI_RMI_ENTRY("rm"),
+	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL, &prune_options},
+	{"mount", cli_image_mount, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE",
+	 "mount a read-only view of an image, print its path", NULL, NULL},
+	{"unmount", cli_image_unmount, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE",
+	 "unmount what 'image mount' mounted", NULL, NULL},
+	{"umount", cli_image_unmount, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE",
+	 "unmount what 'image mount' mounted", NULL, NULL},
 };
 
 const struct cli_table cli_image_table = {
@@ -488,10 +504,11 @@ const struct cli_table cli_image_table = {
 };
 
 static const struct cli_command system_commands[] = {
-	{"df", cmd_df, CLI_STORE, "", "show the space used by images, layers and containers", NULL},
-	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL},
-	{"check", cmd_check, CLI_STORE, "", "verify the store: database, layers, blobs, leftovers",
+	{"df", cmd_df, CLI_STORE, "", "show the space used by images, layers and containers", NULL,
 	 NULL},
+	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL, &prune_options},
+	{"check", cmd_check, CLI_STORE, "", "verify the store: database, layers, blobs, leftovers",
+	 NULL, NULL},
 };
 
 const struct cli_table cli_system_table = {

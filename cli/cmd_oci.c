@@ -18,17 +18,56 @@ static struct rt_context ctx_of(const struct cli_globals *g)
 enum { OPT_PID_FILE = 256, OPT_CONSOLE_SOCKET, OPT_NO_PIVOT, OPT_NO_NEW_KEYRING, OPT_PRESERVE_FDS,
        OPT_ROOTLESS, OPT_CWD, OPT_NO_NEW_PRIVS, OPT_FORMAT, OPT_PROFILE, OPT_PRIVILEGED };
 
-static const struct option create_opts[] = {
-	{"bundle", required_argument, NULL, 'b'},
-	{"pid-file", required_argument, NULL, OPT_PID_FILE},
-	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
-	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-	{"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
-	{"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
-	{"detach", no_argument, NULL, 'd'},
-	{"keep", no_argument, NULL, 'k'},
-	{NULL, 0, NULL, 0},
-};
+/* create's options, also run's. */
+// clang-format off
+#define CREATE_LONGOPTS                                                                            \
+	{"bundle", required_argument, NULL, 'b'},                                                  \
+	{"pid-file", required_argument, NULL, OPT_PID_FILE},                                       \
+	{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},                           \
+	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},                                             \
+	{"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},                                 \
+	{"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS}
+// clang-format on
+
+/* The options of each command, for its getopt and its table entry. */
+static const struct cli_options create_options = {
+    "+:b:", (const struct option[]){CREATE_LONGOPTS, {NULL, 0, NULL, 0}}};
+static const struct cli_options run_options = {
+    "+:b:dk", (const struct option[]){CREATE_LONGOPTS,
+				      {"detach", no_argument, NULL, 'd'},
+				      {"keep", no_argument, NULL, 'k'},
+				      {NULL, 0, NULL, 0}}};
+static const struct cli_options kill_options = {
+    "+:a", (const struct option[]){{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}}};
+static const struct cli_options delete_options = {
+    "+:f", (const struct option[]){{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}}};
+static const struct cli_options list_options = {
+    "+:f:q", (const struct option[]){{"format", required_argument, NULL, 'f'},
+				     {"quiet", no_argument, NULL, 'q'},
+				     {NULL, 0, NULL, 0}}};
+static const struct cli_options ps_options = {
+    "+:f:", (const struct option[]){{"format", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}}};
+static const struct cli_options exec_options = {
+    "+:p:tde:u:c:", (const struct option[]){
+			{"process", required_argument, NULL, 'p'},
+			{"tty", no_argument, NULL, 't'},
+			{"detach", no_argument, NULL, 'd'},
+			{"cwd", required_argument, NULL, OPT_CWD},
+			{"env", required_argument, NULL, 'e'},
+			{"user", required_argument, NULL, 'u'},
+			{"cap", required_argument, NULL, 'c'},
+			{"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
+			{"pid-file", required_argument, NULL, OPT_PID_FILE},
+			{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+			{"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
+			{NULL, 0, NULL, 0},
+		    }};
+static const struct cli_options spec_options = {
+    "+:b:", (const struct option[]){{"rootless", no_argument, NULL, OPT_ROOTLESS},
+				    {"bundle", required_argument, NULL, 'b'},
+				    {"profile", required_argument, NULL, OPT_PROFILE},
+				    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+				    {NULL, 0, NULL, 0}}};
 
 static int parse_fds(struct cli_globals *g, const char *s, int *out)
 {
@@ -43,9 +82,10 @@ static int parse_fds(struct cli_globals *g, const char *s, int *out)
 static int parse_create(int argc, char **argv, struct cli_globals *g, bool run,
 			struct rt_create_opts *o)
 {
+	const struct cli_options *opts = run ? &run_options : &create_options;
 	int c, rc;
 
-	while ((c = getopt_long_only(argc, argv, run ? "+:b:dk" : "+:b:", create_opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, opts->shortopts, opts->longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->bundle = optarg; break;
 		case OPT_PID_FILE: o->pid_file = optarg; break;
@@ -144,14 +184,14 @@ static int cmd_pause(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_kill(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
 	struct rt_context ctx = ctx_of(g);
 	struct error err;
 	bool all = false;
 	int c, sig = 15;
 	int rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:a", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, kill_options.shortopts, kill_options.longopts,
+				     NULL)) != -1) {
 		if (c != 'a')
 			return cli_bad_option(g, c, argv);
 		all = true;
@@ -170,14 +210,14 @@ static int cmd_kill(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_delete(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
 	struct rt_context ctx = ctx_of(g);
 	struct error err;
 	bool force = false;
 	int c;
 	int rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:f", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, delete_options.shortopts, delete_options.longopts,
+				     NULL)) != -1) {
 		if (c != 'f')
 			return cli_bad_option(g, c, argv);
 		force = true;
@@ -195,9 +235,6 @@ static int cmd_delete(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_list(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {NULL, 0, NULL, 0}};
 	struct rt_context ctx = ctx_of(g);
 	struct rt_info *v = NULL;
 	const char *format = "table";
@@ -207,7 +244,8 @@ static int cmd_list(int argc, char **argv, struct cli_globals *g)
 	int c;
 	int rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:f:q", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, list_options.shortopts, list_options.longopts,
+				     NULL)) != -1) {
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'q')
@@ -261,8 +299,6 @@ static int cmd_list(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_ps(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {NULL, 0, NULL, 0}};
 	struct rt_context ctx = ctx_of(g);
 	_cleanup_free_ pid_t *pids = NULL;
 	const char *format = "table";
@@ -271,7 +307,8 @@ static int cmd_ps(int argc, char **argv, struct cli_globals *g)
 	int c;
 	int rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, ps_options.shortopts, ps_options.longopts,
+				     NULL)) != -1) {
 		if (c != 'f')
 			return cli_bad_option(g, c, argv);
 		format = optarg;
@@ -359,27 +396,14 @@ static int cmd_ps(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_exec(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {
-		{"process", required_argument, NULL, 'p'},
-		{"tty", no_argument, NULL, 't'},
-		{"detach", no_argument, NULL, 'd'},
-		{"cwd", required_argument, NULL, OPT_CWD},
-		{"env", required_argument, NULL, 'e'},
-		{"user", required_argument, NULL, 'u'},
-		{"cap", required_argument, NULL, 'c'},
-		{"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
-		{"pid-file", required_argument, NULL, OPT_PID_FILE},
-		{"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
-		{"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
-		{NULL, 0, NULL, 0},
-	};
 	struct rt_context ctx = ctx_of(g);
 	struct rt_exec_opts o = {0};
 	_cleanup_strv_ char **env = NULL, **caps = NULL;
 	struct error err;
 	int c, rc, status;
 
-	while ((c = getopt_long_only(argc, argv, "+:p:tde:u:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, exec_options.shortopts, exec_options.longopts,
+				     NULL)) != -1) {
 		switch (c) {
 		case 'p': o.process_file = optarg; break;
 		case 't': o.tty = true; break;
@@ -422,11 +446,6 @@ static int cmd_exec(int argc, char **argv, struct cli_globals *g)
 
 static int cmd_spec(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {{"rootless", no_argument, NULL, OPT_ROOTLESS},
-					     {"bundle", required_argument, NULL, 'b'},
-					     {"profile", required_argument, NULL, OPT_PROFILE},
-					     {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-					     {NULL, 0, NULL, 0}};
 	struct rt_profile_opts prof = {0};
 	const char *bundle = ".", *profile = NULL;
 	bool rootless = false;
@@ -434,7 +453,8 @@ static int cmd_spec(int argc, char **argv, struct cli_globals *g)
 	int c;
 	int rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:b:", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, spec_options.shortopts, spec_options.longopts,
+				     NULL)) != -1) {
 		if (c == 'b')
 			bundle = optarg;
 		else if (c == OPT_ROOTLESS)
@@ -475,36 +495,45 @@ static int cmd_features(int argc, char **argv, struct cli_globals *g)
 
 static const struct cli_command oci_commands[] = {
 	{"spec", cmd_spec, 0, "[--rootless] [--bundle DIR] [--profile docker|podman [--privileged]]",
-	 "write a default config.json (--profile: that engine's security defaults)", NULL},
+	 "write a default config.json (--profile: that engine's security defaults)", NULL,
+	 &spec_options},
 	{"create", cmd_create, CLI_STATE, CREATE_OPTS " ID",
-	 "create a container from a bundle; its process waits for 'start'", NULL},
-	{"start", cmd_start, CLI_STATE, "ID", "start the process of a created container", NULL},
+	 "create a container from a bundle; its process waits for 'start'", NULL, &create_options},
+	{"start", cmd_start, CLI_STATE | CLI_ARGS_CONTAINER, "ID",
+	 "start the process of a created container", NULL, NULL},
 	{"run", cmd_run, CLI_STATE, "[--detach] [--keep] " CREATE_OPTS " ID",
-	 "create and start a container; in the foreground, exit with its status", NULL},
-	{"state", cmd_state, CLI_STATE, "ID", "print the OCI state of a container", NULL},
-	{"kill", cmd_kill, CLI_STATE, "[--all] ID [SIGNAL]",
-	 "send a signal (default SIGTERM) to a container", NULL},
-	{"delete", cmd_delete, CLI_STATE, "[--force] ID",
-	 "delete a container (--force: also a running one)", NULL},
-	{"list", cmd_list, CLI_STATE, "[--format table|json] [--quiet]", "list containers", NULL},
-	{"exec", cmd_exec, CLI_STATE | CLI_OPERANDS_END,
+	 "create and start a container; in the foreground, exit with its status", NULL, &run_options},
+	{"state", cmd_state, CLI_STATE | CLI_ARGS_CONTAINER, "ID", "print the OCI state of a container",
+	 NULL, NULL},
+	{"kill", cmd_kill, CLI_STATE | CLI_ARGS_CONTAINER, "[--all] ID [SIGNAL]",
+	 "send a signal (default SIGTERM) to a container", NULL, &kill_options},
+	{"delete", cmd_delete, CLI_STATE | CLI_ARGS_CONTAINER, "[--force] ID",
+	 "delete a container (--force: also a running one)", NULL, &delete_options},
+	{"list", cmd_list, CLI_STATE, "[--format table|json] [--quiet]", "list containers", NULL,
+	 &list_options},
+	{"exec", cmd_exec, CLI_STATE | CLI_OPERANDS_END | CLI_ARGS_CONTAINER,
 	 "[--process FILE | [--tty] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--cap CAP]... "
 	 "[--no-new-privs]] [--detach] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] "
 	 "ID [COMMAND ARGS...]",
-	 "run a new process in a running container", NULL},
-	{"ps", cmd_ps, CLI_STATE | CLI_OPERANDS_END, "[--format table|json] ID [PS OPTIONS]",
-	 "list the processes of a container", NULL},
-	{"pause", cmd_pause, CLI_STATE, "ID", "freeze every process of a container", NULL},
-	{"resume", cmd_pause, CLI_STATE, "ID", "thaw a paused container", NULL},
-	{"update", cli_oci_update, CLI_STATE,
+	 "run a new process in a running container", NULL, &exec_options},
+	{"ps", cmd_ps, CLI_STATE | CLI_OPERANDS_END | CLI_ARGS_CONTAINER,
+	 "[--format table|json] ID [PS OPTIONS]", "list the processes of a container", NULL,
+	 &ps_options},
+	{"pause", cmd_pause, CLI_STATE | CLI_ARGS_CONTAINER, "ID",
+	 "freeze every process of a container", NULL, NULL},
+	{"resume", cmd_pause, CLI_STATE | CLI_ARGS_CONTAINER, "ID", "thaw a paused container", NULL,
+	 NULL},
+	{"update", cli_oci_update, CLI_STATE | CLI_ARGS_CONTAINER,
 	 "[--memory SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--kernel-memory SIZE] "
 	 "[--kernel-memory-tcp SIZE] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] "
 	 "[--cpu-burst N] [--cpu-rt-runtime N] [--cpu-rt-period N] [--cpuset-cpus LIST] "
 	 "[--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] [--resources FILE|-] ID",
-	 "change the resource limits of a running container (SIZE like 256m or 1.5g)", NULL},
-	{"events", cli_oci_events, CLI_STATE, "[--stats] [--interval DURATION] ID",
-	 "print usage statistics and OOM events of a container as JSON lines (DURATION like 5s)", NULL},
-	{"features", cmd_features, 0, "", "print the OCI features document", NULL},
+	 "change the resource limits of a running container (SIZE like 256m or 1.5g)", NULL,
+	 &cli_oci_update_options},
+	{"events", cli_oci_events, CLI_STATE | CLI_ARGS_CONTAINER, "[--stats] [--interval DURATION] ID",
+	 "print usage statistics and OOM events of a container as JSON lines (DURATION like 5s)", NULL,
+	 &cli_oci_events_options},
+	{"features", cmd_features, 0, "", "print the OCI features document", NULL, NULL},
 };
 
 const struct cli_table cli_oci_table = {

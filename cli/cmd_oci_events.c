@@ -32,20 +32,21 @@ static int print_event(const char *event, void *data)
 	return 0;
 }
 
+const struct cli_options cli_oci_events_options = {
+    "+:", (const struct option[]){{"stats", no_argument, NULL, 's'},
+				  {"interval", required_argument, NULL, 'i'},
+				  {NULL, 0, NULL, 0}}};
+
 int cli_oci_events(int argc, char **argv, struct cli_globals *g)
 {
-	static const struct option opts[] = {
-		{"stats", no_argument, NULL, 's'},
-		{"interval", required_argument, NULL, 'i'},
-		{NULL, 0, NULL, 0},
-	};
 	struct rt_context ctx = {.root = g->root};
 	unsigned interval = 5000;
 	bool stats = false;
 	struct error err;
 	int c, rc;
 
-	while ((c = getopt_long_only(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, cli_oci_events_options.shortopts,
+				     cli_oci_events_options.longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			stats = true;

@@ -40,57 +40,63 @@ static json_object *section(json_object *res, const char *name)
 	return o;
 }
 
-/* Which JSON field each flag sets, and how its value is read. */
+/* Which JSON field each flag sets, and how its value is read: one list,
+ * expanded into the field table and into the getopt options (in the same
+ * order, so getopt's index is the field's). */
 enum kind { K_BYTES, K_INT, K_UINT, K_STRING };
+#define UPDATE_FLAGS(X)                                                                            \
+	X("memory", "memory", "limit", K_BYTES)                                                    \
+	X("memory-reservation", "memory", "reservation", K_BYTES)                                  \
+	X("memory-swap", "memory", "swap", K_BYTES)                                                \
+	X("kernel-memory", "memory", "kernel", K_BYTES)                                            \
+	X("kernel-memory-tcp", "memory", "kernelTCP", K_BYTES)                                     \
+	X("cpu-shares", "cpu", "shares", K_UINT)                                                   \
+	X("cpu-share", "cpu", "shares", K_UINT)                                                    \
+	X("cpu-quota", "cpu", "quota", K_INT)                                                      \
+	X("cpu-period", "cpu", "period", K_UINT)                                                   \
+	X("cpu-burst", "cpu", "burst", K_UINT)                                                     \
+	X("cpu-rt-runtime", "cpu", "realtimeRuntime", K_INT)                                       \
+	X("cpu-rt-period", "cpu", "realtimePeriod", K_UINT)                                        \
+	X("cpuset-cpus", "cpu", "cpus", K_STRING)                                                  \
+	X("cpuset-mems", "cpu", "mems", K_STRING)                                                  \
+	X("pids-limit", "pids", "limit", K_INT)                                                    \
+	X("blkio-weight", "blockIO", "weight", K_UINT)
+#define UPDATE_FIELD(flag, sec, field, kind)  {flag, sec, field, kind},
+#define UPDATE_OPTION(flag, sec, field, kind) {flag, required_argument, NULL, 0},
+
 static const struct {
 	const char *flag;
 	const char *section;
 	const char *field;
 	enum kind kind;
-} update_flags[] = {
-	{"memory", "memory", "limit", K_BYTES},
-	{"memory-reservation", "memory", "reservation", K_BYTES},
-	{"memory-swap", "memory", "swap", K_BYTES},
-	{"kernel-memory", "memory", "kernel", K_BYTES},
-	{"kernel-memory-tcp", "memory", "kernelTCP", K_BYTES},
-	{"cpu-shares", "cpu", "shares", K_UINT},
-	{"cpu-share", "cpu", "shares", K_UINT},
-	{"cpu-quota", "cpu", "quota", K_INT},
-	{"cpu-period", "cpu", "period", K_UINT},
-	{"cpu-burst", "cpu", "burst", K_UINT},
-	{"cpu-rt-runtime", "cpu", "realtimeRuntime", K_INT},
-	{"cpu-rt-period", "cpu", "realtimePeriod", K_UINT},
-	{"cpuset-cpus", "cpu", "cpus", K_STRING},
-	{"cpuset-mems", "cpu", "mems", K_STRING},
-	{"pids-limit", "pids", "limit", K_INT},
-	{"blkio-weight", "blockIO", "weight", K_UINT},
-};
+} update_flags[] = {UPDATE_FLAGS(UPDATE_FIELD)};
+
+const struct cli_options cli_oci_update_options = {
+    "+:r:",
+    (const struct option[]){UPDATE_FLAGS(UPDATE_OPTION){"resources", required_argument, NULL, 'r'},
+			    {NULL, 0, NULL, 0}}};
 
 int cli_oci_update(int argc, char **argv, struct cli_globals *g)
 {
-	struct option opts[ARRAY_SIZE(update_flags) + 2];
 	struct rt_context ctx = {.root = g->root};
 	const char *resources_file = NULL;
 	json_object *res = json_object_new_object();
 	_cleanup_free_ char *text = NULL;
 	struct error err;
-	int c, idx, rc = 1;
+	int c, idx = -1, rc = 1;
 
-	for (size_t i = 0; i < ARRAY_SIZE(update_flags); i++)
-		opts[i] = (struct option){update_flags[i].flag, required_argument, NULL, 1000 + (int)i};
-	opts[ARRAY_SIZE(update_flags)] = (struct option){"resources", required_argument, NULL, 'r'};
-	opts[ARRAY_SIZE(update_flags) + 1] = (struct option){NULL, 0, NULL, 0};
-	while ((c = getopt_long_only(argc, argv, "+:r:", opts, &idx)) != -1) {
+	while ((c = getopt_long_only(argc, argv, cli_oci_update_options.shortopts,
+				     cli_oci_update_options.longopts, &idx)) != -1) {
 		if (c == 'r') {
 			resources_file = optarg;
 			continue;
 		}
-		if (c < 1000) {
+		if (c != 0 || idx < 0 || (size_t)idx >= ARRAY_SIZE(update_flags)) {
 			rc = cli_bad_option(g, c, argv);
 			goto out;
 		}
 		{
-			size_t i = (size_t)(c - 1000);
+			size_t i = (size_t)idx;
 			json_object *sec = section(res, update_flags[i].section);
 			int64_t v;
 

@@ -13,14 +13,7 @@
  * the ones it accepts (runc's before an oci command, podman's before the
  * others).  A name matches with one or two dashes, as runc's flags do;
  * values as "--opt VALUE" or "--opt=VALUE". */
-static const struct global_option {
-	enum cli_global id;
-	const char *name;
-	const char *alias; /* a short spelling, e.g. "-h" */
-	const char *arg;   /* value name; NULL for a flag */
-	bool nonempty;	   /* an empty value is refused (a path) */
-	const char *help;
-} global_options[] = {
+const struct cli_global_option cli_global_options[] = {
     {CLI_G_ROOT, "root", NULL, "DIR", true, "container state (default /run/nook)"},
     {CLI_G_STORAGE_ROOT, "storage-root", NULL, "DIR", true,
      "image store (default $NOOK_STORAGE_ROOT, else /var/lib/nook)"},
@@ -35,9 +28,10 @@ static const struct global_option {
     {CLI_G_VERSION, "version", "-v", NULL, false, "print the version"},
     {CLI_G_HELP, "help", "-h", NULL, false, "show this help"},
 };
+const size_t cli_global_options_n = ARRAY_SIZE(cli_global_options);
 
 /* Does arg spell option o?  Sets *value to what follows '=' (or NULL). */
-static bool global_match(const struct global_option *o, const char *arg, const char **value)
+static bool global_match(const struct cli_global_option *o, const char *arg, const char **value)
 {
 	const char *a = arg + (arg[1] == '-' ? 2 : 1);
 	size_t n = strlen(o->name);
@@ -55,13 +49,14 @@ static bool global_match(const struct global_option *o, const char *arg, const c
 /* One option at argv[*i]: its value taken (from "=..." or the next
  * argument, then *i advances).  NULL with a usage error reported when the
  * option is unknown to mask or its value is missing or empty. */
-static const struct global_option *global_take(const struct cli_globals *g, unsigned mask, int *i,
-					       int argc, char **argv, const char **value, int *rc)
+static const struct cli_global_option *global_take(const struct cli_globals *g, unsigned mask,
+						   int *i, int argc, char **argv,
+						   const char **value, int *rc)
 {
 	const char *arg = argv[*i];
 
-	for (size_t k = 0; k < ARRAY_SIZE(global_options); k++) {
-		const struct global_option *o = &global_options[k];
+	for (size_t k = 0; k < ARRAY_SIZE(cli_global_options); k++) {
+		const struct cli_global_option *o = &cli_global_options[k];
 
 		if (!(mask & o->id) || !global_match(o, arg, value))
 			continue;
@@ -85,6 +80,15 @@ static const struct global_option *global_take(const struct cli_globals *g, unsi
 	return NULL;
 }
 
+const struct cli_global_option *cli_global_find(unsigned mask, const char *arg, const char **value)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(cli_global_options); k++)
+		if ((mask & cli_global_options[k].id) &&
+		    global_match(&cli_global_options[k], arg, value))
+			return &cli_global_options[k];
+	return NULL;
+}
+
 static void print_version(const char *prog)
 {
 	printf("%s version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", prog, NOOK_VERSION,
@@ -94,8 +98,8 @@ static void print_version(const char *prog)
 
 static void print_globals(FILE *f, unsigned mask)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(global_options); k++) {
-		const struct global_option *o = &global_options[k];
+	for (size_t k = 0; k < ARRAY_SIZE(cli_global_options); k++) {
+		const struct cli_global_option *o = &cli_global_options[k];
 		char left[64];
 
 		if (!(mask & o->id))
@@ -113,7 +117,8 @@ static void print_table_help(FILE *f, const struct cli_table *t, const struct cl
 	print_globals(f, t->globals);
 	fprintf(f, "\ncommands:\n");
 	for (size_t i = 0; i < t->n; i++)
-		fprintf(f, "  %-12s %s\n", t->commands[i].name, t->commands[i].help);
+		if (!(t->commands[i].flags & CLI_HIDDEN))
+			fprintf(f, "  %-12s %s\n", t->commands[i].name, t->commands[i].help);
 	fprintf(f, "\n'%s COMMAND --help' (or '%s help COMMAND') describes a command.\n", g->prog,
 		g->prog);
 }
@@ -207,13 +212,13 @@ static const char *default_root(void)
  * spelling after the command that scripts use), then $NOOK_STORAGE_ROOT. */
 static int store_setup(struct cli_globals *g, int *argc, char **argv)
 {
-	const struct global_option *sr = NULL;
+	const struct cli_global_option *sr = NULL;
 	const char *env;
 	int rc = 0;
 
-	for (size_t k = 0; k < ARRAY_SIZE(global_options) && !sr; k++)
-		if (global_options[k].id == CLI_G_STORAGE_ROOT)
-			sr = &global_options[k];
+	for (size_t k = 0; k < ARRAY_SIZE(cli_global_options) && !sr; k++)
+		if (cli_global_options[k].id == CLI_G_STORAGE_ROOT)
+			sr = &cli_global_options[k];
 	for (int i = 1; i < *argc && strcmp(argv[i], "--");) {
 		const char *v;
 		int next = i;
@@ -305,7 +310,7 @@ int cli_dispatch(const struct cli_table *t, int argc, char **argv, struct cli_gl
 	g->globals_seen |= t->globals;
 	g->cmd = NULL;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const struct global_option *o;
+		const struct cli_global_option *o;
 		const char *v;
 
 		if (!(o = global_take(g, t->globals, &i, argc, argv, &v, &rc)))

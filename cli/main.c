@@ -16,19 +16,25 @@ static int cmd_version(int argc, char **argv, struct cli_globals *g)
 
 static const struct cli_command top_commands[] = {
 	{"oci", NULL, 0, "[GLOBAL OPTIONS] COMMAND ...", "OCI runtime commands (runc-compatible)",
-	 &cli_oci_table},
+	 &cli_oci_table, NULL},
 	{"image", NULL, 0, "COMMAND ...", "manage images (inspect, mount, prune, ...)",
-	 &cli_image_table},
-	{"system", NULL, 0, "COMMAND ...", "store-wide information and cleanup", &cli_system_table},
-	{"images", cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL},
-	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL},
-	{"import", cli_cmd_import, CLI_STORE, CLI_IMPORT_USAGE, CLI_IMPORT_HELP, NULL},
-	{"save", cli_cmd_save, CLI_STORE, CLI_SAVE_USAGE, CLI_SAVE_HELP, NULL},
-	{"tag", cli_cmd_tag, CLI_STORE, "SOURCE TARGET", "add a name to an image", NULL},
-	{"rmi", cli_cmd_rmi, CLI_STORE, "[-f] IMAGE...", "remove images", NULL},
-	{"bundle", cli_cmd_bundle, CLI_STORE, "IMAGE DIR | --remove DIR",
-	 "make an OCI bundle from an image", NULL},
-	{"version", cmd_version, 0, "", "print the version", NULL},
+	 &cli_image_table, NULL},
+	{"system", NULL, 0, "COMMAND ...", "store-wide information and cleanup", &cli_system_table,
+	 NULL},
+	CLI_IMAGES_ENTRY("images"),
+	CLI_LOAD_ENTRY,
+	CLI_IMPORT_ENTRY,
+	CLI_SAVE_ENTRY,
+	CLI_TAG_ENTRY,
+	CLI_RMI_ENTRY("rmi"),
+	{"bundle", cli_cmd_bundle, CLI_STORE | CLI_ARGS_IMAGE | CLI_ARGS_PATH,
+	 "IMAGE DIR | --remove DIR", "make an OCI bundle from an image", NULL, &cli_bundle_options},
+	{"version", cmd_version, 0, "", "print the version", NULL, NULL},
+	{"completion", cli_cmd_completion, 0, "bash|zsh|fish",
+	 "print a shell completion script (source it, or see 'make install')", NULL, NULL},
+	{"__complete", cli_cmd_complete, CLI_HIDDEN | CLI_STATE, "-- WORD...",
+	 "the candidates for the last word (for the completion scripts)", NULL, NULL},
+	{"__man", cli_cmd_man, CLI_HIDDEN, "", "print the nook(1) man page (make man)", NULL, NULL},
 };
 
 static const struct cli_table top_table = {
@@ -43,7 +49,7 @@ static const struct cli_table top_table = {
 /* argv[0] "nook-oci" is exactly "nook oci". */
 static int cli_main(int argc, char **argv)
 {
-	struct cli_globals g = {.prog = "nook"};
+	struct cli_globals g = {.prog = "nook", .top = &top_table};
 	const char *base;
 
 	if (argc < 1)
@@ -52,6 +58,7 @@ static int cli_main(int argc, char **argv)
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "nook-oci")) {
 		g.prog = "nook-oci";
+		g.top = &cli_oci_table;
 		return cli_dispatch(&cli_oci_table, argc, argv, &g);
 	}
 	return cli_dispatch(&top_table, argc, argv, &g);
