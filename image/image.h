@@ -38,10 +38,15 @@ struct img_ref {
 	char *name;   /* "docker.io/library/busybox" */
 	char *tag;    /* "latest"; NULL when only a digest was given */
 	char *digest; /* "sha256:<hex>" or NULL */
+	char *domain; /* "docker.io", "localhost:5000" */
+	char *path;   /* the repository inside it: "library/busybox" */
 };
 
 int img_ref_parse(const char *s, struct img_ref *ref, struct error *err);
 void img_ref_release(struct img_ref *ref);
+/* The reference in full: "docker.io/library/busybox:latest",
+ * "localhost:5000/x@sha256:…", "name:tag@sha256:…" (allocated). */
+char *img_ref_string(const struct img_ref *ref);
 /* "docker.io/library/busybox" -> "busybox", "docker.io/x/y" -> "x/y". */
 const char *img_name_familiar(const char *name);
 

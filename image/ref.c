@@ -87,9 +87,9 @@ int img_ref_parse(const char *s, struct img_ref *ref, struct error *err)
 		ref->tag = xstrdup(colon + 1);
 	}
 	slash = strchr(copy, '/');
-	if (slash && (memchr(copy, '.', (size_t)(slash - copy)) ||
-		      memchr(copy, ':', (size_t)(slash - copy)) ||
-		      !strncmp(copy, "localhost/", 10))) {
+	if (slash &&
+	    (memchr(copy, '.', (size_t)(slash - copy)) ||
+	     memchr(copy, ':', (size_t)(slash - copy)) || !strncmp(copy, "localhost/", 10))) {
 		if (!domain_valid(copy, (size_t)(slash - copy)))
 			goto bad;
 		domain = xstrndup(copy, (size_t)(slash - copy));
@@ -102,6 +102,9 @@ int img_ref_parse(const char *s, struct img_ref *ref, struct error *err)
 		free(domain);
 		domain = xstrdup(DEFAULT_DOMAIN);
 	}
+	/* docker refuses a repository spelled like an image ID. */
+	if (strlen(path) == 64 && strspn(path, "0123456789abcdef") == 64)
+		goto bad;
 	for (char *p = path, *e;; p = e + 1) {
 		e = strchr(p, '/');
 		if (!component_valid(p, e ? (size_t)(e - p) : strlen(p)))
@@ -110,9 +113,11 @@ int img_ref_parse(const char *s, struct img_ref *ref, struct error *err)
 			break;
 	}
 	if (!strcmp(domain, DEFAULT_DOMAIN) && !strchr(path, '/'))
-		ref->name = xasprintf("%s/library/%s", domain, path);
+		ref->path = xasprintf("library/%s", path);
 	else
-		ref->name = xasprintf("%s/%s", domain, path);
+		ref->path = xstrdup(path);
+	ref->name = xasprintf("%s/%s", domain, ref->path);
+	ref->domain = steal_pointer(&domain);
 	if (!ref->tag && !ref->digest)
 		ref->tag = xstrdup("latest");
 	return 0;
@@ -126,7 +131,15 @@ void img_ref_release(struct img_ref *ref)
 	free(ref->name);
 	free(ref->tag);
 	free(ref->digest);
+	free(ref->domain);
+	free(ref->path);
 	memset(ref, 0, sizeof(*ref));
+}
+
+char *img_ref_string(const struct img_ref *ref)
+{
+	return xasprintf("%s%s%s%s%s", ref->name, ref->tag ? ":" : "", ref->tag ? ref->tag : "",
+			 ref->digest ? "@" : "", ref->digest ? ref->digest : "");
 }
 
 const char *img_name_familiar(const char *name)

@@ -55,10 +55,56 @@ static void test_digest(void **state)
 	check(buf, "docker.io/library/busybox", "1", d);
 }
 
+/* The parts a registry client needs, and the full string back. */
+static void parts(const char *in, const char *domain, const char *path, const char *full)
+{
+	struct img_ref r;
+	struct error e = {0};
+	char *s;
+
+	assert_int_equal(img_ref_parse(in, &r, &e), 0);
+	assert_string_equal(r.domain, domain);
+	assert_string_equal(r.path, path);
+	s = img_ref_string(&r);
+	assert_string_equal(s, full);
+	free(s);
+	img_ref_release(&r);
+}
+
+static void test_normalised(void **state)
+{
+	const char *d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char in[200], full[200];
+
+	(void)state;
+	parts("busybox", "docker.io", "library/busybox", "docker.io/library/busybox:latest");
+	parts("index.docker.io/user/app:2", "docker.io", "user/app", "docker.io/user/app:2");
+	parts("localhost:5000/x", "localhost:5000", "x", "localhost:5000/x:latest");
+	parts("localhost/a/b:c", "localhost", "a/b", "localhost/a/b:c");
+	parts("127.0.0.1:5000/a/b", "127.0.0.1:5000", "a/b", "127.0.0.1:5000/a/b:latest");
+	parts("[::1]:5000/x", "[::1]:5000", "x", "[::1]:5000/x:latest");
+	snprintf(in, sizeof(in), "busybox@%s", d);
+	snprintf(full, sizeof(full), "docker.io/library/busybox@%s", d);
+	parts(in, "docker.io", "library/busybox", full);
+	snprintf(in, sizeof(in), "localhost:5000/x:1@%s", d);
+	snprintf(full, sizeof(full), "localhost:5000/x:1@%s", d);
+	parts(in, "localhost:5000", "x", full);
+}
+
 static void test_invalid(void **state)
 {
-	static const char *const bad[] = {"", "UPPER", "a//b", "a:", "-a", "a@sha256:12",
-					  "a:b:c", "a/..", "x@md5:abc"};
+	static const char *const bad[] = {
+	    "",
+	    "UPPER",
+	    "a//b",
+	    "a:",
+	    "-a",
+	    "a@sha256:12",
+	    "a:b:c",
+	    "a/..",
+	    "x@md5:abc",
+	    "localhost:5000/X",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
 	struct img_ref r;
 	struct error e;
 
@@ -78,9 +124,9 @@ static void test_familiar(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_short_names), cmocka_unit_test(test_domains),
-		cmocka_unit_test(test_digest),      cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_familiar),
+	    cmocka_unit_test(test_short_names), cmocka_unit_test(test_domains),
+	    cmocka_unit_test(test_digest),	cmocka_unit_test(test_normalised),
+	    cmocka_unit_test(test_invalid),	cmocka_unit_test(test_familiar),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
