@@ -14,12 +14,13 @@ DIRS := base namespaces cgroups overlayfs image runtime cli
 PKGS := libseccomp libcap json-c
 # Only image/ uses these: not linked into nook but loaded on first use
 # (image/libs.c), so `nook oci` never pays for them.
-IMAGE_PKGS := libarchive sqlite3 libcrypto
+IMAGE_PKGS := libarchive sqlite3 libcrypto libcurl
 soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
 # Probed when image/libs.o is built; an empty one stops the build there.
 SONAME_ARCHIVE ?= $(call soname,archive)
 SONAME_SQLITE3 ?= $(call soname,sqlite3)
 SONAME_CRYPTO ?= $(call soname,crypto)
+SONAME_CURL ?= $(call soname,curl)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wno-format-nonliteral -Wno-format-truncation
@@ -75,12 +76,13 @@ $(BUILD)/nook: $(OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/image/libs.o: image/libs.c
-	$(foreach l,ARCHIVE SQLITE3 CRYPTO,$(if $(SONAME_$(l)),,$(error no soname found for the \
+	$(foreach l,ARCHIVE SQLITE3 CRYPTO CURL,$(if $(SONAME_$(l)),,$(error no soname found for the \
 		image library $(l) (is its -dev package installed? see scripts/deps.sh))))
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -DNOOK_SONAME_ARCHIVE='"$(SONAME_ARCHIVE)"' \
 		-DNOOK_SONAME_SQLITE3='"$(SONAME_SQLITE3)"' -DNOOK_SONAME_CRYPTO='"$(SONAME_CRYPTO)"' \
+		-DNOOK_SONAME_CURL='"$(SONAME_CURL)"' \
 		-c -o $@ $<
 
 $(BUILD)/%.o: %.c

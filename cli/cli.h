@@ -159,11 +159,15 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
 #define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
 #define CLI_SAVE_HELP "write images as an OCI layout archive"
+#define CLI_PULL_USAGE "[-q] [--platform OS/ARCH[/VARIANT]] IMAGE"
+#define CLI_PULL_HELP "fetch an image from a registry"
 /* Their entries, the same in both tables. */
 #define CLI_IMAGES_ENTRY(name)                                                                     \
 	{name, cli_cmd_images, CLI_STORE, CLI_IMAGES_USAGE, "list images", NULL, &cli_images_options}
 #define CLI_LOAD_ENTRY                                                                             \
 	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL, &cli_load_options}
+#define CLI_PULL_ENTRY                                                                             \
+	{"pull", cli_cmd_pull, CLI_STORE, CLI_PULL_USAGE, CLI_PULL_HELP, NULL, &cli_pull_options}
 #define CLI_IMPORT_ENTRY                                                                           \
 	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
 	 NULL, NULL}
@@ -198,7 +202,8 @@ struct img_store;
 /* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
 extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_options,
-    cli_save_options, cli_bundle_options;
+    cli_save_options, cli_bundle_options, cli_pull_options;
+int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

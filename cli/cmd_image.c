@@ -77,9 +77,22 @@ struct load_row {
 
 struct load_view {
 	bool quiet, tty;
+	bool summary; /* not on a terminal: no line per layer (pull) */
 	struct load_row *rows;
 	size_t n, first_live, drawn;
 };
+
+/* The share of the blob read, as a percentage and a 20-column bar. */
+static int progress_bar(const struct img_layer_progress *p, char bar[21])
+{
+	int pct = p->size ? (int)(p->read * 100 / p->size) : 0;
+
+	pct = pct > 100 ? 100 : pct;
+	memset(bar, ' ', 20);
+	memset(bar, '=', (size_t)pct / 5);
+	bar[20] = '\0';
+	return pct;
+}
 
 static void progress_line(const struct img_layer_progress *p, char *buf, size_t len)
 {
@@ -97,16 +110,17 @@ static void progress_line(const struct img_layer_progress *p, char *buf, size_t 
 		snprintf(buf, len, "Layer %.19s: unpacking", id);
 		break;
 	case IMG_LAYER_PROGRESS:
-		pct = p->size ? (int)(p->read * 100 / p->size) : 0;
-		pct = pct > 100 ? 100 : pct;
-		memset(bar, ' ', 20);
-		memset(bar, '=', (size_t)pct / 5);
-		bar[20] = '\0';
+		pct = progress_bar(p, bar);
 		snprintf(buf, len, "Layer %.19s: [%s] %3d%%  %s  %.1f MB/s", id, bar, pct, sz, rate);
 		break;
 	case IMG_LAYER_DONE:
 		snprintf(buf, len, "Layer %.19s: %s in %.2fs (%.1f MB/s) done", id, sz, p->seconds,
 			 rate);
+		break;
+	case IMG_LAYER_FETCH:
+		pct = progress_bar(p, bar);
+		human_size(p->read, sz);
+		snprintf(buf, len, "Layer %.19s: downloading [%s] %3d%%  %s", id, bar, pct, sz);
 		break;
 	}
 }
@@ -135,6 +149,8 @@ static void load_progress(void *data, const struct img_layer_progress *p)
 		return;
 	progress_line(p, line, sizeof(line));
 	if (!v->tty) {
+		if (v->summary)
+			return;
 		if (p->event == IMG_LAYER_REUSED || p->event == IMG_LAYER_DONE) {
 			printf("%s\n", line);
 			fflush(stdout);
@@ -207,6 +223,51 @@ int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 		else
 			printf("Loaded image: %s\n", img_name_familiar(loaded[i]));
 	}
+	return 0;
+}
+
+const struct cli_options cli_pull_options = {
+    ":q", (const struct option[]){{"quiet", no_argument, NULL, 'q'},
+				  {"platform", required_argument, NULL, 'p'},
+				  {0}}};
+
+/* Layer progress on a terminal as for load; otherwise one summary line.
+ * -q: only the image ID. */
+int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
+{
+	struct img_pull_opts o = {0};
+	struct img_pull_result res = {0};
+	_cleanup_store_ struct img_store *s = NULL;
+	struct load_view view = {.tty = isatty(2) == 1, .summary = true};
+	struct error err = {0};
+	char sz[32];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_pull_options.shortopts, cli_pull_options.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'q': view.quiet = true; break;
+		case 'p': o.platform = optarg; break;
+		default: return cli_bad_option(g, c, argv);
+		}
+	}
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+		return rc;
+	o.ref = argv[optind];
+	o.progress = load_progress;
+	o.progress_data = &view;
+	rc = !(s = cli_store_open(g, &err)) || img_pull(s, &o, &res, &err) < 0;
+	free(view.rows);
+	if (rc)
+		return cli_error(g, &err);
+	human_size(res.fetched_bytes, sz);
+	if (view.quiet)
+		printf("%s\n", res.id);
+	else
+		printf("Pulled %s: %zu layer%s, %zu downloaded (%s), image ID %s\n",
+		       res.name ? img_name_familiar(res.name) : o.ref, res.layers,
+		       res.layers == 1 ? "" : "s", res.fetched, sz, res.id);
+	img_pull_result_release(&res);
 	return 0;
 }
 
@@ -481,6 +542,7 @@ static const struct cli_command image_commands[] = {
 	CLI_IMAGES_ENTRY("ls"),
 	CLI_IMAGES_ENTRY("list"),
 	CLI_LOAD_ENTRY,
+	CLI_PULL_ENTRY,
 	CLI_IMPORT_ENTRY,
 	CLI_SAVE_ENTRY,
 	CLI_TAG_ENTRY,

@@ -61,6 +61,7 @@ enum img_layer_event {
 	IMG_LAYER_START,     /* unpacking begins */
 	IMG_LAYER_PROGRESS,  /* a few times a second while unpacking */
 	IMG_LAYER_DONE,      /* unpacked and verified */
+	IMG_LAYER_FETCH,     /* downloading (pull): read of size bytes so far */
 };
 struct img_layer_progress {
 	enum img_layer_event event;
@@ -91,6 +92,28 @@ int img_import(struct img_store *s, const char *src, const char *name, char **id
 	       struct error *err);
 /* Write an OCI layout archive holding the images to fd. */
 int img_save(struct img_store *s, char *const *refs, int fd, struct error *err);
+
+/* ---------------------------------------------------------- registries -- */
+
+struct img_pull_opts {
+	const char *ref;      /* "busybox", "localhost:5000/x:1", "x@sha256:…" */
+	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
+	img_progress_fn progress; /* also told IMG_LAYER_FETCH; may be NULL */
+	void *progress_data;
+};
+struct img_pull_result {
+	char *name; /* "docker.io/library/busybox:latest"; NULL when pulled by digest */
+	char *id;   /* "sha256:<hex>" */
+	size_t layers, fetched; /* layers of the image / downloaded now */
+	uint64_t fetched_bytes;
+};
+void img_pull_result_release(struct img_pull_result *r);
+/* Fetch an image over the OCI distribution API (libcurl, loaded here) and
+ * add it as `img_load` does: every blob verified by digest while it
+ * streams, nothing recorded unless all of it arrived, layer blobs the
+ * store holds not fetched again.  Schema 1 manifests are refused. */
+int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
+	     struct error *err);
 
 /* ------------------------------------------------------------- queries -- */
 

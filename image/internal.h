@@ -19,13 +19,19 @@ struct img_store {
 /* ---------------------------------------------------------- libraries -- */
 
 /* The libraries image/ loads on demand (libs.c). */
-enum { IMG_LIB_ARCHIVE = 1, IMG_LIB_SQLITE3 = 2, IMG_LIB_CRYPTO = 4 };
+enum { IMG_LIB_ARCHIVE = 1, IMG_LIB_SQLITE3 = 2, IMG_LIB_CRYPTO = 4, IMG_LIB_CURL = 8 };
 /* Load each library of the mask not loaded yet and resolve every function
  * image/ uses from it, all or nothing: on error (-1, ELIBACC when it
  * cannot be loaded, ELIBBAD when a function is missing) nothing of that
  * library is used.  Safe from any thread.  Every entry point calls it
  * before its first call into a library. */
 int img_libs_load(unsigned libs, struct error *err);
+/* curl_easy_setopt / curl_easy_getinfo with their argument's type spelt
+ * out (the real functions are variadic); IMG_LIB_CURL loaded. */
+int img_curl_setopt_long(void *h, int opt, long v);
+int img_curl_setopt_ptr(void *h, int opt, const void *v);
+int img_curl_setopt_off(void *h, int opt, int64_t v);
+int img_curl_getinfo(void *h, int info, void *out);
 
 /* ------------------------------------------------------------ digests -- */
 
@@ -195,5 +201,55 @@ int img_archive_extract(int infd, int dstfd, struct error *err);
 int img_fd_read(int fd, size_t max, char **out, size_t *len, struct error *err);
 int img_src_read(int srcfd, const char *path, size_t max, char **out, size_t *len,
 		 struct error *err);
+
+/* ----------------------------------------------------------- registry -- */
+
+/* A client of one repository of a registry (image/registry.c).  Needs
+ * IMG_LIB_CURL (and IMG_LIB_CRYPTO for hashed downloads). */
+struct img_registry {
+	void *curl;    /* CURL easy handle */
+	char *base;    /* "https://registry-1.docker.io", "http://127.0.0.1:5000" */
+	char *domain;  /* as in the reference, for messages */
+	char *repo;    /* "library/busybox" */
+	char *actions; /* token scope: "pull" or "pull,push" */
+	char *auth;    /* "Authorization: …" header once a token was given */
+	bool insecure; /* plain HTTP (loopback registries, as docker) */
+};
+
+struct img_http_req {
+	const char *method;       /* GET, HEAD, POST, PUT, PATCH */
+	const char *path;         /* "/v2/…" below the base, or an absolute URL */
+	const char *accept, *content_type;
+	const void *body;         /* body from memory… */
+	size_t body_len;
+	int body_fd;              /* …or from this fd (-1: none) */
+	uint64_t body_size;
+	uint64_t max;             /* most bytes of a 2xx body accepted */
+	int sink_fd;              /* a 2xx body goes here (-1: into res.body) */
+	struct img_hash *hash;    /* updated with what goes to sink_fd */
+	void (*tick)(void *data, uint64_t received);
+	void *tick_data;
+};
+
+struct img_http_res {
+	long status;
+	char *body; /* 2xx without sink_fd, or the error document */
+	size_t len;
+	uint64_t received; /* bytes written to sink_fd */
+	char *ctype, *location, *www_auth, *digest;
+};
+void img_http_res_release(struct img_http_res *res);
+
+int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
+		      struct error *err);
+void img_registry_close(struct img_registry *r);
+/* Perform req; a 401 with a Bearer challenge gets an anonymous token and
+ * the request once more.  -1 only when no HTTP answer came (or the
+ * answer broke a limit of req); any status is the caller's to judge. */
+int img_registry_request(struct img_registry *r, const struct img_http_req *req,
+			 struct img_http_res *res, struct error *err);
+/* One line for a refused request: "what: manifest unknown (MANIFEST_UNKNOWN)". */
+int img_registry_error(struct img_registry *r, const struct img_http_res *res, const char *what,
+		       struct error *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* libarchive, sqlite3 and libcrypto, loaded when image/ needs them.
+/* libarchive, sqlite3, libcrypto and libcurl, loaded when image/ needs them.
  *
  * Only the image commands need these libraries; `nook oci run` needs none
  * and loads none.  Linked the ordinary way they cost every nook process
@@ -30,8 +30,10 @@
  * root or mount namespace, so what is loaded is the host's library. */
 #include "image/internal.h"
 
+#define CURL_DISABLE_TYPECHECK /* the stubs below define the real names */
 #include <archive.h>
 #include <archive_entry.h>
+#include <curl/curl.h>
 #include <dlfcn.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -40,24 +42,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#if !defined(NOOK_SONAME_ARCHIVE) || !defined(NOOK_SONAME_SQLITE3) || !defined(NOOK_SONAME_CRYPTO)
+#if !defined(NOOK_SONAME_ARCHIVE) || !defined(NOOK_SONAME_SQLITE3) ||                             \
+	!defined(NOOK_SONAME_CRYPTO) || !defined(NOOK_SONAME_CURL)
 #error "build with the Makefile: it probes the sonames of the image libraries"
 #endif
 _Static_assert(sizeof(NOOK_SONAME_ARCHIVE) > 1 && sizeof(NOOK_SONAME_SQLITE3) > 1 &&
-		   sizeof(NOOK_SONAME_CRYPTO) > 1,
+		   sizeof(NOOK_SONAME_CRYPTO) > 1 && sizeof(NOOK_SONAME_CURL) > 1,
 	       "empty soname of an image library");
 
-enum { LIB_archive, LIB_sqlite3, LIB_crypto, NLIBS };
+enum { LIB_archive, LIB_sqlite3, LIB_crypto, LIB_curl, NLIBS };
 
 static const char *const sonames[NLIBS] = {
     [LIB_archive] = NOOK_SONAME_ARCHIVE,
     [LIB_sqlite3] = NOOK_SONAME_SQLITE3,
     [LIB_crypto] = NOOK_SONAME_CRYPTO,
+    [LIB_curl] = NOOK_SONAME_CURL,
 };
 
 /* Every function image/ calls: F(lib, return type, name, (params), (args))
  * and V(...) for the void ones, without the return type. */
 #define SYMBOLS(F, V)                                                                              \
+	V(curl, curl_easy_cleanup, (CURL * a0), (a0))                                              \
+	F(curl, CURL *, curl_easy_init, (void), ())                                                \
+	F(curl, CURLcode, curl_easy_perform, (CURL * a0), (a0))                                    \
+	V(curl, curl_easy_reset, (CURL * a0), (a0))                                                \
+	F(curl, const char *, curl_easy_strerror, (CURLcode a0), (a0))                             \
+	F(curl, struct curl_slist *, curl_slist_append, (struct curl_slist * a0, const char *a1),  \
+	  (a0, a1))                                                                                \
+	V(curl, curl_slist_free_all, (struct curl_slist * a0), (a0))                               \
 	F(crypto, int, EVP_DigestFinal_ex, (EVP_MD_CTX * a0, unsigned char *a1, unsigned int *a2), \
 	  (a0, a1, a2))                                                                            \
 	F(crypto, int, EVP_DigestInit_ex, (EVP_MD_CTX * a0, const EVP_MD *a1, ENGINE *a2),         \
@@ -173,11 +185,16 @@ static const char *const sonames[NLIBS] = {
 	F(sqlite3, int, sqlite3_reset, (sqlite3_stmt * a0), (a0))                                  \
 	F(sqlite3, int, sqlite3_step, (sqlite3_stmt * a0), (a0))
 
-/* archive_set_error is variadic: resolved with the rest, its stub is
- * written out below. */
+/* archive_set_error, curl_easy_setopt and curl_easy_getinfo are
+ * variadic: resolved with the rest, their stubs are written out below. */
 #define SYM_ENUM_F(lib, ret, name, params, args) SYM_##name,
 #define SYM_ENUM_V(lib, name, params, args)	 SYM_##name,
-enum { SYMBOLS(SYM_ENUM_F, SYM_ENUM_V) SYM_archive_set_error, NSYMS };
+enum {
+	SYMBOLS(SYM_ENUM_F, SYM_ENUM_V) SYM_archive_set_error,
+	SYM_curl_easy_setopt,
+	SYM_curl_easy_getinfo,
+	NSYMS
+};
 
 #define SYM_INFO_F(lib, ret, name, params, args) [SYM_##name] = {LIB_##lib, #name},
 #define SYM_INFO_V(lib, name, params, args)	 [SYM_##name] = {LIB_##lib, #name},
@@ -186,6 +203,8 @@ static const struct {
 	const char *name;
 } syms[NSYMS] = {
     SYMBOLS(SYM_INFO_F, SYM_INFO_V)[SYM_archive_set_error] = {LIB_archive, "archive_set_error"},
+    [SYM_curl_easy_setopt] = {LIB_curl, "curl_easy_setopt"},
+    [SYM_curl_easy_getinfo] = {LIB_curl, "curl_easy_getinfo"},
 };
 
 /* Written once per library under the lock, before its flag is published;
@@ -226,6 +245,7 @@ int img_libs_load(unsigned libs, struct error *err)
 	    [LIB_archive] = IMG_LIB_ARCHIVE,
 	    [LIB_sqlite3] = IMG_LIB_SQLITE3,
 	    [LIB_crypto] = IMG_LIB_CRYPTO,
+	    [LIB_curl] = IMG_LIB_CURL,
 	};
 	int rc = 0;
 
@@ -276,4 +296,35 @@ __attribute__((visibility("hidden"))) void archive_set_error(struct archive *a, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fn(a, code, "%s", msg);
+}
+
+/* curl's options and infos take one argument of the type the option
+ * names (long, a pointer or curl_off_t): image/ calls these typed
+ * wrappers, which pass it on as that type. */
+int img_curl_setopt_long(void *h, int opt, long v)
+{
+	__typeof__(curl_easy_setopt) *fn = fn_of(SYM_curl_easy_setopt);
+
+	return (int)fn(h, (CURLoption)opt, v);
+}
+
+int img_curl_setopt_ptr(void *h, int opt, const void *v)
+{
+	__typeof__(curl_easy_setopt) *fn = fn_of(SYM_curl_easy_setopt);
+
+	return (int)fn(h, (CURLoption)opt, v);
+}
+
+int img_curl_setopt_off(void *h, int opt, int64_t v)
+{
+	__typeof__(curl_easy_setopt) *fn = fn_of(SYM_curl_easy_setopt);
+
+	return (int)fn(h, (CURLoption)opt, (curl_off_t)v);
+}
+
+int img_curl_getinfo(void *h, int info, void *out)
+{
+	__typeof__(curl_easy_getinfo) *fn = fn_of(SYM_curl_easy_getinfo);
+
+	return (int)fn(h, (CURLINFO)info, out);
 }

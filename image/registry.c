@@ -1,0 +1,367 @@
+/* A client of the OCI distribution API over libcurl: one easy handle per
+ * registry (connections are kept between requests), anonymous bearer
+ * tokens fetched when a request is answered 401, registry errors turned
+ * into one line. */
+#define CURL_DISABLE_TYPECHECK /* image/libs.c has the typed wrappers */
+#include "image/internal.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#define MAX_ERROR_BODY (64u << 10)
+#define MAX_TOKEN      (1u << 20)
+
+/* Docker treats the loopback as an insecure registry: plain HTTP. */
+static bool loopback(const char *host)
+{
+	return str_has_prefix(host, "localhost") || str_has_prefix(host, "127.") ||
+	       str_has_prefix(host, "[::1]");
+}
+
+int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
+		      struct error *err)
+{
+	const char *host = ref->domain;
+
+	memset(r, 0, sizeof(*r));
+	if (!strcmp(host, "docker.io"))
+		host = "registry-1.docker.io";
+	r->curl = curl_easy_init();
+	if (!r->curl)
+		return error_set(err, ENOMEM, "cannot start an HTTP client");
+	r->insecure = loopback(host);
+	r->base = xasprintf("%s://%s", r->insecure ? "http" : "https", host);
+	r->domain = xstrdup(ref->domain);
+	r->repo = xstrdup(ref->path);
+	r->actions = xstrdup(actions);
+	return 0;
+}
+
+void img_registry_close(struct img_registry *r)
+{
+	if (r->curl)
+		curl_easy_cleanup(r->curl);
+	free(r->base);
+	free(r->domain);
+	free(r->repo);
+	free(r->actions);
+	free(r->auth);
+	memset(r, 0, sizeof(*r));
+}
+
+void img_http_res_release(struct img_http_res *res)
+{
+	free(res->body);
+	free(res->ctype);
+	free(res->location);
+	free(res->www_auth);
+	free(res->digest);
+	memset(res, 0, sizeof(*res));
+}
+
+struct xfer {
+	struct img_registry *r;
+	const struct img_http_req *req;
+	struct img_http_res *res;
+	uint64_t total;
+	bool over;	 /* more than the request allows */
+	bool write_fail; /* the sink could not write */
+	int sink_errno;
+};
+
+static bool ok_status(long s)
+{
+	return s >= 200 && s < 300;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb;
+	long status = 0;
+	size_t max;
+
+	img_curl_getinfo(x->r->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (ok_status(status) && x->req->sink_fd >= 0) {
+		/* A blob: hashed as it streams, never more than its size. */
+		if (n > x->req->max - x->total) {
+			x->over = true;
+			return 0;
+		}
+		if (x->req->hash)
+			img_hash_update(x->req->hash, data, n);
+		if (write_all(x->req->sink_fd, data, n) < 0) {
+			x->write_fail = true;
+			x->sink_errno = errno;
+			return 0;
+		}
+		x->total += n;
+		if (x->req->tick)
+			x->req->tick(x->req->tick_data, x->total);
+		return n;
+	}
+	max = ok_status(status) ? x->req->max : MAX_ERROR_BODY;
+	if (n > max - x->res->len) {
+		x->over = ok_status(status);
+		return ok_status(status) ? 0 : n; /* an error body is cut, not refused */
+	}
+	x->res->body = xrealloc(x->res->body, x->res->len + n + 1);
+	memcpy(x->res->body + x->res->len, data, n);
+	x->res->len += n;
+	x->res->body[x->res->len] = '\0';
+	return n;
+}
+
+/* "Name: value\r\n" -> the value when the name matches (case-insensitive). */
+static char *header_value(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	if (n <= k + 1 || strncasecmp(line, name, k) || line[k] != ':')
+		return NULL;
+	line += k + 1, n -= k + 1;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	return xstrndup(line, n);
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb;
+	char **slots[] = {&x->res->ctype, &x->res->location, &x->res->www_auth, &x->res->digest};
+	static const char *const names[] = {"Content-Type", "Location", "WWW-Authenticate",
+					    "Docker-Content-Digest"};
+
+	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* A new response (after a redirect or 100 Continue). */
+		for (size_t i = 0; i < ARRAY_SIZE(slots); i++) {
+			free(*slots[i]);
+			*slots[i] = NULL;
+		}
+		return n;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *v = header_value(data, n, names[i]);
+
+		if (v) {
+			free(*slots[i]);
+			*slots[i] = v;
+		}
+	}
+	return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	const struct img_http_req *req = arg;
+	ssize_t r;
+
+	do
+		r = read(req->body_fd, buf, size * nmemb);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+}
+
+static char *url_of(struct img_registry *r, const char *path)
+{
+	if (str_has_prefix(path, "http://") || str_has_prefix(path, "https://"))
+		return xstrdup(path);
+	return xasprintf("%s%s", r->base, path);
+}
+
+/* One request, no authentication retry. */
+static int perform(struct img_registry *r, const struct img_http_req *req, struct img_http_res *res,
+		   struct error *err)
+{
+	_cleanup_free_ char *url = url_of(r, req->path);
+	_cleanup_free_ char *accept = NULL, *ctype = NULL;
+	struct curl_slist *hdrs = NULL;
+	struct xfer x = {.r = r, .req = req, .res = res};
+	char ebuf[CURL_ERROR_SIZE] = "";
+	CURL *h = r->curl;
+	CURLcode c;
+
+	img_http_res_release(res);
+	curl_easy_reset(h);
+	img_curl_setopt_ptr(h, CURLOPT_URL, url);
+	img_curl_setopt_ptr(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	img_curl_setopt_ptr(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	img_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, ebuf);
+	img_curl_setopt_ptr(h, CURLOPT_USERAGENT, "nook/" NOOK_VERSION);
+	img_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1);
+	img_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, 30);
+	/* A stalled transfer ends instead of hanging forever. */
+	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1);
+	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, 60);
+	if (r->insecure)
+		img_curl_setopt_ptr(h, CURLOPT_PROXY, ""); /* loopback: never via a proxy */
+	img_curl_setopt_ptr(h, CURLOPT_WRITEFUNCTION, (void *)on_body);
+	img_curl_setopt_ptr(h, CURLOPT_WRITEDATA, &x);
+	img_curl_setopt_ptr(h, CURLOPT_HEADERFUNCTION, (void *)on_header);
+	img_curl_setopt_ptr(h, CURLOPT_HEADERDATA, &x);
+	/* Blob GETs are redirected to storage; the Authorization header is
+	 * not sent to another host (curl's default since 7.58). */
+	img_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1);
+	img_curl_setopt_long(h, CURLOPT_MAXREDIRS, 5);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (req->accept) {
+		accept = xasprintf("Accept: %s", req->accept);
+		hdrs = curl_slist_append(hdrs, accept);
+	}
+	if (req->content_type) {
+		ctype = xasprintf("Content-Type: %s", req->content_type);
+		hdrs = curl_slist_append(hdrs, ctype);
+	}
+	if (r->auth)
+		hdrs = curl_slist_append(hdrs, r->auth);
+	img_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, hdrs);
+	if (!strcmp(req->method, "HEAD")) {
+		img_curl_setopt_long(h, CURLOPT_NOBODY, 1);
+	} else if (req->body_fd >= 0) {
+		img_curl_setopt_long(h, CURLOPT_UPLOAD, 1);
+		img_curl_setopt_ptr(h, CURLOPT_READFUNCTION, (void *)on_read);
+		img_curl_setopt_ptr(h, CURLOPT_READDATA, req);
+		img_curl_setopt_off(h, CURLOPT_INFILESIZE_LARGE, (int64_t)req->body_size);
+		img_curl_setopt_ptr(h, CURLOPT_CUSTOMREQUEST, req->method);
+	} else if (strcmp(req->method, "GET")) {
+		img_curl_setopt_ptr(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		img_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, (int64_t)req->body_len);
+		img_curl_setopt_ptr(h, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	c = curl_easy_perform(h);
+	curl_slist_free_all(hdrs);
+	img_curl_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+	res->received = x.total;
+	if (x.over)
+		return error_set(err, EFBIG, "%s: the registry sent more than %llu bytes",
+				 r->domain, (unsigned long long)req->max);
+	if (x.write_fail) {
+		errno = x.sink_errno;
+		return error_sys(err, "cannot write what %s sends", r->domain);
+	}
+	if (c != CURLE_OK)
+		return error_set(err, EIO, "cannot reach registry %s: %s", r->domain,
+				 ebuf[0] ? ebuf : curl_easy_strerror(c));
+	return 0;
+}
+
+/* The value of key="value" (or key=value) in a WWW-Authenticate header. */
+static char *auth_param(const char *h, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = h; (p = strcasestr(p, key)); p += k) {
+		const char *v = p + k, *e;
+
+		if ((p != h && p[-1] != ' ' && p[-1] != ',') || *v != '=')
+			continue;
+		v++;
+		if (*v == '"') {
+			e = strchr(++v, '"');
+			return e ? xstrndup(v, (size_t)(e - v)) : NULL;
+		}
+		e = v + strcspn(v, ", ");
+		return xstrndup(v, (size_t)(e - v));
+	}
+	return NULL;
+}
+
+/* Answer a Bearer challenge: an anonymous token from the realm for the
+ * repository scope the request needs. */
+static int get_token(struct img_registry *r, const char *challenge, struct error *err)
+{
+	_cleanup_free_ char *realm = auth_param(challenge, "realm");
+	_cleanup_free_ char *service = auth_param(challenge, "service");
+	_cleanup_free_ char *scope = auth_param(challenge, "scope");
+	_cleanup_free_ char *url = NULL, *want = NULL;
+	struct img_http_res res = {0};
+	struct img_http_req req = {.method = "GET", .max = MAX_TOKEN, .sink_fd = -1, .body_fd = -1};
+	struct json_object *o = NULL, *t = NULL;
+	int rc = -1;
+
+	if (!realm || !(str_has_prefix(realm, "https://") || str_has_prefix(realm, "http://")))
+		return error_set(err, EACCES, "%s: unusable authentication challenge '%s'",
+				 r->domain, challenge);
+	want = scope ? xstrdup(scope) : xasprintf("repository:%s:%s", r->repo, r->actions);
+	url = xasprintf("%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
+			service ? service : "", want);
+	req.path = url;
+	free(r->auth);
+	r->auth = NULL;
+	if (perform(r, &req, &res, err) < 0)
+		goto out;
+	if (!ok_status(res.status)) {
+		error_set(err, EACCES, "%s: token request refused (HTTP %ld)", r->domain,
+			  res.status);
+		goto out;
+	}
+	o = res.body ? json_tokener_parse(res.body) : NULL;
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !((json_object_object_get_ex(o, "token", &t) &&
+	       json_object_is_type(t, json_type_string)) ||
+	      (json_object_object_get_ex(o, "access_token", &t) &&
+	       json_object_is_type(t, json_type_string)))) {
+		error_set(err, EACCES, "%s: the token service sent no token", r->domain);
+		goto out;
+	}
+	r->auth = xasprintf("Authorization: Bearer %s", json_object_get_string(t));
+	rc = 0;
+out:
+	json_object_put(o);
+	img_http_res_release(&res);
+	return rc;
+}
+
+int img_registry_request(struct img_registry *r, const struct img_http_req *req,
+			 struct img_http_res *res, struct error *err)
+{
+	if (perform(r, req, res, err) < 0)
+		return -1;
+	if (res->status != 401 || !res->www_auth || strncasecmp(res->www_auth, "Bearer ", 7))
+		return 0;
+	/* Only a request that sent nothing yet can be repeated. */
+	if (req->body_fd >= 0 && lseek(req->body_fd, 0, SEEK_SET) < 0)
+		return 0;
+	if (req->sink_fd >= 0 && res->received)
+		return 0;
+	if (get_token(r, res->www_auth, err) < 0)
+		return -1;
+	return perform(r, req, res, err);
+}
+
+int img_registry_error(struct img_registry *r, const struct img_http_res *res, const char *what,
+		       struct error *err)
+{
+	struct json_object *o = res->body ? json_tokener_parse(res->body) : NULL;
+	struct json_object *errs, *e0, *code, *msg;
+	int ecode = res->status == 404			       ? ENOENT
+		    : res->status == 401 || res->status == 403 ? EACCES
+							       : EIO;
+	int rc;
+
+	/* {"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]} */
+	if (o && json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "errors", &errs) &&
+	    json_object_is_type(errs, json_type_array) && json_object_array_length(errs) > 0 &&
+	    (e0 = json_object_array_get_idx(errs, 0)) &&
+	    json_object_is_type(e0, json_type_object) &&
+	    json_object_object_get_ex(e0, "message", &msg) &&
+	    json_object_is_type(msg, json_type_string)) {
+		const char *c = json_object_object_get_ex(e0, "code", &code) &&
+					json_object_is_type(code, json_type_string)
+				    ? json_object_get_string(code)
+				    : NULL;
+
+		rc = error_set(err, ecode, "%s: %s%s%s%s", what, json_object_get_string(msg),
+			       c ? " (" : "", c ? c : "", c ? ")" : "");
+	} else {
+		rc =
+		    error_set(err, ecode, "%s: %s answered HTTP %ld", what, r->domain, res->status);
+	}
+	json_object_put(o);
+	return rc;
+}

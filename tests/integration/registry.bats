@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# nook pull / push against a real registry: Debian's docker-registry,
+# started here on 127.0.0.1 at a free port with a config and storage dir
+# of our own, and skopeo as the other client.  Nothing but 127.0.0.1 is
+# ever contacted.
+load image_common
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The registry's storage file of blob $1 (sha256:<hex>).
+reg_blob() {
+	local hex=${1#sha256:}
+	echo "$REG_DIR/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# A two-layer busybox image as an OCI layout at $1.
+mk_image() {
+	local d=$1 w
+	w=$(mktemp -d "$REG_DIR/img.XXXXXX")
+	mkdir -p "$w/rootfs/bin" "$w/rootfs/etc" "$w/l2"
+	cp /bin/busybox "$w/rootfs/bin/busybox"
+	ln -s busybox "$w/rootfs/bin/sh"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$w/rootfs/etc/passwd"
+	echo "${2:-hello}" >"$w/l2/hello"
+	tar -C "$w/rootfs" -czf "$w/l1.tar.gz" .
+	tar -C "$w/l2" -czf "$w/l2.tar.gz" .
+	python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout "$d" - "$w/l1.tar.gz" "$w/l2.tar.gz"
+}
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v docker-registry >/dev/null || skip "docker-registry not installed"
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	export REG_DIR="$BATS_FILE_TMPDIR/registry"
+	mkdir -p "$REG_DIR/data"
+	export REG_PORT
+	REG_PORT=$(free_port)
+	export REG="127.0.0.1:$REG_PORT"
+	cat >"$REG_DIR/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: $REG
+EOF
+	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
+	echo $! >"$REG_DIR/pid"
+	for _ in $(seq 100); do
+		curl -sf "http://$REG/v2/" >/dev/null && break
+		sleep 0.1
+	done
+	curl -sf "http://$REG/v2/" >/dev/null
+	mk_image "$REG_DIR/img"
+	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/x:1"
+	mk_image "$REG_DIR/img2" corrupt-me
+	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img2" "docker://$REG/bad:1"
+}
+
+teardown_file() {
+	if [ -f "$REG_DIR/pid" ]; then
+		kill "$(cat "$REG_DIR/pid")" 2>/dev/null || true
+		wait "$(cat "$REG_DIR/pid")" 2>/dev/null || true
+	fi
+}
+
+setup() { img_setup; }
+teardown() { img_teardown; }
+
+# A refused pull: one line, exit 1, nothing recorded or left behind.
+assert_refused_cleanly() {
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_store_empty
+	run nk system check
+	[ "$status" -eq 0 ]
+}
+
+@test "pull from a registry: listed, runs, and a second pull downloads no layer" {
+	run nk pull "$REG/x:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pulled $REG/x:1: 2 layers, 2 downloaded"* ]]
+	run nk images
+	[[ "$output" == *"$REG/x "*" 1 "* ]]
+	nk system check
+	# The config the registry holds is the image's ID.
+	cfg=$(skopeo inspect --raw --tls-verify=false "docker://$REG/x:1" | jq -r .config.digest)
+	[ "$(nk images -q)" = "${cfg:7:12}" ]
+	nk bundle "$REG/x:1" "$T/b"
+	jq '.process.args = ["/bin/busybox", "cat", "/hello"]' "$T/b/config.json" >"$T/c.json"
+	mv "$T/c.json" "$T/b/config.json"
+	run "$NOOK" oci --root "$T/state" run --bundle "$T/b" "reg-$$-$BATS_TEST_NUMBER"
+	"$NOOK" oci --root "$T/state" delete --force "reg-$$-$BATS_TEST_NUMBER" 2>/dev/null || true
+	nk bundle --remove "$T/b"
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello" ]
+	# Again: no layer blob is fetched (the registry's access log says so).
+	before=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/log")
+	run nk pull "$REG/x:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 layers, 0 downloaded"* ]]
+	after=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/log")
+	[ "$after" -eq $((before + 1)) ] # the config only
+}
+
+@test "pull by digest, quiet: the image ID" {
+	d=$(skopeo inspect --tls-verify=false "docker://$REG/x:1" | jq -r .Digest)
+	run nk pull -q "$REG/x@$d"
+	[ "$status" -eq 0 ]
+	cfg=$(skopeo inspect --raw --tls-verify=false "docker://$REG/x:1" | jq -r .config.digest)
+	[ "$output" = "$cfg" ]
+}
+
+@test "pull of an unknown repository: one line, store unchanged" {
+	run nk pull "$REG/nosuch:1"
+	[[ "$output" == "nook: cannot pull $REG/nosuch:1: "*unknown* ]]
+	assert_refused_cleanly
+}
+
+@test "pull of an unknown tag: one line, store unchanged" {
+	run nk pull "$REG/x:nosuch"
+	[[ "$output" == "nook: cannot pull $REG/x:nosuch: manifest unknown"* ]]
+	assert_refused_cleanly
+}
+
+@test "pull from a registry that is down: one line, store unchanged" {
+	port=$(free_port) # nobody listens there
+	run nk pull "127.0.0.1:$port/x:1"
+	[[ "$output" == "nook: cannot pull 127.0.0.1:$port/x:1: cannot reach registry"* ]]
+	assert_refused_cleanly
+}
+
+@test "pull of a blob whose content does not match its digest: refused, store unchanged" {
+	layer=$(skopeo inspect --raw --tls-verify=false "docker://$REG/bad:1" | jq -r '.layers[1].digest')
+	f=$(reg_blob "$layer")
+	[ -f "$f" ]
+	# Same size, other content.
+	python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-1] ^= 0xff; open(p, "wb").write(b)' "$f"
+	run nk pull "$REG/bad:1"
+	[[ "$output" == "nook: blob $layer: content has digest sha256:"*", refusing it" ]]
+	assert_refused_cleanly
+}
+
+@test "pull of a bad reference: one line" {
+	run nk pull "$REG/UPPER:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nook: invalid reference format"* ]]
+	run nk pull
+	[ "$status" -eq 2 ]
+}
+
+@test "pull on a terminal: a progress line per layer" {
+	command -v script || skip "script (util-linux) not installed"
+	script -qec "$NOOK pull $REG/x:1 --storage-root $SR" /dev/null >"$T/tty"
+	grep -q 'Layer sha256:[0-9a-f]*: downloading \[' "$T/tty"
+	grep -q $'\r\e\\[KLayer sha256:[0-9a-f]*: .* done' "$T/tty"
+	grep -q "Pulled $REG/x:1: 2 layers, 2 downloaded" "$T/tty"
+}
