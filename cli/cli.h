@@ -168,6 +168,9 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 	{"load", cli_cmd_load, CLI_STORE, CLI_LOAD_USAGE, CLI_LOAD_HELP, NULL, &cli_load_options}
 #define CLI_PULL_ENTRY                                                                             \
 	{"pull", cli_cmd_pull, CLI_STORE, CLI_PULL_USAGE, CLI_PULL_HELP, NULL, &cli_pull_options}
+#define CLI_PUSH_ENTRY                                                                             \
+	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE [DESTINATION]",                  \
+	 "send an image to a registry", NULL, NULL}
 #define CLI_IMPORT_ENTRY                                                                           \
 	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
 	 NULL, NULL}
@@ -204,6 +207,7 @@ struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
 extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_options,
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

@@ -271,6 +271,27 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_store_ struct img_store *s = NULL;
+	struct img_push_result res = {0};
+	struct error err = {0};
+	char sz[32];
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 1, 2)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) ||
+	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &res, &err) < 0)
+		return cli_error(g, &err);
+	human_size(res.uploaded_bytes, sz);
+	printf("Pushed %s: %zu blob%s, %zu uploaded (%s), manifest %s\n",
+	       img_name_familiar(res.name), res.blobs, res.blobs == 1 ? "" : "s", res.uploaded, sz,
+	       res.digest);
+	img_push_result_release(&res);
+	return 0;
+}
+
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_store_ struct img_store *s = NULL;
@@ -543,6 +564,7 @@ static const struct cli_command image_commands[] = {
 	CLI_IMAGES_ENTRY("list"),
 	CLI_LOAD_ENTRY,
 	CLI_PULL_ENTRY,
+	CLI_PUSH_ENTRY,
 	CLI_IMPORT_ENTRY,
 	CLI_SAVE_ENTRY,
 	CLI_TAG_ENTRY,

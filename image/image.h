@@ -115,6 +115,19 @@ void img_pull_result_release(struct img_pull_result *r);
 int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
 	     struct error *err);
 
+struct img_push_result {
+	char *name;        /* the destination in full */
+	char digest[72];   /* of the manifest pushed */
+	size_t blobs, uploaded; /* blobs of the image / uploaded (the others it had) */
+	uint64_t uploaded_bytes;
+};
+void img_push_result_release(struct img_push_result *r);
+/* Push image src of the store to dest (NULL: src's own name): blobs the
+ * registry lacks, then the manifest as stored (OCI, or docker schema 2 for
+ * an image pulled as such).  The store is only read. */
+int img_push(struct img_store *s, const char *src, const char *dest, struct img_push_result *res,
+	     struct error *err);
+
 /* ------------------------------------------------------------- queries -- */
 
 struct img_info {

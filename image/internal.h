@@ -103,6 +103,9 @@ int img_db_commit(struct img_store *s, struct error *err);
 void img_db_rollback(struct img_store *s);
 sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error *err);
 int img_db_error(struct img_store *s, struct error *err, const char *what);
+/* The first column of the rows of sql with ?1 bound to arg (empty when
+ * the query fails); strv_free. */
+char **img_db_strv(struct img_store *s, const char *sql, const char *arg);
 /* Remove files (layers, blobs, user dirs) nothing references and finish
  * what killed commands left.  Takes the gc lock exclusively; wait=false
  * gives up when a load holds it. */

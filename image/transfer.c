@@ -369,7 +369,7 @@ static int add_blob(struct img_store *s, struct archive *w, const char *digest, 
 	return n < 0 ? error_sys(err, "cannot read blob %s", digest) : 0;
 }
 
-static char **strv_query(struct img_store *s, const char *sql, const char *arg)
+char **img_db_strv(struct img_store *s, const char *sql, const char *arg)
 {
 	sqlite3_stmt *q = NULL;
 	char **v = xzalloc(sizeof(char *));
@@ -417,8 +417,8 @@ int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 
 		if (img_resolve(s, refs[i], &id, err) < 0)
 			goto out;
-		m = strv_query(s, "SELECT manifest_digest FROM images WHERE id = ?1", id);
-		blobs = strv_query(s, "SELECT blob_digest FROM image_layers WHERE image_id = ?1 ORDER BY idx", id);
+		m = img_db_strv(s, "SELECT manifest_digest FROM images WHERE id = ?1", id);
+		blobs = img_db_strv(s, "SELECT blob_digest FROM image_layers WHERE image_id = ?1 ORDER BY idx", id);
 		if (!m[0]) {
 			error_set(err, ENOENT, "%s: no manifest", refs[i]);
 			goto out;
@@ -429,7 +429,7 @@ int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 			if (add_blob(s, w, blobs[k], &done, err) < 0)
 				goto out;
 		d = json_object_new_object();
-		mt = strv_query(s, "SELECT media_type || char(10) || size FROM manifests WHERE digest = ?1", m[0]);
+		mt = img_db_strv(s, "SELECT media_type || char(10) || size FROM manifests WHERE digest = ?1", m[0]);
 		if (mt[0]) {
 			char *nl = strchr(mt[0], '\n');
 

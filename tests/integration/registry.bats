@@ -164,3 +164,44 @@ assert_refused_cleanly() {
 	grep -q $'\r\e\\[KLayer sha256:[0-9a-f]*: .* done' "$T/tty"
 	grep -q "Pulled $REG/x:1: 2 layers, 2 downloaded" "$T/tty"
 }
+
+@test "push a loaded image: skopeo gets the same config back, a second push uploads nothing" {
+	mk_image "$T/img" pushed
+	nk load -i "$T/img"
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	run nk push "$id"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nook: cannot push image ID '$id' without a destination" ]]
+	run nk push "$id" "$REG/pushed:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pushed $REG/pushed:1: 3 blobs, 3 uploaded"* ]]
+	cfg=$(skopeo inspect --raw --tls-verify=false "docker://$REG/pushed:1" | jq -r .config.digest)
+	[ "$cfg" = "$id" ]
+	skopeo copy -q --src-tls-verify=false "docker://$REG/pushed:1" "oci:$T/back:1"
+	jq -r .manifests[0].digest "$T/back/index.json" >"$T/mdig"
+	m=$(cat "$T/mdig")
+	[ "$(jq -r .config.digest "$T/back/blobs/sha256/${m#sha256:}")" = "$id" ]
+	# Everything is there now: only HEAD requests, no upload.
+	nk tag "$id" "$REG/pushed:2"
+	run nk push "$REG/pushed:2"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pushed $REG/pushed:2: 3 blobs, 0 uploaded"* ]]
+	# And nook pulls what it pushed, as the same image.
+	SR="$T/store2" run nk pull -q "$REG/pushed:2"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$id" ]
+}
+
+@test "push to a registry that is down: one line, exit 1" {
+	mk_image "$T/img"
+	nk load -i "$T/img"
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	port=$(free_port)
+	run nk push "$id" "127.0.0.1:$port/x:1"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: cannot push 127.0.0.1:$port/x:1: cannot reach registry"* ]]
+	run nk push nosuch:1 "$REG/x:9"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
