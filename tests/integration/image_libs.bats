@@ -52,11 +52,30 @@ soname_of() { strings "$NOOK" | grep -m1 "^lib$1\.so\."; }
 }
 
 @test "nook oci never loads the image libraries" {
-	for l in archive sqlite3 crypto; do
+	for l in archive sqlite3 crypto curl; do
 		: >"$FAKE/$(soname_of $l)"
 	done
 	LD_LIBRARY_PATH="$FAKE" run "$NOOK" oci --root "$T/run" list
 	[ "$status" -eq 0 ]
+}
+
+@test "libcurl is loaded by pull alone, all or nothing" {
+	so=$(soname_of curl)
+	echo 'void *curl_easy_init(void) { return 0; }' >"$FAKE/fake.c"
+	cc -shared -fPIC -Wl,-soname,"$so" -o "$FAKE/$so" "$FAKE/fake.c"
+	mk_layer "$T/l.tar" "f('a', b'x')"
+	mk_layout "$T/img" libs/x:1 "$T/l.tar"
+	# The other image commands do not touch it.
+	LD_LIBRARY_PATH="$FAKE" run nk load -i "$T/img"
+	[ "$status" -eq 0 ]
+	LD_LIBRARY_PATH="$FAKE" run nk images
+	[ "$status" -eq 0 ]
+	# A pull refuses it before any request, staging nothing.
+	LD_LIBRARY_PATH="$FAKE" run nk pull 127.0.0.1:1/x:1
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: cannot use $so: it has no symbol curl_"* ]]
+	[ -z "$(ls -A "$SR/tmp")" ]
 }
 
 @test "an empty soname stops the build of image/libs.o, not dlopen(\"\") at run time" {

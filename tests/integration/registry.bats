@@ -63,13 +63,63 @@ EOF
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/x:1"
 	mk_image "$REG_DIR/img2" corrupt-me
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img2" "docker://$REG/bad:1"
+	mk_static
+}
+
+# A registry of static files (python's http.server) for what docker-registry
+# will not serve: a schema 1 manifest, a two-platform index made of the
+# layouts img (linux/amd64) and img2 (linux/arm64), a huge manifest.
+mk_static() {
+	local w="$REG_DIR/static"
+	python3 - "$REG_DIR" "$w" <<'PY'
+import json, os, shutil, sys
+reg, w = sys.argv[1:]
+def repo(name):
+    for d in ("manifests", "blobs"):
+        os.makedirs(f"{w}/v2/{name}/{d}", exist_ok=True)
+    return f"{w}/v2/{name}"
+r = repo("s1")
+open(r + "/manifests/1", "w").write(json.dumps({"schemaVersion": 1, "name": "s1", "tag": "1",
+    "architecture": "amd64", "fsLayers": [], "history": []}))
+r = repo("big")
+open(r + "/manifests/1", "w").write(" " * (5 << 20) + "{}")
+r = repo("multi")
+index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
+for img, arch in (("img", "amd64"), ("img2", "arm64")):
+    lay = f"{reg}/{img}"
+    d = json.load(open(lay + "/index.json"))["manifests"][0]
+    for b in os.listdir(lay + "/blobs/sha256"):
+        shutil.copy(f"{lay}/blobs/sha256/{b}", f"{r}/blobs/sha256:{b}")
+        shutil.copy(f"{lay}/blobs/sha256/{b}", f"{r}/manifests/sha256:{b}")
+    index["manifests"].append({"mediaType": d["mediaType"], "digest": d["digest"], "size": d["size"],
+                               "platform": {"os": "linux", "architecture": arch}})
+open(r + "/manifests/1", "w").write(json.dumps(index))
+PY
+	export STATIC_PORT
+	STATIC_PORT=$(free_port)
+	export STATIC="127.0.0.1:$STATIC_PORT"
+	python3 -m http.server --bind 127.0.0.1 --directory "$w" "$STATIC_PORT" >"$REG_DIR/static.log" 2>&1 &
+	echo $! >"$REG_DIR/static.pid"
+	for _ in $(seq 100); do
+		curl -sf "http://$STATIC/v2/s1/manifests/1" >/dev/null && break
+		sleep 0.1
+	done
+}
+
+# The config digest of layout $1's image.
+layout_config() {
+	local m
+	m=$(jq -r '.manifests[0].digest' "$1/index.json")
+	jq -r .config.digest "$1/blobs/sha256/${m#sha256:}"
 }
 
 teardown_file() {
-	if [ -f "$REG_DIR/pid" ]; then
-		kill "$(cat "$REG_DIR/pid")" 2>/dev/null || true
-		wait "$(cat "$REG_DIR/pid")" 2>/dev/null || true
-	fi
+	local f
+	for f in "$REG_DIR/pid" "$REG_DIR/static.pid"; do
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null || true
+		wait "$(cat "$f")" 2>/dev/null || true
+	done
 }
 
 setup() { img_setup; }
@@ -204,4 +254,30 @@ assert_refused_cleanly() {
 	run nk push nosuch:1 "$REG/x:9"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "pull of an index picks the platform: linux/amd64 by default, --platform for another" {
+	run nk pull -q "$STATIC/multi:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
+	run nk pull -q --platform linux/arm64 "$STATIC/multi:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img2")" ]
+	# The tag names the last one pulled.
+	[ "$(nk images -q)" = "$(echo "${output:7:12}")" ]
+	run nk pull --platform linux/s390x "$STATIC/multi:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: $STATIC/multi:1: no image for linux/s390x" ]
+}
+
+@test "pull of a docker schema 1 manifest: refused with a clear line, store unchanged" {
+	run nk pull "$STATIC/s1:1"
+	[[ "$output" == "nook: $STATIC/s1:1: docker schema 1 manifests are not supported"* ]]
+	assert_refused_cleanly
+}
+
+@test "pull of a manifest larger than 4 MiB: refused, store unchanged" {
+	run nk pull "$STATIC/big:1"
+	[[ "$output" == "nook: cannot pull $STATIC/big:1: "*"sent more than"* ]]
+	assert_refused_cleanly
 }
