@@ -171,6 +171,13 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_PUSH_ENTRY                                                                             \
 	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE [DESTINATION]",                  \
 	 "send an image to a registry", NULL, NULL}
+#define CLI_LOGIN_ENTRIES                                                                          \
+	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] REGISTRY",                       \
+	 "store credentials for a registry (checked with it first)", NULL, &cli_login_options},    \
+	{                                                                                          \
+		"logout", cli_cmd_logout, 0, "REGISTRY", "forget the credentials for a registry",  \
+		    NULL, NULL                                                                     \
+	}
 #define CLI_IMPORT_ENTRY                                                                           \
 	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
 	 NULL, NULL}
@@ -208,6 +215,9 @@ extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_op
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_options cli_login_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

@@ -292,6 +292,85 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+const struct cli_options cli_login_options = {
+    ":u:", (const struct option[]){{"username", required_argument, NULL, 'u'},
+				   {"password-stdin", no_argument, NULL, 's'},
+				   {0}}};
+
+/* A line from stdin without its newline, or the password prompt on the
+ * terminal. */
+static char *read_secret(bool from_stdin, const char *prompt)
+{
+	char *line = NULL, *p;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!from_stdin) {
+		if (!isatty(0))
+			return NULL;
+		p = getpass(prompt);
+		return p ? xstrdup(p) : NULL;
+	}
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+int cli_cmd_login(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_free_ char *user = NULL, *pass = NULL;
+	struct error err = {0};
+	bool pw_stdin = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_login_options.shortopts, cli_login_options.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'u': user = xstrdup(optarg); break;
+		case 's': pw_stdin = true; break;
+		default: return cli_bad_option(g, c, argv);
+		}
+	}
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+		return rc;
+	if (!user && pw_stdin)
+		return cli_usage_error(g, "--password-stdin needs --username");
+	if (!user) {
+		if (!isatty(0))
+			return cli_fail(g, "cannot ask for a username: stdin is not a terminal (use -u)");
+		fprintf(stderr, "Username: ");
+		user = read_secret(true, NULL);
+	}
+	pass = read_secret(pw_stdin, "Password: ");
+	if (!user || !*user || !pass)
+		return cli_fail(g, "cannot read the %s%s", user && *user ? "password" : "username",
+				pw_stdin || isatty(0) ? "" : ": stdin is not a terminal (use --password-stdin)");
+	rc = img_login(argv[optind], user, pass, &err);
+	explicit_bzero(pass, strlen(pass));
+	if (rc < 0)
+		return cli_error(g, &err);
+	printf("Login Succeeded!\n");
+	return 0;
+}
+
+int cli_cmd_logout(int argc, char **argv, struct cli_globals *g)
+{
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 1, 1)) != 0)
+		return rc;
+	if (img_auth_remove(argv[optind], &err) < 0)
+		return cli_error(g, &err);
+	printf("Removed login credentials for %s\n", argv[optind]);
+	return 0;
+}
+
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_store_ struct img_store *s = NULL;

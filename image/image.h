@@ -128,6 +128,17 @@ void img_push_result_release(struct img_push_result *r);
 int img_push(struct img_store *s, const char *src, const char *dest, struct img_push_result *res,
 	     struct error *err);
 
+/* Credentials in auth.json (podman's and skopeo's format): the file is
+ * $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else
+ * /run/containers/<uid>/auth.json; written atomically with mode 0600. */
+char *img_auth_file(void);
+int img_auth_set(const char *registry, const char *user, const char *pass, struct error *err);
+/* ENOENT when there is nothing for the registry. */
+int img_auth_remove(const char *registry, struct error *err);
+/* Check user/pass with the registry (GET /v2/, basic or token auth), then
+ * store them. */
+int img_login(const char *registry, const char *user, const char *pass, struct error *err);
+
 /* ------------------------------------------------------------- queries -- */
 
 struct img_info {

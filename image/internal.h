@@ -216,6 +216,7 @@ struct img_registry {
 	char *repo;    /* "library/busybox" */
 	char *actions; /* token scope: "pull" or "pull,push" */
 	char *auth;    /* "Authorization: …" header once a token was given */
+	char *user, *pass; /* from auth.json (img_auth_get), or NULL */
 	bool insecure; /* plain HTTP (loopback registries, as docker) */
 };
 
@@ -246,6 +247,13 @@ void img_http_res_release(struct img_http_res *res);
 int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
 		      struct error *err);
 void img_registry_close(struct img_registry *r);
+/* Use these credentials instead of the stored ones (login checks them). */
+void img_registry_set_login(struct img_registry *r, const char *user, const char *pass);
+
+/* auth.json (image/auth.c).  The registry's credentials, *user and *pass
+ * NULL when it has none. */
+int img_auth_get(const char *registry, char **user, char **pass, struct error *err);
+char *img_base64(const void *data, size_t len);
 /* Perform req; a 401 with a Bearer challenge gets an anonymous token and
  * the request once more.  -1 only when no HTTP answer came (or the
  * answer broke a limit of req); any status is the caller's to judge. */

@@ -35,7 +35,30 @@ int img_registry_open(struct img_registry *r, const struct img_ref *ref, const c
 	r->domain = xstrdup(ref->domain);
 	r->repo = xstrdup(ref->path);
 	r->actions = xstrdup(actions);
+	/* Credentials of the registry as the reference spells it (docker.io
+	 * for Docker Hub), as podman looks them up. */
+	if (img_auth_get(ref->domain, &r->user, &r->pass, err) < 0) {
+		img_registry_close(r);
+		return -1;
+	}
 	return 0;
+}
+
+void img_registry_set_login(struct img_registry *r, const char *user, const char *pass)
+{
+	free(r->user);
+	free(r->pass);
+	r->user = xstrdup(user);
+	r->pass = xstrdup(pass);
+}
+
+static char *basic_header(struct img_registry *r)
+{
+	_cleanup_free_ char *plain = xasprintf("%s:%s", r->user, r->pass);
+	_cleanup_free_ char *enc = img_base64(plain, strlen(plain));
+
+	explicit_bzero(plain, strlen(plain));
+	return xasprintf("Authorization: Basic %s", enc);
 }
 
 void img_registry_close(struct img_registry *r)
@@ -47,6 +70,11 @@ void img_registry_close(struct img_registry *r)
 	free(r->repo);
 	free(r->actions);
 	free(r->auth);
+	free(r->user);
+	if (r->pass) {
+		explicit_bzero(r->pass, strlen(r->pass));
+		free(r->pass);
+	}
 	memset(r, 0, sizeof(*r));
 }
 
@@ -270,8 +298,8 @@ static char *auth_param(const char *h, const char *key)
 	return NULL;
 }
 
-/* Answer a Bearer challenge: an anonymous token from the realm for the
- * repository scope the request needs. */
+/* Answer a Bearer challenge: a token from the realm for the repository
+ * scope the request needs, anonymous or for the stored credentials. */
 static int get_token(struct img_registry *r, const char *challenge, struct error *err)
 {
 	_cleanup_free_ char *realm = auth_param(challenge, "realm");
@@ -286,12 +314,14 @@ static int get_token(struct img_registry *r, const char *challenge, struct error
 	if (!realm || !(str_has_prefix(realm, "https://") || str_has_prefix(realm, "http://")))
 		return error_set(err, EACCES, "%s: unusable authentication challenge '%s'",
 				 r->domain, challenge);
-	want = scope ? xstrdup(scope) : xasprintf("repository:%s:%s", r->repo, r->actions);
+	want = scope	  ? xstrdup(scope)
+	       : *r->repo ? xasprintf("repository:%s:%s", r->repo, r->actions)
+			  : xstrdup("");
 	url = xasprintf("%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
 			service ? service : "", want);
 	req.path = url;
 	free(r->auth);
-	r->auth = NULL;
+	r->auth = r->user ? basic_header(r) : NULL;
 	if (perform(r, &req, &res, err) < 0)
 		goto out;
 	if (!ok_status(res.status)) {
@@ -319,17 +349,28 @@ out:
 int img_registry_request(struct img_registry *r, const struct img_http_req *req,
 			 struct img_http_res *res, struct error *err)
 {
+	bool bearer, basic;
+
 	if (perform(r, req, res, err) < 0)
 		return -1;
-	if (res->status != 401 || !res->www_auth || strncasecmp(res->www_auth, "Bearer ", 7))
+	if (res->status != 401 || !res->www_auth)
+		return 0;
+	bearer = !strncasecmp(res->www_auth, "Bearer ", 7);
+	basic = !strncasecmp(res->www_auth, "Basic ", 6) && r->user && !r->auth;
+	if (!bearer && !basic)
 		return 0;
 	/* Only a request that sent nothing yet can be repeated. */
 	if (req->body_fd >= 0 && lseek(req->body_fd, 0, SEEK_SET) < 0)
 		return 0;
 	if (req->sink_fd >= 0 && res->received)
 		return 0;
-	if (get_token(r, res->www_auth, err) < 0)
+	if (basic) {
+		/* Sent only when asked for: over the loopback's plain HTTP
+		 * or TLS, to the registry that asked. */
+		r->auth = basic_header(r);
+	} else if (get_token(r, res->www_auth, err) < 0) {
 		return -1;
+	}
 	return perform(r, req, res, err);
 }
 
@@ -358,10 +399,47 @@ int img_registry_error(struct img_registry *r, const struct img_http_res *res, c
 
 		rc = error_set(err, ecode, "%s: %s%s%s%s", what, json_object_get_string(msg),
 			       c ? " (" : "", c ? c : "", c ? ")" : "");
+	} else if (res->status == 401) {
+		rc = error_set(err, ecode, "%s: authentication required (see 'nook login')", what);
 	} else {
 		rc =
 		    error_set(err, ecode, "%s: %s answered HTTP %ld", what, r->domain, res->status);
 	}
 	json_object_put(o);
+	return rc;
+}
+
+int img_login(const char *registry, const char *user, const char *pass, struct error *err)
+{
+	struct img_ref ref = {.domain = (char *)registry, .path = (char *)""};
+	struct img_registry r;
+	struct img_http_res res = {0};
+	struct img_http_req req = {
+	    .method = "GET", .path = "/v2/", .max = MAX_ERROR_BODY, .sink_fd = -1, .body_fd = -1};
+	int rc = -1;
+
+	if (!*registry || strchr(registry, '/'))
+		return error_set(err, EINVAL, "invalid registry '%s' (host[:port])", registry);
+	if (img_libs_load(IMG_LIB_CURL, err) < 0 || img_registry_open(&r, &ref, "pull", err) < 0)
+		return -1;
+	img_registry_set_login(&r, user, pass);
+	if (img_registry_request(&r, &req, &res, err) < 0) {
+		error_prefix(err, "cannot log in to %s", registry);
+		goto out;
+	}
+	if (res.status == 401) {
+		error_set(err, EACCES, "cannot log in to %s: wrong username or password", registry);
+		goto out;
+	}
+	if (!ok_status(res.status)) {
+		_cleanup_free_ char *what = xasprintf("cannot log in to %s", registry);
+
+		img_registry_error(&r, &res, what, err);
+		goto out;
+	}
+	rc = img_auth_set(registry, user, pass, err);
+out:
+	img_http_res_release(&res);
+	img_registry_close(&r);
 	return rc;
 }

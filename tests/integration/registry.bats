@@ -64,6 +64,35 @@ EOF
 	mk_image "$REG_DIR/img2" corrupt-me
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img2" "docker://$REG/bad:1"
 	mk_static
+	start_auth_registry
+}
+
+# A second instance asking for basic auth (htpasswd, bcrypt): alice/s3cret.
+start_auth_registry() {
+	local d="$REG_DIR/auth"
+	mkdir -p "$d/data"
+	echo "alice:$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))')" >"$d/htpasswd"
+	export REG2="127.0.0.1:$(free_port)"
+	cat >"$d/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $d/data
+http:
+  addr: $REG2
+auth:
+  htpasswd:
+    realm: nook-test
+    path: $d/htpasswd
+EOF
+	docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
+	echo $! >"$REG_DIR/auth.pid"
+	for _ in $(seq 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG2/v2/")" = 401 ] && break
+		sleep 0.1
+	done
 }
 
 # A registry of static files (python's http.server) for what docker-registry
@@ -115,7 +144,7 @@ layout_config() {
 
 teardown_file() {
 	local f
-	for f in "$REG_DIR/pid" "$REG_DIR/static.pid"; do
+	for f in "$REG_DIR/pid" "$REG_DIR/static.pid" "$REG_DIR/auth.pid"; do
 		[ -f "$f" ] || continue
 		kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
@@ -280,4 +309,45 @@ assert_refused_cleanly() {
 	run nk pull "$STATIC/big:1"
 	[[ "$output" == "nook: cannot pull $STATIC/big:1: "*"sent more than"* ]]
 	assert_refused_cleanly
+}
+
+@test "login: a wrong password is refused and stores nothing" {
+	export REGISTRY_AUTH_FILE="$T/auth/auth.json"
+	run bash -c "echo wrong | '$NOOK' login -u alice --password-stdin '$REG2'"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: cannot log in to $REG2: wrong username or password" ]
+	[ ! -e "$REGISTRY_AUTH_FILE" ]
+}
+
+@test "login writes podman's auth.json (0600); push and pull use it; logout forgets it" {
+	export REGISTRY_AUTH_FILE="$T/auth/auth.json"
+	mk_image "$T/img" private
+	nk load -i "$T/img"
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	# Without credentials: one line, nothing pushed.
+	run nk push "$id" "$REG2/priv:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nook: cannot push $REG2/priv:1: authentication required"* ]]
+	echo s3cret | "$NOOK" login -u alice --password-stdin "$REG2"
+	[ "$(stat -c %a "$REGISTRY_AUTH_FILE")" = 600 ]
+	[ "$(jq -r --arg r "$REG2" '.auths[$r].auth' "$REGISTRY_AUTH_FILE" | base64 -d)" = "alice:s3cret" ]
+	run nk push "$id" "$REG2/priv:1"
+	[ "$status" -eq 0 ]
+	# skopeo reads the same file.
+	cfg=$(skopeo inspect --raw --authfile "$REGISTRY_AUTH_FILE" --tls-verify=false "docker://$REG2/priv:1" | jq -r .config.digest)
+	[ "$cfg" = "$id" ]
+	SR="$T/store2" run nk pull -q "$REG2/priv:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$id" ]
+	run "$NOOK" logout "$REG2"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r --arg r "$REG2" '.auths[$r]' "$REGISTRY_AUTH_FILE")" = null ]
+	run "$NOOK" logout "$REG2"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: not logged in to $REG2" ]
+	SR="$T/store3" run nk pull "$REG2/priv:1"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: cannot pull $REG2/priv:1: authentication required"* ]]
+	SR="$T/store3" assert_store_empty
 }
