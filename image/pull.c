@@ -403,6 +403,7 @@ int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull
 	if (stage_source(&p, err) < 0 || resolve_manifest(&p, &man, &len, &type, err) < 0 ||
 	    fetch_blobs(&p, man, err) < 0 || write_layout(&p, man, len, type, digest, err) < 0)
 		goto out;
+	fault_point("pull-fetched");
 	rc = img_source_plan(p.st.srcfd, p.what, &plat, &plans, &n, err);
 	if (rc == 0)
 		rc = img_staging_commit(s, &p.st, plans, n, err);

@@ -351,3 +351,20 @@ assert_refused_cleanly() {
 	[[ "$output" == "nook: cannot pull $REG2/priv:1: authentication required"* ]]
 	SR="$T/store3" assert_store_empty
 }
+
+@test "a pull killed at each step: the next pull completes and the store is sound" {
+	for step in pull-fetched load-staged load-moved-layers load-recorded; do
+		run env NOOK_FAULT="$step" "$NOOK" pull "$REG/x:1" --storage-root "$SR"
+		[ "$status" -eq 137 ] || {
+			echo "not killed at $step: $status $output"
+			return 1
+		}
+		[ -z "$(nk images -q)" ] # nothing recorded
+		run nk pull "$REG/x:1"
+		[ "$status" -eq 0 ]
+		run nk system check
+		[ "$status" -eq 0 ]
+		nk rmi "$REG/x:1" >/dev/null
+		nk image prune -f >/dev/null 2>&1 || true
+	done
+}
