@@ -314,6 +314,11 @@ static int get_token(struct img_registry *r, const char *challenge, struct error
 	if (!realm || !(str_has_prefix(realm, "https://") || str_has_prefix(realm, "http://")))
 		return error_set(err, EACCES, "%s: unusable authentication challenge '%s'",
 				 r->domain, challenge);
+	/* The credentials go to the realm: never in clear text from a
+	 * registry reached over TLS. */
+	if (!r->insecure && !str_has_prefix(realm, "https://"))
+		return error_set(err, EACCES, "%s: refusing a token service without TLS ('%s')",
+				 r->domain, realm);
 	want = scope	  ? xstrdup(scope)
 	       : *r->repo ? xasprintf("repository:%s:%s", r->repo, r->actions)
 			  : xstrdup("");
@@ -322,10 +327,15 @@ static int get_token(struct img_registry *r, const char *challenge, struct error
 	req.path = url;
 	free(r->auth);
 	r->auth = r->user ? basic_header(r) : NULL;
-	if (perform(r, &req, &res, err) < 0)
+	rc = perform(r, &req, &res, err);
+	free(r->auth);
+	r->auth = NULL;
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	if (!ok_status(res.status)) {
-		error_set(err, EACCES, "%s: token request refused (HTTP %ld)", r->domain,
+		error_set(err, EACCES, "%s: %s (HTTP %ld from the token service)", r->domain,
+			  r->user ? "wrong username or password" : "token request refused",
 			  res.status);
 		goto out;
 	}

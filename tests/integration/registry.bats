@@ -127,7 +127,46 @@ PY
 	export STATIC_PORT
 	STATIC_PORT=$(free_port)
 	export STATIC="127.0.0.1:$STATIC_PORT"
-	python3 -m http.server --bind 127.0.0.1 --directory "$w" "$STATIC_PORT" >"$REG_DIR/static.log" 2>&1 &
+	cat >"$REG_DIR/static.py" <<'PY'
+# Static files, except that repositories named tok* ask for a bearer token
+# from /token (WWW-Authenticate: Bearer, as Docker Hub does); the token for
+# tokpriv is only given for basic auth alice:s3cret.
+import base64, http.server, json, sys
+port, root = int(sys.argv[1]), sys.argv[2]
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, directory=root, **kw)
+    def log_message(self, *a):
+        pass
+    def send_json(self, code, obj, hdrs=()):
+        b = json.dumps(obj).encode()
+        self.send_response(code)
+        for k, v in hdrs:
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def do_GET(self):
+        if self.path.startswith("/token?"):
+            priv = "repository:tokpriv:pull" in self.path
+            good = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+            if priv and self.headers.get("Authorization") != good:
+                return self.send_json(401, {"details": "bad credentials"})
+            return self.send_json(200, {"token": "T-" + ("priv" if priv else "anon")})
+        parts = self.path.split("/")
+        if len(parts) > 2 and parts[2].startswith("tok"):
+            repo = parts[2]
+            want = "Bearer T-" + ("priv" if repo == "tokpriv" else "anon")
+            if self.headers.get("Authorization") != want:
+                chal = 'Bearer realm="http://127.0.0.1:%d/token",service="static",scope="repository:%s:pull"' % (port, repo)
+                return self.send_json(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                                      [("WWW-Authenticate", chal)])
+            self.path = "/v2/multi/" + "/".join(parts[3:])
+        return super().do_GET()
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+	python3 "$REG_DIR/static.py" "$STATIC_PORT" "$w" >"$REG_DIR/static.log" 2>&1 &
 	echo $! >"$REG_DIR/static.pid"
 	for _ in $(seq 100); do
 		curl -sf "http://$STATIC/v2/s1/manifests/1" >/dev/null && break
@@ -367,4 +406,27 @@ assert_refused_cleanly() {
 		nk rmi "$REG/x:1" >/dev/null
 		nk image prune -f >/dev/null 2>&1 || true
 	done
+}
+
+@test "token auth: an anonymous bearer token from the realm the registry names" {
+	run nk pull -q "$STATIC/tokanon:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
+}
+
+@test "token auth with credentials: refused without them, the token given for them" {
+	export REGISTRY_AUTH_FILE="$T/auth.json"
+	run nk pull "$STATIC/tokpriv:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: cannot pull $STATIC/tokpriv:1: $STATIC: token request refused (HTTP 401 from the token service)" ]
+	assert_store_empty
+	echo "{\"auths\": {\"$STATIC\": {\"auth\": \"$(printf alice:bad | base64)\"}}}" >"$REGISTRY_AUTH_FILE"
+	run nk pull "$STATIC/tokpriv:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: cannot pull $STATIC/tokpriv:1: $STATIC: wrong username or password (HTTP 401 from the token service)" ]
+	# As login would have stored them.
+	echo "{\"auths\": {\"$STATIC\": {\"auth\": \"$(printf alice:s3cret | base64)\"}}}" >"$REGISTRY_AUTH_FILE"
+	run nk pull -q "$STATIC/tokpriv:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
 }
