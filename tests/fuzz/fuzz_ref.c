@@ -1,5 +1,6 @@
 /* Image references (image/ref.c): any string is parsed or refused; what is
- * accepted is well formed and parses again to itself. */
+ * accepted is well formed, splits into registry domain and repository, and
+ * parses again to itself. */
 #include "fuzz.h"
 #include "image/image.h"
 
@@ -24,9 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(r.tag || r.digest);
 	fuzz_assert(!r.digest || img_digest_valid(r.digest));
 	fuzz_assert(img_name_familiar(r.name) && *img_name_familiar(r.name));
+	/* The name is the registry's domain and the repository in it. */
+	fuzz_assert(r.domain && *r.domain && r.path && *r.path);
+	fuzz_assert(str_has_prefix(r.name, r.domain) && r.name[strlen(r.domain)] == '/' &&
+		    !strcmp(r.name + strlen(r.domain) + 1, r.path));
 	/* name[:tag][@digest] is a fixed point. */
-	again = xasprintf("%s%s%s%s%s", r.name, r.tag ? ":" : "", r.tag ? r.tag : "",
-			  r.digest ? "@" : "", r.digest ? r.digest : "");
+	again = img_ref_string(&r);
 	if (strlen(again) <= 255) {
 		fuzz_assert(img_ref_parse(again, &r2, &e) == 0);
 		fuzz_assert(!strcmp(r.name, r2.name));

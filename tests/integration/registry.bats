@@ -430,3 +430,14 @@ assert_refused_cleanly() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
 }
+
+@test "pull of a docker schema 2 manifest; push sends it back as it is" {
+	skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/v2s2:1"
+	run nk pull -q "$REG/v2s2:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
+	nk push "$REG/v2s2:1" "$REG/v2s2back:1"
+	run skopeo inspect --raw --tls-verify=false "docker://$REG/v2s2back:1"
+	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
+	[ "$(echo "$output" | jq -r .config.digest)" = "$(layout_config "$REG_DIR/img")" ]
+}
