@@ -159,7 +159,7 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
 #define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
 #define CLI_SAVE_HELP "write images as an OCI layout archive"
-#define CLI_PULL_USAGE "[-q] [--platform OS/ARCH[/VARIANT]] IMAGE"
+#define CLI_PULL_USAGE "[-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify BOOL] IMAGE"
 #define CLI_PULL_HELP "fetch an image from a registry"
 /* Their entries, the same in both tables. */
 #define CLI_IMAGES_ENTRY(name)                                                                     \
@@ -169,15 +169,14 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_PULL_ENTRY                                                                             \
 	{"pull", cli_cmd_pull, CLI_STORE, CLI_PULL_USAGE, CLI_PULL_HELP, NULL, &cli_pull_options}
 #define CLI_PUSH_ENTRY                                                                             \
-	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE, "IMAGE [DESTINATION]",                  \
-	 "send an image to a registry", NULL, NULL}
+	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE,                                         \
+	 "[--tls-verify BOOL] IMAGE [DESTINATION]", "send an image to a registry", NULL,           \
+	 &cli_push_options}
 #define CLI_LOGIN_ENTRIES                                                                          \
-	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] REGISTRY",                       \
+	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] [--tls-verify BOOL] REGISTRY",  \
 	 "store credentials for a registry (checked with it first)", NULL, &cli_login_options},    \
-	{                                                                                          \
-		"logout", cli_cmd_logout, 0, "REGISTRY", "forget the credentials for a registry",  \
-		    NULL, NULL                                                                     \
-	}
+	{"logout", cli_cmd_logout, 0, "REGISTRY", "forget the credentials for a registry", NULL,   \
+	 NULL}
 #define CLI_IMPORT_ENTRY                                                                           \
 	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
 	 NULL, NULL}
@@ -217,7 +216,7 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
-extern const struct cli_options cli_login_options;
+extern const struct cli_options cli_login_options, cli_push_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

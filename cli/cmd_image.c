@@ -229,7 +229,20 @@ int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 const struct cli_options cli_pull_options = {
     ":q", (const struct option[]){{"quiet", no_argument, NULL, 'q'},
 				  {"platform", required_argument, NULL, 'p'},
+				  {"tls-verify", required_argument, NULL, 't'},
 				  {0}}};
+const struct cli_options cli_push_options = {
+    ":", (const struct option[]){{"tls-verify", required_argument, NULL, 't'}, {0}}};
+
+/* --tls-verify=true|false; false: TLS unverified, else plain HTTP. */
+static int tls_verify_arg(struct cli_globals *g, const char *arg, bool *insecure)
+{
+	if (!strcmp(arg, "true") || !strcmp(arg, "false")) {
+		*insecure = !strcmp(arg, "false");
+		return 0;
+	}
+	return cli_usage_error(g, "--tls-verify: expected true or false, not \"%s\"", arg);
+}
 
 /* Layer progress on a terminal as for load; otherwise one summary line.
  * -q: only the image ID. */
@@ -248,6 +261,10 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
 		switch (c) {
 		case 'q': view.quiet = true; break;
 		case 'p': o.platform = optarg; break;
+		case 't':
+			if ((rc = tls_verify_arg(g, optarg, &o.insecure)) != 0)
+				return rc;
+			break;
 		default: return cli_bad_option(g, c, argv);
 		}
 	}
@@ -276,13 +293,22 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 	_cleanup_store_ struct img_store *s = NULL;
 	struct img_push_result res = {0};
 	struct error err = {0};
+	bool insecure = false;
 	char sz[32];
-	int rc;
+	int c, rc;
 
-	if ((rc = cli_only_args(g, argc, argv, 1, 2)) != 0)
+	while ((c = getopt_long(argc, argv, cli_push_options.shortopts, cli_push_options.longopts,
+				NULL)) != -1) {
+		if (c != 't')
+			return cli_bad_option(g, c, argv);
+		if ((rc = tls_verify_arg(g, optarg, &insecure)) != 0)
+			return rc;
+	}
+	if ((rc = cli_want_args(g, argc - optind, 1, 2)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
-	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, &res, &err) < 0)
+	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure, &res,
+		     &err) < 0)
 		return cli_error(g, &err);
 	human_size(res.uploaded_bytes, sz);
 	printf("Pushed %s: %zu blob%s, %zu uploaded (%s), manifest %s\n",
@@ -295,6 +321,7 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 const struct cli_options cli_login_options = {
     ":u:", (const struct option[]){{"username", required_argument, NULL, 'u'},
 				   {"password-stdin", no_argument, NULL, 's'},
+				   {"tls-verify", required_argument, NULL, 't'},
 				   {0}}};
 
 /* A line from stdin without its newline, or the password prompt on the
@@ -325,7 +352,7 @@ int cli_cmd_login(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_free_ char *user = NULL, *pass = NULL;
 	struct error err = {0};
-	bool pw_stdin = false;
+	bool pw_stdin = false, insecure = false;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, cli_login_options.shortopts, cli_login_options.longopts,
@@ -333,6 +360,10 @@ int cli_cmd_login(int argc, char **argv, struct cli_globals *g)
 		switch (c) {
 		case 'u': user = xstrdup(optarg); break;
 		case 's': pw_stdin = true; break;
+		case 't':
+			if ((rc = tls_verify_arg(g, optarg, &insecure)) != 0)
+				return rc;
+			break;
 		default: return cli_bad_option(g, c, argv);
 		}
 	}
@@ -350,7 +381,7 @@ int cli_cmd_login(int argc, char **argv, struct cli_globals *g)
 	if (!user || !*user || !pass)
 		return cli_fail(g, "cannot read the %s%s", user && *user ? "password" : "username",
 				pw_stdin || isatty(0) ? "" : ": stdin is not a terminal (use --password-stdin)");
-	rc = img_login(argv[optind], user, pass, &err);
+	rc = img_login(argv[optind], user, pass, insecure, &err);
 	explicit_bzero(pass, strlen(pass));
 	if (rc < 0)
 		return cli_error(g, &err);

@@ -98,6 +98,7 @@ int img_save(struct img_store *s, char *const *refs, int fd, struct error *err);
 struct img_pull_opts {
 	const char *ref;      /* "busybox", "localhost:5000/x:1", "x@sha256:…" */
 	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
+	bool insecure;        /* --tls-verify=false: TLS unverified, else plain HTTP */
 	img_progress_fn progress; /* also told IMG_LAYER_FETCH; may be NULL */
 	void *progress_data;
 };
@@ -125,8 +126,8 @@ void img_push_result_release(struct img_push_result *r);
 /* Push image src of the store to dest (NULL: src's own name): blobs the
  * registry lacks, then the manifest as stored (OCI, or docker schema 2 for
  * an image pulled as such).  The store is only read. */
-int img_push(struct img_store *s, const char *src, const char *dest, struct img_push_result *res,
-	     struct error *err);
+int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
+	     struct img_push_result *res, struct error *err);
 
 /* Credentials in auth.json (podman's and skopeo's format): the file is
  * $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else
@@ -137,7 +138,8 @@ int img_auth_set(const char *registry, const char *user, const char *pass, struc
 int img_auth_remove(const char *registry, struct error *err);
 /* Check user/pass with the registry (GET /v2/, basic or token auth), then
  * store them. */
-int img_login(const char *registry, const char *user, const char *pass, struct error *err);
+int img_login(const char *registry, const char *user, const char *pass, bool insecure,
+	      struct error *err);
 
 /* ------------------------------------------------------------- queries -- */
 

@@ -217,7 +217,9 @@ struct img_registry {
 	char *actions; /* token scope: "pull" or "pull,push" */
 	char *auth;    /* "Authorization: …" header once a token was given */
 	char *user, *pass; /* from auth.json (img_auth_get), or NULL */
-	bool insecure; /* plain HTTP (loopback registries, as docker) */
+	bool insecure; /* TLS unverified, plain HTTP when it has none */
+	bool loopback; /* never through a proxy */
+	bool scheme_known; /* a request was answered: no more falling back */
 };
 
 struct img_http_req {
@@ -244,8 +246,9 @@ struct img_http_res {
 };
 void img_http_res_release(struct img_http_res *res);
 
+/* insecure: --tls-verify=false (the loopback always is, as for docker). */
 int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
-		      struct error *err);
+		      bool insecure, struct error *err);
 void img_registry_close(struct img_registry *r);
 /* Use these credentials instead of the stored ones (login checks them). */
 void img_registry_set_login(struct img_registry *r, const char *user, const char *pass);

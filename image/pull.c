@@ -396,7 +396,7 @@ int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull
 	p.what = img_ref_string(&p.ref);
 	if (img_platform_parse(o->platform, &plat, err) < 0 ||
 	    img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO | IMG_LIB_CURL, err) < 0 ||
-	    img_registry_open(&p.reg, &p.ref, "pull", err) < 0)
+	    img_registry_open(&p.reg, &p.ref, "pull", o->insecure, err) < 0)
 		goto done;
 	if (img_staging_init(s, &p.st, err) < 0)
 		goto done;

@@ -127,8 +127,8 @@ void img_push_result_release(struct img_push_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int img_push(struct img_store *s, const char *src, const char *dest, struct img_push_result *res,
-	     struct error *err)
+int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
+	     struct img_push_result *res, struct error *err)
 {
 	struct push p = {.s = s, .res = res};
 	struct img_ref dst = {0};
@@ -158,7 +158,7 @@ int img_push(struct img_store *s, const char *src, const char *dest, struct img_
 	mtype = img_db_strv(s, "SELECT media_type FROM manifests WHERE digest = ?1", mdig[0]);
 	if (img_blob_read(s, mdig[0], &man, &len, err) < 0)
 		goto out;
-	if (img_registry_open(&p.reg, &dst, "pull,push", err) < 0)
+	if (img_registry_open(&p.reg, &dst, "pull,push", insecure, err) < 0)
 		goto out;
 	for (size_t i = 0; layers[i]; i++)
 		if (push_blob(&p, layers[i], err) < 0)

@@ -12,7 +12,8 @@
 #define MAX_ERROR_BODY (64u << 10)
 #define MAX_TOKEN      (1u << 20)
 
-/* Docker treats the loopback as an insecure registry: plain HTTP. */
+/* Docker treats the loopback as an insecure registry: TLS without
+ * verification, else plain HTTP. */
 static bool loopback(const char *host)
 {
 	return str_has_prefix(host, "localhost") || str_has_prefix(host, "127.") ||
@@ -20,7 +21,7 @@ static bool loopback(const char *host)
 }
 
 int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
-		      struct error *err)
+		      bool insecure, struct error *err)
 {
 	const char *host = ref->domain;
 
@@ -30,8 +31,9 @@ int img_registry_open(struct img_registry *r, const struct img_ref *ref, const c
 	r->curl = curl_easy_init();
 	if (!r->curl)
 		return error_set(err, ENOMEM, "cannot start an HTTP client");
-	r->insecure = loopback(host);
-	r->base = xasprintf("%s://%s", r->insecure ? "http" : "https", host);
+	r->loopback = loopback(host);
+	r->insecure = insecure || r->loopback;
+	r->base = xasprintf("https://%s", host);
 	r->domain = xstrdup(ref->domain);
 	r->repo = xstrdup(ref->path);
 	r->actions = xstrdup(actions);
@@ -225,8 +227,14 @@ static int perform(struct img_registry *r, const struct img_http_req *req, struc
 	/* A stalled transfer ends instead of hanging forever. */
 	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1);
 	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, 60);
-	if (r->insecure)
-		img_curl_setopt_ptr(h, CURLOPT_PROXY, ""); /* loopback: never via a proxy */
+	if (r->loopback)
+		img_curl_setopt_ptr(h, CURLOPT_PROXY, ""); /* never via a proxy */
+	if (r->insecure) {
+		/* Asked for (--tls-verify=false) or the loopback, as docker:
+		 * TLS that proves nothing, or none at all (below). */
+		img_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0);
+		img_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0);
+	}
 	img_curl_setopt_ptr(h, CURLOPT_WRITEFUNCTION, (void *)on_body);
 	img_curl_setopt_ptr(h, CURLOPT_WRITEDATA, &x);
 	img_curl_setopt_ptr(h, CURLOPT_HEADERFUNCTION, (void *)on_header);
@@ -271,9 +279,21 @@ static int perform(struct img_registry *r, const struct img_http_req *req, struc
 		errno = x.sink_errno;
 		return error_sys(err, "cannot write what %s sends", r->domain);
 	}
+	if (c == CURLE_SSL_CONNECT_ERROR && r->insecure && !r->scheme_known &&
+	    str_has_prefix(url, r->base) && str_has_prefix(r->base, "https://")) {
+		/* An insecure registry that does not speak TLS: plain HTTP
+		 * from now on.  Only the first request can get here, and it
+		 * sends no body. */
+		char *base = xasprintf("http://%s", r->base + 8);
+
+		free(r->base);
+		r->base = base;
+		return perform(r, req, res, err);
+	}
 	if (c != CURLE_OK)
 		return error_set(err, EIO, "cannot reach registry %s: %s", r->domain,
 				 ebuf[0] ? ebuf : curl_easy_strerror(c));
+	r->scheme_known = true;
 	return 0;
 }
 
@@ -419,7 +439,8 @@ int img_registry_error(struct img_registry *r, const struct img_http_res *res, c
 	return rc;
 }
 
-int img_login(const char *registry, const char *user, const char *pass, struct error *err)
+int img_login(const char *registry, const char *user, const char *pass, bool insecure,
+	      struct error *err)
 {
 	struct img_ref ref = {.domain = (char *)registry, .path = (char *)""};
 	struct img_registry r;
@@ -430,7 +451,8 @@ int img_login(const char *registry, const char *user, const char *pass, struct e
 
 	if (!*registry || strchr(registry, '/'))
 		return error_set(err, EINVAL, "invalid registry '%s' (host[:port])", registry);
-	if (img_libs_load(IMG_LIB_CURL, err) < 0 || img_registry_open(&r, &ref, "pull", err) < 0)
+	if (img_libs_load(IMG_LIB_CURL, err) < 0 ||
+	    img_registry_open(&r, &ref, "pull", insecure, err) < 0)
 		return -1;
 	img_registry_set_login(&r, user, pass);
 	if (img_registry_request(&r, &req, &res, err) < 0) {

@@ -12,7 +12,7 @@ free_port() {
 # The registry's storage file of blob $1 (sha256:<hex>).
 reg_blob() {
 	local hex=${1#sha256:}
-	echo "$REG_DIR/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+	echo "$REG_DIR/plain/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
 }
 
 # A two-layer busybox image as an OCI layout at $1.
@@ -29,16 +29,14 @@ mk_image() {
 	python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout "$d" - "$w/l1.tar.gz" "$w/l2.tar.gz"
 }
 
-setup_file() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	command -v docker-registry >/dev/null || skip "docker-registry not installed"
-	command -v skopeo >/dev/null || skip "skopeo not installed"
-	export REG_DIR="$BATS_FILE_TMPDIR/registry"
-	mkdir -p "$REG_DIR/data"
-	export REG_PORT
-	REG_PORT=$(free_port)
-	export REG="127.0.0.1:$REG_PORT"
-	cat >"$REG_DIR/config.yml" <<EOF
+# start_registry NAME ADDR URL CODE [YAML]: a docker-registry instance on
+# ADDR with its config and storage under $REG_DIR/NAME (its log there too)
+# and the extra YAML (http: keys indented by two, then other sections);
+# waits until URL answers CODE.  Stopped by its PID in teardown_file.
+start_registry() {
+	local name=$1 addr=$2 url=$3 code=$4 extra=${5:-} d="$REG_DIR/$1"
+	mkdir -p "$d/data"
+	cat >"$d/config.yml" <<EOF
 version: 0.1
 log:
   level: error
@@ -46,53 +44,53 @@ log:
     disabled: false
 storage:
   filesystem:
-    rootdirectory: $REG_DIR/data
+    rootdirectory: $d/data
   delete:
     enabled: true
 http:
-  addr: $REG
+  addr: $addr
+$extra
 EOF
-	docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
-	echo $! >"$REG_DIR/pid"
+	docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
+	echo $! >"$REG_DIR/$name.pid"
 	for _ in $(seq 100); do
-		curl -sf "http://$REG/v2/" >/dev/null && break
+		[ "$(curl -sk -o /dev/null -w '%{http_code}' "$url")" = "$code" ] && return 0
 		sleep 0.1
 	done
-	curl -sf "http://$REG/v2/" >/dev/null
+	return 1
+}
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v docker-registry >/dev/null || skip "docker-registry not installed"
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	export REG_DIR="$BATS_FILE_TMPDIR/registry"
+	mkdir -p "$REG_DIR"
+	export REG="127.0.0.1:$(free_port)"
+	start_registry plain "$REG" "http://$REG/v2/" 200
 	mk_image "$REG_DIR/img"
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/x:1"
 	mk_image "$REG_DIR/img2" corrupt-me
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img2" "docker://$REG/bad:1"
 	mk_static
-	start_auth_registry
-}
-
-# A second instance asking for basic auth (htpasswd, bcrypt): alice/s3cret.
-start_auth_registry() {
-	local d="$REG_DIR/auth"
-	mkdir -p "$d/data"
-	echo "alice:$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))')" >"$d/htpasswd"
+	# A second instance asking for basic auth (htpasswd, bcrypt): alice/s3cret.
+	mkdir -p "$REG_DIR/auth"
+	echo "alice:$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))')" >"$REG_DIR/auth/htpasswd"
 	export REG2="127.0.0.1:$(free_port)"
-	cat >"$d/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $d/data
-http:
-  addr: $REG2
-auth:
+	start_registry auth "$REG2" "http://$REG2/v2/" 401 "auth:
   htpasswd:
     realm: nook-test
-    path: $d/htpasswd
-EOF
-	docker-registry serve "$d/config.yml" >"$d/log" 2>&1 &
-	echo $! >"$REG_DIR/auth.pid"
-	for _ in $(seq 100); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG2/v2/")" = 401 ] && break
-		sleep 0.1
-	done
+    path: $REG_DIR/auth/htpasswd"
+	# A third serving TLS only, with a self-signed certificate: the
+	# loopback is an insecure registry (as for docker), spoken to over TLS
+	# when it has it.
+	mkdir -p "$REG_DIR/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+		-keyout "$REG_DIR/tls/key.pem" -out "$REG_DIR/tls/cert.pem" >/dev/null 2>&1
+	export REG3="127.0.0.1:$(free_port)"
+	start_registry tls "$REG3" "https://$REG3/v2/" 200 "  tls:
+    certificate: $REG_DIR/tls/cert.pem
+    key: $REG_DIR/tls/key.pem"
 }
 
 # A registry of static files (python's http.server) for what docker-registry
@@ -183,7 +181,7 @@ layout_config() {
 
 teardown_file() {
 	local f
-	for f in "$REG_DIR/pid" "$REG_DIR/static.pid" "$REG_DIR/auth.pid"; do
+	for f in "$REG_DIR"/*.pid; do
 		[ -f "$f" ] || continue
 		kill "$(cat "$f")" 2>/dev/null || true
 		wait "$(cat "$f")" 2>/dev/null || true
@@ -221,11 +219,11 @@ assert_refused_cleanly() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "hello" ]
 	# Again: no layer blob is fetched (the registry's access log says so).
-	before=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/log")
+	before=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/plain/log")
 	run nk pull "$REG/x:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"2 layers, 0 downloaded"* ]]
-	after=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/log")
+	after=$(grep -c "GET /v2/x/blobs/" "$REG_DIR/plain/log")
 	[ "$after" -eq $((before + 1)) ] # the config only
 }
 
@@ -440,4 +438,20 @@ assert_refused_cleanly() {
 	run skopeo inspect --raw --tls-verify=false "docker://$REG/v2s2back:1"
 	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
 	[ "$(echo "$output" | jq -r .config.digest)" = "$(layout_config "$REG_DIR/img")" ]
+}
+
+@test "a TLS registry on the loopback: push and pull over TLS; --tls-verify takes true or false" {
+	# Plain HTTP gets nowhere with this instance: what works went over TLS.
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG3/v2/")" = 400 ]
+	mk_image "$T/img" tls
+	nk load -i "$T/img"
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	run nk push "$id" "$REG3/t:1"
+	[ "$status" -eq 0 ]
+	SR="$T/store2" run nk pull -q --tls-verify=false "$REG3/t:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$id" ]
+	run nk pull --tls-verify=maybe "$REG3/t:1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tls-verify: expected true or false"* ]]
 }
