@@ -171,12 +171,14 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_PUSH_ENTRY                                                                             \
 	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE,                                         \
 	 "[--tls-verify BOOL] IMAGE [DESTINATION]", "send an image to a registry", NULL,           \
-	 &cli_push_options}
-#define CLI_LOGIN_ENTRIES                                                                          \
+	 &cli_tls_options}
+#define CLI_REGISTRY_ENTRIES                                                                       \
 	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] [--tls-verify BOOL] REGISTRY",  \
 	 "store credentials for a registry (checked with it first)", NULL, &cli_login_options},    \
 	{"logout", cli_cmd_logout, 0, "REGISTRY", "forget the credentials for a registry", NULL,   \
-	 NULL}
+	 NULL},                                                                                    \
+	{"search", cli_cmd_search, 0, "[--tls-verify BOOL] REGISTRY[/TERM]",                       \
+	 "list the repositories of a registry's catalog (holding TERM)", NULL, &cli_tls_options}
 #define CLI_IMPORT_ENTRY                                                                           \
 	{"import", cli_cmd_import, CLI_STORE | CLI_ARGS_PATH, CLI_IMPORT_USAGE, CLI_IMPORT_HELP,   \
 	 NULL, NULL}
@@ -216,7 +218,8 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
-extern const struct cli_options cli_login_options, cli_push_options;
+int cli_cmd_search(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_options cli_login_options, cli_tls_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

@@ -231,7 +231,8 @@ const struct cli_options cli_pull_options = {
 				  {"platform", required_argument, NULL, 'p'},
 				  {"tls-verify", required_argument, NULL, 't'},
 				  {0}}};
-const struct cli_options cli_push_options = {
+/* The options of push and search: --tls-verify alone. */
+const struct cli_options cli_tls_options = {
     ":", (const struct option[]){{"tls-verify", required_argument, NULL, 't'}, {0}}};
 
 /* --tls-verify=true|false; false: TLS unverified, else plain HTTP. */
@@ -242,6 +243,20 @@ static int tls_verify_arg(struct cli_globals *g, const char *arg, bool *insecure
 		return 0;
 	}
 	return cli_usage_error(g, "--tls-verify: expected true or false, not \"%s\"", arg);
+}
+
+static int tls_only_options(struct cli_globals *g, int argc, char **argv, bool *insecure)
+{
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_tls_options.shortopts, cli_tls_options.longopts,
+				NULL)) != -1) {
+		if (c != 't')
+			return cli_bad_option(g, c, argv);
+		if ((rc = tls_verify_arg(g, optarg, insecure)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Layer progress on a terminal as for load; otherwise one summary line.
@@ -295,15 +310,10 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 	struct error err = {0};
 	bool insecure = false;
 	char sz[32];
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, cli_push_options.shortopts, cli_push_options.longopts,
-				NULL)) != -1) {
-		if (c != 't')
-			return cli_bad_option(g, c, argv);
-		if ((rc = tls_verify_arg(g, optarg, &insecure)) != 0)
-			return rc;
-	}
+	if ((rc = tls_only_options(g, argc, argv, &insecure)) != 0)
+		return rc;
 	if ((rc = cli_want_args(g, argc - optind, 1, 2)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
@@ -386,6 +396,24 @@ int cli_cmd_login(int argc, char **argv, struct cli_globals *g)
 	if (rc < 0)
 		return cli_error(g, &err);
 	printf("Login Succeeded!\n");
+	return 0;
+}
+
+int cli_cmd_search(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_strv_ char **found = NULL;
+	struct error err = {0};
+	bool insecure = false;
+	int rc;
+
+	if ((rc = tls_only_options(g, argc, argv, &insecure)) != 0)
+		return rc;
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+		return rc;
+	if (img_search(argv[optind], insecure, &found, &err) < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; found[i]; i++)
+		printf("%s\n", found[i]);
 	return 0;
 }
 

@@ -29,7 +29,7 @@ static const struct cli_command top_commands[] = {
 	CLI_RMI_ENTRY("rmi"),
 	CLI_PULL_ENTRY,
 	CLI_PUSH_ENTRY,
-	CLI_LOGIN_ENTRIES,
+	CLI_REGISTRY_ENTRIES,
 	{"bundle", cli_cmd_bundle, CLI_STORE | CLI_ARGS_IMAGE | CLI_ARGS_PATH,
 	 "IMAGE DIR | --remove DIR", "make an OCI bundle from an image", NULL, &cli_bundle_options},
 	{"version", cmd_version, 0, "", "print the version", NULL, NULL},

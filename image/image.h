@@ -141,6 +141,11 @@ int img_auth_remove(const char *registry, struct error *err);
 int img_login(const char *registry, const char *user, const char *pass, bool insecure,
 	      struct error *err);
 
+/* The repositories of a registry's catalog (GET /v2/_catalog, first 1000)
+ * whose name holds TERM, for "REGISTRY[/TERM]"; *found lines
+ * "REGISTRY/REPO" (strv_free). */
+int img_search(const char *term, bool insecure, char ***found, struct error *err);
+
 /* ------------------------------------------------------------- queries -- */
 
 struct img_info {

@@ -218,8 +218,10 @@ static int perform(struct img_registry *r, const struct img_http_req *req, struc
 	img_http_res_release(res);
 	curl_easy_reset(h);
 	img_curl_setopt_ptr(h, CURLOPT_URL, url);
-	img_curl_setopt_ptr(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	img_curl_setopt_ptr(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* Never file://, scp:// or the like, from a Location either. */
+	if (img_curl_setopt_ptr(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    img_curl_setopt_ptr(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
+		return error_set(err, ENOTSUP, "this libcurl cannot be limited to HTTP(S)");
 	img_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, ebuf);
 	img_curl_setopt_ptr(h, CURLOPT_USERAGENT, "nook/" NOOK_VERSION);
 	img_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1);
@@ -436,6 +438,67 @@ int img_registry_error(struct img_registry *r, const struct img_http_res *res, c
 		    error_set(err, ecode, "%s: %s answered HTTP %ld", what, r->domain, res->status);
 	}
 	json_object_put(o);
+	return rc;
+}
+
+int img_search(const char *term, bool insecure, char ***found, struct error *err)
+{
+	_cleanup_free_ char *registry = xstrdup(term), *what = NULL;
+	char *slash = strchr(registry, '/');
+	const char *match = slash ? slash + 1 : "";
+	struct img_ref ref = {.path = (char *)""};
+	struct img_registry r;
+	struct img_http_res res = {0};
+	struct img_http_req req = {.method = "GET",
+				   .path = "/v2/_catalog?n=1000",
+				   .max = 16u << 20,
+				   .sink_fd = -1,
+				   .body_fd = -1};
+	struct json_object *o = NULL, *repos;
+	int rc = -1;
+
+	if (slash)
+		*slash = '\0';
+	ref.domain = registry;
+	*found = xzalloc(sizeof(char *));
+	what = xasprintf("cannot search %s", registry);
+	if (!*registry ||
+	    (!strchr(registry, '.') && !strchr(registry, ':') && strcmp(registry, "localhost")))
+		return error_set(err, EINVAL, "search needs a registry: REGISTRY[/TERM], not '%s'",
+				 term);
+	if (img_libs_load(IMG_LIB_CURL, err) < 0 ||
+	    img_registry_open(&r, &ref, "pull", insecure, err) < 0)
+		return -1;
+	if (img_registry_request(&r, &req, &res, err) < 0) {
+		error_prefix(err, "%s", what);
+		goto out;
+	}
+	if (!ok_status(res.status)) {
+		img_registry_error(&r, &res, what, err);
+		goto out;
+	}
+	o = res.body ? json_tokener_parse(res.body) : NULL;
+	if (!o || !json_object_object_get_ex(o, "repositories", &repos) ||
+	    !json_object_is_type(repos, json_type_array)) {
+		error_set(err, EINVAL, "%s: not a catalog", what);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(repos); i++) {
+		struct json_object *e = json_object_array_get_idx(repos, i);
+
+		if (e && json_object_is_type(e, json_type_string) &&
+		    strstr(json_object_get_string(e), match)) {
+			_cleanup_free_ char *line =
+			    xasprintf("%s/%s", registry, json_object_get_string(e));
+
+			strv_push(found, line);
+		}
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	img_http_res_release(&res);
+	img_registry_close(&r);
 	return rc;
 }
 

@@ -455,3 +455,15 @@ assert_refused_cleanly() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--tls-verify: expected true or false"* ]]
 }
+
+@test "search lists the catalog's repositories holding a term" {
+	run "$NOOK" search "$REG"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$REG/x"* && "$output" == *"$REG/bad"* ]]
+	run "$NOOK" search "$REG/ad"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/bad" ]
+	run "$NOOK" search busybox
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: search needs a registry: REGISTRY[/TERM], not 'busybox'" ]
+}
