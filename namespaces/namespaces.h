@@ -120,8 +120,8 @@ struct ns_rootfs {
  * subtree with mount_setattr(AT_RECURSIVE); propagation is MS_SHARED,
  * MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, | MS_REC for the r- forms; rbind
  * is set = MS_BIND|MS_REC.  Every out value is zeroed first.  Returns -1
- * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap,
- * tmpcopyup. */
+ * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap.
+ * tmpcopyup is known and sets no flag. */
 int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		    unsigned long *propagation, bool *recursive);
 
@@ -132,7 +132,8 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * As in runc, devices and /dev symlinks are made only when r->mounts
  * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
  * sysfs are refused on a destination reached through a symlink.  Mount
- * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
+ * options "idmap", "ridmap" fail with EOPNOTSUPP; "tmpcopyup" (tmpfs only)
+ * fills the tmpfs with a copy of the directory it covers.
  * r->propagation MS_SHARED on "/" makes pivot_root fail (not handled). */
 int ns_rootfs_mount(const struct ns_rootfs *r, struct error *err);
 /* pivot_root (or chroot with no_pivot) into r->rootfs; cwd becomes "/". */
