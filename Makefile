@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-crash check-vm demo bench install clean help format
+.PHONY: all deps check check-unit check-integration check-crash check-clients check-vm demo bench install clean help format
 
 all: nook
 
@@ -81,7 +81,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
-	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash vm
+	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash clients vm
 
 check-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh unit
@@ -91,6 +91,9 @@ check-integration: all $(HELPER_BINS)
 
 check-crash: all $(HELPER_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh crash
+
+check-clients: all
+	@BUILD=$(BUILD) tests/run-tiers.sh clients
 
 check-vm: all $(HELPER_BINS)
 	@BUILD=$(BUILD) SUITE=$(SUITE) tests/run-tiers.sh vm
@@ -116,7 +119,8 @@ clean:
 	rm -rf build build-san nook nook-oci
 
 help:
-	@echo "targets: all deps check check-unit check-integration check-vm demo bench install clean"
+	@echo "targets: all deps check check-unit check-integration check-crash check-clients check-vm"
+	@echo "         demo bench install clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, SUITE=all (check-vm)"
 
 -include $(OBJS:.o=.d)

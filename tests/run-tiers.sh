@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the named test tiers (unit, integration, vm), streams their TAP
+# Runs the named test tiers (unit, integration, crash, clients, vm), streams their TAP
 # output and ends with one line summing all tiers: "N passed, N failed, N skipped".
 # A tier that dies without reporting its tests counts as one failure.
 set -u
@@ -61,6 +61,12 @@ crash() {
 	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/crash
 }
 
+# podman and containerd (Debian's) driving nook-oci, with private stores and
+# configs; a test skips only when its client is not installed.
+clients() {
+	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/clients
+}
+
 vm() {
 	tests/vm/run.sh ${SUITE:+--suite "$SUITE"}
 }
@@ -70,6 +76,7 @@ for tier in "$@"; do
 	unit) run_tier unit unit ;;
 	integration) run_tier integration integration ;;
 	crash) if ls tests/crash/*.bats >/dev/null 2>&1; then run_tier crash crash; fi ;;
+	clients) run_tier clients clients ;;
 	vm) if [ -x tests/vm/run.sh ]; then run_tier vm vm; else echo "# vm tier not present"; fi ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;
 	esac
