@@ -165,19 +165,36 @@ static int copy_dir(const struct copy *c, int src, int dst, int depth)
 	return 0;
 }
 
-int ns_tmpfs_copyup(int src, int tmpfs, const char *what, struct error *err)
+/* Does the mount's data name this option ("mode=", "uid=")? */
+static bool has_data(const struct ns_mount_opts *o, const char *prefix)
+{
+	for (char **d = o->data; d && *d; d++)
+		if (!strncmp(*d, prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+int ns_tmpfs_copyup(int src, int tmpfs, const struct ns_mount_opts *o, const char *what,
+		    struct error *err)
 {
 	struct copy c = {.what = what, .err = err};
 	_cleanup_close_ int in = -1, out = -1;
-	struct stat st;
+	struct stat st, now;
 
 	in = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	out = openat(tmpfs, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (in < 0 || out < 0 || fstat(in, &st) < 0)
+	if (in < 0 || out < 0 || fstat(in, &st) < 0 || fstat(out, &now) < 0)
 		return copy_fail(&c, what);
 	if (copy_dir(&c, in, out, 0) < 0)
 		return -1;
 	/* The tmpfs replaces the directory: it takes its owner and mode too
-	 * (runc keeps the covered directory's mode on every tmpfs). */
+	 * (runc keeps the covered directory's mode), except what the mount's
+	 * own mode=, uid=, gid= asked for. */
+	if (has_data(o, "mode="))
+		st.st_mode = now.st_mode;
+	if (has_data(o, "uid="))
+		st.st_uid = now.st_uid;
+	if (has_data(o, "gid="))
+		st.st_gid = now.st_gid;
 	return copy_meta(&c, out, &st, what);
 }

@@ -18,9 +18,11 @@ struct ns_mount_opts {
 int ns_mount_opts_parse(const struct ns_mount *m, struct ns_mount_opts *out, struct error *err);
 
 /* tmpcopyup: copy the tree of the directory src into the (still detached)
- * tmpfs mount tmpfs, owner, mode and times included, the root's too.
- * Nothing in src is followed (see copyup.c); what names the mount. */
-int ns_tmpfs_copyup(int src, int tmpfs, const char *what, struct error *err);
+ * tmpfs mount tmpfs, owner, mode and times included; the root's too but
+ * for what o's mode=, uid=, gid= set.  Nothing in src is followed (see
+ * copyup.c); what names the mount. */
+int ns_tmpfs_copyup(int src, int tmpfs, const struct ns_mount_opts *o, const char *what,
+		    struct error *err);
 
 /* Is path, ignoring repeated and trailing slashes, equal to want ("/dev")? */
 bool ns_path_is(const char *path, const char *want);

@@ -247,7 +247,7 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (dest < 0)
 		return -1;
 	/* Before the flags (it may be "ro") and before it covers dest. */
-	if (o.copyup && ns_tmpfs_copyup(dest, mfd, m->destination, err) < 0)
+	if (o.copyup && ns_tmpfs_copyup(dest, mfd, &o, m->destination, err) < 0)
 		return -1;
 	return mount_finish(mfd, dest, m, &o, err);
 }

@@ -59,6 +59,18 @@ copyup_mount() {
 	refute_output --partial "host dir file"
 }
 
+@test "tmpcopyup: the mount's own mode= and uid= win over the covered directory's" {
+	mkdir -p "$BUNDLE/rootfs/data"
+	echo kept >"$BUNDLE/rootfs/data/file"
+	chown 65534:65534 "$BUNDLE/rootfs/data"
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+	                  "options": ["tmpcopyup", "mode=0750", "uid=0"]}]'
+	run_ctr sh -c 'stat -c "%a %u:%g" /data; cat /data/file'
+	assert_success
+	assert_output "750 0:65534
+kept"
+}
+
 @test "tmpcopyup: refused on anything but a new tmpfs" {
 	mkdir -p "$BATS_TEST_TMPDIR/src"
 	cfg --arg s "$BATS_TEST_TMPDIR/src" '.mounts += [{"destination": "/data", "type": "bind",
