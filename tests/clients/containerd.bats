@@ -183,6 +183,17 @@ wait_task() { # id status
 	[ ! -d "$cg" ]
 }
 
+@test "ctr run -t: a terminal, and a resize reaches the container" {
+	local id; id=$(ccid)
+	run pty_run 20 70 --resize 33 101 -- ctr --address "$CLIENTS_TMP/ctd/ctd.sock" \
+		--namespace "$NS" run -t --rm "${RUNC_OPTS[@]}" "$IMAGE" "$id" \
+		sh -c 'tty; stty size; echo READY; while read x; do stty size; done; exit 5'
+	assert_equal "$status" 5
+	assert_output --partial "/dev/pts/0"
+	assert_output --partial "20 70"
+	assert_output --partial "33 101"
+}
+
 @test "ctr task kill: a signal the container handles decides its exit code" {
 	local id; id=$(ccid)
 	c run -d --null-io "${RUNC_OPTS[@]}" "$IMAGE" "$id" \

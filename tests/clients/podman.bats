@@ -224,6 +224,26 @@ bye"
 	assert_output --partial "33 101"
 }
 
+@test "podman exec -it: a terminal of the client's size" {
+	local name; name=$(ccid)
+	prun -d --name "$name" "$IMAGE" sleep 1000
+	wait_running "$name"
+	run pty_run 24 91 -- env CONTAINERS_CONF="$CLIENTS_TMP/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$CLIENTS_TMP/storage.conf" \
+		CONTAINERS_REGISTRIES_CONF="$CLIENTS_TMP/registries.conf" TMPDIR="$CLIENTS_TMP/tmp" \
+		podman exec -it "$name" sh -c 'tty; stty size; echo READY; cat; exit 6'
+	assert_equal "$status" 6
+	assert_output --partial "/dev/pts/"
+	assert_output --partial "24 91"
+}
+
+@test "podman run --device: a host device node inside" {
+	skip "known difference: podman passes linux.devices[].fileMode with the file type bits (st_mode: 8576 = S_IFCHR|0600 for /dev/fuse); nook refuses it as out of range [0, 4095], runc ORs the type in and accepts it (also breaks --privileged)"
+	run prun --rm --device /dev/fuse "$IMAGE" stat -c "%F %t:%T" /dev/fuse
+	assert_success
+	assert_output "character special file a:e5"
+}
+
 @test "podman pause/unpause: the kernel freezes the container's group" {
 	local name cg; name=$(ccid)
 	prun -d --name "$name" "$IMAGE" sleep 1000
