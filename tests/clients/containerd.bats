@@ -49,11 +49,7 @@ setup_file() {
 	EOF
 	containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
 	echo $! >"$d/pid"
-	local i
-	for i in $(seq 100); do
-		c version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	retry c version >/dev/null 2>&1 || true
 	c images import "$CLIENTS_TMP/image.tar" >/dev/null
 }
 
@@ -118,15 +114,8 @@ teardown() {
 
 task_status() { c task ls | awk -v id="$1" '$1 == id {print $3}'; }
 
-wait_task() { # id status
-	local i
-	for i in $(seq 50); do
-		[ "$(task_status "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "task $1 is $(task_status "$1"), not $2"
-	return 1
-}
+has_status() { [ "$(task_status "$1")" = "$2" ]; }
+wait_task() { retry has_status "$1" "$2"; } # id status
 
 @test "ctr run --rm: output and exit codes" {
 	local id; id=$(ccid)
@@ -184,10 +173,15 @@ wait_task() { # id status
 }
 
 @test "ctr run -t: a terminal, and a resize reaches the container" {
+	# ctr sets no consoleSize: its first resize comes after the start
+	# (with runc too), so the container waits for a size first (busybox
+	# stty exits 0 on a 0x0 terminal when its stdout is not one).
 	local id; id=$(ccid)
 	run pty_run 20 70 --resize 33 101 -- ctr --address "$CLIENTS_TMP/ctd/ctd.sock" \
 		--namespace "$NS" run -t --rm "${RUNC_OPTS[@]}" "$IMAGE" "$id" \
-		sh -c 'tty; stty size; echo READY; while read x; do stty size; done; exit 5'
+		sh -c 'until [ -n "$(stty size 2>/dev/null)" ]; do sleep 0.1; done
+			tty; stty size; echo READY; while read x; do stty size; done; exit 5'
+	echo "$output" # shown if the test fails
 	assert_equal "$status" 5
 	assert_output --partial "/dev/pts/0"
 	assert_output --partial "20 70"
@@ -199,7 +193,7 @@ wait_task() { # id status
 	c run -d --null-io "${RUNC_OPTS[@]}" "$IMAGE" "$id" \
 		sh -c 'trap "exit 9" USR1; touch /tmp/ready; while :; do sleep 0.1; done'
 	wait_task "$id" RUNNING
-	until c task exec --exec-id probe "$id" test -e /tmp/ready 2>/dev/null; do sleep 0.1; done
+	retry c task exec --exec-id probe "$id" test -e /tmp/ready
 	run c task kill -s SIGUSR1 "$id"
 	assert_success
 	wait_task "$id" STOPPED

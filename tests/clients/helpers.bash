@@ -81,6 +81,17 @@ clients_setup_file() {
 	make_image_archive "$CLIENTS_TMP/image.tar"
 }
 
+# Retries a command every 0.1 s for up to 20 s (the machine may be busy).
+retry() {
+	local i
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "gave up waiting for: $*"
+	return 1
+}
+
 # An id unique across concurrent runs of this tier.
 ccid() { echo "nkc${1:-}-$$-${BATS_TEST_NUMBER}"; }
 

@@ -132,14 +132,9 @@ ctr_cgroup() {
 	echo "$V2$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
 }
 
-wait_running() {
-	local i
-	for i in $(seq 50); do
-		[ "$(pm inspect --format '{{.State.Status}}' "$1")" = running ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+logs_have() { pm logs "$1" 2>/dev/null | grep -q "$2"; }
+is_running() { [ "$(pm inspect --format '{{.State.Status}}' "$1")" = running ]; }
+wait_running() { retry is_running "$1"; }
 
 @test "podman run --rm: output and exit codes 0 and 3" {
 	run prun --rm "$IMAGE" echo hello from nook
@@ -218,6 +213,7 @@ bye"
 		CONTAINERS_REGISTRIES_CONF="$CLIENTS_TMP/registries.conf" TMPDIR="$CLIENTS_TMP/tmp" \
 		podman run -it --rm --network none "$IMAGE" \
 		sh -c 'tty; stty size; echo READY; while read x; do stty size; done; exit 5'
+	echo "$output" # shown if the test fails
 	assert_equal "$status" 5
 	assert_output --partial "/dev/pts/0"
 	assert_output --partial "20 70"
@@ -232,6 +228,7 @@ bye"
 		CONTAINERS_STORAGE_CONF="$CLIENTS_TMP/storage.conf" \
 		CONTAINERS_REGISTRIES_CONF="$CLIENTS_TMP/registries.conf" TMPDIR="$CLIENTS_TMP/tmp" \
 		podman exec -it "$name" sh -c 'tty; stty size; echo READY; cat; exit 6'
+	echo "$output" # shown if the test fails
 	assert_equal "$status" 6
 	assert_output --partial "/dev/pts/"
 	assert_output --partial "24 91"
@@ -270,7 +267,7 @@ bye"
 	assert_output 137
 	prun -d --name "$name-usr1" "$IMAGE" sh -c 'trap "echo got usr1; exit 9" USR1; echo ready; while :; do sleep 0.1; done'
 	wait_running "$name-usr1"
-	until pm logs "$name-usr1" | grep -q ready; do sleep 0.1; done
+	retry logs_have "$name-usr1" ready
 	run pm kill -s USR1 "$name-usr1"
 	assert_success
 	run pm wait "$name-usr1"

@@ -6,7 +6,8 @@ usage: pty_driver.py ROWS COLS [--resize ROWS2 COLS2] -- COMMAND...
 
 With --resize: once the output shows "ROWS COLS" (the container's `stty
 size`), the pty is resized (the kernel sends SIGWINCH to the client), then
-a newline is written every 0.2 s until "ROWS2 COLS2" shows up.  After that
+a newline (and SIGWINCH) goes to the client every 0.2 s until "ROWS2 COLS2"
+shows up.  After that
 (or at once without --resize) Ctrl-D ends the container's input.  Exits
 with the command's status; 124 if it did not finish within 60 s (the
 command is then killed by its PID)."""
@@ -72,6 +73,9 @@ def main():
                 state = "eof"
             elif time.monotonic() - last_poke > 0.2:
                 os.write(master, b"\n")
+                # A client may miss the kernel's SIGWINCH while it is
+                # still setting up its handler: repeat it (by our PID).
+                os.kill(pid, signal.SIGWINCH)
                 last_poke = time.monotonic()
         elif state == "eof" and b"READY" in out:
             os.write(master, b"\x04")
@@ -80,6 +84,7 @@ def main():
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         sys.stdout.write(out.decode(errors="replace"))
+        sys.stdout.write(f"\npty_driver: timed out, state {state}\n")
         return 124
     _, status = os.waitpid(pid, 0)
     sys.stdout.write(out.decode(errors="replace"))
