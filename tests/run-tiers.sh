@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the named test tiers (unit, integration, crash, fuzz, vm), streams their TAP
+# Runs the named test tiers (unit, integration, crash, fuzz, clients, vm), streams their TAP
 # output and ends with one line summing all tiers: "N passed, N failed, N skipped".
 # A tier that dies without reporting its tests counts as one failure.
 set -u
@@ -66,6 +66,12 @@ fuzz() {
 	tests/fuzz/run.sh
 }
 
+# podman and containerd (Debian's) driving nook-oci, with private stores and
+# configs; a test skips only when its client is not installed.
+clients() {
+	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/clients
+}
+
 # The pure v2 guest runs tests/vm/ (or SUITE); the hybrid and pure v1
 # guests run the focused v1 suite (VM_CGROUP: tests/vm/run.sh).
 vm() {
@@ -85,6 +91,7 @@ for tier in "$@"; do
 	integration) run_tier integration integration ;;
 	crash) if ls tests/crash/*.bats >/dev/null 2>&1; then run_tier crash crash; fi ;;
 	fuzz) run_tier fuzz fuzz ;;
+	clients) run_tier clients clients ;;
 	vm) if [ -x tests/vm/run.sh ]; then run_tier vm vm; else echo "# vm tier not present"; fi ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;
 	esac

@@ -259,7 +259,8 @@ static void test_mount_option_table(void **state)
 	assert_int_equal(ns_mount_option("size=65536k", &set, &clear, &prop, &rec), 1);
 	assert_int_equal(ns_mount_option("idmap", &set, &clear, &prop, &rec), -1);
 	assert_int_equal(ns_mount_option("ridmap", &set, &clear, &prop, &rec), -1);
-	assert_int_equal(ns_mount_option("tmpcopyup", &set, &clear, &prop, &rec), -1);
+	assert_int_equal(ns_mount_option("tmpcopyup", &set, &clear, &prop, &rec), 0);
+	assert_true(set == 0 && clear == 0 && prop == 0 && !rec);
 }
 
 static int child_idmap_option_refused(struct fx *fx)
