@@ -72,6 +72,9 @@ int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err);
  * the container's namespace.  NOOK_FAULT_FAIL=ns-pid-restore or
  * ns-time-restore makes it fail (tests). */
 int ns_for_children_restore(int restore_fd, int flag, struct error *err);
+/* unshare(flag) for one new namespace of the caller (the init makes its
+ * cgroup namespace so, once clone3 has put it into its cgroup). */
+int ns_unshare(int flag, struct error *err);
 /* PR_SET_DUMPABLE 0: no process of the container can open our
  * /proc/PID/{exe,mem,fd} once we enter its namespaces. */
 int ns_dumpable_clear(struct error *err);
