@@ -6,6 +6,8 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export NOOK="$PWD/$BUILD/nook" NOOK_SRC="$PWD" NOOK_BUILD="$PWD/$BUILD"
+# Sanitizer builds: known leaks of third-party libraries (tests/lsan.supp).
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 pass=0 fail=0 skip=0
 
 # Reads TAP on stdin, echoes it, adds to the counters (via a temp file since
