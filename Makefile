@@ -57,8 +57,8 @@ FUZZ_CC ?= clang
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps check check-unit check-integration check-crash check-fuzz check-vm demo bench install \
-	clean help format fuzz fuzz-build man completions
+.PHONY: all deps check check-unit check-integration check-crash check-fuzz check-clients check-vm demo \
+	bench install clean help format fuzz fuzz-build man completions
 
 all: nook
 
@@ -128,7 +128,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
 	@$(MAKE) --no-print-directory fuzz-build
-	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash fuzz vm
+	@BUILD=$(BUILD) tests/run-tiers.sh unit integration crash fuzz clients vm
 
 check-unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh unit
@@ -138,6 +138,9 @@ check-integration: all $(HELPER_BINS)
 
 check-crash: all $(HELPER_BINS)
 	@BUILD=$(BUILD) tests/run-tiers.sh crash
+
+check-clients: all
+	@BUILD=$(BUILD) tests/run-tiers.sh clients
 
 check-vm: all $(HELPER_BINS)
 	@BUILD=$(BUILD) SUITE=$(SUITE) tests/run-tiers.sh vm
@@ -191,8 +194,8 @@ clean:
 	rm -rf build build-san build-fuzz nook nook-oci
 
 help:
-	@echo "targets: all deps check check-unit check-integration check-crash check-fuzz check-vm fuzz"
-	@echo "         demo bench man completions install clean"
+	@echo "targets: all deps check check-unit check-integration check-crash check-fuzz check-clients"
+	@echo "         check-vm fuzz demo bench man completions install clean"
 	@echo "options: SANITIZE=1 (ASan+UBSan), PREFIX=, DESTDIR=, MANDIR=, BASHCOMPDIR=, ZSHCOMPDIR=,"
 	@echo "         FISHCOMPDIR=, SUITE=all (check-vm),"
 	@echo "         FUZZ_SECONDS=N (per fuzz target, default 12)"

@@ -435,8 +435,8 @@ static int cmd_exec(int argc, char **argv, struct cli_globals *g)
 	o.args = argv + optind + 1;
 	o.env = env;
 	o.caps = caps;
-	/* runc's code for an exec that did not happen (or failed after its
-	 * process was started, which is then killed): 255. */
+	/* 255 as runc and crun: clients (podman exec) read any other status
+	 * as the exit code of the process that ran. */
 	if (rt_container_exec(&ctx, argv[optind], &o, &status, &err) < 0) {
 		cli_error(g, &err);
 		return 255;

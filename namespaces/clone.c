@@ -68,6 +68,14 @@ int ns_enter(int fd, int flag, struct error *err)
 	return 0;
 }
 
+int ns_unshare(int flag, struct error *err)
+{
+	if (unshare(flag) < 0)
+		return error_sys(err, "cannot create the %s namespace",
+				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "");
+	return 0;
+}
+
 int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err)
 {
 	_cleanup_close_ int saved = -1;

@@ -10,11 +10,19 @@ struct ns_mount_opts {
 	unsigned long rec_set, rec_clear; /* MS_* flags applied recursively (rro, rnosuid, ...) */
 	unsigned long propagation;	  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
 	char **data;			  /* filesystem options, in order */
+	bool copyup;			  /* tmpcopyup */
 };
 
-/* Fold m->options into out.  Refused options (idmap, tmpcopyup) fail with
+/* Fold m->options into out.  Refused options (idmap, ridmap) fail with
  * a message naming the mount.  out->data must be released with strv_free. */
 int ns_mount_opts_parse(const struct ns_mount *m, struct ns_mount_opts *out, struct error *err);
+
+/* tmpcopyup: copy the tree of the directory src into the (still detached)
+ * tmpfs mount tmpfs, owner, mode and times included; the root's too but
+ * for what o's mode=, uid=, gid= set.  Nothing in src is followed (see
+ * copyup.c); what names the mount. */
+int ns_tmpfs_copyup(int src, int tmpfs, const struct ns_mount_opts *o, const char *what,
+		    struct error *err);
 
 /* Is path, ignoring repeated and trailing slashes, equal to want ("/dev")? */
 bool ns_path_is(const char *path, const char *want);

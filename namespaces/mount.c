@@ -311,6 +311,9 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (check_proc_dest(m, err) < 0 || ns_mount_opts_parse(m, &o, err) < 0)
 		return -1;
 	data = o.data;
+	if (o.copyup && (!m->type || strcmp(m->type, "tmpfs") || o.set & (MS_REMOUNT | MS_BIND)))
+		return error_set(err, EINVAL, "mount option 'tmpcopyup' on '%s' needs a new tmpfs",
+				 m->destination);
 	if (o.set & MS_REMOUNT)
 		return mount_remount(rootfd, m, &o, err);
 	if (is_bind(m, &o))
@@ -357,6 +360,9 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 		dest = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, ROOT_CREATE_DIR,
 				    err);
 	if (dest < 0)
+		return -1;
+	/* Before the flags (it may be "ro") and before it covers dest. */
+	if (o.copyup && ns_tmpfs_copyup(dest, mfd, &o, m->destination, err) < 0)
 		return -1;
 	return mount_finish(mfd, dest, m, &o, err);
 }

@@ -72,6 +72,9 @@ int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err);
  * the container's namespace.  NOOK_FAULT_FAIL=ns-pid-restore or
  * ns-time-restore makes it fail (tests). */
 int ns_for_children_restore(int restore_fd, int flag, struct error *err);
+/* unshare(flag) for one new namespace of the caller (the init makes its
+ * cgroup namespace so, once clone3 has put it into its cgroup). */
+int ns_unshare(int flag, struct error *err);
 /* PR_SET_DUMPABLE 0: no process of the container can open our
  * /proc/PID/{exe,mem,fd} once we enter its namespaces. */
 int ns_dumpable_clear(struct error *err);
@@ -161,8 +164,8 @@ struct ns_rootfs {
  * subtree with mount_setattr(AT_RECURSIVE); propagation is MS_SHARED,
  * MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, | MS_REC for the r- forms; rbind
  * is set = MS_BIND|MS_REC.  Every out value is zeroed first.  Returns -1
- * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap,
- * tmpcopyup. */
+ * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap.
+ * tmpcopyup is known and sets no flag. */
 int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		    unsigned long *propagation, bool *recursive);
 
@@ -173,7 +176,8 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
  * As in runc, devices and /dev symlinks are made only when r->mounts
  * mounts /dev; /dev/core only when it mounts proc on /proc.  proc and
  * sysfs are refused on a destination reached through a symlink.  Mount
- * options "idmap", "ridmap", "tmpcopyup" fail with EOPNOTSUPP.
+ * options "idmap", "ridmap" fail with EOPNOTSUPP; "tmpcopyup" (tmpfs only)
+ * fills the tmpfs with a copy of the directory it covers.
  * Propagation of "/" is r->propagation, except that unbindable waits for
  * ns_rootfs_pivot (rprivate until then).  shared on "/" is applied here
  * and again after the pivot.  Mounts onto /proc sub-paths are refused but

@@ -13,6 +13,7 @@ enum opt_kind {
 	OPT_RECURSIVE, /* set/clear on the mount and everything below it */
 	OPT_PROPAGATION,
 	OPT_REFUSED, /* known, not supported: failing beats silently ignoring */
+	OPT_COPYUP,  /* no flag: ns_mount_opts_parse records it */
 };
 
 static const struct mount_opt {
@@ -83,11 +84,10 @@ static const struct mount_opt {
     {"rnosymfollow", OPT_RECURSIVE, MS_NOSYMFOLLOW, 0},
     {"rsymfollow", OPT_RECURSIVE, 0, MS_NOSYMFOLLOW},
 
-    /* Copy-up of the image's directory into a fresh tmpfs (crun) and
-     * id-mapped mounts are not implemented: a container asking for them
-     * would otherwise run with different contents or ownership than it
-     * expects. */
-    {"tmpcopyup", OPT_REFUSED, 0, 0},
+    {"tmpcopyup", OPT_COPYUP, 0, 0},
+
+    /* id-mapped mounts are not implemented: a container asking for them
+     * would otherwise run with different ownership than it expects. */
     {"idmap", OPT_REFUSED, 0, 0},
     {"ridmap", OPT_REFUSED, 0, 0},
 };
@@ -106,6 +106,8 @@ int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		case OPT_REFUSED:
 			errno = EOPNOTSUPP;
 			return -1;
+		case OPT_COPYUP:
+			return 0;
 		case OPT_PROPAGATION:
 			*propagation = o->set;
 			return 0;
@@ -140,6 +142,8 @@ int ns_mount_opts_parse(const struct ns_mount *m, struct ns_mount_opts *out, str
 			strv_push(&out->data, *o);
 			continue;
 		}
+		if (!strcmp(*o, "tmpcopyup"))
+			out->copyup = true;
 		/* Later options win, as with mount(8): "ro,rw" is rw. */
 		if (rec) {
 			out->rec_set = (out->rec_set & ~clear) | set;

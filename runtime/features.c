@@ -66,6 +66,7 @@ static const char *const mount_options[] = {
     "suid",
     "symfollow",
     "sync",
+    "tmpcopyup",
     "unbindable",
 };
 

@@ -140,8 +140,8 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 		return -1;
 	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
 		return -1;
-	if (in->join_user_fd >= 0 && setns(in->join_user_fd, CLONE_NEWUSER) < 0)
-		return error_sys(err, "cannot join the user namespace");
+	if (in->join_user_fd >= 0 && ns_enter(in->join_user_fd, CLONE_NEWUSER, err) < 0)
+		return -1;
 	if (rt_spec_namespace(spec, CLONE_NEWUSER)) {
 		/* Become root of the new user namespace (uid 0 is mapped). */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -152,8 +152,8 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 		return -1;
 	/* The cgroup namespace is made here, after clone3 put us into the
 	 * container's cgroup, so its root is that cgroup. */
-	if (new_namespace(spec, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-		return error_sys(err, "cannot create the cgroup namespace");
+	if (new_namespace(spec, CLONE_NEWCGROUP) && ns_unshare(CLONE_NEWCGROUP, err) < 0)
+		return -1;
 	if (!in->no_new_keyring) {
 		/* A fresh session keyring so the container cannot reach the
 		 * host's keys; kernels without keyrings are fine. */
@@ -290,8 +290,8 @@ static int init_enter(struct rt_init *in, struct error *err)
 	 * process exec'd into a created container must not be able to open
 	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd.  A
 	 * failure here is a failure of the container, never ignored. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return error_sys(err, "cannot make the init non-dumpable");
+	if (ns_dumpable_clear(err) < 0)
+		return -1;
 	/* Drop every fd inherited from the runtime (state dir, cgroup dir,
 	 * ...) but what the init needs: none can then be reached through
 	 * /proc/self/fd, e.g. as process.cwd (CVE-2024-21626). */

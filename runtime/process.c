@@ -48,11 +48,21 @@ static const char *env_get(char *const *env, const char *name)
 	return NULL;
 }
 
-static bool is_executable(const char *path)
+/* 0 if path is a regular file we may execute, else -1 with errno saying
+ * why (EISDIR for a directory, EACCES for another non-regular file), so the
+ * message never carries a stale errno: clients map "no such file" to 127
+ * and everything else to 126, as for runc. */
+static int check_executable(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode))
+		return errno = EISDIR, -1;
+	if (!S_ISREG(st.st_mode))
+		return errno = EACCES, -1;
+	return access(path, X_OK);
 }
 
 char *rt_process_lookup(const struct rt_process *p, struct error *err)
@@ -62,7 +72,7 @@ char *rt_process_lookup(const struct rt_process *p, struct error *err)
 	char *save = NULL;
 
 	if (strchr(prog, '/')) {
-		if (!is_executable(prog))
+		if (check_executable(prog) < 0)
 			return error_sys(err, "cannot execute '%s'", prog), NULL;
 		return xstrdup(prog);
 	}
@@ -75,10 +85,11 @@ char *rt_process_lookup(const struct rt_process *p, struct error *err)
 	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *full = xasprintf("%s/%s", *dir ? dir : ".", prog);
 
-		if (is_executable(full))
+		if (check_executable(full) == 0)
 			return steal_pointer(&full);
 	}
-	error_set(err, ENOENT, "executable file '%s' not found in $PATH", prog);
+	/* Clients (podman, containerd) look for runc's exact words. */
+	error_set(err, ENOENT, "cannot execute '%s': executable file not found in $PATH", prog);
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
 #include "runtime/internal.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 
@@ -192,10 +193,21 @@ static int parse_device(struct ns_device *d, json_object *o, const char *path, s
 	if (d->type != 'p' && (!has_major || !has_minor))
 		return error_set(err, EINVAL, "%s: major and minor are required for type %c", path,
 				 d->type);
-	if (rt_json_int(o, path, "fileMode", 0, 07777, &has_mode, &v, err) < 0)
+	/* podman passes the device's whole st_mode (S_IFCHR|0600): the type
+	 * bits are accepted when they name the device's own type, as runc
+	 * (which ORs them into mknod's mode anyway) accepts them. */
+	if (rt_json_int(o, path, "fileMode", 0, S_IFMT | 07777, &has_mode, &v, err) < 0)
 		return -1;
+	if (v & S_IFMT) {
+		mode_t want = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+
+		if (((mode_t)v & S_IFMT) != want)
+			return error_set(err, EINVAL,
+					 "%s.fileMode: %#llo names another file type than \"%c\"",
+					 path, (unsigned long long)v, d->type);
+	}
 	d->has_mode = has_mode;
-	d->mode = (mode_t)v;
+	d->mode = (mode_t)v & 07777;
 	if (rt_json_int(o, path, "uid", 0, ID_MAX, &d->has_uid, &v, err) < 0)
 		return -1;
 	d->uid = (uid_t)v;

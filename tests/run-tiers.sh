@@ -1,11 +1,13 @@
 #!/bin/bash
-# Runs the named test tiers (unit, integration, crash, fuzz, vm), streams their TAP
+# Runs the named test tiers (unit, integration, crash, fuzz, clients, vm), streams their TAP
 # output and ends with one line summing all tiers: "N passed, N failed, N skipped".
 # A tier that dies without reporting its tests counts as one failure.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export NOOK="$PWD/$BUILD/nook" NOOK_SRC="$PWD" NOOK_BUILD="$PWD/$BUILD"
+# Sanitizer builds: known leaks of third-party libraries (tests/lsan.supp).
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 pass=0 fail=0 skip=0
 
 # Reads TAP on stdin, echoes it, adds to the counters (via a temp file since
@@ -66,6 +68,12 @@ fuzz() {
 	tests/fuzz/run.sh
 }
 
+# podman and containerd (Debian's) driving nook-oci, with private stores and
+# configs; a test skips only when its client is not installed.
+clients() {
+	bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/clients
+}
+
 # The pure v2 guest runs tests/vm/ (or SUITE); the hybrid and pure v1
 # guests run the focused v1 suite (VM_CGROUP: tests/vm/run.sh).
 vm() {
@@ -85,6 +93,7 @@ for tier in "$@"; do
 	integration) run_tier integration integration ;;
 	crash) if ls tests/crash/*.bats >/dev/null 2>&1; then run_tier crash crash; fi ;;
 	fuzz) run_tier fuzz fuzz ;;
+	clients) run_tier clients clients ;;
 	vm) if [ -x tests/vm/run.sh ]; then run_tier vm vm; else echo "# vm tier not present"; fi ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;
 	esac

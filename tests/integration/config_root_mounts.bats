@@ -88,6 +88,19 @@ load helpers
 	assert_output "/dev/fuse a:e5 660 12 34"
 }
 
+@test "linux.devices: fileMode with the file type bits (podman's st_mode) is accepted, a wrong type refused" {
+	# 8576 = S_IFCHR|0600, what podman --device passes; runc accepts it.
+	cfg '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 8576}]'
+	run_ctr stat -c '%n %F %a' /dev/fuse
+	assert_success
+	assert_output "/dev/fuse character special file 600"
+	# 24960 = S_IFBLK|0600 for a "c" device
+	cfg '.linux.devices[0].fileMode = 24960'
+	run_ctr true
+	assert_failure
+	assert_output --partial 'linux.devices[0].fileMode: 060600 names another file type than "c"'
+}
+
 @test "maskedPaths: files read empty, directories are empty" {
 	[ -e /proc/timer_list ] && [ -d /sys/firmware ] || skip "kernel without /proc/timer_list or /sys/firmware"
 	cfg '.linux.maskedPaths = ["/proc/timer_list", "/sys/firmware", "/proc/does-not-exist"]'

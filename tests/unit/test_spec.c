@@ -436,8 +436,8 @@ static const struct bad_case bad_cases[] = {
      "config.json: linux.devices[0]: major and minor are required for type b"},
     {false,
      "{\"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, "
-     "\"minor\": 3, \"fileMode\": 65535}]}}",
-     "config.json: linux.devices[0].fileMode: 65535 is out of range"},
+     "\"minor\": 3, \"fileMode\": 65536}]}}",
+     "config.json: linux.devices[0].fileMode: 65536 is out of range"},
     {false, "{\"linux\": {\"cgroupsPath\": [\"a\"]}}",
      "config.json: linux.cgroupsPath: expected a string"},
     {false, "{\"linux\": {\"resources\": 1}}", "config.json: linux.resources: expected an object"},
