@@ -321,9 +321,11 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 		     &err) < 0)
 		return cli_error(g, &err);
 	human_size(res.uploaded_bytes, sz);
-	printf("Pushed %s: %zu blob%s, %zu uploaded (%s), manifest %s\n",
-	       img_name_familiar(res.name), res.blobs, res.blobs == 1 ? "" : "s", res.uploaded, sz,
-	       res.digest);
+	printf("Pushed %s: %zu blob%s, %zu uploaded (%s)", img_name_familiar(res.name), res.blobs,
+	       res.blobs == 1 ? "" : "s", res.uploaded, sz);
+	if (res.mounted)
+		printf(", %zu mounted from %s", res.mounted, res.mounted_from);
+	printf(", manifest %s\n", res.digest);
 	img_push_result_release(&res);
 	return 0;
 }

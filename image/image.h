@@ -121,10 +121,14 @@ struct img_push_result {
 	char digest[72];   /* of the manifest pushed */
 	size_t blobs, uploaded; /* blobs of the image / uploaded (the others it had) */
 	uint64_t uploaded_bytes;
+	size_t mounted;     /* blobs mounted from another repository of the registry… */
+	char *mounted_from; /* …this one (NULL when none was) */
 };
 void img_push_result_release(struct img_push_result *r);
 /* Push image src of the store to dest (NULL: src's own name): blobs the
- * registry lacks, then the manifest as stored (OCI, or docker schema 2 for
+ * registry lacks (mounted from another repository of the registry that the
+ * image has a name in, when it can; uploaded otherwise), then the manifest
+ * as stored (OCI, or docker schema 2 for
  * an image pulled as such).  The store is only read. */
 int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
 	     struct img_push_result *res, struct error *err);

@@ -15,6 +15,7 @@ struct push {
 	struct img_registry reg;
 	struct img_push_result *res;
 	const char *what; /* the destination, for messages */
+	char *from;	  /* another repository of the registry naming the image */
 };
 
 static int blob_exists(struct push *p, const char *digest, bool *has, struct error *err)
@@ -37,10 +38,14 @@ static int blob_exists(struct push *p, const char *digest, bool *has, struct err
 }
 
 /* POST opens an upload session; its Location takes the blob in one PUT
- * with the digest the registry checks the content against. */
+ * with the digest the registry checks the content against.  When the
+ * image has a name in another repository of the registry, the POST asks
+ * to mount the blob from there first (201: done, nothing sent). */
 static int upload_blob(struct push *p, const char *digest, struct error *err)
 {
-	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/", p->reg.repo);
+	_cleanup_free_ char *path = p->from ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s",
+							p->reg.repo, digest, p->from)
+					    : xasprintf("/v2/%s/blobs/uploads/", p->reg.repo);
 	_cleanup_free_ char *blob = xasprintf("blobs/sha256/%s", img_digest_hex(digest));
 	_cleanup_free_ char *what = xasprintf("cannot push %s: blob %s", p->what, digest);
 	_cleanup_free_ char *put = NULL;
@@ -54,6 +59,11 @@ static int upload_blob(struct push *p, const char *digest, struct error *err)
 		return error_sys(err, "cannot open blob %s of the store", digest);
 	if (img_registry_request(&p->reg, &req, &res, err) < 0) {
 		error_prefix(err, "%s", what);
+		goto out;
+	}
+	if (p->from && res.status == 201) {
+		p->res->mounted++;
+		rc = 0;
 		goto out;
 	}
 	if (res.status != 202 || !res.location) {
@@ -121,9 +131,30 @@ static int put_manifest(struct push *p, const struct img_ref *dst, const char *m
 	return rc;
 }
 
+/* A repository of dst's registry, other than dst's, that names image id. */
+static char *mount_source(struct img_store *s, const char *id, const struct img_ref *dst)
+{
+	_cleanup_strv_ char **names =
+	    img_db_strv(s, "SELECT name FROM tags WHERE image_id = ?1", id);
+	char *from = NULL;
+
+	for (size_t i = 0; names[i] && !from; i++) {
+		struct img_ref r;
+		struct error e;
+
+		if (img_ref_parse(names[i], &r, &e) < 0)
+			continue;
+		if (!strcmp(r.domain, dst->domain) && strcmp(r.path, dst->path))
+			from = xstrdup(r.path);
+		img_ref_release(&r);
+	}
+	return from;
+}
+
 void img_push_result_release(struct img_push_result *r)
 {
 	free(r->name);
+	free(r->mounted_from);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -160,6 +191,7 @@ int img_push(struct img_store *s, const char *src, const char *dest, bool insecu
 		goto out;
 	if (img_registry_open(&p.reg, &dst, "pull,push", insecure, err) < 0)
 		goto out;
+	p.from = mount_source(s, id, &dst);
 	for (size_t i = 0; layers[i]; i++)
 		if (push_blob(&p, layers[i], err) < 0)
 			goto out;
@@ -169,9 +201,12 @@ int img_push(struct img_store *s, const char *src, const char *dest, bool insecu
 			 err) < 0)
 		goto out;
 	res->name = steal_pointer(&name);
+	if (res->mounted)
+		res->mounted_from = steal_pointer(&p.from);
 	snprintf(res->digest, sizeof(res->digest), "%s", mdig[0]);
 	rc = 0;
 out:
+	free(p.from);
 	img_registry_close(&p.reg);
 	img_ref_release(&dst);
 	return rc;

@@ -467,3 +467,13 @@ assert_refused_cleanly() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "nook: search needs a registry: REGISTRY[/TERM], not 'busybox'" ]
 }
+
+@test "push to another repository of the registry the image came from: blobs mounted, none uploaded" {
+	nk pull "$REG/x:1"
+	run nk push "$REG/x:1" "$REG/mounted:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pushed $REG/mounted:1: 3 blobs, 0 uploaded (0B), 3 mounted from x, manifest sha256:"* ]]
+	grep -q "POST /v2/mounted/blobs/uploads/?mount=sha256:[0-9a-f]*&from=x" "$REG_DIR/plain/log"
+	[ "$(skopeo inspect --raw --tls-verify=false "docker://$REG/mounted:1" | jq -r .config.digest)" = \
+		"$(layout_config "$REG_DIR/img")" ]
+}
