@@ -190,6 +190,8 @@ static off_t tail_offset(int fd, off_t size, int64_t n)
 
 	if (n < 0)
 		return 0;
+	if (n == 0)
+		return size;
 	while (pos > 0) {
 		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
 

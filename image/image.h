@@ -129,6 +129,7 @@ int img_df(struct img_store *s, struct img_df *df, struct error *err);
 struct img_config {
 	char **entrypoint, **cmd, **env; /* NULL when absent */
 	char *workdir, *user;            /* NULL when absent */
+	char *stop_signal;               /* StopSignal; NULL when absent */
 };
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);

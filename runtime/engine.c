@@ -530,17 +530,24 @@ int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char
 		   struct error *err)
 {
 	struct img_ctr c;
+	struct img_config cfg;
 	_cleanup_free_ char *id = NULL;
-	int r;
+	int r, sig = SIGTERM;
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
 		return -1;
 	id = xstrdup(c.id);
 	r = rt_engine_status(&c) == RT_ENGINE_RUNNING;
+	/* The image's StopSignal, else SIGTERM (docker's order). */
+	if (r && img_config_get(s, c.image_id, &cfg, err) == 0) {
+		if (cfg.stop_signal && signal_parse(cfg.stop_signal) > 0)
+			sig = signal_parse(cfg.stop_signal);
+		img_config_release(&cfg);
+	}
 	img_ctr_release(&c);
 	if (!r)
 		return 0; /* docker: stopping a stopped container succeeds */
-	if (rt_container_kill(ctx, id, SIGTERM, false, err) < 0 && err->code != ESRCH)
+	if (rt_container_kill(ctx, id, sig, false, err) < 0 && err->code != ESRCH)
 		return -1;
 	r = wait_exit(s, id, timeout * 1000, NULL, err);
 	if (r <= 0)

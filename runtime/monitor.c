@@ -340,6 +340,13 @@ static _Noreturn void mon_main(struct monitor *m)
 	int sfd, code;
 
 	fds_close_except(3, keep, m->attach_fd >= 0 ? 2 : 1);
+	/* Hold no directory of the caller's busy (an unmount would fail). */
+	if (m->ctx->root[0] == '/' && m->store_root[0] == '/' && m->dir[0] == '/' &&
+	    chdir("/") < 0) {
+		error_sys(&err, "cannot chdir to /");
+		mon_fail(m, &err);
+		_exit(1);
+	}
 	if (ns_child_subreaper_set(&err) < 0 || mon_stdio(m, &err) < 0) {
 		mon_fail(m, &err);
 		_exit(1);

@@ -228,12 +228,17 @@ teardown() { engine_teardown; }
 	cp -a "$BATS_FILE_TMPDIR/rootfs" "$BATS_TEST_TMPDIR/r2"
 	echo "$P" >"$BATS_TEST_TMPDIR/r2/marker"
 	"$NOOK" --storage-root "$SR" import "$BATS_TEST_TMPDIR/r2" "$P:1" >/dev/null
-	nk create --name "$P" "$P:1" true >/dev/null
+	nk create --name "$P" "$P:1" cat /marker >/dev/null
 	run nk rmi "$P:1"
 	assert_failure
-	nk rm "$P"
-	run nk rmi "$P:1"
+	assert_output --partial "in use"
+	# -f untags it; the container keeps its image and still runs.
+	run nk rmi -f "$P:1"
 	assert_success
+	run nk start -a "$P"
+	assert_success
+	assert_output "$P"
+	nk rm "$P"
 }
 
 @test "-i passes stdin and closes it at EOF; -it gives the container a terminal" {
@@ -266,4 +271,53 @@ teardown() { engine_teardown; }
 	run nk inspect "$P"
 	echo "$output" | jq -e '.[0].State.Running == false and .[0].State.ExitCode == 137 and .[0].State.Pid == 0'
 	echo "$output" | jq -e '.[0].State.FinishedAt != "0001-01-01T00:00:00Z"'
+}
+
+@test "the image config is honoured: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal" {
+	tar -C "$BATS_FILE_TMPDIR/rootfs" -cf "$BATS_TEST_TMPDIR/bb.tar" .
+	IMG_USER=0:0 python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout-patch "$BATS_TEST_TMPDIR/img" \
+		config config.StopSignal '"SIGUSR1"' "$BATS_TEST_TMPDIR/bb.tar"
+	"$NOOK" --storage-root "$SR" load -q -i "$BATS_TEST_TMPDIR/img" >/dev/null
+	# Entrypoint /bin/sh, Cmd -c 'echo hi'.
+	run nk run --rm bad/x:1
+	assert_output hi
+	# A command replaces Cmd and keeps the Entrypoint.
+	run nk run --rm bad/x:1 -c 'echo $FOO $(pwd)'
+	assert_output "bar /tmp"
+	nk run -d --name "$P" bad/x:1 -c 'trap "exit 9" USR1; while :; do sleep 0.1; done' >/dev/null
+	sleep 0.3
+	run nk stop -t 30 "$P"
+	assert_success
+	run nk wait "$P"
+	assert_output 9
+	nk rm "$P"
+	"$NOOK" --storage-root "$SR" rmi bad/x:1 >/dev/null
+}
+
+@test "logs -f follows until the container exits; --tail N gives the last N records" {
+	nk run -d --name "$P" bb:1 sh -c 'for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo last' >/dev/null
+	run timeout 30 "$NOOK" --storage-root "$SR" --root "$ROOT" logs -f "$P"
+	assert_success
+	assert_line --index 0 line1
+	assert_line --index 5 last
+	run nk logs --tail 2 "$P"
+	assert_output "line5
+last"
+	run nk logs --tail 0 "$P"
+	assert_output ""
+}
+
+@test "foreground run forwards signals and returns the exit code; run -d --rm removes at exit" {
+	"$NOOK" --storage-root "$SR" --root "$ROOT" run --name "$P" bb:1 \
+		sh -c 'trap "exit 8" TERM; echo up; while :; do sleep 0.1; done' >"$BATS_TEST_TMPDIR/out" &
+	client=$!
+	for _ in $(seq 100); do grep -q up "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	kill -TERM "$client"
+	rc=0
+	wait "$client" || rc=$?
+	[ "$rc" = 8 ]
+	nk run -d --rm --name "$P-rm" bb:1 sh -c 'sleep 0.3' >/dev/null
+	for _ in $(seq 100); do nk ps -a | grep -q " $P-rm\$" || break; sleep 0.1; done
+	run nk ps -a
+	refute_output --partial "$P-rm"
 }

@@ -41,9 +41,14 @@ monitors() {
 engine_teardown() {
 	local ids id
 	[ -n "${ROOT:-}" ] || return 0
-	ids=$(nk ps -aq --no-trunc 2>/dev/null || nk ps -aq 2>/dev/null)
+	ids=$(nk ps -aq 2>/dev/null)
 	for id in $ids; do nk rm -f "$id" >/dev/null 2>&1 || true; done
 	engine_assert_clean
+	# No cgroup of theirs (cgroups are named by the container id).
+	for id in $ids; do
+		! compgen -G "/sys/fs/cgroup/unified/nook/$id*" >/dev/null ||
+			{ echo "cgroup left: $id"; return 1; }
+	done
 }
 
 engine_assert_clean() {
