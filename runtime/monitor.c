@@ -504,7 +504,9 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 				goto out;
 		}
 	}
-	if (img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
+	/* The last run's exit forgotten (a fresh container has none). */
+	if ((c.finished || c.pid || c.exit_code || c.oom) &&
+	    img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
 	    (attach && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, att) < 0)) {
