@@ -224,6 +224,10 @@ int cli_cmd_kill(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_wait(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_rm(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \

@@ -337,10 +337,12 @@ static int stop_one(struct img_store *s, const struct rt_context *ctx, const cha
 	return 0;
 }
 
-int cli_cmd_stop(int argc, char **argv, struct cli_globals *g)
+/* stop's and restart's -t SECONDS (default 10) into *secs; 0 or the
+ * usage error's exit code. */
+static int stop_time(struct cli_globals *g, int argc, char **argv, int *secs)
 {
 	int64_t t = 10;
-	int c, secs;
+	int c;
 
 	while ((c = getopt_long(argc, argv, cli_stop_options.shortopts, cli_stop_options.longopts,
 				NULL)) != -1) {
@@ -349,8 +351,15 @@ int cli_cmd_stop(int argc, char **argv, struct cli_globals *g)
 		if (parse_int64(optarg, &t) < 0 || t < 0 || t > 86400 * 365)
 			return cli_usage_error(g, "-t '%s': not a number of seconds", optarg);
 	}
-	secs = (int)t;
-	return each(g, argc, argv, stop_one, &secs);
+	*secs = (int)t;
+	return 0;
+}
+
+int cli_cmd_stop(int argc, char **argv, struct cli_globals *g)
+{
+	int secs, rc = stop_time(g, argc, argv, &secs);
+
+	return rc ? rc : each(g, argc, argv, stop_one, &secs);
 }
 
 const struct cli_options cli_kill_options = {
@@ -423,6 +432,57 @@ int cli_cmd_rm(int argc, char **argv, struct cli_globals *g)
 		force = true;
 	}
 	return each(g, argc, argv, rm_one, &force);
+}
+
+static int restart_one(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		       void *data, struct error *err)
+{
+	int afd;
+
+	if (rt_engine_stop(s, ctx, ref, *(int *)data, err) < 0 ||
+	    rt_engine_start(s, ctx, ref, false, &afd, err) < 0)
+		return -1;
+	printf("%s\n", ref);
+	return 0;
+}
+
+int cli_cmd_restart(int argc, char **argv, struct cli_globals *g)
+{
+	int secs, rc = stop_time(g, argc, argv, &secs);
+
+	return rc ? rc : each(g, argc, argv, restart_one, &secs);
+}
+
+int cli_cmd_rename(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 2, 2)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) ||
+	    rt_engine_rename(s, argv[optind], argv[optind + 1], &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
+int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **removed = NULL;
+	struct rt_context ctx = {.root = g->root};
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	rc = rt_engine_prune(s, &ctx, &removed, &err) < 0 ? cli_error(g, &err) : 0;
+	for (size_t i = 0; removed && removed[i]; i++)
+		printf("%s\n", removed[i]);
+	return rc;
 }
 
 /* ----------------------------------------------------------- inspect -- */

@@ -47,6 +47,12 @@ static const struct cli_command top_commands[] = {
 	 "remove containers (-f: running ones too)", NULL, &cli_rm_options},
 	{"wait", cli_cmd_wait, CLI_ENGINE_FLAGS, "CONTAINER...",
 	 "wait for containers to exit; print their exit codes", NULL, NULL},
+	{"restart", cli_cmd_restart, CLI_ENGINE_FLAGS, "[-t SECONDS] CONTAINER...",
+	 "stop and start containers again", NULL, &cli_stop_options},
+	{"rename", cli_cmd_rename, CLI_ENGINE_FLAGS, "CONTAINER NAME", "rename a container", NULL,
+	 NULL},
+	{"container", NULL, 0, "COMMAND ...", "manage containers (prune)", &cli_container_table,
+	 NULL},
 	{"inspect", cli_cmd_inspect, CLI_ENGINE_FLAGS, "CONTAINER...",
 	 "print containers' details as a JSON array", NULL, NULL},
 	{"version", cmd_version, 0, "", "print the version", NULL, NULL},
@@ -57,6 +63,20 @@ static const struct cli_command top_commands[] = {
 	{"__monitor", cli_cmd_monitor, CLI_HIDDEN, "ROOT STORE-ROOT ID DIR FLAGS SYNC-FD ATTACH-FD",
 	 "a container's monitor (started by run and start)", NULL, NULL},
 	{"__man", cli_cmd_man, CLI_HIDDEN, "", "print the nook(1) man page (make man)", NULL, NULL},
+};
+
+static const struct cli_command container_commands[] = {
+	{"prune", cli_cmd_container_prune, CLI_ENGINE_FLAGS, "",
+	 "remove every container that is not running", NULL, NULL},
+};
+
+const struct cli_table cli_container_table = {
+	.prog = "nook container",
+	.help = "Manage containers.",
+	.commands = container_commands,
+	.n = ARRAY_SIZE(container_commands),
+	.globals = CLI_G_ROOT | CLI_G_STORAGE_ROOT | CLI_G_HELP,
+	.usage_exit = 2,
 };
 
 static const struct cli_table top_table = {

@@ -136,6 +136,27 @@ int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64
 			id, exit_code, finished, oom, 0, 0, err);
 }
 
+int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0)
+		return -1;
+	q = img_db_prepare(s, "UPDATE engine_containers SET name = ?2 WHERE id = ?1", err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return error_set(err, EEXIST, "the container name \"%s\" is already in use", name);
+	if (rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot rename container");
+	return 0;
+}
+
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err)
 {
 	return ctr_exec(s, "DELETE FROM engine_containers WHERE id = ?1", id, 0, 0, 0, 0, 0, err);

@@ -204,6 +204,8 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
 /* finished 0: clear the last exit (before a start). */
 int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64_t finished,
 		       bool oom, struct error *err);
+/* EEXIST when another container has the name. */
+int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
 
 #endif

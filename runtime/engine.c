@@ -348,6 +348,42 @@ static char *options_json(const struct rt_engine_opts *o)
 	return out;
 }
 
+static int name_check(const char *name, struct error *err);
+
+int rt_engine_rename(struct img_store *s, const char *ref, const char *name, struct error *err)
+{
+	struct img_ctr c;
+	int r;
+
+	if (name_check(name, err) < 0 || img_ctr_find(s, ref, &c, err) < 0)
+		return -1;
+	r = img_ctr_rename(s, c.id, name, err);
+	img_ctr_release(&c);
+	return r;
+}
+
+int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
+		    struct error *err)
+{
+	struct img_ctr *v;
+	size_t n;
+
+	*removed = NULL;
+	if (img_ctr_list(s, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (rt_engine_status(&v[i]) == RT_ENGINE_RUNNING)
+			continue;
+		if (rt_engine_remove(s, ctx, v[i].id, false, err) < 0) {
+			img_ctr_list_free(v, n);
+			return -1;
+		}
+		strv_push(removed, v[i].id);
+	}
+	img_ctr_list_free(v, n);
+	return 0;
+}
+
 static int name_check(const char *name, struct error *err)
 {
 	size_t n = strlen(name);

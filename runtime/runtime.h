@@ -208,6 +208,11 @@ int rt_engine_wait(struct img_store *s, const char *ref, int *code, struct error
 /* Remove a container: a running one only with force (killed first). */
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		     bool force, struct error *err);
+int rt_engine_rename(struct img_store *s, const char *ref, const char *name, struct error *err);
+/* Remove every container that is not running; *removed their ids
+ * (strv_free). */
+int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
+		    struct error *err);
 /* The log of a container: <dir>.log, one record a line:
  * "RFC3339NANO stdout|stderr TEXT". */
 char *rt_engine_log_path(const struct img_ctr *c);

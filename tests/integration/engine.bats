@@ -321,3 +321,27 @@ last"
 	run nk ps -a
 	refute_output --partial "$P-rm"
 }
+
+@test "restart, rename (unique names), container prune keeps running containers" {
+	nk run -d --name "$P" bb:1 sleep 1000 >/dev/null
+	pid1=$(nk inspect "$P" | jq -r '.[0].State.Pid')
+	run nk restart -t 0 "$P"
+	assert_success
+	pid2=$(nk inspect "$P" | jq -r '.[0].State.Pid')
+	[ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ]
+	run nk ps
+	assert_line --regexp "Up .* $P\$"
+	nk create --name "$P-b" bb:1 true >/dev/null
+	run nk rename "$P-b" "$P"
+	assert_failure
+	assert_output --partial "already in use"
+	run nk rename "$P-b" "$P-c"
+	assert_success
+	run nk inspect "$P-c"
+	assert_success
+	run nk container prune
+	assert_success
+	run nk ps -a
+	refute_output --partial "$P-c"
+	assert_line --regexp "Up .* $P\$"
+}
