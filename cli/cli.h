@@ -230,4 +230,31 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g);
 int cli_image_mount(int argc, char **argv, struct cli_globals *g);
 int cli_image_unmount(int argc, char **argv, struct cli_globals *g);
 
+/* The engine (cli/cmd_engine.c, cli/cmd_ps.c). */
+void cli_store_freep(struct img_store **s);
+#define _cleanup_engine_store_ _cleanup_(cli_store_freep)
+extern const struct cli_options cli_run_options, cli_start_options, cli_ps_options,
+    cli_logs_options, cli_stop_options, cli_kill_options, cli_rm_options;
+int cli_cmd_create(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_run(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_start(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_ps(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_logs(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_stop(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_kill(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_wait(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_rm(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_table cli_container_table;
+int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+#define CLI_RUN_USAGE                                                                              \
+	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
+	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
+	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
+	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
+#define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
+
 #endif

@@ -192,6 +192,7 @@ int img_df(struct img_store *s, struct img_df *df, struct error *err);
 struct img_config {
 	char **entrypoint, **cmd, **env; /* NULL when absent */
 	char *workdir, *user;            /* NULL when absent */
+	char *stop_signal;               /* StopSignal; NULL when absent */
 };
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);
@@ -228,5 +229,46 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 int img_user_prepare(struct img_store *s, const char *key, char **dir, struct error *err);
 /* Forget a user and remove its directory (must be unmounted). */
 int img_user_remove(struct img_store *s, const char *key, struct error *err);
+
+/* ------------------------------------------- engine containers (engine.c) -- */
+
+/* A container of the engine (`nook create`/`run`).  Times are nanoseconds
+ * since the epoch, 0 when not yet.  pid/monitor with their /proc start
+ * times tell whether they still run (a reused pid has another). */
+struct img_ctr {
+	char *id;       /* 64 hex */
+	char *name;     /* unique */
+	char *image_id; /* the image's id */
+	char *image;    /* as the user named it */
+	int64_t created;
+	char *config;   /* JSON: the options it was created with */
+	char *dir;      /* its bundle */
+	bool ready;     /* the bundle is complete */
+	pid_t monitor, pid;
+	uint64_t monitor_start, pid_start;
+	int64_t started, finished;
+	int exit_code;
+	bool oom;
+};
+void img_ctr_release(struct img_ctr *c);
+void img_ctr_list_free(struct img_ctr *v, size_t n);
+/* Record a new container (id, name, image_id, image, created, config,
+ * dir of c).  EEXIST when the name is taken. */
+int img_ctr_add(struct img_store *s, const struct img_ctr *c, struct error *err);
+/* By full id, name, or unique id prefix: ENOENT when none, EINVAL when
+ * the prefix is ambiguous.  img_ctr_release. */
+int img_ctr_find(struct img_store *s, const char *ref, struct img_ctr *out, struct error *err);
+/* Newest first; img_ctr_list_free. */
+int img_ctr_list(struct img_store *s, struct img_ctr **out, size_t *n, struct error *err);
+int img_ctr_set_ready(struct img_store *s, const char *id, struct error *err);
+int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
+			uint64_t monitor_start, pid_t pid, uint64_t pid_start, int64_t started,
+			struct error *err);
+/* finished 0: clear the last exit (before a start). */
+int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64_t finished,
+		       bool oom, struct error *err);
+/* EEXIST when another container has the name. */
+int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
+int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
 
 #endif

@@ -252,7 +252,7 @@ bad:
 static int config_check(struct json_object *c, const char *doc, struct error *err)
 {
 	static const char *const strvs[] = {"Entrypoint", "Cmd", "Env"};
-	static const char *const strs[] = {"WorkingDir", "User"};
+	static const char *const strs[] = {"WorkingDir", "User", "StopSignal"};
 	struct json_object *conf;
 	const char *v;
 

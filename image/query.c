@@ -476,6 +476,8 @@ int img_config_get(struct img_store *s, const char *ref, struct img_config *c, s
 		c->workdir = xstrdup(json_object_get_string(v));
 	if (conf && json_object_object_get_ex(conf, "User", &v) && json_object_get_string_len(v))
 		c->user = xstrdup(json_object_get_string(v));
+	if (conf && json_object_object_get_ex(conf, "StopSignal", &v) && json_object_get_string_len(v))
+		c->stop_signal = xstrdup(json_object_get_string(v));
 	json_object_put(o);
 	return 0;
 }
@@ -487,6 +489,7 @@ void img_config_release(struct img_config *c)
 	strv_free(c->env);
 	free(c->workdir);
 	free(c->user);
+	free(c->stop_signal);
 	memset(c, 0, sizeof(*c));
 }
 

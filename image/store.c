@@ -31,6 +31,15 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS containers ("
 	"  key TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id),"
 	"  dir TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS engine_containers ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, image_id TEXT NOT NULL, image TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, config TEXT NOT NULL, dir TEXT NOT NULL,"
+	"  ready INTEGER NOT NULL DEFAULT 0, monitor INTEGER NOT NULL DEFAULT 0,"
+	"  monitor_start INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL DEFAULT 0,"
+	"  pid_start INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL DEFAULT 0,"
+	"  finished INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT 0,"
+	"  oom INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS engine_containers_name ON engine_containers(name);"
 	"CREATE VIEW IF NOT EXISTS layer_refs AS SELECT l.diff_id, l.size,"
 	"  (SELECT COUNT(*) FROM image_layers il WHERE il.diff_id = l.diff_id) AS refcount"
 	"  FROM layers l;";
@@ -90,7 +99,7 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 }
 
 /* Bump when the schema changes; upgrades run once, in one transaction. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 /* Size of the write-ahead log kept on disk (see db_reserve). */
 #define WAL_RESERVE (512 << 10)
 

@@ -9,7 +9,7 @@
  * run again completes); `bundle --remove` goes the other way round and
  * forgets the record last, treating "not mounted" and "already gone" as
  * done. */
-#include "runtime/runtime.h"
+#include "runtime/internal.h"
 #include "image/image.h"
 #include "overlayfs/overlayfs.h"
 
@@ -163,7 +163,8 @@ static struct json_object *jstrv(char *const *v)
 /* The runtime's default spec (what `nook oci spec` writes) with the image
  * config on top: Entrypoint+Cmd, Env, WorkingDir, User.  The root is the
  * writable overlay, and no terminal, so `nook oci run` works from a script. */
-static char *bundle_config(const struct img_config *c, int rootfd, struct error *err)
+static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edit_fn *edit,
+			   void *data, struct error *err)
 {
 	_cleanup_free_ char *def = rt_spec_default_json(false);
 	struct json_object *o = json_tokener_parse(def), *p, *root, *u, *args, *env;
@@ -210,6 +211,10 @@ static char *bundle_config(const struct img_config *c, int rootfd, struct error 
 	json_object_object_add(u, "uid", json_object_new_int64(uid));
 	json_object_object_add(u, "gid", json_object_new_int64(gid));
 	json_object_object_add(p, "user", u);
+	if (edit && edit(o, data, err) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	out =
 	    xasprintf("%s\n", json_object_to_json_string_ext(
 				  o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
@@ -372,6 +377,13 @@ static void bundle_undo(struct img_store *s, const char *abs, const char *key, b
 
 int rt_bundle_create(struct img_store *s, const char *image, const char *dir, struct error *err)
 {
+	return rt_bundle_make(s, image, dir, NULL, NULL, NULL, err);
+}
+
+int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
+		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
+		   void *data, struct error *err)
+{
 	_cleanup_free_ char *id = NULL, *abs = NULL, *key = NULL, *udir = NULL, *rootfs = NULL;
 	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int dfd = -1, rfd = -1;
@@ -381,6 +393,8 @@ int rt_bundle_create(struct img_store *s, const char *image, const char *dir, st
 
 	if (img_resolve(s, image, &id, err) < 0 || img_config_get(s, id, &cfg, err) < 0)
 		return -1;
+	if (adjust)
+		adjust(&cfg, data);
 	made_dir = stat(dir, &st) < 0;
 	if (mkdir_p(dir, 0755, err) < 0 || !(abs = bundle_path(dir, err)))
 		goto fail_cfg;
@@ -414,7 +428,7 @@ int rt_bundle_create(struct img_store *s, const char *image, const char *dir, st
 		error_sys(err, "cannot open '%s'", rootfs);
 		goto fail;
 	}
-	json = bundle_config(&cfg, rfd, err);
+	json = bundle_config(&cfg, rfd, edit, data, err);
 	if (!json || config_write(dfd, json, err) < 0)
 		goto fail;
 	img_config_release(&cfg);

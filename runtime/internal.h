@@ -476,4 +476,17 @@ void rt_resize_pty(int master);
 /* After the init of a run has exited: cgroup, poststop hooks, state dir. */
 int rt_container_destroy(const struct rt_context *ctx, const char *id, struct error *err);
 
+/* ------------------------------------------------------ engine bundles -- */
+
+struct img_config;
+struct json_object;
+/* rt_bundle_create with two hooks: adjust changes the image config before
+ * the spec is made from it (command-line overrides; strings and vectors
+ * it puts there are freed by img_config_release), edit the finished spec
+ * (security profile, mounts, ...). */
+typedef int rt_bundle_edit_fn(struct json_object *doc, void *data, struct error *err);
+int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
+		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
+		   void *data, struct error *err);
+
 #endif

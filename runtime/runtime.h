@@ -112,6 +112,7 @@ int rt_container_oom_killed(const struct rt_context *ctx, const char *id, bool *
  * dir is a complete bundle already.  rt_bundle_remove undoes it.
  * rt_image_mount: a read-only view of the image, *merged its path. */
 struct img_store;
+struct img_ctr;
 int rt_bundle_create(struct img_store *s, const char *image, const char *dir, struct error *err);
 int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err);
 int rt_image_mount(struct img_store *s, const char *image, char **merged, struct error *err);
@@ -151,5 +152,69 @@ int rt_spec_write(const char *bundle, bool rootless, const struct rt_profile_opt
  * caller frees.  Callers that make bundles start from it. */
 char *rt_spec_default_json(bool rootless);
 char *rt_features(void);
+
+/* ------------------------------------------------------------- engine -- */
+
+/* The engine (runtime/engine*.c, runtime/monitor.c): containers made from
+ * images, recorded in the image store, each run by a monitor process. */
+struct rt_engine_opts {
+	const char *name;       /* NULL: generated */
+	const char *image;
+	char **cmd;             /* replaces the image's Cmd when not empty */
+	const char *entrypoint; /* NULL: the image's; "" none */
+	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
+	const char *workdir, *user, *hostname;
+	const char *network;    /* NULL/"none" or "host" */
+	bool read_only, privileged, no_new_privs, seccomp_unconfined;
+	bool rm, tty, interactive;
+	char **cap_add, **cap_drop;
+	char **volumes;         /* HOST:CTR[:ro|rw] */
+	char **labels;          /* KEY=VAL */
+};
+/* Record the container, then make its bundle (overlay root, config.json:
+ * default spec, docker's profile, the options).  *id gets its id. */
+int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
+		     struct error *err);
+
+/* CLOCK_REALTIME in nanoseconds (the records' times). */
+int64_t rt_now_ns(void);
+
+enum rt_engine_status { RT_ENGINE_CREATED, RT_ENGINE_RUNNING, RT_ENGINE_EXITED };
+/* What the kernel says: the recorded pid still runs with its start time. */
+enum rt_engine_status rt_engine_status(const struct img_ctr *c);
+const char *rt_engine_status_name(enum rt_engine_status st);
+
+/* Start a created or exited container under a new monitor (double
+ * forked: it outlives us).  attach: *attach_fd gets our end of the
+ * monitor's attach socket (rt_engine_attach), else -1.  stdin_fd: with
+ * attach and -i, what the client copies to the container. */
+int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		    bool attach, int *attach_fd, struct error *err);
+/* The monitor process (`nook __monitor`, exec'd by rt_engine_start):
+ * never returns. */
+_Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
+				const char *dir, const char *flags, int sync_fd, int attach_fd);
+/* Stream the container's output to our stdout/stderr, our stdin to it
+ * (when it was made with -i), our signals to it, until it exits: *status
+ * gets its exit code.  ENOLINK when the monitor went away first. */
+int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err);
+int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char *ref, int sig,
+		   struct error *err);
+/* Stop signal, then SIGKILL after timeout seconds; waits for the exit. */
+int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		   int timeout, struct error *err);
+/* Wait for the container to exit; *code its exit code. */
+int rt_engine_wait(struct img_store *s, const char *ref, int *code, struct error *err);
+/* Remove a container: a running one only with force (killed first). */
+int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		     bool force, struct error *err);
+int rt_engine_rename(struct img_store *s, const char *ref, const char *name, struct error *err);
+/* Remove every container that is not running; *removed their ids
+ * (strv_free). */
+int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
+		    struct error *err);
+/* The log of a container: <dir>.log, one record a line:
+ * "RFC3339NANO stdout|stderr TEXT". */
+char *rt_engine_log_path(const struct img_ctr *c);
 
 #endif

@@ -1,0 +1,677 @@
+/* The monitor: one small process per running engine container, conmon's
+ * role.  `nook start`/`run` double-fork it (so it is nobody's child and a
+ * detached container outlives the shell that started it); it is the
+ * container's parent and child subreaper, holds its stdio (pipes, or the
+ * pty with -t), writes the log, serves an attached client, and when the
+ * init exits records the exit (or removes the container with --rm).
+ *
+ * It keeps no store open while the container runs: the store is opened
+ * only to record the exit.  The client it was forked from records the
+ * pids and start time (it has the store open already).
+ *
+ * Attach protocol (a stream socket): frames of struct frame, then len
+ * bytes.  Monitor to client: stdout, stderr, exit (int32 code).  Client
+ * to monitor: stdin, stdin EOF, signal (int32), resize (2 x uint16). */
+#include "runtime/internal.h"
+#include "image/image.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+enum frame_type {
+	FRAME_STDIN,
+	FRAME_STDOUT,
+	FRAME_STDERR,
+	FRAME_EXIT,
+	FRAME_STDIN_EOF,
+	FRAME_SIGNAL,
+	FRAME_RESIZE,
+};
+
+struct frame {
+	uint32_t type;
+	uint32_t len;
+};
+
+#define FRAME_MAX 65536
+
+/* What the monitor tells the starting client over the sync socket. */
+struct start_msg {
+	int ok;
+	pid_t monitor, pid;
+	uint64_t monitor_start, pid_start;
+	struct error err;
+};
+
+/* MSG_NOSIGNAL: a reader that went away is EPIPE, not a SIGPIPE the
+ * monitor would otherwise forward to the container. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int frame_send(int fd, enum frame_type t, const void *data, size_t len)
+{
+	struct frame f = {.type = t, .len = (uint32_t)len};
+
+	if (send_all(fd, &f, sizeof(f)) < 0 || (len && send_all(fd, data, len) < 0))
+		return -1;
+	return 0;
+}
+
+/* -------------------------------------------------------------- log -- */
+
+struct line_buf {
+	const char *stream;
+	size_t len;
+	char buf[8192];
+};
+
+/* One record: "2026-11-30T11:40:00.123456789Z stdout TEXT\n". */
+static void log_line(int logfd, const char *stream, const char *text, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char head[96];
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = (int)strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &tm);
+	n += snprintf(head + n, sizeof(head) - (size_t)n, ".%09ldZ %s ", ts.tv_nsec, stream);
+	if (write_all(logfd, head, (size_t)n) < 0 || write_all(logfd, text, len) < 0)
+		return;
+	write_all(logfd, "\n", 1);
+}
+
+static void log_chunk(int logfd, struct line_buf *lb, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n' || lb->len == sizeof(lb->buf)) {
+			log_line(logfd, lb->stream, lb->buf, lb->len);
+			lb->len = 0;
+			if (data[i] == '\n')
+				continue;
+		}
+		if (data[i] != '\r' || i + 1 >= len || data[i + 1] != '\n')
+			lb->buf[lb->len++] = data[i];
+	}
+}
+
+static void log_flush(int logfd, struct line_buf *lb)
+{
+	if (lb->len)
+		log_line(logfd, lb->stream, lb->buf, lb->len);
+	lb->len = 0;
+}
+
+/* ---------------------------------------------------------- monitor -- */
+
+struct monitor {
+	const struct rt_context *ctx;
+	const char *store_root, *id, *dir;
+	bool tty, interactive, rm;
+	int sync_fd, attach_fd, logfd;
+	int out_fd, err_fd, in_fd; /* our ends of the container's stdio */
+	struct line_buf lout, lerr;
+};
+
+static void mon_output(struct monitor *m, int fd, struct line_buf *lb, enum frame_type t,
+		       bool *open_)
+{
+	char buf[8192];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		*open_ = false;
+		return;
+	}
+	log_chunk(m->logfd, lb, buf, (size_t)n);
+	if (m->attach_fd >= 0 && frame_send(m->attach_fd, t, buf, (size_t)n) < 0) {
+		close(m->attach_fd);
+		m->attach_fd = -1;
+	}
+}
+
+/* A frame from the client; false when it is gone. */
+static bool mon_client(struct monitor *m, pid_t pid)
+{
+	struct frame f;
+	char buf[FRAME_MAX];
+
+	if (read_all(m->attach_fd, &f, sizeof(f)) != sizeof(f) || f.len > sizeof(buf) ||
+	    read_all(m->attach_fd, buf, f.len) != (ssize_t)f.len)
+		return false;
+	if (f.type == FRAME_STDIN && m->in_fd >= 0) {
+		if (write_all(m->in_fd, buf, f.len) < 0 && !m->tty) {
+			close(m->in_fd);
+			m->in_fd = -1;
+		}
+	} else if (f.type == FRAME_STDIN_EOF && m->in_fd >= 0) {
+		if (m->tty)
+			write_all(m->in_fd, "\x04", 1); /* ^D: EOF to the pty's reader */
+		else {
+			close(m->in_fd);
+			m->in_fd = -1;
+		}
+	} else if (f.type == FRAME_SIGNAL && f.len == sizeof(int32_t)) {
+		int32_t sig;
+
+		memcpy(&sig, buf, sizeof(sig));
+		kill(pid, sig);
+	} else if (f.type == FRAME_RESIZE && f.len == 2 * sizeof(uint16_t) && m->tty) {
+		struct winsize ws = {0};
+		uint16_t rc[2];
+
+		memcpy(rc, buf, sizeof(rc));
+		ws.ws_row = rc[0];
+		ws.ws_col = rc[1];
+		ioctl(m->out_fd, TIOCSWINSZ, &ws);
+	}
+	return true;
+}
+
+static int exit_code(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	return 255;
+}
+
+static int mon_wait(struct monitor *m, pid_t pid, int sfd)
+{
+	bool out_open = m->out_fd >= 0, err_open = m->err_fd >= 0;
+	int code = -1;
+
+	while (code < 0 || out_open || err_open) {
+		struct pollfd p[4] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = out_open ? m->out_fd : -1, .events = POLLIN},
+		    {.fd = err_open ? m->err_fd : -1, .events = POLLIN},
+		    {.fd = m->attach_fd, .events = POLLIN},
+		};
+		struct signalfd_siginfo si;
+
+		/* After the init exited, only drain what is buffered: a
+		 * process that kept the pipe open must not keep us. */
+		if (poll(p, 4, code < 0 ? -1 : 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			return code < 0 ? 255 : code;
+		}
+		if (code >= 0 && !(p[1].revents | p[2].revents))
+			break;
+		if (p[1].revents)
+			mon_output(m, m->out_fd, &m->lout, FRAME_STDOUT, &out_open);
+		if (p[2].revents)
+			mon_output(m, m->err_fd, &m->lerr, FRAME_STDERR, &err_open);
+		if (p[3].revents && !mon_client(m, pid)) {
+			/* Detached: the container goes on. */
+			close(m->attach_fd);
+			m->attach_fd = -1;
+		}
+		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			int ws;
+			pid_t r;
+
+			while ((r = waitpid(-1, &ws, WNOHANG)) > 0)
+				if (r == pid)
+					code = exit_code(ws);
+		} else if (code < 0 && si.ssi_signo != SIGPIPE) {
+			kill(pid, (int)si.ssi_signo);
+		}
+	}
+	log_flush(m->logfd, &m->lout);
+	log_flush(m->logfd, &m->lerr);
+	return code;
+}
+
+/* Record the exit, or remove the container (--rm). */
+static void mon_record(struct monitor *m, int code, bool oom)
+{
+	struct img_store_opts so = {.root = m->store_root};
+	struct img_store *s;
+	struct error e;
+
+	s = img_store_open(&so, &e);
+	if (!s) {
+		log_error("monitor of %s: %s", m->id, e.msg);
+		return;
+	}
+	if (m->rm ? rt_engine_remove(s, m->ctx, m->id, true, &e) < 0
+		  : img_ctr_set_exited(s, m->id, code, rt_now_ns(), oom, &e) < 0)
+		log_error("monitor of %s: %s", m->id, e.msg);
+	img_store_free(s);
+}
+
+static void mon_fail(struct monitor *m, const struct error *err)
+{
+	struct start_msg msg = {.ok = 0, .err = *err};
+
+	/* --rm: gone before `run` reports the failure. */
+	if (m->rm)
+		mon_record(m, 125, false);
+	write_all(m->sync_fd, &msg, sizeof(msg));
+}
+
+/* Set up fds 0-2 for the container (the runtime hands its own stdio to a
+ * container without a terminal) and keep our ends. */
+static int mon_stdio(struct monitor *m, struct error *err)
+{
+	int out[2], errp[2], in[2] = {-1, -1};
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return error_sys(err, "cannot open /dev/null");
+	if (m->tty) {
+		m->out_fd = m->err_fd = m->in_fd = -1;
+		if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			return error_sys(err, "cannot set up stdio");
+		close(null);
+		return 0;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (m->interactive && m->attach_fd >= 0 && pipe2(in, O_CLOEXEC) < 0))
+		return error_sys(err, "cannot make pipes");
+	if (dup2(in[0] >= 0 ? in[0] : null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+		return error_sys(err, "cannot set up stdio");
+	close(out[1]);
+	close(errp[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	close(null);
+	m->out_fd = out[0];
+	m->err_fd = errp[0];
+	m->in_fd = in[1];
+	return 0;
+}
+
+/* Our fds 0-2 back to /dev/null: the container's pipe ends must be its
+ * own only, or we never see EOF. */
+static void mon_stdio_release(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return;
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	close(null);
+}
+
+static _Noreturn void mon_main(struct monitor *m)
+{
+	struct rt_create_opts o = {.bundle = m->dir};
+	_cleanup_free_ char *log = xasprintf("%s.log", m->dir);
+	struct start_msg msg = {.ok = 1};
+	struct rt_launch l;
+	struct error err = {0};
+	sigset_t all;
+	bool oom = false;
+	int keep[2] = {m->sync_fd, m->attach_fd};
+	int sfd, code;
+
+	fds_close_except(3, keep, m->attach_fd >= 0 ? 2 : 1);
+	/* Hold no directory of the caller's busy (an unmount would fail). */
+	if (m->ctx->root[0] == '/' && m->store_root[0] == '/' && m->dir[0] == '/' &&
+	    chdir("/") < 0) {
+		error_sys(&err, "cannot chdir to /");
+		mon_fail(m, &err);
+		_exit(1);
+	}
+	if (ns_child_subreaper_set(&err) < 0 || mon_stdio(m, &err) < 0) {
+		mon_fail(m, &err);
+		_exit(1);
+	}
+	m->logfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (m->logfd < 0) {
+		error_sys(&err, "cannot open '%s'", log);
+		mon_fail(m, &err);
+		_exit(1);
+	}
+	if (rt_launch_create(&l, m->ctx, m->id, &o, true, &err) < 0) {
+		mon_fail(m, &err);
+		_exit(1);
+	}
+	mon_stdio_release();
+	if (m->tty)
+		m->out_fd = m->err_fd = m->in_fd = l.console_master;
+	if (m->tty && m->in_fd >= 0 && !(m->interactive && m->attach_fd >= 0))
+		m->in_fd = -1;
+	if (m->tty)
+		m->err_fd = -1;
+	sigfillset(&all);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (sfd < 0 || rt_container_start(m->ctx, m->id, &err) < 0) {
+		if (sfd < 0)
+			error_sys(&err, "signalfd");
+		rt_launch_abort(&l, m->id);
+		mon_fail(m, &err);
+		_exit(1);
+	}
+	msg.monitor = getpid();
+	msg.monitor_start = proc_start_time(msg.monitor);
+	msg.pid = l.pid;
+	msg.pid_start = proc_start_time(l.pid);
+	write_all(m->sync_fd, &msg, sizeof(msg));
+	close(m->sync_fd);
+	fault_point("monitor-started");
+	code = mon_wait(m, l.pid, sfd);
+	l.pid = 0;
+	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
+	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
+		log_error("monitor of %s: %s", m->id, err.msg);
+	mon_record(m, code, oom);
+	if (m->attach_fd >= 0) {
+		int32_t c = code;
+
+		frame_send(m->attach_fd, FRAME_EXIT, &c, sizeof(c));
+	}
+	_exit(0);
+}
+
+/* A fresh process image for the monitor: nothing of ours (heap, the
+ * store's SQLite connection, whose locks a forked copy would confuse)
+ * comes along, and it stays small. */
+static _Noreturn void mon_exec(struct monitor *m)
+{
+	char sync[16], att[16], flags[8];
+	struct error err;
+
+	snprintf(sync, sizeof(sync), "%d", m->sync_fd);
+	snprintf(att, sizeof(att), "%d", m->attach_fd);
+	snprintf(flags, sizeof(flags), "%c%c%c", m->tty ? 't' : '_', m->interactive ? 'i' : '_',
+		 m->rm ? 'r' : '_');
+	/* Only these two cross the exec. */
+	if (fcntl(m->sync_fd, F_SETFD, 0) < 0 ||
+	    (m->attach_fd >= 0 && fcntl(m->attach_fd, F_SETFD, 0) < 0)) {
+		error_sys(&err, "fcntl");
+	} else {
+		execl("/proc/self/exe", "nook", "__monitor", m->ctx->root, m->store_root, m->id,
+		      m->dir, flags, sync, att, (char *)NULL);
+		error_sys(&err, "cannot run the monitor: exec /proc/self/exe");
+	}
+	{
+		struct start_msg msg = {.ok = 0, .err = err};
+
+		write_all(m->sync_fd, &msg, sizeof(msg));
+	}
+	_exit(1);
+}
+
+_Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
+				const char *dir, const char *flags, int sync_fd, int attach_fd)
+{
+	struct rt_context ctx = {.root = root};
+	struct monitor m = {
+	    .ctx = &ctx,
+	    .store_root = store_root,
+	    .id = id,
+	    .dir = dir,
+	    .tty = strchr(flags, 't') != NULL,
+	    .interactive = strchr(flags, 'i') != NULL,
+	    .rm = strchr(flags, 'r') != NULL,
+	    .sync_fd = sync_fd,
+	    .attach_fd = attach_fd,
+	    .lout = {.stream = "stdout"},
+	    .lerr = {.stream = "stderr"},
+	};
+
+	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+	if (attach_fd >= 0)
+		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
+	mon_main(&m);
+}
+
+/* ------------------------------------------------------------ start -- */
+
+static bool config_flag(const char *config, const char *section, const char *key)
+{
+	struct json_object *doc = json_tokener_parse(config), *s, *v;
+	bool r = doc && json_object_object_get_ex(doc, section, &s) &&
+		 json_object_object_get_ex(s, key, &v) && json_object_get_boolean(v);
+
+	json_object_put(doc);
+	return r;
+}
+
+int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
+		    int *attach_fd, struct error *err)
+{
+	struct img_ctr c;
+	struct monitor m = {.ctx = ctx, .attach_fd = -1};
+	struct start_msg msg;
+	int sync[2] = {-1, -1}, att[2] = {-1, -1};
+	pid_t a;
+	ssize_t n;
+	int r = -1, ws;
+
+	*attach_fd = -1;
+	if (img_ctr_find(s, ref, &c, err) < 0)
+		return -1;
+	if (!c.ready) {
+		error_set(err, EINVAL, "container %s is not completely created: remove it", ref);
+		goto out;
+	}
+	if (rt_engine_status(&c) == RT_ENGINE_RUNNING) {
+		error_set(err, EBUSY, "container %s is already running", ref);
+		goto out;
+	}
+	m.store_root = img_store_root(s);
+	m.id = c.id;
+	m.dir = c.dir;
+	m.tty = config_flag(c.config, "Config", "Tty");
+	m.interactive = config_flag(c.config, "Config", "OpenStdin");
+	m.rm = config_flag(c.config, "HostConfig", "AutoRemove");
+	m.lout.stream = "stdout";
+	m.lerr.stream = "stderr";
+	/* What a killed monitor left of the last run. */
+	{
+		struct rt_info info;
+		struct error e2;
+
+		if (rt_container_info(ctx, c.id, &info, &e2) == 0) {
+			rt_info_release(&info);
+			if (rt_container_delete(ctx, c.id, true, err) < 0)
+				goto out;
+		}
+	}
+	/* The last run's exit forgotten (a fresh container has none). */
+	if ((c.finished || c.pid || c.exit_code || c.oom) &&
+	    img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
+	    (attach && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, att) < 0)) {
+		error_sys(err, "socketpair");
+		goto out;
+	}
+	m.sync_fd = sync[1];
+	m.attach_fd = att[1];
+	a = fork();
+	if (a < 0) {
+		error_sys(err, "fork");
+		goto out;
+	}
+	if (a == 0) {
+		/* Its own session, and the child of nobody we know: it
+		 * survives our shell and our terminal's hangup. */
+		pid_t b;
+
+		close(sync[0]);
+		if (att[0] >= 0)
+			close(att[0]);
+		setsid();
+		b = fork();
+		if (b < 0)
+			_exit(1);
+		if (b > 0)
+			_exit(0);
+		mon_exec(&m);
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	if (att[1] >= 0)
+		close(att[1]);
+	att[1] = -1;
+	while (waitpid(a, &ws, 0) < 0 && errno == EINTR)
+		;
+	do
+		n = read(sync[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(msg)) {
+		error_set(err, EIO, "the monitor of container %s died while starting it", ref);
+		goto out;
+	}
+	if (!msg.ok) {
+		*err = msg.err;
+		goto out;
+	}
+	if (img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid, msg.pid_start,
+				rt_now_ns(), err) < 0)
+		goto out;
+	*attach_fd = steal_fd(&att[0]);
+	r = 0;
+out:
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (sync[1] >= 0)
+		close(sync[1]);
+	if (att[0] >= 0)
+		close(att[0]);
+	if (att[1] >= 0)
+		close(att[1]);
+	img_ctr_release(&c);
+	return r;
+}
+
+/* ----------------------------------------------------------- attach -- */
+
+static void send_size(int fd)
+{
+	struct winsize ws;
+	uint16_t rc[2];
+
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0)
+		return;
+	rc[0] = ws.ws_row;
+	rc[1] = ws.ws_col;
+	frame_send(fd, FRAME_RESIZE, rc, sizeof(rc));
+}
+
+static int attach_loop(int fd, bool input, int sfd, int *status, struct error *err)
+{
+	bool in_open = input;
+
+	for (;;) {
+		struct pollfd p[3] = {
+		    {.fd = fd, .events = POLLIN},
+		    {.fd = in_open ? 0 : -1, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},
+		};
+		struct signalfd_siginfo si;
+		struct frame f;
+		char buf[FRAME_MAX];
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_sys(err, "poll");
+		}
+		if (p[0].revents) {
+			if (read_all(fd, &f, sizeof(f)) != sizeof(f) || f.len > sizeof(buf) ||
+			    read_all(fd, buf, f.len) != (ssize_t)f.len)
+				return error_set(err, ENOLINK, "the container's monitor went away");
+			if (f.type == FRAME_STDOUT)
+				write_all(1, buf, f.len);
+			else if (f.type == FRAME_STDERR)
+				write_all(2, buf, f.len);
+			else if (f.type == FRAME_EXIT && f.len == sizeof(int32_t)) {
+				int32_t c;
+
+				memcpy(&c, buf, sizeof(c));
+				*status = c;
+				return 0;
+			}
+		}
+		if (p[1].revents) {
+			ssize_t n = read(0, buf, sizeof(buf));
+
+			if (n > 0) {
+				frame_send(fd, FRAME_STDIN, buf, (size_t)n);
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				frame_send(fd, FRAME_STDIN_EOF, NULL, 0);
+				in_open = false;
+			}
+		}
+		if ((p[2].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			int32_t sig = (int32_t)si.ssi_signo;
+
+			if (sig == SIGWINCH)
+				send_size(fd);
+			else
+				frame_send(fd, FRAME_SIGNAL, &sig, sizeof(sig));
+		}
+	}
+}
+
+int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err)
+{
+	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	struct termios saved, t;
+	sigset_t set, old;
+	bool raw = false;
+	int sfd, r;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
+		sigaddset(&set, proxied[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return error_sys(err, "signalfd");
+	}
+	/* Our terminal goes raw while it is the container's: ^C reaches
+	 * the container's pty as a key instead of signalling us. */
+	if (tty && isatty(0) && tcgetattr(0, &saved) == 0) {
+		t = saved;
+		cfmakeraw(&t);
+		raw = tcsetattr(0, TCSANOW, &t) == 0;
+	}
+	if (tty)
+		send_size(fd);
+	r = attach_loop(fd, input, sfd, status, err);
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
