@@ -102,17 +102,21 @@ static bool parse_mount(char *line, char **known, char **mnt, char ***ctrls)
 	return true;
 }
 
-int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err)
+/* The hierarchies do not move during one command, and create, delete and
+ * the removal of the parent each ask: /proc/self/mountinfo and
+ * /proc/cgroups are read once per process.  Not safe for threads (nook's
+ * runtime commands have none). */
+static struct cg_v1_dir *v1_cache;
+static size_t v1_cache_n;
+static bool v1_cached;
+
+static int v1_scan(struct error *err)
 {
 	_cleanup_strv_ char **known = NULL;
 	_cleanup_free_ char *text = NULL;
 	struct cg_v1_dir *d = NULL;
 	size_t count = 0;
 
-	*out = NULL;
-	*n = 0;
-	if (v1_off())
-		return 0;
 	if (file_read_at(AT_FDCWD, "/proc/self/mountinfo", 0, &text, NULL, err) < 0)
 		return error_prefix(err, "cannot find the cgroup v1 hierarchies");
 	known = known_controllers();
@@ -131,8 +135,31 @@ int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err)
 		d[count++] =
 		    (struct cg_v1_dir){.mnt = mnt, .ctrls = steal_pointer(&ctrls), .dirfd = -1};
 	}
+	v1_cache = d;
+	v1_cache_n = count;
+	v1_cached = true;
+	return 0;
+}
+
+int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err)
+{
+	struct cg_v1_dir *d;
+
+	*out = NULL;
+	*n = 0;
+	if (v1_off())
+		return 0;
+	if (!v1_cached && v1_scan(err) < 0)
+		return -1;
+	if (v1_cache_n == 0)
+		return 0;
+	d = xzalloc(v1_cache_n * sizeof(*d));
+	for (size_t i = 0; i < v1_cache_n; i++)
+		d[i] = (struct cg_v1_dir){.mnt = xstrdup(v1_cache[i].mnt),
+					  .ctrls = strv_dup(v1_cache[i].ctrls),
+					  .dirfd = -1};
 	*out = d;
-	*n = count;
+	*n = v1_cache_n;
 	return 0;
 }
 
