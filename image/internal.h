@@ -259,7 +259,8 @@ int img_auth_get(const char *registry, char **user, char **pass, struct error *e
 char *img_base64(const void *data, size_t len);
 /* Perform req; a 401 with a Bearer challenge gets an anonymous token and
  * the request once more.  -1 only when no HTTP answer came (or the
- * answer broke a limit of req); any status is the caller's to judge. */
+ * answer broke a limit of req, or a token was refused), with res released;
+ * any status is the caller's to judge. */
 int img_registry_request(struct img_registry *r, const struct img_http_req *req,
 			 struct img_http_res *res, struct error *err);
 /* One line for a refused request: "what: manifest unknown (MANIFEST_UNKNOWN)". */

@@ -173,8 +173,10 @@ static int get_manifest(struct pull *p, const char *ref, const char *digest, cha
 	char got[72];
 	int rc = -1;
 
-	if (img_registry_request(&p->reg, &req, &res, err) < 0)
-		return error_prefix(err, "cannot pull %s", p->what);
+	if (img_registry_request(&p->reg, &req, &res, err) < 0) {
+		error_prefix(err, "cannot pull %s", p->what);
+		goto out;
+	}
 	if (res.status != 200) {
 		_cleanup_free_ char *what = xasprintf("cannot pull %s", p->what);
 

@@ -378,8 +378,8 @@ out:
 	return rc;
 }
 
-int img_registry_request(struct img_registry *r, const struct img_http_req *req,
-			 struct img_http_res *res, struct error *err)
+static int request_auth(struct img_registry *r, const struct img_http_req *req,
+			struct img_http_res *res, struct error *err)
 {
 	bool bearer, basic;
 
@@ -404,6 +404,17 @@ int img_registry_request(struct img_registry *r, const struct img_http_req *req,
 		return -1;
 	}
 	return perform(r, req, res, err);
+}
+
+/* On failure res is released too: callers may return at once. */
+int img_registry_request(struct img_registry *r, const struct img_http_req *req,
+			 struct img_http_res *res, struct error *err)
+{
+	if (request_auth(r, req, res, err) < 0) {
+		img_http_res_release(res);
+		return -1;
+	}
+	return 0;
 }
 
 int img_registry_error(struct img_registry *r, const struct img_http_res *res, const char *what,
