@@ -489,4 +489,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err);
 
+/* runc's (and docker's) read-only /proc paths, NULL-terminated (spec_default.c). */
+extern const char *const rt_default_readonly[];
+
 #endif

@@ -250,8 +250,6 @@ static const char *const docker_masked[] = {"/proc/asound",
 					    "/sys/firmware",
 					    "/sys/devices/virtual/powercap",
 					    NULL};
-static const char *const docker_readonly[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 static const char *const podman_masked[] = {"/proc/acpi",	 "/proc/kcore",
 					    "/proc/keys",	 "/proc/latency_stats",
 					    "/proc/sched_debug", "/proc/scsi",
@@ -267,7 +265,7 @@ static const struct {
 	enum rt_profile profile;
 	const char *const *caps, *const *masked, *const *readonly;
 } profiles[] = {
-    {"docker", RT_PROFILE_DOCKER, docker_caps, docker_masked, docker_readonly},
+    {"docker", RT_PROFILE_DOCKER, docker_caps, docker_masked, rt_default_readonly},
     {"podman", RT_PROFILE_PODMAN, podman_caps, podman_masked, podman_readonly},
 };
 

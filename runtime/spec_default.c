@@ -48,7 +48,8 @@ static const char *const default_masked[] = {"/proc/acpi",
 					     "/proc/scsi",
 					     "/sys/devices/virtual/powercap",
 					     NULL};
-static const char *const default_readonly[] = {
+/* runc's read-only /proc paths; docker's profile uses the same list. */
+const char *const rt_default_readonly[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 
 /* Namespaces in runc's order; the rootless config has no network namespace
@@ -175,7 +176,7 @@ static json_object *default_linux(bool rootless)
 	}
 	add(l, "namespaces", ns);
 	add(l, "maskedPaths", strv_json(default_masked, false));
-	add(l, "readonlyPaths", strv_json(default_readonly, false));
+	add(l, "readonlyPaths", strv_json(rt_default_readonly, false));
 	return l;
 }
 
