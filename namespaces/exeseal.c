@@ -18,25 +18,35 @@
  * CPU per `run` of /bin/true (+15 to 20%).  Instead, the child nook clones
  * cuts itself loose without an exec:
  *
- *   1. every mapping of nook's binary is replaced, in place, by an
- *      anonymous copy with the same contents and protection (mremap over
- *      the original: the code keeps running at the same addresses);
- *   2. with nothing mapped from the file any more, the kernel lets the
- *      process change its exe link (PR_SET_MM_MAP, which needs
- *      CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, not CAP_SYS_RESOURCE): it
- *      becomes an empty memfd, sealed against writes, growing, shrinking
- *      and seal changes.
+ *   1. every mapping of nook's binary is replaced, in place (the code
+ *      keeps running at the same addresses): the segments nobody ever
+ *      wrote (code, read-only data) by the same bytes of the same file,
+ *      mapped again through a private, detached, read-only bind mount of
+ *      it (no copy: the page cache is shared); the rest (data, relro,
+ *      which hold this process's own values) by anonymous copies;
+ *   2. with nothing mapped from the file *through the path it was
+ *      executed from* any more (the kernel compares mount and dentry), the
+ *      kernel lets the process change its exe link (PR_SET_MM_MAP, which
+ *      needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, not
+ *      CAP_SYS_RESOURCE): it becomes an empty memfd, sealed against
+ *      writes, growing, shrinking and seal changes.
  *
  * From then on /proc/self/exe is a file nobody can change and nothing can
- * execute (ENOEXEC), and no mapping, fd or link of the process refers to
- * nook's binary.  The shared libraries stay mapped from the host, as with
- * runc and crun; nothing in the container can reach them (the process is
- * non-dumpable until its final execve, which drops them).  Cost: 0.5 ms
- * of CPU per `run` (+7%), in the child; the runtime process itself keeps
- * running from the host file.  The exe link can only be changed with
- * CONFIG_CHECKPOINT_RESTORE (every distribution kernel has it); without
- * it, containers fail to start rather than run unprotected. */
-#include "namespaces/namespaces.h"
+ * execute (ENOEXEC).  The code mappings still name nook's inode, but only
+ * through a mount that is read-only and attached nowhere: opening them
+ * for writing fails with EROFS, and reaching them at all needs
+ * /proc/self/map_files, i.e. CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in
+ * the host's user namespace -- with which the host's shared libraries,
+ * mapped from the host as with runc and crun, are as reachable (the
+ * process is non-dumpable until its final execve, which drops them all).
+ * Where the detached mount cannot be made (kernels before 5.2), the code
+ * is copied too, as the data is.  Remapping instead of copying the code
+ * saves ~120 page faults and a 0.5 MB copy per container process; the
+ * runtime process itself keeps running from the host file.  The exe link
+ * can only be changed with CONFIG_CHECKPOINT_RESTORE (every distribution
+ * kernel has it); without it, containers fail to start rather than run
+ * unprotected. */
+#include "namespaces/internal.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -44,6 +54,7 @@
 #include <linux/prctl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
@@ -54,37 +65,71 @@
 
 #define EXE_SEALS    (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 #define EXE_MAX_MAPS 64
+#define EXE_MAX_RO   16
 
 struct exe_map {
-	unsigned long start, end;
+	unsigned long start, end, offset;
 	int prot;
+	bool pristine; /* inside a segment nobody writes: same as the file */
 };
 
-/* Where nook's binary is loaded: from its program headers (the load bias
- * from PT_PHDR), the span of its PT_LOAD segments, page-aligned. */
-static int exe_span(unsigned long *lo, unsigned long *hi, struct error *err)
+/* nook's binary as loaded: the span of its PT_LOAD segments and the
+ * file-backed part of those without PF_W (never written, not even by the
+ * loader: relro lies in a writable segment), page-aligned, from its
+ * program headers (the load bias from PT_PHDR). */
+struct exe_layout {
+	unsigned long lo, hi;
+	unsigned long ro_start[EXE_MAX_RO], ro_end[EXE_MAX_RO];
+	size_t n_ro;
+};
+
+static int exe_layout(struct exe_layout *x, struct error *err)
 {
 	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
 	unsigned long n = getauxval(AT_PHNUM), page = (unsigned long)sysconf(_SC_PAGESIZE);
 	unsigned long bias = 0, min = ~0UL, max = 0;
 	bool has_phdr = false;
 
-	for (unsigned long i = 0; ph && i < n; i++) {
+	memset(x, 0, sizeof(*x));
+	for (unsigned long i = 0; ph && i < n; i++)
 		if (ph[i].p_type == PT_PHDR) {
 			bias = (unsigned long)ph - ph[i].p_vaddr;
 			has_phdr = true;
-		} else if (ph[i].p_type == PT_LOAD) {
-			if (ph[i].p_vaddr < min)
-				min = ph[i].p_vaddr;
-			if (ph[i].p_vaddr + ph[i].p_memsz > max)
-				max = ph[i].p_vaddr + ph[i].p_memsz;
 		}
+	for (unsigned long i = 0; ph && i < n; i++) {
+		unsigned long end;
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_vaddr < min)
+			min = ph[i].p_vaddr;
+		if (ph[i].p_vaddr + ph[i].p_memsz > max)
+			max = ph[i].p_vaddr + ph[i].p_memsz;
+		if ((ph[i].p_flags & PF_W) || x->n_ro == EXE_MAX_RO)
+			continue;
+		/* The kernel maps whole pages of the file: the last one as it
+		 * is in the file, unless the loader had to zero a tail of it
+		 * (memsz beyond filesz). */
+		end = bias + ph[i].p_vaddr + ph[i].p_filesz;
+		x->ro_start[x->n_ro] = (bias + ph[i].p_vaddr) & ~(page - 1);
+		x->ro_end[x->n_ro] = ph[i].p_memsz > ph[i].p_filesz
+					 ? end & ~(page - 1)
+					 : (end + page - 1) & ~(page - 1);
+		x->n_ro++;
 	}
 	if (!has_phdr || max == 0)
 		return error_set(err, ENOEXEC, "cannot find nook's program headers");
-	*lo = (bias + min) & ~(page - 1);
-	*hi = (bias + max + page - 1) & ~(page - 1);
+	x->lo = (bias + min) & ~(page - 1);
+	x->hi = (bias + max + page - 1) & ~(page - 1);
 	return 0;
+}
+
+static bool exe_pristine(const struct exe_layout *x, unsigned long start, unsigned long end)
+{
+	for (size_t i = 0; i < x->n_ro; i++)
+		if (start >= x->ro_start[i] && end <= x->ro_end[i])
+			return true;
+	return false;
 }
 
 /* The mappings of nook's binary: every file mapping in its load span
@@ -95,20 +140,21 @@ static int exe_span(unsigned long *lo, unsigned long *hi, struct error *err)
 static int exe_maps(struct exe_map *out, size_t *n, struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
-	unsigned long lo = 0, hi = 0;
+	struct exe_layout x;
 	char *save = NULL;
 
 	*n = 0;
-	if (exe_span(&lo, &hi, err) < 0 ||
+	if (exe_layout(&x, err) < 0 ||
 	    file_read_at(AT_FDCWD, "/proc/self/maps", 0, &text, NULL, err) < 0)
 		return -1;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		unsigned long start, end, ino;
+		unsigned long start, end, offset, ino;
 		char perms[5];
 
-		if (sscanf(l, "%lx-%lx %4s %*x %*x:%*x %lu", &start, &end, perms, &ino) != 4)
+		if (sscanf(l, "%lx-%lx %4s %lx %*x:%*x %lu", &start, &end, perms, &offset, &ino) !=
+		    5)
 			continue;
-		if (ino == 0 || start < lo || end > hi)
+		if (ino == 0 || start < x.lo || end > x.hi)
 			continue;
 		if (*n == EXE_MAX_MAPS)
 			return error_set(err, E2BIG, "nook's binary has more than %d mappings",
@@ -116,8 +162,10 @@ static int exe_maps(struct exe_map *out, size_t *n, struct error *err)
 		out[*n] = (struct exe_map){
 		    .start = start,
 		    .end = end,
+		    .offset = offset,
 		    .prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
 			    (perms[2] == 'x' ? PROT_EXEC : 0),
+		    .pristine = perms[1] != 'w' && exe_pristine(&x, start, end),
 		};
 		(*n)++;
 	}
@@ -126,11 +174,26 @@ static int exe_maps(struct exe_map *out, size_t *n, struct error *err)
 	return 0;
 }
 
-/* Replace one file mapping by an anonymous copy at the same address.
- * Between the copy and the mremap nothing may write to the range: the
- * caller keeps its state on the stack and the heap, and the code runs on
- * from the copy, whose bytes are the same. */
-static int exe_map_replace(const struct exe_map *m, struct error *err)
+int ns_exe_open(void)
+{
+	_cleanup_close_ int tree = -1;
+	struct error ignored;
+	char path[64];
+
+	/* A bind mount of the file alone, read-only before anyone sees it. */
+	tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 || ns_mount_setattr(tree, MS_RDONLY, 0, false, "nook's binary", &ignored) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", tree);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Replace one file mapping at the same address: a pristine one by the
+ * same file range through the detached mount (file), the others by an
+ * anonymous copy.  Between the copy and the mremap nothing may write to
+ * the range: the caller keeps its state on the stack and the heap, and
+ * the code runs on from the copy, whose bytes are the same. */
+static int exe_map_replace(const struct exe_map *m, int file, struct error *err)
 {
 	size_t len = m->end - m->start;
 	void *copy;
@@ -139,6 +202,12 @@ static int exe_map_replace(const struct exe_map *m, struct error *err)
 		/* An inaccessible gap between segments: nothing to copy. */
 		if (mmap((void *)m->start, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 			 -1, 0) == MAP_FAILED)
+			return error_sys(err, "cannot replace a mapping of nook's binary");
+		return 0;
+	}
+	if (m->pristine && file >= 0) {
+		if (mmap((void *)m->start, len, m->prot, MAP_PRIVATE | MAP_FIXED, file,
+			 (off_t)m->offset) == MAP_FAILED)
 			return error_sys(err, "cannot replace a mapping of nook's binary");
 		return 0;
 	}
@@ -235,7 +304,7 @@ static int exe_empty_memfd(struct error *err)
 	return ro;
 }
 
-int ns_exe_detach(struct error *err)
+int ns_exe_detach(int file, struct error *err)
 {
 	_cleanup_close_ int empty = -1;
 	struct exe_map maps[EXE_MAX_MAPS];
@@ -247,7 +316,7 @@ int ns_exe_detach(struct error *err)
 	if (exe_maps(maps, &n, err) < 0)
 		return error_prefix(err, "cannot detach from nook's binary");
 	for (size_t i = 0; i < n; i++)
-		if (exe_map_replace(&maps[i], err) < 0)
+		if (exe_map_replace(&maps[i], file, err) < 0)
 			return -1;
 	return exe_link_set(empty, err);
 }

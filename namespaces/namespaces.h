@@ -87,16 +87,22 @@ int ns_child_subreaper_set(struct error *err);
 
 /* ------------------------------------------------------ nook's binary -- */
 
+/* nook's binary opened read-only through a private bind mount of it that
+ * is read-only and attached nowhere (made in the caller's mount
+ * namespace: call it before cloning into a new one), for ns_exe_detach;
+ * -1 when the kernel cannot (no open_tree): the child then copies. */
+int ns_exe_open(void);
 /* Cut this process loose from nook's binary (CVE-2019-5736): replace
- * every mapping of it with an anonymous copy in place and point
- * /proc/self/exe at an empty sealed memfd, so that nothing the container
- * runs can reach, execute or write the host file.  For the child nook
- * clones into a container, first thing after clone (before any hook or
- * exec), single-threaded, before its capabilities are dropped (needs
- * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in its user namespace).  The
- * caller must not write to nook's global data meanwhile (nothing does).
- * Allocates through base's x*alloc helpers. */
-int ns_exe_detach(struct error *err);
+ * every mapping of it in place -- code and read-only data by the same
+ * pages through file (from ns_exe_open, or -1), the rest by anonymous
+ * copies -- and point /proc/self/exe at an empty sealed memfd, so that
+ * nothing the container runs can reach, execute or write the host file.
+ * For the child nook clones into a container, first thing after clone
+ * (before any hook or exec), single-threaded, before its capabilities are
+ * dropped (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in its user
+ * namespace).  The caller must not write to nook's global data meanwhile
+ * (nothing does).  Allocates through base's x*alloc helpers. */
+int ns_exe_detach(int file, struct error *err);
 
 /* --------------------------------------------------------------- id maps -- */
 

@@ -158,9 +158,6 @@ static int exec_child_steps(struct exec_child *c, struct error *err)
 {
 	char cwd[4096];
 
-	/* Before anything of the container's can run (CVE-2019-5736). */
-	if (ns_exe_detach(err) < 0)
-		return -1;
 	/* User first (it grants the right to join the rest), mount last (it
 	 * moves our root and cwd into the container). */
 	for (size_t i = 0; i < c->n_ns; i++) {

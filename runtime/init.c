@@ -135,9 +135,6 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 	bool mntns = rt_spec_namespace(spec, CLONE_NEWNS) != NULL, has_hooks;
 	struct ns_rootfs r;
 
-	/* Before any hook or exec can run something of the container's. */
-	if (ns_exe_detach(err) < 0)
-		return -1;
 	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
 		return -1;
 	if (in->join_user_fd >= 0 && ns_enter(in->join_user_fd, CLONE_NEWUSER, err) < 0)

@@ -58,6 +58,7 @@ static int restore_namespaces(int pid_restore, int time_restore, struct error *e
 int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct error *err)
 {
 	int pid_restore = -1, time_restore = -1, flags = s->flags, clone_errno;
+	_cleanup_close_ int exe = -1;
 	sigset_t all;
 
 	if (s->pid_ns_fd >= 0 && ns_pid_enter_for_children(s->pid_ns_fd, &pid_restore, err) < 0)
@@ -76,6 +77,7 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	}
 	/* The child must not run our signal handlers: block everything
 	 * across clone(); the child restores defaults, then unblocks. */
+	exe = ns_exe_open();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &s->saved_mask);
 	s->pid = ns_clone(flags, s->cgroup_fd);
@@ -90,6 +92,13 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 			rt_sync_send(s->child_sync_fd, RT_SYNC_ERROR, 0, &e2);
 			_exit(127);
 		}
+		/* Before any hook or exec can run something of the container's
+		 * (CVE-2019-5736). */
+		if (ns_exe_detach(exe, &e2) < 0) {
+			rt_sync_send(s->child_sync_fd, RT_SYNC_ERROR, 0, &e2);
+			_exit(127);
+		}
+		close(steal_fd(&exe));
 		child(arg);
 		_exit(127);
 	}
