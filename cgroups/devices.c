@@ -19,17 +19,17 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 }
 
 #define LDX_W(dst, src, off) insn(BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0)
-#define MOV64_REG(dst, src) insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0)
 #define MOV32_IMM(dst, imm) insn(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, imm)
 #define RSH32_IMM(dst, imm) insn(BPF_ALU | BPF_RSH | BPF_K, dst, 0, 0, imm)
 #define AND32_IMM(dst, imm) insn(BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, imm)
+#define MOV32_REG(dst, src) insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
 #define JEQ32_IMM(dst, imm, off) insn(BPF_JMP32 | BPF_JEQ | BPF_K, dst, 0, off, imm)
 #define JNE32_IMM(dst, imm, off) insn(BPF_JMP32 | BPF_JNE | BPF_K, dst, 0, off, imm)
-#define JA(off) insn(BPF_JMP | BPF_JA, 0, 0, off, 0)
 #define EXIT() insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-/* Registers after the prologue. */
-enum { R_CTX = 1, R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5 };
+/* r1 holds the context throughout, r3 the access bits still undecided;
+ * r0 and r2 are scratch. */
+enum { R_CTX = 1, R_SCRATCH = 2, R_NEED = 3 };
 
 struct prog {
 	struct bpf_insn *v;
@@ -62,71 +62,85 @@ static int rule_check(const struct cg_device_rule *r, size_t i, struct error *er
 	return 0;
 }
 
-/* For each access bit the request holds (mknod, read, write), walk the
- * rules from the last to the first and let the first one that matches the
- * device and holds the bit decide: that is "the last matching rule wins",
- * per bit, so "allow rwm" followed by "deny w" still denies an O_RDWR
- * open.  No matching rule means deny. */
+/* Load a field of the context into `dst`: access_type (access << 16 |
+ * type) at 0, major at 4, minor at 8. */
+static void load_field(struct prog *p, int dst, int16_t off)
+{
+	emit(p, LDX_W(dst, R_CTX, off));
+}
+
+/* Walk the rules from the last to the first with the set of access bits
+ * (mknod, read, write) the request holds and no rule has decided yet: a
+ * rule that matches the device decides the bits it holds -- deny: denied
+ * if any of them is still undecided; allow: they are decided.  That is
+ * "the last matching rule wins", per bit, so "allow rwm" followed by
+ * "deny w" still denies an O_RDWR open.  Allowed once no bit is left;
+ * bits no rule decides are denied.
+ *
+ * Device fields are compared on a value loaded from the context just
+ * before, never on a register kept across rules: what the verifier learns
+ * from a compare ("major is 1 on this path") dies with the scratch
+ * register at the next rule, so paths reach each rule in few distinct
+ * states and the verifier prunes instead of exploring each combination
+ * of earlier outcomes.  The straightforward form (registers loaded once,
+ * one pass per access bit) cost 1.9 ms of verification per container for
+ * the default rules, a quarter of `nook oci run`. */
 static int build(const struct cg_device_rule *rules, size_t n, struct prog *p, struct error *err)
 {
-	static const unsigned bits[] = {CG_DEV_MKNOD, CG_DEV_READ, CG_DEV_WRITE};
-	_cleanup_free_ size_t *fix = xmalloc((n + 1) * sizeof(size_t));
+	_cleanup_free_ size_t *to_allow = xmalloc((n + 1) * sizeof(size_t));
+	_cleanup_free_ size_t *to_deny = xmalloc((n + 1) * sizeof(size_t));
+	size_t n_allow = 0, n_deny = 0, next[3];
+	unsigned decided = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (rule_check(&rules[i], i, err) < 0)
 			return -1;
 	/* ctx->access_type is (access << 16) | type. */
-	emit(p, LDX_W(R_TYPE, R_CTX, 0));
-	emit(p, MOV64_REG(R_ACCESS, R_TYPE));
-	emit(p, RSH32_IMM(R_ACCESS, 16));
-	emit(p, AND32_IMM(R_TYPE, 0xffff));
-	emit(p, LDX_W(R_MAJOR, R_CTX, 4));
-	emit(p, LDX_W(R_MINOR, R_CTX, 8));
-	for (size_t b = 0; b < ARRAY_SIZE(bits); b++) {
-		size_t nfix = 0;
+	load_field(p, R_NEED, 0);
+	emit(p, RSH32_IMM(R_NEED, 16));
+	emit(p, AND32_IMM(R_NEED, CG_DEV_MKNOD | CG_DEV_READ | CG_DEV_WRITE));
+	to_allow[n_allow++] = emit(p, JEQ32_IMM(R_NEED, 0, 0));
+	for (size_t i = n; i-- > 0 && decided != 7;) {
+		const struct cg_device_rule *r = &rules[i];
+		size_t nnext = 0;
 
-		emit(p, MOV64_REG(0, R_ACCESS));
-		emit(p, AND32_IMM(0, (int32_t)bits[b]));
-		fix[nfix++] = emit(p, JEQ32_IMM(0, 0, 0));
-		bool decided = false;
-
-		for (size_t i = n; i-- > 0 && !decided;) {
-			const struct cg_device_rule *r = &rules[i];
-			int ncond = (r->type != 'a') + (r->major >= 0) + (r->minor >= 0);
-			int len = ncond + (r->allow ? 1 : 2), k = 0;
-
-			if (!(r->access & bits[b]))
-				continue;
-			/* A rule matching every device decides for all; the
-			 * verifier refuses the unreachable code after it. */
-			decided = ncond == 0;
-			if (r->type != 'a')
-				emit(p, JNE32_IMM(R_TYPE,
-						  r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-								 : BPF_DEVCG_DEV_CHAR,
-						  (int16_t)(len - ++k)));
-			if (r->major >= 0)
-				emit(p, JNE32_IMM(R_MAJOR, (int32_t)(uint32_t)r->major,
-						  (int16_t)(len - ++k)));
-			if (r->minor >= 0)
-				emit(p, JNE32_IMM(R_MINOR, (int32_t)(uint32_t)r->minor,
-						  (int16_t)(len - ++k)));
-			if (r->allow) {
-				if (nfix == n + 1)
-					return error_set(err, EINVAL, "device filter overflow");
-				fix[nfix++] = emit(p, JA(0));
-			} else {
-				emit(p, MOV32_IMM(0, 0));
-				emit(p, EXIT());
-			}
+		if (r->type != 'a') {
+			load_field(p, R_SCRATCH, 0);
+			emit(p, AND32_IMM(R_SCRATCH, 0xffff));
+			next[nnext++] = emit(p, JNE32_IMM(R_SCRATCH,
+							  r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
+									 : BPF_DEVCG_DEV_CHAR,
+							  0));
 		}
-		if (!decided) {
-			emit(p, MOV32_IMM(0, 0));
-			emit(p, EXIT());
+		if (r->major >= 0) {
+			load_field(p, R_SCRATCH, 4);
+			next[nnext++] = emit(p, JNE32_IMM(R_SCRATCH, (int32_t)(uint32_t)r->major, 0));
 		}
-		for (size_t i = 0; i < nfix; i++)
-			patch_to(p, fix[i], p->n);
+		if (r->minor >= 0) {
+			load_field(p, R_SCRATCH, 8);
+			next[nnext++] = emit(p, JNE32_IMM(R_SCRATCH, (int32_t)(uint32_t)r->minor, 0));
+		}
+		if (r->allow) {
+			emit(p, AND32_IMM(R_NEED, (int32_t)~r->access));
+			to_allow[n_allow++] = emit(p, JEQ32_IMM(R_NEED, 0, 0));
+		} else {
+			emit(p, MOV32_REG(0, R_NEED));
+			emit(p, AND32_IMM(0, (int32_t)r->access));
+			to_deny[n_deny++] = emit(p, JNE32_IMM(0, 0, 0));
+		}
+		for (size_t k = 0; k < nnext; k++)
+			patch_to(p, next[k], p->n);
+		/* A rule matching every device decides its bits for all
+		 * requests (the verifier refuses unreachable code). */
+		if (nnext == 0)
+			decided |= r->access;
 	}
+	for (size_t i = 0; i < n_deny; i++)
+		patch_to(p, to_deny[i], p->n);
+	emit(p, MOV32_IMM(0, 0));
+	emit(p, EXIT());
+	for (size_t i = 0; i < n_allow; i++)
+		patch_to(p, to_allow[i], p->n);
 	emit(p, MOV32_IMM(0, 1));
 	emit(p, EXIT());
 	if (p->n > 30000)
