@@ -142,8 +142,13 @@ int cg_group_create(struct cg_group *g, const char *path, const struct cg_resour
  * already knows it). */
 int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 		       const struct cg_resources *res, struct error *err);
-/* Open an existing group. */
-int cg_group_open(struct cg_group *g, const char *path, struct error *err);
+/* Whether a group made with res on this host may get v1 groups: false
+ * with a v2 hierarchy and nothing to write (the device filter is v2's).
+ * Recorded before the group is made, so that opening and removing it can
+ * skip the v1 hierarchies (reading /proc/self/mountinfo, probing each). */
+bool cg_group_may_use_v1(const struct cg_resources *res);
+/* Open an existing group; v1: look for its v1 groups too. */
+int cg_group_open(struct cg_group *g, const char *path, bool v1, struct error *err);
 int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err);
 /* Frees the strings and closes dirfd; safe on a zeroed group with dirfd -1. */
 void cg_group_release(struct cg_group *g);
@@ -171,7 +176,7 @@ int cg_group_signal(const struct cg_group *g, int sig, struct error *err);
 int cg_group_pids(const struct cg_group *g, pid_t **pids, size_t *n, struct error *err);
 /* rmdir the group at path if it is empty; a group in use (EBUSY,
  * ENOTEMPTY) or already gone is not an error. */
-int cg_group_remove_if_empty(const char *path, struct error *err);
+int cg_group_remove_if_empty(const char *path, bool v1, struct error *err);
 /* Kill what is left, wait until the group is empty, remove it and its
  * sub-groups, then release g.  A group already gone is not an error.
  * Parents ("/nook") are left in place. */

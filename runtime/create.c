@@ -69,6 +69,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
 		return 0;
 	l->st.cgroup_path = cgroup_path_for(&l->spec, id);
+	l->st.cgroup_v1 = cg_group_may_use_v1(*res);
 	return 0;
 }
 
@@ -215,7 +216,7 @@ void rt_launch_abort(struct rt_launch *l, const char *id)
 	if (l->has_cg) {
 		if (cg_group_destroy(&l->cg, &e2) < 0)
 			log_warn("%s", e2.msg);
-		rt_cgroup_parent_cleanup(l->st.cgroup_path);
+		rt_cgroup_parent_cleanup(l->st.cgroup_path, l->st.cgroup_v1);
 		l->has_cg = false;
 	}
 	if (l->root_fd >= 0 && l->dir_created) {

@@ -264,6 +264,7 @@ struct rt_state {
 	char *bundle;
 	char *rootfs;
 	char *cgroup_path;   /* below the v2 hierarchy, or NULL when none */
+	bool cgroup_v1;      /* it may have v1 groups (true if unknown) */
 	char created[64];
 	char *owner;
 	json_object *annotations; /* owned */
@@ -300,7 +301,7 @@ bool rt_state_alive(const struct rt_state *st);
 int rt_pid_file_write(const char *path, pid_t pid, struct error *err);
 /* After a container's cgroup is gone: remove the default parent /nook
  * when it is empty (never a parent chosen by linux.cgroupsPath). */
-void rt_cgroup_parent_cleanup(const char *cgroup_path);
+void rt_cgroup_parent_cleanup(const char *cgroup_path, bool v1);
 /* Open the container's cgroup when it has one: 1 opened, 0 none, -1 error. */
 int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error *err);
 /* The OOM killer killed a process in the container's cgroup (its

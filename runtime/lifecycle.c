@@ -318,7 +318,7 @@ static int container_remove(const struct rt_context *ctx, struct opened *c, stru
 			return -1;
 		}
 		cg_group_release(&g);
-		rt_cgroup_parent_cleanup(c->st.cgroup_path);
+		rt_cgroup_parent_cleanup(c->st.cgroup_path, c->st.cgroup_v1);
 	}
 	fault_point("delete-cgroup");
 	/* poststop hooks, from the copy of config.json saved at create:

@@ -186,6 +186,10 @@ int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *
 	st->bundle = json_dup_string(doc, "bundle");
 	st->rootfs = json_dup_string(doc, "rootfs");
 	st->cgroup_path = json_dup_string(doc, "cgroup_path");
+	/* Written by create; a state without it may have v1 groups. */
+	st->cgroup_v1 = true;
+	if (json_object_object_get_ex(doc, "cgroup_v1", &v))
+		st->cgroup_v1 = json_object_get_boolean(v);
 	st->owner = json_dup_string(doc, "owner");
 	created = json_dup_string(doc, "created");
 	if (created)
@@ -218,6 +222,7 @@ int rt_state_write(int dirfd, const struct rt_state *st, struct error *err)
 	json_add_string(doc, "bundle", st->bundle);
 	json_add_string(doc, "rootfs", st->rootfs);
 	json_add_string(doc, "cgroup_path", st->cgroup_path);
+	json_object_object_add(doc, "cgroup_v1", json_object_new_boolean(st->cgroup_v1));
 	json_add_string(doc, "created", st->created);
 	json_add_string(doc, "owner", st->owner);
 	if (st->annotations)
@@ -271,7 +276,7 @@ int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error 
 {
 	if (!st->cgroup_path)
 		return 0;
-	if (cg_group_open(g, st->cgroup_path, err) < 0)
+	if (cg_group_open(g, st->cgroup_path, st->cgroup_v1, err) < 0)
 		return -1;
 	return 1;
 }
@@ -368,7 +373,7 @@ int rt_pid_file_write(const char *path, pid_t pid, struct error *err)
 	return 0;
 }
 
-void rt_cgroup_parent_cleanup(const char *cgroup_path)
+void rt_cgroup_parent_cleanup(const char *cgroup_path, bool v1)
 {
 	struct error err;
 
@@ -376,6 +381,6 @@ void rt_cgroup_parent_cleanup(const char *cgroup_path)
 	 * linux.cgroupsPath belongs to whoever chose it. */
 	if (!cgroup_path || !str_has_prefix(cgroup_path, "/nook/") || strchr(cgroup_path + 6, '/'))
 		return;
-	if (cg_group_remove_if_empty("/nook", &err) < 0)
+	if (cg_group_remove_if_empty("/nook", v1, &err) < 0)
 		log_debug("%s", err.msg);
 }
