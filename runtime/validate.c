@@ -42,6 +42,20 @@ static int check_sysctl_conflict(const struct rt_spec *spec, const struct rt_sys
 	return 0;
 }
 
+/* A namespace joined by path may take its sysctls (a pod's containers
+ * join the network namespace that carries them, as with runc), unless it
+ * is the one nook itself runs in: then they would change the host.  A
+ * path that cannot be read is left to the join, which reports it. */
+static bool is_own_namespace(const char *path, int flag)
+{
+	char own[64];
+	struct stat a, b;
+
+	snprintf(own, sizeof(own), "/proc/self/ns/%s", ns_proc_name(flag));
+	return stat(path, &a) == 0 && stat(own, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 static int check_sysctl(const struct rt_spec *spec, const struct rt_sysctl *s, struct error *err)
 {
 	if (strstr(s->key, "..") || strchr(s->key, '/'))
@@ -56,10 +70,15 @@ static int check_sysctl(const struct rt_spec *spec, const struct rt_sysctl *s, s
 		if (!match)
 			continue;
 		ns = rt_spec_namespace(spec, sysctl_table[i].ns);
-		if (!ns || ns->path)
+		if (!ns)
 			return error_set(err, EINVAL,
-					 "config.json: linux.sysctl: \"%s\" needs a new %s namespace",
+					 "config.json: linux.sysctl: \"%s\" needs a %s namespace",
 					 s->key, ns_name_from_flag(sysctl_table[i].ns));
+		if (ns->path && is_own_namespace(ns->path, sysctl_table[i].ns))
+			return error_set(err, EINVAL,
+					 "config.json: linux.sysctl: \"%s\" would change the host: the "
+					 "%s namespace joined (%s) is nook's own",
+					 s->key, ns_name_from_flag(sysctl_table[i].ns), ns->path);
 		return 0;
 	}
 	return error_set(err, EINVAL,

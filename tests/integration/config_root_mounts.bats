@@ -126,6 +126,30 @@ load helpers
 	assert_equal "$(cat /proc/sys/kernel/shmmni)" "$host"
 }
 
+@test "linux.sysctl: a joined network namespace takes net.* sysctls (a pod's), the host's own is refused" {
+	local holder host
+	host=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	# A network namespace standing for a pod's, held by a process we end.
+	unshare -n sleep 60 &
+	holder=$!
+	until [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+	cfg --arg p "/proc/$holder/ns/net" '(.linux.namespaces[] | select(.type == "network")) .path = $p
+		| .linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "81"}'
+	run_ctr cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	local inside; inside=$(nsenter -n -t "$holder" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	kill "$holder"; wait "$holder" || true
+	assert_success
+	assert_output 81
+	assert_equal "$inside" 81
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host"
+	# nook's own network namespace, named by path: refused before anything runs.
+	cfg '(.linux.namespaces[] | select(.type == "network")) .path = "/proc/self/ns/net"'
+	run oci run --bundle "$BUNDLE" "$(cid)-host"
+	assert_failure
+	assert_output --partial 'net.ipv4.ip_unprivileged_port_start" would change the host'
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host"
+}
+
 @test "linux.sysctl: a host-wide sysctl is refused" {
 	cfg '.linux.sysctl = {"kernel.panic": "1"}'
 	run_ctr true
