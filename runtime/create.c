@@ -312,6 +312,17 @@ static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_
 	if (rt_state_write(l->dirfd, &l->st, err) < 0)
 		return -1;
 	fault_point("create-pid");
+	/* From here, as runc does from its bootstrap in the host's user
+	 * namespace: the init, root of a new user namespace and non-dumpable,
+	 * may not open its own /proc/self/oom_score_adj for writing. */
+	if (l->spec.process.has_oom_score_adj) {
+		char path[64], v[16];
+
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)l->pid);
+		snprintf(v, sizeof(v), "%d", l->spec.process.oom_score_adj);
+		if (file_write_at(AT_FDCWD, path, v, err) < 0)
+			return error_prefix(err, "process.oomScoreAdj");
+	}
 	/* Into the v1 groups (CLONE_INTO_CGROUP only reaches v2) before the
 	 * init runs a single instruction of the container. */
 	if (l->has_cg && cg_group_enter(&l->cg, l->pid, err) < 0)

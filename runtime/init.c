@@ -163,13 +163,6 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 	*procfd = ns_procfs_open(err);
 	if (*procfd < 0)
 		return -1;
-	if (p->has_oom_score_adj) {
-		char v[16];
-
-		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (ns_procfs_write_self(*procfd, "oom_score_adj", v, err) < 0)
-			return -1;
-	}
 	if (spec->hostname && *spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return error_sys(err, "cannot set hostname");

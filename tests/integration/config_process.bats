@@ -89,6 +89,17 @@ load helpers
 	assert_output 500
 }
 
+@test "process.oomScoreAdj is applied in a user namespace too" {
+	cfg '.process.oomScoreAdj = 500 | .linux.namespaces += [{"type": "user"}]
+	  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	userns_reachable
+	run_ctr cat /proc/self/oom_score_adj
+	assert_success
+	assert_output 500
+}
+
 @test "process.terminal with --console-socket: the container gets a pty" {
 	command -v python3 >/dev/null || skip "python3 needed for the console socket peer"
 	cfg '.process.terminal = true'

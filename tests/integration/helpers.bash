@@ -107,6 +107,12 @@ cfg() {
 	jq "$@" "$f" >"$f.new" && mv "$f.new" "$f"
 }
 
+# The mapped root of a user namespace must be able to reach the bundle
+# (bats makes its temp dirs 0700).
+userns_reachable() {
+	chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR" "$BUNDLE"
+}
+
 # The process args, as a JSON array from the shell words given.
 set_args() {
 	local json
