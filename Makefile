@@ -159,6 +159,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
 	@BUILD=$(BUILD) tests/bench/bench-image.sh
+	@N=$${N_PODMAN:-12} tests/bench/bench-podman.sh
 
 # The man page and the completion scripts come from the built binary's
 # command tables (hidden `nook __man`, `nook completion SHELL`).

@@ -153,7 +153,7 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 
 /* Image commands are in two tables (`nook load` = `nook image load`). */
 #define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json]"
-#define CLI_LOAD_USAGE "[-i PATH] [--quiet] [--platform OS/ARCH]"
+#define CLI_LOAD_USAGE "[-i PATH] [--quiet] [--platform OS/ARCH] [--name REPO[:TAG]]"
 #define CLI_LOAD_HELP "load an OCI layout or docker-save archive (stdin without -i)"
 #define CLI_IMPORT_USAGE "TARBALL|DIR|- [NAME[:TAG]]"
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"

@@ -177,6 +177,7 @@ const struct cli_options cli_load_options = {
     ":i:q", (const struct option[]){{"input", required_argument, NULL, 'i'},
 				    {"quiet", no_argument, NULL, 'q'},
 				    {"platform", required_argument, NULL, 'p'},
+				    {"name", required_argument, NULL, 'n'},
 				    {0}}};
 const struct cli_options cli_images_options = {
     ":aq", (const struct option[]){{"all", no_argument, NULL, 'a'},
@@ -206,6 +207,7 @@ int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 		case 'i': o.path = optarg; break;
 		case 'q': view.quiet = true; break;
 		case 'p': o.platform = optarg; break;
+		case 'n': o.name = optarg; break;
 		default: return cli_bad_option(g, c, argv);
 		}
 	}

@@ -77,6 +77,11 @@ typedef void (*img_progress_fn)(void *data, const struct img_layer_progress *p);
 struct img_load_opts {
 	const char *path;     /* OCI layout dir, OCI/docker archive; NULL = stdin */
 	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
+	/* "REPO[:TAG]" or NULL: an image whose index entry names only a tag
+	 * ("1.0", as umoci and skopeo oci:DIR:TAG write) becomes REPO:1.0; the
+	 * one image without any name becomes REPO:TAG (TAG "latest" when not
+	 * given).  An error when it would name nothing, or two unnamed images. */
+	const char *name;
 	img_progress_fn progress;
 	void *progress_data;
 };

@@ -160,6 +160,7 @@ struct img_plan {
 	struct img_layer_plan *layers;
 	size_t nlayers;
 	char **names;     /* full names to tag */
+	char **bare_tags; /* index entries' ref.name that are a tag alone ("1.0") */
 	int64_t created;  /* from the config */
 	char config_digest[72];
 	char manifest_digest[72];

@@ -321,6 +321,17 @@ static int plan_layers(struct img_plan *p, struct json_object *config, const cha
 	return 0;
 }
 
+/* An OCI ref.name that is a tag without a repository: the tag grammar,
+ * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+static bool is_bare_tag(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128 || s[0] == '.' || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
 static void add_name(struct img_plan *p, const char *ann)
 {
 	struct img_ref r;
@@ -484,8 +495,13 @@ static int load_oci(int srcfd, const struct img_platform *plat, struct img_plan 
 			}
 		}
 		add_name(p, ann ? name : NULL);
-		if (ann && !name)
+		if (ann && !name && ref && is_bare_tag(ref)) {
+			if (!p->bare_tags || !in_table(ref, (const char *const *)p->bare_tags,
+						       strv_len(p->bare_tags)))
+				strv_push(&p->bare_tags, ref);
+		} else if (ann && !name) {
 			add_name(p, ref);
+		}
 		json_object_put(sub);
 	}
 	if (*n == 0) {
@@ -735,6 +751,59 @@ static int open_source(struct img_store *s, struct img_staging *st, const char *
 		       : 0;
 }
 
+/* nook load --name (see img_load_opts.name), applied to the plans before
+ * anything is committed: a refused name leaves the store untouched. */
+static int name_plans(struct img_plan *plans, size_t n, const char *name, struct error *err)
+{
+	struct img_ref r = {0};
+	const char *slash = strrchr(name, '/');
+	bool has_tag = strchr(slash ? slash : name, ':') != NULL;
+	struct img_plan *unnamed = NULL;
+	size_t named = 0;
+	int rc = -1;
+
+	if (strchr(name, '@'))
+		return error_set(err, EINVAL, "--name '%s': a name, not a digest", name);
+	if (img_ref_parse(name, &r, err) < 0)
+		return error_prefix(err, "--name");
+	for (size_t i = 0; i < n; i++) {
+		struct img_plan *p = &plans[i];
+
+		for (size_t k = 0; p->bare_tags && p->bare_tags[k]; k++) {
+			_cleanup_free_ char *full = xasprintf("%s:%s", r.name, p->bare_tags[k]);
+
+			if (!p->names ||
+			    !in_table(full, (const char *const *)p->names, strv_len(p->names)))
+				strv_push(&p->names, full);
+			named++;
+		}
+		if (p->names)
+			continue;
+		if (unnamed) {
+			error_set(err, EINVAL,
+				  "--name '%s': the archive holds several images without a name",
+				  name);
+			goto out;
+		}
+		unnamed = p;
+	}
+	if (unnamed) {
+		_cleanup_free_ char *full = xasprintf("%s:%s", r.name, has_tag ? r.tag : "latest");
+
+		strv_push(&unnamed->names, full);
+		named++;
+	}
+	if (!named) {
+		error_set(err, EINVAL, "--name '%s': every image in the archive has a name already",
+			  name);
+		goto out;
+	}
+	rc = 0;
+out:
+	img_ref_release(&r);
+	return rc;
+}
+
 int img_load(struct img_store *s, const struct img_load_opts *o, char ***loaded,
 	     struct error *err)
 {
@@ -754,6 +823,8 @@ int img_load(struct img_store *s, const struct img_load_opts *o, char ***loaded,
 	if (open_source(s, &st, o->path, err) < 0)
 		goto out;
 	rc = img_source_plan(st.srcfd, o->path ? o->path : "stdin", &plat, &plans, &n, err);
+	if (rc == 0 && o->name)
+		rc = name_plans(plans, n, o->name, err);
 	if (rc == 0)
 		rc = img_staging_commit(s, &st, plans, n, err);
 	if (rc == 0 && loaded) {

@@ -26,6 +26,7 @@ void img_plan_release(struct img_plan *p)
 	}
 	free(p->layers);
 	strv_free(p->names);
+	strv_free(p->bare_tags);
 	memset(p, 0, sizeof(*p));
 }
 

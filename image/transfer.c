@@ -383,6 +383,26 @@ char **img_db_strv(struct img_store *s, const char *sql, const char *arg)
 	return v;
 }
 
+/* Whether another of the names being saved has the same tag in another
+ * repository ("a:1" and "b:1"): the tag alone would then pick either. */
+static bool tag_shared(char *const *refs, size_t i, const struct img_ref *r)
+{
+	for (size_t j = 0; refs[j]; j++) {
+		struct img_ref o;
+		struct error e;
+		bool same;
+
+		if (j == i || str_has_prefix(refs[j], "sha256:") || strchr(refs[j], '@') ||
+		    img_ref_parse(refs[j], &o, &e) < 0)
+			continue;
+		same = o.tag && !strcmp(o.tag, r->tag) && strcmp(o.name, r->name);
+		img_ref_release(&o);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
 int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 {
 	struct archive *w;
@@ -440,15 +460,19 @@ int img_save(struct img_store *s, char *const *refs, int fd, struct error *err)
 		}
 		strv_free(mt);
 		/* Named when saved by name: both the full name (containerd)
-		 * and the tag (OCI) are recorded. */
+		 * and the tag (OCI, as umoci and skopeo oci:DIR:TAG use it)
+		 * are recorded.  A tag two saved images share would be
+		 * ambiguous: ref.name is then the full name, as podman's
+		 * oci-archive writes it (the spec's grammar allows both). */
 		if (!str_has_prefix(refs[i], "sha256:") && !strchr(refs[i], '@') &&
 		    img_ref_parse(refs[i], &r, &e) == 0) {
 			_cleanup_free_ char *full = xasprintf("%s:%s", r.name, r.tag);
 
 			ann = json_object_new_object();
 			json_object_object_add(ann, "io.containerd.image.name", json_object_new_string(full));
-			json_object_object_add(ann, "org.opencontainers.image.ref.name",
-					       json_object_new_string(r.tag));
+			json_object_object_add(
+			    ann, "org.opencontainers.image.ref.name",
+			    json_object_new_string(tag_shared(refs, i, &r) ? full : r.tag));
 			json_object_object_add(d, "annotations", ann);
 			img_ref_release(&r);
 		}

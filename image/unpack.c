@@ -131,6 +131,7 @@ struct inner {
 	size_t head, tail;
 	bool holding; /* the parser holds slot tail */
 	bool eof, stop;
+	bool padded; /* the missing end of the last 512-byte block was given */
 	pthread_t thread;
 	bool running;
 	int failed; /* errno-style reason of a refused stream */
@@ -239,9 +240,18 @@ static void *inner_reader(void *data)
 	return NULL;
 }
 
-/* The tar reader's callback: the next filled slot, 0 at the end. */
+/* The tar reader's callback: the next filled slot, 0 at the end.
+ *
+ * A stream that ends inside a 512-byte block gets the rest of the block as
+ * zeros first: Go's archive/tar writes an entry's padding only when the
+ * next header or Close comes, so a layer written without Close (umoci
+ * insert) ends right after its last file's data; umoci, podman and skopeo
+ * read it.  The zeros are not hashed, so the diff_id check still covers
+ * exactly the bytes of the stream: a layer cut short by accident fails it,
+ * and one cut by more than the padding stays "truncated". */
 static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
 {
+	static const char zeros[512];
 	struct inner *c = data;
 	la_ssize_t n;
 
@@ -260,6 +270,10 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
 	} else if (c->failed) {
 		archive_set_error(a, c->failed, "%s", c->why);
 		n = -1;
+	} else if (!c->padded && c->total % 512) {
+		c->padded = true;
+		*buf = zeros;
+		n = (la_ssize_t)(512 - c->total % 512);
 	} else {
 		n = 0;
 	}

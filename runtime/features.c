@@ -171,7 +171,8 @@ static json_object *linux_json(void)
 	json_object_object_add(cg, "v2", json_object_new_boolean(1));
 	json_object_object_add(cg, "systemd", json_object_new_boolean(0));
 	json_object_object_add(cg, "systemdUser", json_object_new_boolean(0));
-	json_object_object_add(cg, "rdma", json_object_new_boolean(0));
+	/* linux.resources.rdma is written to rdma.max (v2 and v1). */
+	json_object_object_add(cg, "rdma", json_object_new_boolean(1));
 	json_object_object_add(l, "cgroup", cg);
 	json_object_object_add(l, "seccomp", seccomp_json());
 	json_object_object_add(l, "apparmor", enabled(false));
@@ -179,6 +180,8 @@ static json_object *linux_json(void)
 	json_object_object_add(l, "intelRdt", enabled(false));
 	json_object_object_add(ext, "idmap", enabled(false));
 	json_object_object_add(l, "mountExtensions", ext);
+	/* linux.netDevices is refused (spec_linux.c). */
+	json_object_object_add(l, "netDevices", enabled(false));
 	return l;
 }
 
@@ -195,6 +198,8 @@ char *rt_features_json(void)
 	json_object_object_add(doc, "ociVersionMax", json_object_new_string(NOOK_OCI_VERSION));
 	json_object_object_add(doc, "hooks", NAMES(hooks));
 	json_object_object_add(doc, "mountOptions", NAMES(mount_options));
+	/* No annotation of config.json changes what nook does. */
+	json_object_object_add(doc, "potentiallyUnsafeConfigAnnotations", json_object_new_array());
 	json_object_object_add(doc, "linux", linux_json());
 	if (sv) {
 		char *v = xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
