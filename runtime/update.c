@@ -64,6 +64,14 @@ int rt_container_update(const struct rt_context *ctx, const char *id, const char
 	json_merge(cur, update);
 	if (rt_resources_parse(cur, &res, err) < 0)
 		goto out;
+	/* A limit v2 cannot take makes v1 groups the container lacked (on a
+	 * hybrid host): recorded first, so that a delete after a kill -9
+	 * from here on still looks for them. */
+	if (!st.cgroup_v1 && cg_group_may_use_v1(res)) {
+		st.cgroup_v1 = true;
+		if (rt_state_write(dirfd, &st, err) < 0)
+			goto out;
+	}
 	has = rt_state_cgroup(&st, &g, err);
 	if (has < 0)
 		goto out;
