@@ -99,6 +99,7 @@ struct img_pull_opts {
 	const char *ref;      /* "busybox", "localhost:5000/x:1", "x@sha256:…" */
 	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
 	bool insecure;        /* --tls-verify=false: TLS unverified, else plain HTTP */
+	const char *registries_conf; /* NULL: $CONTAINERS_REGISTRIES_CONF or the system's */
 	img_progress_fn progress; /* also told IMG_LAYER_FETCH; may be NULL */
 	void *progress_data;
 };

@@ -477,3 +477,83 @@ assert_refused_cleanly() {
 	[ "$(skopeo inspect --raw --tls-verify=false "docker://$REG/mounted:1" | jq -r .config.digest)" = \
 		"$(layout_config "$REG_DIR/img")" ]
 }
+
+# mk_big DIR N MB: an OCI layout of N uncompressed layers of MB MiB of
+# random bytes each (nothing to gain from compression: what is sent is
+# what is counted).
+mk_big() {
+	local d=$1 n=$2 mb=$3 w i layers=()
+	w=$(mktemp -d "$T/big.XXXXXX")
+	for i in $(seq "$n"); do
+		mkdir -p "$w/l$i"
+		head -c "$((mb << 20))" /dev/urandom >"$w/l$i/data$i"
+		tar -C "$w/l$i" -cf "$w/l$i.tar" .
+		layers+=("$w/l$i.tar")
+	done
+	python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout "$d" - "${layers[@]}"
+	rm -rf "$w"
+}
+
+# The access log lines of the blob GETs of $1 (sha256:<hex>) after line $2.
+blob_gets() {
+	tail -n +"$(($2 + 1))" "$REG_DIR/plain/log" | grep "\"GET /v2/[a-z0-9]*/blobs/$1 "
+}
+
+@test "a pull killed mid-download resumes: three blobs in flight, only the rest fetched with Range" {
+	mk_big "$T/big" 3 6
+	skopeo copy -q --dest-tls-verify=false "oci:$T/big" "docker://$REG/big:1"
+	run env NOOK_FAULT=pull-blob-data:350 "$NOOK" pull "$REG/big:1" --storage-root "$SR"
+	[ "$status" -eq 137 ]
+	[ -z "$(nk images -q)" ]
+	# Killed with several layers begun at once (parallel), none complete
+	# (the small config may be).
+	declare -A had
+	begun=0
+	for f in "$SR"/tmp/.partial/*; do
+		had[sha256:${f##*/}]=$(stat -c %s "$f")
+		[ "${had[sha256:${f##*/}]}" -gt 0 ] && [ "${had[sha256:${f##*/}]}" -lt $((6 << 20)) ] &&
+			begun=$((begun + 1))
+	done
+	[ "$begun" -ge 2 ]
+	mark=$(wc -l <"$REG_DIR/plain/log")
+	run nk pull "$REG/big:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pulled $REG/big:1: 3 layers, 3 downloaded"* ]]
+	nk system check
+	[ ! -e "$SR/tmp/.partial" ]
+	# Each begun blob was asked for from where it stopped and the registry
+	# sent only the rest (status 206 and its size in the access log); a
+	# complete one was not asked for again.
+	for d in "${!had[@]}"; do
+		size=$(stat -c %s "$(reg_blob "$d")")
+		line=$(blob_gets "$d" "$mark" || true)
+		if [ "${had[$d]}" -eq "$size" ]; then
+			[ -z "$line" ]
+			continue
+		fi
+		[ "$(echo "$line" | wc -l)" -eq 1 ]
+		want="206 $((size - had[$d]))"
+		[ "${had[$d]}" -gt 0 ] || want="200 $size"
+		[[ "$line" == *"HTTP/1.1\" $want "* ]] || {
+			echo "$d: had ${had[$d]} of $size: $line"
+			return 1
+		}
+	done
+}
+
+@test "a resumed blob whose earlier bytes are wrong is fetched again whole, and verified" {
+	mk_big "$T/big" 1 2
+	skopeo copy -q --dest-tls-verify=false "oci:$T/big" "docker://$REG/big2:1"
+	layer=$(skopeo inspect --raw --tls-verify=false "docker://$REG/big2:1" | jq -r '.layers[0].digest')
+	# A partial file that is not a prefix of the blob.
+	mkdir -p "$SR/tmp/.partial"
+	head -c 100000 /dev/urandom >"$SR/tmp/.partial/${layer#sha256:}"
+	mark=$(wc -l <"$REG_DIR/plain/log")
+	run nk pull "$REG/big2:1"
+	[ "$status" -eq 0 ]
+	nk system check
+	size=$(stat -c %s "$(reg_blob "$layer")")
+	blob_gets "$layer" "$mark" >"$T/gets"
+	grep -q '" 206 '$((size - 100000))' ' "$T/gets"
+	grep -q '" 200 '"$size"' ' "$T/gets"
+}
