@@ -159,7 +159,9 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
 #define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
 #define CLI_SAVE_HELP "write images as an OCI layout archive"
-#define CLI_PULL_USAGE "[-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify BOOL] IMAGE"
+#define CLI_PULL_USAGE                                                                             \
+	"[-q] [-a|--all-tags] [--platform OS/ARCH[/VARIANT]] [--tls-verify BOOL] "                 \
+	"[--registries-conf FILE] IMAGE"
 #define CLI_PULL_HELP "fetch an image from a registry"
 /* Their entries, the same in both tables. */
 #define CLI_IMAGES_ENTRY(name)                                                                     \
@@ -216,6 +218,9 @@ extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_op
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
+/* run/create --pull=always|missing|never (NULL: missing) for image. */
+int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
+		     struct error *err);
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_search(int argc, char **argv, struct cli_globals *g);

@@ -117,6 +117,11 @@ void img_pull_result_release(struct img_pull_result *r);
 int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
 	     struct error *err);
 
+/* The tags of ref's repository (tags/list, every page) as full
+ * references "domain/path:tag"; strv_free. */
+int img_tags_list(const char *ref, bool insecure, const char *registries_conf, char ***refs,
+		  struct error *err);
+
 struct img_push_result {
 	char *name;        /* the destination in full */
 	char digest[72];   /* of the manifest pushed */

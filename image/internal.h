@@ -223,6 +223,7 @@ struct img_registry {
 	char *ca_pem;      /* the system CAs and those of certs.d/HOST, or NULL */
 	size_t ca_len;
 	char *cert_file, *key_file; /* certs.d/HOST/NAME.cert and NAME.key, or NULL */
+	void *resolve;     /* curl_slist of $NOOK_REGISTRY_RESOLVE, or NULL */
 };
 
 struct img_http_req {

@@ -669,3 +669,39 @@ int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull
 	}
 	return rc;
 }
+
+int img_tags_list(const char *ref, bool insecure, const char *registries_conf, char ***refs,
+		  struct error *err)
+{
+	_cleanup_strv_ char **cands = NULL, **tags = NULL;
+	_cleanup_free_ char *location = NULL, *path = NULL, *what = NULL;
+	struct img_ref r = {0}, conn = {0};
+	struct img_registry reg = {0};
+	bool ins = false;
+	int rc = -1;
+
+	*refs = xzalloc(sizeof(char *));
+	if (img_ref_candidates(ref, registries_conf, &cands, err) < 0 ||
+	    img_ref_parse(cands[0], &r, err) < 0)
+		return -1;
+	what = xasprintf("cannot list the tags of %s", r.name);
+	if (img_regconf_registry(registries_conf, &r, &location, &ins, err) < 0 ||
+	    (location && img_ref_parse(location, &conn, err) < 0) ||
+	    img_libs_load(IMG_LIB_CURL, err) < 0 ||
+	    img_registry_open(&reg, location ? &conn : &r, "pull", insecure || ins, err) < 0)
+		goto out;
+	path = xasprintf("/v2/%s/tags/list", reg.repo);
+	if (img_registry_list(&reg, path, "tags", what, &tags, err) < 0)
+		goto out;
+	for (size_t i = 0; tags[i]; i++) {
+		_cleanup_free_ char *full = xasprintf("%s:%s", r.name, tags[i]);
+
+		strv_push(refs, full);
+	}
+	rc = 0;
+out:
+	img_registry_close(&reg);
+	img_ref_release(&conn);
+	img_ref_release(&r);
+	return rc;
+}

@@ -67,7 +67,9 @@ setup_file() {
 	export REG_DIR="$BATS_FILE_TMPDIR/registry"
 	mkdir -p "$REG_DIR"
 	export REG="127.0.0.1:$(free_port)"
-	start_registry plain "$REG" "http://$REG/v2/" 200
+	# Catalog pages of two repositories: search must follow the Link.
+	start_registry plain "$REG" "http://$REG/v2/" 200 "catalog:
+  maxentries: 2"
 	mk_image "$REG_DIR/img"
 	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/x:1"
 	mk_image "$REG_DIR/img2" corrupt-me
@@ -189,7 +191,15 @@ teardown_file() {
 }
 
 setup() { img_setup; }
-teardown() { img_teardown; }
+teardown() {
+	local c
+	if [ -d "${T:-/nonexistent}/state" ]; then
+		for c in a b c d; do
+			"$NOOK" --storage-root "$SR" --root "$T/state" rm -f "reg-$$-$c" >/dev/null 2>&1 || true
+		done
+	fi
+	img_teardown
+}
 
 # A refused pull: one line, exit 1, nothing recorded or left behind.
 assert_refused_cleanly() {
@@ -556,4 +566,104 @@ blob_gets() {
 	blob_gets "$layer" "$mark" >"$T/gets"
 	grep -q '" 206 '$((size - 100000))' ' "$T/gets"
 	grep -q '" 200 '"$size"' ' "$T/gets"
+}
+
+@test "search follows the catalog's pages (Link: rel=next)" {
+	skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/zz-last:1"
+	# The registry pages by two: the last repository is on a later page.
+	[ "$(curl -s "http://$REG/v2/_catalog" | jq '.repositories | length')" -eq 2 ]
+	curl -s -D - -o /dev/null "http://$REG/v2/_catalog" | grep -qi '^link: .*rel="next"'
+	run "$NOOK" search "$REG/zz-"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/zz-last" ]
+}
+
+@test "pull --all-tags: every tag of the repository" {
+	for t in a b c; do
+		skopeo copy -q --dest-tls-verify=false "oci:$REG_DIR/img" "docker://$REG/tags:$t"
+	done
+	run nk pull --all-tags "$REG/tags"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	# In the registry's order; the layers came once.
+	[[ "${lines[0]}" == "Pulled $REG/tags:"?": 2 layers, 2 downloaded"* ]]
+	[[ "${lines[1]}" == "Pulled $REG/tags:"?": 2 layers, 0 downloaded"* ]]
+	[[ "${lines[2]}" == "Pulled $REG/tags:"?": 2 layers, 0 downloaded"* ]]
+	[ "$(nk images | awk 'NR > 1 {print $2}' | sort | tr '\n' ' ')" = "a b c " ]
+	run nk pull --all-tags "$REG/tags:a"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--all-tags: give a repository without tag or digest"* ]]
+}
+
+@test "registries.conf: aliases, unqualified-search registries in order, short-name-mode, blocked, location" {
+	down="127.0.0.1:$(free_port)"
+	cat >"$T/reg.conf" <<CONF
+# what podman reads, the parts nook uses
+unqualified-search-registries = ["$down", "$REG"]
+short-name-mode = "permissive"
+
+[aliases]
+"myx" = "$REG/x"
+
+[[registry]]
+prefix = "$REG/bad"
+blocked = true
+
+[[registry]]
+prefix = "$down/moved"
+location = "$REG/x"
+CONF
+	# An alias: its registry and repository, the tag given.
+	run nk pull --registries-conf "$T/reg.conf" myx:1
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pulled $REG/x:1:"* ]]
+	# A short name: the first search registry is down, the second has it.
+	run nk pull --registries-conf "$T/reg.conf" x:1
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pulled $REG/x:1:"* ]]
+	# The environment's file, as podman's CONTAINERS_REGISTRIES_CONF.
+	CONTAINERS_REGISTRIES_CONF="$T/reg.conf" run nk pull -q x:1
+	[ "$status" -eq 0 ]
+	# A location: the name stays, the bytes come from the other place.
+	run nk pull --registries-conf "$T/reg.conf" "$down/moved:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pulled $down/moved:1:"* ]]
+	run nk pull --registries-conf "$T/reg.conf" "$REG/bad:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: $REG/bad is blocked by $T/reg.conf" ]
+	# Enforcing: two search registries and no alias is ambiguous.
+	sed -i 's/permissive/enforcing/' "$T/reg.conf"
+	run nk pull --registries-conf "$T/reg.conf" x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nook: short name 'x:1' is ambiguous"* ]]
+	# A broken file is an error, not docker.io.
+	echo 'unqualified-search-registries = "x"' >"$T/bad.conf"
+	run nk pull --registries-conf "$T/bad.conf" x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == "nook: $T/bad.conf:1: unqualified-search-registries: expected a list" ]]
+}
+
+@test "create --pull=never|missing|always: the image fetched when asked" {
+	eng() { "$NOOK" --storage-root "$SR" --root "$T/state" "$@"; }
+	run eng create --pull=never --name "reg-$$-a" "$REG/x:1" true
+	[ "$status" -ne 0 ]
+	[ -z "$(nk images -q)" ]
+	run eng create --pull=sometimes "$REG/x:1" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--pull: expected always, missing or never, not 'sometimes'" ]]
+	mark=$(wc -l <"$REG_DIR/plain/log")
+	# missing: pulled (its line on stderr), stdout only the container's ID.
+	eng create --pull=missing --name "reg-$$-a" "$REG/x:1" true >"$T/out" 2>"$T/err"
+	grep -q "^Pulled $REG/x:1: 2 layers, 2 downloaded" "$T/err"
+	[ "$(wc -l <"$T/out")" -eq 1 ]
+	[ -n "$(nk images -q)" ]
+	# missing again, and the default: the registry is not asked.
+	eng create --pull=missing --name "reg-$$-b" "$REG/x:1" true >/dev/null 2>&1
+	eng create --name "reg-$$-c" "$REG/x:1" true >/dev/null 2>&1
+	[ "$(tail -n +"$((mark + 1))" "$REG_DIR/plain/log" | grep -c "GET /v2/x/manifests/")" -eq 1 ]
+	# always: the manifest is asked for again (no layer: the store has them).
+	eng create --pull=always --name "reg-$$-d" "$REG/x:1" true >/dev/null 2>"$T/err"
+	grep -q "2 layers, 0 downloaded" "$T/err"
+	[ "$(tail -n +"$((mark + 1))" "$REG_DIR/plain/log" | grep -c "GET /v2/x/manifests/")" -eq 2 ]
+	for c in a b c d; do eng rm -f "reg-$$-$c" >/dev/null; done
 }
