@@ -667,3 +667,62 @@ CONF
 	[ "$(tail -n +"$((mark + 1))" "$REG_DIR/plain/log" | grep -c "GET /v2/x/manifests/")" -eq 2 ]
 	for c in a b c d; do eng rm -f "reg-$$-$c" >/dev/null; done
 }
+
+@test "certs.d: a registry's own CA and client certificate; insecure in registries.conf; one line for an untrusted certificate" {
+	# A CA of the test signs the server's certificate for a name that is
+	# not the loopback's (so TLS is verified), reached through
+	# NOOK_REGISTRY_RESOLVE without any DNS; the registry asks for a
+	# client certificate signed by the same CA.
+	local c="$T/ca" name=nook-reg.localhost port
+	mkdir -p "$c"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=nook-test-ca \
+		-keyout "$c/ca.key" -out "$c/ca.crt" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$c/srv.key" -out "$c/srv.csr" >/dev/null 2>&1
+	printf 'subjectAltName=DNS:%s\n' "$name" >"$c/ext"
+	openssl x509 -req -in "$c/srv.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+		-days 2 -extfile "$c/ext" -out "$c/srv.crt" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout "$c/client.key" -out "$c/client.csr" >/dev/null 2>&1
+	openssl x509 -req -in "$c/client.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+		-days 2 -out "$c/client.cert" >/dev/null 2>&1
+	port=$(free_port)
+	start_registry "certs-$BATS_TEST_NUMBER" "127.0.0.1:$port" "https://127.0.0.1:$port/v2/" 000 "  tls:
+    certificate: $c/srv.crt
+    key: $c/srv.key
+    clientcas:
+      - $c/ca.crt" || true # 000 at once: it wants a client certificate
+	for _ in $(seq 100); do
+		[ "$(curl -sk --cert "$c/client.cert" --key "$c/client.key" -o /dev/null -w '%{http_code}' \
+			"https://127.0.0.1:$port/v2/")" = 200 ] && break
+		sleep 0.1
+	done
+	export NOOK_REGISTRY_RESOLVE="$name:$port:127.0.0.1"
+	export NOOK_CERTS_DIR="$T/certs.d"
+	mkdir -p "$NOOK_CERTS_DIR/$name:$port"
+	cp "$c/client.cert" "$c/client.key" "$NOOK_CERTS_DIR/$name:$port/"
+	# Trusted by nothing yet: one line that says what to do.
+	run nk pull "$name:$port/x:1"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: cannot pull $name:$port/x:1: $name:$port: TLS certificate not trusted"*"$NOOK_CERTS_DIR/$name:$port/ca.crt, or --tls-verify=false" ]]
+	# Its CA in certs.d: push (client certificate sent) and pull verified.
+	cp "$c/ca.crt" "$NOOK_CERTS_DIR/$name:$port/"
+	nk load -i "$REG_DIR/img" >/dev/null
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	run nk push "$id" "$name:$port/x:1"
+	[ "$status" -eq 0 ]
+	SR="$T/store2" run nk pull -q "$name:$port/x:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(layout_config "$REG_DIR/img")" ]
+	# Without the client certificate the registry refuses the handshake.
+	rm "$NOOK_CERTS_DIR/$name:$port/client.cert" "$NOOK_CERTS_DIR/$name:$port/client.key"
+	SR="$T/store3" run nk pull "$name:$port/x:1"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "nook: cannot pull $name:$port/x:1: "*"$name:$port"* ]]
+	# insecure = true in registries.conf: no CA needed (client cert back).
+	cp "$c/client.cert" "$c/client.key" "$NOOK_CERTS_DIR/$name:$port/"
+	rm "$NOOK_CERTS_DIR/$name:$port/ca.crt"
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$name:$port" >"$T/reg.conf"
+	SR="$T/store4" run nk pull -q --registries-conf "$T/reg.conf" "$name:$port/x:1"
+	[ "$status" -eq 0 ]
+}
