@@ -117,11 +117,20 @@ static void progress_line(const struct img_layer_progress *p, char *buf, size_t 
 		snprintf(buf, len, "Layer %.19s: %s in %.2fs (%.1f MB/s) done", id, sz, p->seconds,
 			 rate);
 		break;
-	case IMG_LAYER_FETCH:
+	case IMG_LAYER_FETCH: {
+		char eta[32] = "";
+
 		pct = progress_bar(p, bar);
 		human_size(p->read, sz);
-		snprintf(buf, len, "Layer %.19s: downloading [%s] %3d%%  %s", id, bar, pct, sz);
+		/* bytes/seconds: this transfer's, so a resumed blob's ETA is
+		 * for what is left, at the rate it comes now. */
+		if (rate > 0 && p->read < p->size)
+			snprintf(eta, sizeof(eta), "  ETA %.0fs",
+				 (double)(p->size - p->read) / 1e6 / rate);
+		snprintf(buf, len, "Layer %.19s: downloading [%s] %3d%%  %s  %.1f MB/s%s", id, bar,
+			 pct, sz, rate, eta);
 		break;
+	}
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_MANIFEST (4u << 20)
 #define MAX_CONFIG   (16u << 20)
@@ -56,14 +57,38 @@ struct fetch_tick {
 	struct pull *p;
 	const char *digest;
 	uint64_t size;
+	bool started;
+	uint64_t first; /* bytes at the first tick (a resumed blob has some) */
+	double t0, last;
 };
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Told at most every IMG_WATCH_INTERVAL and at the end: bytes, and the
+ * rate of this transfer (for the ETA) as bytes and seconds. */
 static void on_fetch(void *data, uint64_t got)
 {
 	struct fetch_tick *t = data;
+	double n = now();
 	struct img_layer_progress e = {
 	    .event = IMG_LAYER_FETCH, .digest = t->digest, .read = got, .size = t->size};
 
+	if (!t->started) {
+		t->started = true;
+		t->first = got;
+		t->t0 = n;
+	} else if (got < t->size && n - t->last < IMG_WATCH_INTERVAL) {
+		return;
+	}
+	t->last = n;
+	e.bytes = got - t->first;
+	e.seconds = n - t->t0;
 	t->p->o->progress(t->p->o->progress_data, &e);
 }
 

@@ -286,7 +286,10 @@ assert_refused_cleanly() {
 @test "pull on a terminal: a progress line per layer" {
 	command -v script || skip "script (util-linux) not installed"
 	script -qec "$NOOK pull $REG/x:1 --storage-root $SR" /dev/null >"$T/tty"
-	grep -q 'Layer sha256:[0-9a-f]*: downloading \[' "$T/tty"
+	grep -q 'Layer sha256:[0-9a-f]*: downloading \[.*\] *[0-9]*%  .*  [0-9.]* MB/s' "$T/tty"
+	# Ends cleanly: the summary last, the cursor at the start of a line.
+	[ "$(tail -c 1 "$T/tty" | od -An -c | tr -d ' ')" = '\n' ]
+	tail -n 1 "$T/tty" | tr -d '\r' | grep -q "^Pulled $REG/x:1: "
 	grep -q $'\r\e\\[KLayer sha256:[0-9a-f]*: .* done' "$T/tty"
 	grep -q "Pulled $REG/x:1: 2 layers, 2 downloaded" "$T/tty"
 }
