@@ -172,8 +172,8 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 	{"pull", cli_cmd_pull, CLI_STORE, CLI_PULL_USAGE, CLI_PULL_HELP, NULL, &cli_pull_options}
 #define CLI_PUSH_ENTRY                                                                             \
 	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE,                                         \
-	 "[--tls-verify BOOL] IMAGE [DESTINATION]", "send an image to a registry", NULL,           \
-	 &cli_tls_options}
+	 "[--tls-verify BOOL] [--format oci|v2s2] IMAGE [DESTINATION]",                            \
+	 "send an image to a registry", NULL, &cli_push_options}
 #define CLI_REGISTRY_ENTRIES                                                                       \
 	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] [--tls-verify BOOL] REGISTRY",  \
 	 "store credentials for a registry (checked with it first)", NULL, &cli_login_options},    \
@@ -224,7 +224,7 @@ int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_search(int argc, char **argv, struct cli_globals *g);
-extern const struct cli_options cli_login_options, cli_tls_options;
+extern const struct cli_options cli_login_options, cli_tls_options, cli_push_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);

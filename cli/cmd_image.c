@@ -366,22 +366,42 @@ int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
 	return pull_one(s, &o, false, stderr, err);
 }
 
+const struct cli_options cli_push_options = {
+    ":", (const struct option[]){{"tls-verify", required_argument, NULL, 't'},
+				 {"format", required_argument, NULL, 'f'},
+				 {0}}};
+
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_store_ struct img_store *s = NULL;
 	struct img_push_result res = {0};
 	struct error err = {0};
+	const char *format = NULL;
 	bool insecure = false;
 	char sz[32];
-	int rc;
+	int c, rc;
 
-	if ((rc = tls_only_options(g, argc, argv, &insecure)) != 0)
-		return rc;
+	while ((c = getopt_long(argc, argv, cli_push_options.shortopts, cli_push_options.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((rc = tls_verify_arg(g, optarg, &insecure)) != 0)
+				return rc;
+			break;
+		case 'f':
+			if (strcmp(optarg, "oci") && strcmp(optarg, "v2s2"))
+				return cli_usage_error(g, "--format: expected oci or v2s2, not \"%s\"",
+						       optarg);
+			format = optarg;
+			break;
+		default: return cli_bad_option(g, c, argv);
+		}
+	}
 	if ((rc = cli_want_args(g, argc - optind, 1, 2)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
-	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure, &res,
-		     &err) < 0)
+	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure,
+		     format, &res, &err) < 0)
 		return cli_error(g, &err);
 	human_size(res.uploaded_bytes, sz);
 	printf("Pushed %s: %zu blob%s, %zu uploaded (%s)", img_name_familiar(res.name), res.blobs,

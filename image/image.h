@@ -135,9 +135,10 @@ void img_push_result_release(struct img_push_result *r);
  * registry lacks (mounted from another repository of the registry that the
  * image has a name in, when it can; uploaded otherwise), then the manifest
  * as stored (OCI, or docker schema 2 for
- * an image pulled as such).  The store is only read. */
+ * an image pulled as such), or converted to format ("oci", "v2s2"; NULL:
+ * as stored).  The store is only read. */
 int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
-	     struct img_push_result *res, struct error *err);
+	     const char *format, struct img_push_result *res, struct error *err);
 
 /* Credentials in auth.json (podman's and skopeo's format): the file is
  * $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else

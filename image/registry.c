@@ -406,6 +406,10 @@ int img_registry_curl_error(struct img_registry *r, int code, const char *detail
 				 "%s: TLS certificate not trusted (%s): put the registry's CA in "
 				 "%s/%s/ca.crt, or --tls-verify=false",
 				 r->domain, d, img_certs_dir(), r->domain);
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_OPERATION_TIMEDOUT:
+		return error_set(err, EIO, "%s: transfer cut off: %s", r->domain, d);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
