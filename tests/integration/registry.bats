@@ -492,6 +492,8 @@ assert_refused_cleanly() {
 	SR="$T/store2" run nk pull -q --tls-verify=false "$REG3/t:1"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$id" ]
+	# The registry offers HTTP/2 over TLS (ALPN): the blobs came that way.
+	grep -q '"GET /v2/t/blobs/sha256:[0-9a-f]* HTTP/2.0" 200 ' "$REG_DIR/tls/log"
 	run nk pull --tls-verify=maybe "$REG3/t:1"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--tls-verify: expected true or false"* ]]
