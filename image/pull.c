@@ -11,6 +11,7 @@
  * holds is not fetched: the staging code finds it in the store. */
 #include "image/internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
@@ -584,6 +585,37 @@ out:
 	return rc;
 }
 
+/* A partial blob nobody resumed for this long is dropped by the next
+ * pull: a resume is worth days, not a disk slowly filling. */
+#define PARTIAL_MAX_AGE (3 * 24 * 3600)
+
+static void partials_expire(struct pull *p)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = openat(p->partfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	time_t now = time(NULL);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int f = -1;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		f = openat(p->partfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* Only a file no pull holds (its lock) and old enough. */
+		if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
+		    now - st.st_mtime < PARTIAL_MAX_AGE)
+			continue;
+		unlinkat(p->partfd, de->d_name, 0);
+	}
+}
+
 static int stage_source(struct pull *p, struct error *err)
 {
 	if (mkdirat(p->st.dirfd, "src", 0700) < 0 ||
@@ -598,6 +630,8 @@ static int stage_source(struct pull *p, struct error *err)
 	if (mkdirat(p->s->rootfd, "tmp/.partial", 0700) == 0 || errno == EEXIST)
 		p->partfd = openat(p->s->rootfd, "tmp/.partial",
 				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (p->partfd >= 0)
+		partials_expire(p);
 	p->st.progress = p->o->progress;
 	p->st.progress_data = p->o->progress_data;
 	return 0;

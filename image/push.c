@@ -244,7 +244,9 @@ void img_push_result_release(struct img_push_result *r)
 int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
 	     const char *format, struct img_push_result *res, struct error *err)
 {
-	_cleanup_free_ char *conv = NULL, *conv_type = NULL;
+	_cleanup_free_ char *conv = NULL, *conv_type = NULL, *location = NULL;
+	struct img_ref conn = {0};
+	bool conf_insecure = false;
 	struct push p = {.s = s, .res = res};
 	struct img_ref dst = {0};
 	_cleanup_free_ char *id = NULL, *man = NULL, *name = NULL;
@@ -275,9 +277,14 @@ int img_push(struct img_store *s, const char *src, const char *dest, bool insecu
 		goto out;
 	if (format && convert_manifest(&p, man, format, &conv, &len, &conv_type, err) < 0)
 		goto out;
-	if (img_registry_open(&p.reg, &dst, "pull,push", insecure, err) < 0)
+	/* registries.conf as for pull: blocked, insecure, another location. */
+	if (img_regconf_registry(NULL, &dst, &location, &conf_insecure, err) < 0 ||
+	    (location && img_ref_parse(location, &conn, err) < 0))
 		goto out;
-	p.from = mount_source(s, id, &dst);
+	if (img_registry_open(&p.reg, location ? &conn : &dst, "pull,push",
+			      insecure || conf_insecure, err) < 0)
+		goto out;
+	p.from = mount_source(s, id, location ? &conn : &dst);
 	for (size_t i = 0; layers[i]; i++)
 		if (push_blob(&p, layers[i], err) < 0)
 			goto out;
@@ -298,6 +305,7 @@ int img_push(struct img_store *s, const char *src, const char *dest, bool insecu
 out:
 	free(p.from);
 	img_registry_close(&p.reg);
+	img_ref_release(&conn);
 	img_ref_release(&dst);
 	return rc;
 }

@@ -808,3 +808,26 @@ CONF
 	[ "$status" -eq 2 ]
 	[[ "$output" == *'--format: expected oci or v2s2, not "docker"'* ]]
 }
+
+@test "a partial blob left for days is dropped by the next pull; a recent one is kept" {
+	mkdir -p "$SR/tmp/.partial"
+	old=$(printf '%064d' 1) new=$(printf '%064d' 2)
+	echo stale >"$SR/tmp/.partial/$old"
+	touch -d '4 days ago' "$SR/tmp/.partial/$old"
+	echo recent >"$SR/tmp/.partial/$new"
+	run nk pull -q "$REG/x:1"
+	[ "$status" -eq 0 ]
+	[ ! -e "$SR/tmp/.partial/$old" ]
+	[ -f "$SR/tmp/.partial/$new" ]
+}
+
+@test "push follows registries.conf: a blocked destination is refused" {
+	nk load -i "$REG_DIR/img" >/dev/null
+	id=$(nk images -a -q --format json | jq -r '.[0].Id')
+	printf '[[registry]]\nprefix = "%s/nopush"\nblocked = true\n' "$REG" >"$T/reg.conf"
+	CONTAINERS_REGISTRIES_CONF="$T/reg.conf" run nk push "$id" "$REG/nopush:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "nook: $REG/nopush is blocked by $T/reg.conf" ]
+	run skopeo inspect --raw --tls-verify=false "docker://$REG/nopush:1"
+	[ "$status" -ne 0 ]
+}
