@@ -343,8 +343,10 @@ static int parse_conf(struct regconf *c, const char *text, struct error *err)
 			return bad(&l, "expected '='", err);
 		l.p++;
 		skip_space(&l, false);
-		if (parse_value(&l, &v, err) < 0)
+		if (parse_value(&l, &v, err) < 0) {
+			value_release(&v); /* a list cut short */
 			return -1;
+		}
 		rc = apply(c, t, key, &v, &l, err);
 		value_release(&v);
 		if (rc < 0)
