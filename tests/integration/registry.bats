@@ -831,3 +831,12 @@ CONF
 	run skopeo inspect --raw --tls-verify=false "docker://$REG/nopush:1"
 	[ "$status" -ne 0 ]
 }
+
+@test "pull from a host that does not resolve: one line, store unchanged" {
+	command -v unshare >/dev/null || skip "unshare not installed"
+	# In a network namespace of its own (loopback only, down) no DNS query
+	# can leave the machine: the name simply does not resolve.
+	run unshare -n "$NOOK" pull nosuch.example/x:1 --storage-root "$SR"
+	[ "$output" = "nook: cannot pull nosuch.example/x:1: cannot reach registry nosuch.example: unknown host" ]
+	assert_refused_cleanly
+}
