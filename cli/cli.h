@@ -259,7 +259,7 @@ int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
+	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 
 #endif
