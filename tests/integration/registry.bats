@@ -125,12 +125,15 @@ for img, arch in (("img", "amd64"), ("img2", "arm64")):
 open(r + "/manifests/1", "w").write(json.dumps(index))
 # "cut": the image of layout img, whose big blobs the server cuts off
 # half-way unless asked for a range (static.py).
-r = repo("cut")
-lay = f"{reg}/img"
-d = json.load(open(lay + "/index.json"))["manifests"][0]
-for b in os.listdir(lay + "/blobs/sha256"):
-    shutil.copy(f"{lay}/blobs/sha256/{b}", f"{r}/blobs/sha256:{b}")
-shutil.copy(f"{lay}/blobs/sha256/{d['digest'][7:]}", f"{r}/manifests/1")
+# "slow": the same, its big blobs sent in eight pieces a fifth of a second
+# apart (progress has something to show).
+for name in ("cut", "slow"):
+    r = repo(name)
+    lay = f"{reg}/img"
+    d = json.load(open(lay + "/index.json"))["manifests"][0]
+    for b in os.listdir(lay + "/blobs/sha256"):
+        shutil.copy(f"{lay}/blobs/sha256/{b}", f"{r}/blobs/sha256:{b}")
+    shutil.copy(f"{lay}/blobs/sha256/{d['digest'][7:]}", f"{r}/manifests/1")
 PY
 	export STATIC_PORT
 	STATIC_PORT=$(free_port)
@@ -139,7 +142,7 @@ PY
 # Static files, except that repositories named tok* ask for a bearer token
 # from /token (WWW-Authenticate: Bearer, as Docker Hub does); the token for
 # tokpriv is only given for basic auth alice:s3cret.
-import base64, http.server, json, sys
+import base64, http.server, json, sys, time
 port, root = int(sys.argv[1]), sys.argv[2]
 class H(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *a, **kw):
@@ -173,7 +176,20 @@ class H(http.server.SimpleHTTPRequestHandler):
             self.path = "/v2/multi/" + "/".join(parts[3:])
         if self.path.startswith("/v2/cut/blobs/"):
             return self.cut_blob()
+        if self.path.startswith("/v2/slow/blobs/"):
+            return self.slow_blob()
         return super().do_GET()
+    def slow_blob(self):
+        data = open(root + self.path, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        n = len(data) // 8 + 1
+        for i in range(0, len(data), n):
+            self.wfile.write(data[i:i + n])
+            self.wfile.flush()
+            if len(data) > 65536:
+                time.sleep(0.2)
     def cut_blob(self):
         # A blob of more than 64 KiB: half of it, then the connection
         # drops; with a Range, the rest (206).  Every request logged.
@@ -315,6 +331,9 @@ assert_refused_cleanly() {
 	command -v script || skip "script (util-linux) not installed"
 	script -qec "$NOOK pull $REG/x:1 --storage-root $SR" /dev/null >"$T/tty"
 	grep -q 'Layer sha256:[0-9a-f]*: downloading \[.*\] *[0-9]*%  .*  [0-9.]* MB/s' "$T/tty"
+	# A layer that takes a while: its rate and the time left.
+	script -qec "$NOOK pull $STATIC/slow:1 --storage-root $T/s2" /dev/null >"$T/tty2"
+	grep -q 'Layer sha256:[0-9a-f]*: downloading \[.*\] *[0-9]*%  .*  [0-9.]* MB/s  ETA [0-9]*s' "$T/tty2"
 	# Ends cleanly: the summary last, the cursor at the start of a line.
 	[ "$(tail -c 1 "$T/tty" | od -An -c | tr -d ' ')" = '\n' ]
 	tail -n 1 "$T/tty" | tr -d '\r' | grep -q "^Pulled $REG/x:1: "
