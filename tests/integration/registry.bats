@@ -859,3 +859,17 @@ CONF
 	[ "$output" = "nook: cannot pull nosuch.example/x:1: cannot reach registry nosuch.example: unknown host" ]
 	assert_refused_cleanly
 }
+
+@test "two pulls of the same image at once into one store: both succeed, the store is sound" {
+	mk_big "$T/big" 2 4
+	skopeo copy -q --dest-tls-verify=false "oci:$T/big" "docker://$REG/twice:1"
+	nk pull -q "$REG/twice:1" >"$T/o1" 2>&1 &
+	p1=$!
+	nk pull -q "$REG/twice:1" >"$T/o2" 2>&1 &
+	p2=$!
+	wait "$p1"
+	wait "$p2"
+	[ "$(cat "$T/o1")" = "$(cat "$T/o2")" ]
+	nk system check
+	[ ! -e "$SR/tmp/.partial" ] || [ -z "$(ls -A "$SR/tmp/.partial")" ]
+}
