@@ -159,7 +159,9 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 #define CLI_IMPORT_HELP "make a one-layer image from a rootfs (tar, directory or -)"
 #define CLI_SAVE_USAGE "[-o FILE] IMAGE..."
 #define CLI_SAVE_HELP "write images as an OCI layout archive"
-#define CLI_PULL_USAGE "[-q] [--platform OS/ARCH[/VARIANT]] [--tls-verify BOOL] IMAGE"
+#define CLI_PULL_USAGE                                                                             \
+	"[-q] [-a|--all-tags] [--platform OS/ARCH[/VARIANT]] [--tls-verify BOOL] "                 \
+	"[--registries-conf FILE] IMAGE"
 #define CLI_PULL_HELP "fetch an image from a registry"
 /* Their entries, the same in both tables. */
 #define CLI_IMAGES_ENTRY(name)                                                                     \
@@ -170,8 +172,8 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 	{"pull", cli_cmd_pull, CLI_STORE, CLI_PULL_USAGE, CLI_PULL_HELP, NULL, &cli_pull_options}
 #define CLI_PUSH_ENTRY                                                                             \
 	{"push", cli_cmd_push, CLI_STORE | CLI_ARGS_IMAGE,                                         \
-	 "[--tls-verify BOOL] IMAGE [DESTINATION]", "send an image to a registry", NULL,           \
-	 &cli_tls_options}
+	 "[--tls-verify BOOL] [--format oci|v2s2] IMAGE [DESTINATION]",                            \
+	 "send an image to a registry", NULL, &cli_push_options}
 #define CLI_REGISTRY_ENTRIES                                                                       \
 	{"login", cli_cmd_login, 0, "[-u USER] [--password-stdin] [--tls-verify BOOL] REGISTRY",  \
 	 "store credentials for a registry (checked with it first)", NULL, &cli_login_options},    \
@@ -216,10 +218,13 @@ extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_op
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
+/* run/create --pull=always|missing|never (NULL: missing) for image. */
+int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
+		     struct error *err);
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_search(int argc, char **argv, struct cli_globals *g);
-extern const struct cli_options cli_login_options, cli_tls_options;
+extern const struct cli_options cli_login_options, cli_tls_options, cli_push_options;
 int cli_cmd_load(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_import(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_images(int argc, char **argv, struct cli_globals *g);
@@ -254,7 +259,7 @@ int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
+	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 
 #endif

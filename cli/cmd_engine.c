@@ -23,6 +23,7 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
 	OPT_LABEL,
+	OPT_PULL,
 };
 
 const struct cli_options cli_run_options = {
@@ -45,11 +46,13 @@ const struct cli_options cli_run_options = {
 			    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
+			    {"pull", required_argument, NULL, OPT_PULL},
 			    {0}}};
 
 struct run_args {
 	struct rt_engine_opts o;
 	bool detach;
+	const char *pull; /* --pull=always|missing|never */
 };
 
 static void run_args_release(struct run_args *a)
@@ -139,6 +142,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case 'l':
 			strv_push(&o->labels, optarg);
 			break;
+		case OPT_PULL:
+			a->pull = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
@@ -190,7 +196,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	if ((rc = run_parse(g, argc, argv, &a)) != 0)
 		goto out;
 	rc = EXIT_NOOK;
-	if (!(s = cli_store_open(g, &err)) || rt_engine_create(s, &a.o, &id, &err) < 0) {
+	if (!(s = cli_store_open(g, &err)) || cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
+	    rt_engine_create(s, &a.o, &id, &err) < 0) {
 		rc = fail(g, &err, EXIT_NOOK);
 		goto out;
 	}

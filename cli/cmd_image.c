@@ -117,11 +117,20 @@ static void progress_line(const struct img_layer_progress *p, char *buf, size_t 
 		snprintf(buf, len, "Layer %.19s: %s in %.2fs (%.1f MB/s) done", id, sz, p->seconds,
 			 rate);
 		break;
-	case IMG_LAYER_FETCH:
+	case IMG_LAYER_FETCH: {
+		char eta[32] = "";
+
 		pct = progress_bar(p, bar);
 		human_size(p->read, sz);
-		snprintf(buf, len, "Layer %.19s: downloading [%s] %3d%%  %s", id, bar, pct, sz);
+		/* bytes/seconds: this transfer's, so a resumed blob's ETA is
+		 * for what is left, at the rate it comes now. */
+		if (rate > 0 && p->read < p->size)
+			snprintf(eta, sizeof(eta), "  ETA %.0fs",
+				 (double)(p->size - p->read) / 1e6 / rate);
+		snprintf(buf, len, "Layer %.19s: downloading [%s] %3d%%  %s  %.1f MB/s%s", id, bar,
+			 pct, sz, rate, eta);
 		break;
+	}
 	}
 }
 
@@ -229,10 +238,12 @@ int cli_cmd_load(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_pull_options = {
-    ":q", (const struct option[]){{"quiet", no_argument, NULL, 'q'},
-				  {"platform", required_argument, NULL, 'p'},
-				  {"tls-verify", required_argument, NULL, 't'},
-				  {0}}};
+    ":qa", (const struct option[]){{"quiet", no_argument, NULL, 'q'},
+				   {"platform", required_argument, NULL, 'p'},
+				   {"tls-verify", required_argument, NULL, 't'},
+				   {"all-tags", no_argument, NULL, 'a'},
+				   {"registries-conf", required_argument, NULL, 'r'},
+				   {0}}};
 /* The options of push and search: --tls-verify alone. */
 const struct cli_options cli_tls_options = {
     ":", (const struct option[]){{"tls-verify", required_argument, NULL, 't'}, {0}}};
@@ -261,23 +272,50 @@ static int tls_only_options(struct cli_globals *g, int argc, char **argv, bool *
 	return 0;
 }
 
+/* Pull o->ref; the summary line (or with -q the ID) goes to out. */
+static int pull_one(struct img_store *s, struct img_pull_opts *o, bool quiet, FILE *out,
+		    struct error *err)
+{
+	struct img_pull_result res = {0};
+	struct load_view view = {.tty = isatty(2) == 1, .summary = true, .quiet = quiet};
+	char sz[32];
+	int rc;
+
+	o->progress = load_progress;
+	o->progress_data = &view;
+	rc = img_pull(s, o, &res, err);
+	free(view.rows);
+	if (rc < 0)
+		return -1;
+	human_size(res.fetched_bytes, sz);
+	if (quiet)
+		fprintf(out, "%s\n", res.id);
+	else
+		fprintf(out, "Pulled %s: %zu layer%s, %zu downloaded (%s), image ID %s\n",
+			res.name ? img_name_familiar(res.name) : o->ref, res.layers,
+			res.layers == 1 ? "" : "s", res.fetched, sz, res.id);
+	img_pull_result_release(&res);
+	return 0;
+}
+
 /* Layer progress on a terminal as for load; otherwise one summary line.
- * -q: only the image ID. */
+ * -q: only the image ID.  --all-tags: every tag of the repository. */
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
 {
 	struct img_pull_opts o = {0};
-	struct img_pull_result res = {0};
 	_cleanup_store_ struct img_store *s = NULL;
-	struct load_view view = {.tty = isatty(2) == 1, .summary = true};
+	_cleanup_strv_ char **refs = NULL;
 	struct error err = {0};
-	char sz[32];
+	bool quiet = false, all = false;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, cli_pull_options.shortopts, cli_pull_options.longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'q': view.quiet = true; break;
+		case 'q': quiet = true; break;
+		case 'a': all = true; break;
 		case 'p': o.platform = optarg; break;
+		case 'r': o.registries_conf = optarg; break;
 		case 't':
 			if ((rc = tls_verify_arg(g, optarg, &o.insecure)) != 0)
 				return rc;
@@ -288,39 +326,84 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
 	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
 		return rc;
 	o.ref = argv[optind];
-	o.progress = load_progress;
-	o.progress_data = &view;
-	rc = !(s = cli_store_open(g, &err)) || img_pull(s, &o, &res, &err) < 0;
-	free(view.rows);
-	if (rc)
+	if (all && strpbrk(strrchr(o.ref, '/') ? strrchr(o.ref, '/') : o.ref, ":@"))
+		return cli_usage_error(g,
+				       "--all-tags: give a repository without tag or digest, not '%s'",
+				       o.ref);
+	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
-	human_size(res.fetched_bytes, sz);
-	if (view.quiet)
-		printf("%s\n", res.id);
-	else
-		printf("Pulled %s: %zu layer%s, %zu downloaded (%s), image ID %s\n",
-		       res.name ? img_name_familiar(res.name) : o.ref, res.layers,
-		       res.layers == 1 ? "" : "s", res.fetched, sz, res.id);
-	img_pull_result_release(&res);
+	if (!all)
+		return pull_one(s, &o, quiet, stdout, &err) < 0 ? cli_error(g, &err) : 0;
+	if (img_tags_list(o.ref, o.insecure, o.registries_conf, &refs, &err) < 0)
+		return cli_error(g, &err);
+	if (!refs[0]) {
+		error_set(&err, ENOENT, "%s has no tags", o.ref);
+		return cli_error(g, &err);
+	}
+	for (size_t i = 0; refs[i]; i++) {
+		o.ref = refs[i];
+		if (pull_one(s, &o, quiet, stdout, &err) < 0)
+			return cli_error(g, &err);
+	}
 	return 0;
 }
+
+int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
+		     struct error *err)
+{
+	struct img_pull_opts o = {.ref = image};
+	_cleanup_free_ char *id = NULL;
+	struct error e;
+
+	if (!policy || !strcmp(policy, "missing")) {
+		if (img_resolve(s, image, &id, &e) == 0)
+			return 0;
+	} else if (!strcmp(policy, "never")) {
+		return 0;
+	} else if (strcmp(policy, "always")) {
+		return error_set(err, EINVAL, "--pull: expected always, missing or never, not '%s'",
+				 policy);
+	}
+	/* stdout is the container's (run) or its ID (create). */
+	return pull_one(s, &o, false, stderr, err);
+}
+
+const struct cli_options cli_push_options = {
+    ":", (const struct option[]){{"tls-verify", required_argument, NULL, 't'},
+				 {"format", required_argument, NULL, 'f'},
+				 {0}}};
 
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_store_ struct img_store *s = NULL;
 	struct img_push_result res = {0};
 	struct error err = {0};
+	const char *format = NULL;
 	bool insecure = false;
 	char sz[32];
-	int rc;
+	int c, rc;
 
-	if ((rc = tls_only_options(g, argc, argv, &insecure)) != 0)
-		return rc;
+	while ((c = getopt_long(argc, argv, cli_push_options.shortopts, cli_push_options.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((rc = tls_verify_arg(g, optarg, &insecure)) != 0)
+				return rc;
+			break;
+		case 'f':
+			if (strcmp(optarg, "oci") && strcmp(optarg, "v2s2"))
+				return cli_usage_error(g, "--format: expected oci or v2s2, not \"%s\"",
+						       optarg);
+			format = optarg;
+			break;
+		default: return cli_bad_option(g, c, argv);
+		}
+	}
 	if ((rc = cli_want_args(g, argc - optind, 1, 2)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
-	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure, &res,
-		     &err) < 0)
+	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure,
+		     format, &res, &err) < 0)
 		return cli_error(g, &err);
 	human_size(res.uploaded_bytes, sz);
 	printf("Pushed %s: %zu blob%s, %zu uploaded (%s)", img_name_familiar(res.name), res.blobs,

@@ -104,6 +104,7 @@ struct img_pull_opts {
 	const char *ref;      /* "busybox", "localhost:5000/x:1", "x@sha256:…" */
 	const char *platform; /* "os/arch[/variant]"; NULL = the host's */
 	bool insecure;        /* --tls-verify=false: TLS unverified, else plain HTTP */
+	const char *registries_conf; /* NULL: $CONTAINERS_REGISTRIES_CONF or the system's */
 	img_progress_fn progress; /* also told IMG_LAYER_FETCH; may be NULL */
 	void *progress_data;
 };
@@ -121,6 +122,11 @@ void img_pull_result_release(struct img_pull_result *r);
 int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
 	     struct error *err);
 
+/* The tags of ref's repository (tags/list, every page) as full
+ * references "domain/path:tag"; strv_free. */
+int img_tags_list(const char *ref, bool insecure, const char *registries_conf, char ***refs,
+		  struct error *err);
+
 struct img_push_result {
 	char *name;        /* the destination in full */
 	char digest[72];   /* of the manifest pushed */
@@ -134,9 +140,10 @@ void img_push_result_release(struct img_push_result *r);
  * registry lacks (mounted from another repository of the registry that the
  * image has a name in, when it can; uploaded otherwise), then the manifest
  * as stored (OCI, or docker schema 2 for
- * an image pulled as such).  The store is only read. */
+ * an image pulled as such), or converted to format ("oci", "v2s2"; NULL:
+ * as stored).  The store is only read. */
 int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
-	     struct img_push_result *res, struct error *err);
+	     const char *format, struct img_push_result *res, struct error *err);
 
 /* Credentials in auth.json (podman's and skopeo's format): the file is
  * $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else

@@ -221,6 +221,10 @@ struct img_registry {
 	bool insecure; /* TLS unverified, plain HTTP when it has none */
 	bool loopback; /* never through a proxy */
 	bool scheme_known; /* a request was answered: no more falling back */
+	char *ca_pem;      /* the system CAs and those of certs.d/HOST, or NULL */
+	size_t ca_len;
+	char *cert_file, *key_file; /* certs.d/HOST/NAME.cert and NAME.key, or NULL */
+	void *resolve;     /* curl_slist of $NOOK_REGISTRY_RESOLVE, or NULL */
 };
 
 struct img_http_req {
@@ -234,6 +238,7 @@ struct img_http_req {
 	uint64_t max;             /* most bytes of a 2xx body accepted */
 	int sink_fd;              /* a 2xx body goes here (-1: into res.body) */
 	struct img_hash *hash;    /* updated with what goes to sink_fd */
+	uint64_t range_from;      /* resume: sink_fd holds this many bytes */
 	void (*tick)(void *data, uint64_t received);
 	void *tick_data;
 };
@@ -242,8 +247,10 @@ struct img_http_res {
 	long status;
 	char *body; /* 2xx without sink_fd, or the error document */
 	size_t len;
-	uint64_t received; /* bytes written to sink_fd */
-	char *ctype, *location, *www_auth, *digest;
+	uint64_t received; /* bytes in sink_fd (with range_from: the earlier ones too) */
+	uint64_t range_start; /* of a 206 */
+	bool restarted;    /* a range request answered 200: sink_fd was emptied */
+	char *ctype, *location, *www_auth, *digest, *link;
 };
 void img_http_res_release(struct img_http_res *res);
 
@@ -264,6 +271,38 @@ char *img_base64(const void *data, size_t len);
  * any status is the caller's to judge. */
 int img_registry_request(struct img_registry *r, const struct img_http_req *req,
 			 struct img_http_res *res, struct error *err);
+/* n requests at once, at most parallel in flight, over one pool of
+ * connections (HTTP/2 multiplexed where the registry offers it).  No
+ * authentication retry: a 401 is left in res[i] for the caller to repeat
+ * with img_registry_request.  rcs[i] and errs[i] as its return and error. */
+void img_registry_request_all(struct img_registry *r, const struct img_http_req *reqs,
+			      struct img_http_res *res, int *rcs, struct error *errs, size_t n,
+			      size_t parallel);
+/* One line for a curl failure: unknown host, TLS not trusted, down. */
+int img_registry_curl_error(struct img_registry *r, int code, const char *detail,
+			    struct error *err);
+/* Where per-registry certificates live: $NOOK_CERTS_DIR or
+ * /etc/containers/certs.d. */
+const char *img_certs_dir(void);
+/* Read certs.d/<domain> into r (ca_pem, cert_file, key_file); nothing
+ * when it has no such directory. */
+int img_certs_load(struct img_registry *r, struct error *err);
+/* registries.conf (image/regconf.c); conf_path NULL: the environment's
+ * or the system's.  The references to try for ref, best first: ref
+ * itself when it names its registry, else its alias, else one per
+ * unqualified-search registry (an error for several in enforcing
+ * short-name-mode), else docker's docker.io.  strv_free. */
+int img_ref_candidates(const char *ref, const char *conf_path, char ***out, struct error *err);
+/* The [[registry]] entry for ref: *location (allocated, NULL when the
+ * name is not rewritten) and insecure; -1 when it is blocked. */
+int img_regconf_registry(const char *conf_path, const struct img_ref *ref, char **location,
+			 bool *insecure, struct error *err);
+/* GET a JSON list that the registry pages with Link: rel="next" (the
+ * catalog, a repository's tags): the strings of key of every page.
+ * Errors start with what. */
+int img_registry_list(struct img_registry *r, const char *path, const char *key, const char *what,
+		      char ***out, struct error *err);
+
 /* One line for a refused request: "what: manifest unknown (MANIFEST_UNKNOWN)". */
 int img_registry_error(struct img_registry *r, const struct img_http_res *res, const char *what,
 		       struct error *err);

@@ -66,6 +66,15 @@ static const char *const sonames[NLIBS] = {
 	F(curl, CURL *, curl_easy_init, (void), ())                                                \
 	F(curl, CURLcode, curl_easy_perform, (CURL * a0), (a0))                                    \
 	V(curl, curl_easy_reset, (CURL * a0), (a0))                                                \
+	F(curl, CURLMcode, curl_multi_add_handle, (CURLM * a0, CURL * a1), (a0, a1))               \
+	F(curl, CURLMcode, curl_multi_cleanup, (CURLM * a0), (a0))                                 \
+	F(curl, CURLMsg *, curl_multi_info_read, (CURLM * a0, int *a1), (a0, a1))                  \
+	F(curl, CURLM *, curl_multi_init, (void), ())                                              \
+	F(curl, CURLMcode, curl_multi_perform, (CURLM * a0, int *a1), (a0, a1))                    \
+	F(curl, CURLMcode, curl_multi_poll,                                                        \
+	  (CURLM * a0, struct curl_waitfd * a1, unsigned int a2, int a3, int *a4),                 \
+	  (a0, a1, a2, a3, a4))                                                                    \
+	F(curl, CURLMcode, curl_multi_remove_handle, (CURLM * a0, CURL * a1), (a0, a1))            \
 	F(curl, const char *, curl_easy_strerror, (CURLcode a0), (a0))                             \
 	F(curl, struct curl_slist *, curl_slist_append, (struct curl_slist * a0, const char *a1),  \
 	  (a0, a1))                                                                                \

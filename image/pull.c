@@ -11,10 +11,13 @@
  * holds is not fetched: the staging code finds it in the store. */
 #include "image/internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_MANIFEST (4u << 20)
 #define MAX_CONFIG   (16u << 20)
@@ -37,93 +40,303 @@ struct pull {
 	struct img_registry reg;
 	struct img_ref ref;
 	struct img_staging st;
-	int blobsfd; /* src/blobs/sha256 in the staging dir */
-	char *what;  /* the reference as given, for messages */
+	int blobsfd;	    /* src/blobs/sha256 in the staging dir */
+	int partfd;	    /* tmp/.partial of the store: blobs being fetched (-1: none) */
+	bool keep_partials; /* the pull failed in a transfer: resume it next time */
+	char *what;	    /* the reference as given, for messages */
 	const struct img_pull_opts *o;
 	struct img_pull_result *res;
 };
 
 /* ------------------------------------------------------------- blobs -- */
 
+/* Blobs are fetched three at a time, as docker does: enough to fill a
+ * link, few enough not to starve each other. */
+#define PARALLEL_BLOBS 3
+
 struct fetch_tick {
 	struct pull *p;
 	const char *digest;
 	uint64_t size;
+	bool started;
+	uint64_t first; /* bytes at the first tick (a resumed blob has some) */
+	double t0, last;
 };
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Told at most every IMG_WATCH_INTERVAL and at the end: bytes, and the
+ * rate of this transfer (for the ETA) as bytes and seconds. */
 static void on_fetch(void *data, uint64_t got)
 {
 	struct fetch_tick *t = data;
+	double n = now();
 	struct img_layer_progress e = {
 	    .event = IMG_LAYER_FETCH, .digest = t->digest, .read = got, .size = t->size};
 
+	if (!t->started) {
+		t->started = true;
+		t->first = got;
+		t->t0 = n;
+	} else if (got < t->size && n - t->last < IMG_WATCH_INTERVAL) {
+		return;
+	}
+	t->last = n;
+	e.bytes = got - t->first;
+	e.seconds = n - t->t0;
 	t->p->o->progress(t->p->o->progress_data, &e);
 }
 
-/* Fetch blob digest (size bytes) into src/blobs/sha256/<hex>, verified as
- * it streams: written under a temporary name, renamed only when complete
- * with the right digest and size. */
-static int fetch_blob(struct pull *p, const char *digest, uint64_t size, bool layer,
-		      struct error *err)
+/* One blob to fetch.  Its bytes go to tmp/.partial/<hex> of the store,
+ * flock'ed while we write it: what a killed or cut off pull got there
+ * stays, and the next pull asks only for the rest (HTTP Range), hashing
+ * what the file holds first.  The digest is checked over the whole blob
+ * either way.  When another pull holds that file, a private one in the
+ * staging dir (no resume). */
+struct blob_job {
+	char *digest;
+	uint64_t size;
+	bool layer;
+	bool done;  /* staged already (or completed from the partial) */
+	int fd;	    /* the bytes so far */
+	int dirfd;  /* borrowed: where fd's name is */
+	char *name; /* of fd in dirfd */
+	char *path; /* /v2/<repo>/blobs/<digest> */
+	struct img_hash h;
+	struct fetch_tick t;
+	struct img_http_req req;
+	struct img_http_res res;
+};
+
+static void blob_job_release(struct blob_job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	img_hash_release(&j->h);
+	img_http_res_release(&j->res);
+	free(j->digest);
+	free(j->name);
+	free(j->path);
+}
+
+/* The partial file of hex, locked, when nobody else is writing it. */
+static int partial_open(struct pull *p, const char *hex)
+{
+	struct stat a, b;
+	int fd;
+
+	if (p->partfd < 0)
+		return -1;
+	fd = openat(p->partfd, hex, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	/* Locked and still the file of that name: a pull that finished
+	 * with it moved it away between our open and our lock. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 ||
+	    fstatat(p->partfd, hex, &b, AT_SYMLINK_NOFOLLOW) < 0 || a.st_ino != b.st_ino ||
+	    !S_ISREG(a.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Hash what the partial file holds and say where to go on from: its
+ * length, or 0 after emptying it when it cannot be a prefix of the blob. */
+static int partial_resume(struct blob_job *j, struct error *err)
+{
+	struct stat st;
+	char buf[1 << 16];
+	uint64_t have = 0;
+	ssize_t n;
+
+	if (fstat(j->fd, &st) < 0)
+		return error_sys(err, "cannot read partial blob %s", j->digest);
+	if ((uint64_t)st.st_size > j->size)
+		goto restart;
+	while ((n = pread(j->fd, buf, sizeof(buf), (off_t)have)) > 0) {
+		img_hash_update(&j->h, buf, (size_t)n);
+		have += (uint64_t)n;
+	}
+	if (n < 0)
+		return error_sys(err, "cannot read partial blob %s", j->digest);
+	if (have == j->size) {
+		char got[72];
+
+		img_hash_final(&j->h, got);
+		img_hash_init(&j->h);
+		if (!strcmp(got, j->digest)) {
+			j->done = true;
+			return 0;
+		}
+		goto restart;
+	}
+	j->req.range_from = have;
+	return lseek(j->fd, 0, SEEK_END) < 0 ? error_sys(err, "cannot seek partial blob") : 0;
+restart:
+	img_hash_release(&j->h);
+	img_hash_init(&j->h);
+	if (ftruncate(j->fd, 0) < 0 || lseek(j->fd, 0, SEEK_SET) < 0)
+		return error_sys(err, "cannot empty partial blob %s", j->digest);
+	j->req.range_from = 0;
+	return 0;
+}
+
+/* Ready job j for digest (size bytes): done when already staged. */
+static int blob_prepare(struct pull *p, struct blob_job *j, const char *digest, uint64_t size,
+			bool layer, struct error *err)
 {
 	const char *hex = img_digest_hex(digest);
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-	struct img_hash h;
-	struct img_http_res res = {0};
-	struct fetch_tick t = {.p = p, .digest = digest, .size = size};
-	struct img_http_req req = {.method = "GET", .max = size, .body_fd = -1, .hash = &h};
-	char got[72];
-	int rc = -1;
 
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
 	if (!hex)
 		return error_set(err, EINVAL, "%s: invalid blob digest '%s'", p->what, digest);
+	j->digest = xstrdup(digest);
+	j->size = size;
+	j->layer = layer;
+	img_hash_init(&j->h);
+	if (faccessat(p->blobsfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		j->done = true;
+		return 0;
+	}
+	j->path = xasprintf("/v2/%s/blobs/%s", p->reg.repo, digest);
+	j->req = (struct img_http_req){
+	    .method = "GET", .path = j->path, .max = size, .body_fd = -1, .hash = &j->h};
+	j->t = (struct fetch_tick){.p = p, .digest = j->digest, .size = size};
+	if (layer && p->o->progress) {
+		j->req.tick = on_fetch;
+		j->req.tick_data = &j->t;
+	}
+	j->fd = partial_open(p, hex);
+	if (j->fd >= 0) {
+		j->dirfd = p->partfd;
+		j->name = xstrdup(hex);
+		if (partial_resume(j, err) < 0)
+			return -1;
+	} else {
+		j->dirfd = p->blobsfd;
+		j->name = xasprintf("%s.part", hex);
+		j->fd = openat(p->blobsfd, j->name,
+			       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (j->fd < 0)
+			return error_sys(err, "cannot create staging blob");
+	}
+	j->req.sink_fd = j->fd;
+	return 0;
+}
+
+/* Check what a request brought; on a resumed blob with the wrong digest
+ * (the partial was not a prefix of it) *again says to fetch it whole. */
+static int blob_check(struct pull *p, struct blob_job *j, bool *again, struct error *err)
+{
+	char got[72];
+
+	*again = false;
+	if (j->res.status != 200 && j->res.status != 206) {
+		_cleanup_free_ char *what = xasprintf("%s: blob %s", p->what, j->digest);
+
+		return img_registry_error(&p->reg, &j->res, what, err);
+	}
+	img_hash_final(&j->h, got);
+	img_hash_init(&j->h);
+	if (strcmp(got, j->digest) || j->res.received != j->size) {
+		bool resumed = j->req.range_from && !j->res.restarted;
+
+		/* Wrong bytes are not kept for a later resume. */
+		if (ftruncate(j->fd, 0) < 0 || lseek(j->fd, 0, SEEK_SET) < 0)
+			return error_sys(err, "cannot empty partial blob %s", j->digest);
+		if (resumed) {
+			j->req.range_from = 0;
+			*again = true;
+			return 0;
+		}
+		if (strcmp(got, j->digest))
+			return error_set(err, EINVAL, "blob %s: content has digest %s, refusing it",
+					 j->digest, got);
+		return error_set(err, EINVAL, "blob %s: size %llu, descriptor says %llu", j->digest,
+				 (unsigned long long)j->res.received, (unsigned long long)j->size);
+	}
+	return 0;
+}
+
+/* A job the batch left unfinished, alone: a 401 (a token to get), a
+ * resumed blob to fetch whole. */
+static int blob_retry(struct pull *p, struct blob_job *j, struct error *err)
+{
+	bool again = true;
+
+	for (int tries = 0; again && tries < 2; tries++) {
+		if (img_registry_request(&p->reg, &j->req, &j->res, err) < 0)
+			return error_prefix(err, "blob %s", j->digest);
+		if (blob_check(p, j, &again, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The staged name of a complete, verified blob. */
+static int blob_finish(struct pull *p, struct blob_job *j, struct error *err)
+{
+	const char *hex = img_digest_hex(j->digest);
+
 	if (faccessat(p->blobsfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	tmp = xasprintf("%s.part", hex);
-	fd = openat(p->blobsfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return error_sys(err, "cannot create staging blob");
-	path = xasprintf("/v2/%s/blobs/%s", p->reg.repo, digest);
-	req.path = path;
-	req.sink_fd = fd;
-	if (layer && p->o->progress) {
-		req.tick = on_fetch;
-		req.tick_data = &t;
-	}
-	img_hash_init(&h);
-	if (img_registry_request(&p->reg, &req, &res, err) < 0) {
-		error_prefix(err, "blob %s", digest);
-		goto out;
-	}
-	if (res.status != 200) {
-		_cleanup_free_ char *what = xasprintf("%s: blob %s", p->what, digest);
-
-		img_registry_error(&p->reg, &res, what, err);
-		goto out;
-	}
-	img_hash_final(&h, got);
-	if (strcmp(got, digest)) {
-		error_set(err, EINVAL, "blob %s: content has digest %s, refusing it", digest, got);
-		goto out;
-	}
-	if (res.received != size) {
-		error_set(err, EINVAL, "blob %s: size %llu, descriptor says %llu", digest,
-			  (unsigned long long)res.received, (unsigned long long)size);
-		goto out;
-	}
-	if (renameat(p->blobsfd, tmp, p->blobsfd, hex) < 0) {
-		error_sys(err, "cannot stage blob %s", digest);
-		goto out;
-	}
-	if (layer) {
+	if (renameat(j->dirfd, j->name, p->blobsfd, hex) < 0)
+		return error_sys(err, "cannot stage blob %s", j->digest);
+	j->dirfd = -1; /* its name is no longer ours */
+	if (j->layer) {
 		p->res->fetched++;
-		p->res->fetched_bytes += size;
+		p->res->fetched_bytes += j->size;
 	}
-	rc = 0;
-out:
-	img_hash_release(&h);
-	img_http_res_release(&res);
+	return 0;
+}
+
+/* Fetch the jobs not done, PARALLEL_BLOBS at a time. */
+static int blobs_fetch(struct pull *p, struct blob_job *jobs, size_t n, struct error *err)
+{
+	_cleanup_free_ struct img_http_req *reqs = xzalloc((n + 1) * sizeof(*reqs));
+	_cleanup_free_ struct img_http_res *res = xzalloc((n + 1) * sizeof(*res));
+	_cleanup_free_ struct error *errs = xzalloc((n + 1) * sizeof(*errs));
+	_cleanup_free_ size_t *idx = xzalloc((n + 1) * sizeof(*idx));
+	_cleanup_free_ int *rcs = xzalloc((n + 1) * sizeof(*rcs));
+	size_t m = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!jobs[i].done) {
+			reqs[m] = jobs[i].req;
+			idx[m++] = i;
+		}
+	img_registry_request_all(&p->reg, reqs, res, rcs, errs, m, PARALLEL_BLOBS);
+	for (size_t k = 0; k < m; k++) {
+		struct blob_job *j = &jobs[idx[k]];
+		bool again = false;
+
+		img_http_res_release(&j->res);
+		j->res = res[k];
+		if (rc < 0) {
+			continue;
+		} else if (rcs[k] < 0) {
+			/* Cut off or timed out: what came is kept to resume. */
+			*err = errs[k];
+			rc = error_prefix(err, "blob %s", j->digest);
+			p->keep_partials = err->code != EFBIG;
+		} else if (j->res.status == 401 || (rc = blob_check(p, j, &again, err)) == 0) {
+			if (j->res.status == 401 || again)
+				rc = blob_retry(p, j, err);
+		}
+		if (rc == 0)
+			j->done = true;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = blob_finish(p, &jobs[i], err);
 	return rc;
 }
 
@@ -314,10 +527,12 @@ static int write_layout(struct pull *p, const char *man, size_t len, const char 
 	return rc;
 }
 
-/* The config and every layer the store does not hold. */
+/* The config and every layer the store does not hold, fetched together. */
 static int fetch_blobs(struct pull *p, const char *man, struct error *err)
 {
 	struct json_object *o = json_tokener_parse(man), *cfg, *layers;
+	struct blob_job *jobs = NULL;
+	size_t n = 0, nl = 0;
 	const char *digest;
 	uint64_t size;
 	int rc = -1;
@@ -334,29 +549,71 @@ static int fetch_blobs(struct pull *p, const char *man, struct error *err)
 			  (unsigned long long)size);
 		goto out;
 	}
-	if (fetch_blob(p, digest, size, false, err) < 0)
-		goto out;
 	if (json_object_object_get_ex(o, "layers", &layers) &&
-	    json_object_is_type(layers, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(layers); i++) {
-			char where[32];
+	    json_object_is_type(layers, json_type_array))
+		nl = json_object_array_length(layers);
+	jobs = xzalloc((nl + 1) * sizeof(*jobs));
+	for (size_t i = 0; i <= nl; i++)
+		jobs[i].fd = -1;
+	if (blob_prepare(p, &jobs[n++], digest, size, false, err) < 0)
+		goto out;
+	for (size_t i = 0; i < nl; i++) {
+		char where[32];
 
-			snprintf(where, sizeof(where), "layers[%zu]", i);
-			if (desc_of(p, json_object_array_get_idx(layers, i), where, &digest, &size,
-				    err) < 0)
-				goto out;
-			p->res->layers++;
-			/* Only a blob the database records is complete. */
-			if (img_store_vouches(p->s, "blobs/sha256", img_digest_hex(digest)))
-				continue;
-			if (fetch_blob(p, digest, size, true, err) < 0)
-				goto out;
-		}
+		snprintf(where, sizeof(where), "layers[%zu]", i);
+		if (desc_of(p, json_object_array_get_idx(layers, i), where, &digest, &size, err) <
+		    0)
+			goto out;
+		p->res->layers++;
+		/* Only a blob the database records is complete. */
+		if (img_store_vouches(p->s, "blobs/sha256", img_digest_hex(digest)))
+			continue;
+		if (blob_prepare(p, &jobs[n++], digest, size, true, err) < 0)
+			goto out;
 	}
-	rc = 0;
+	rc = blobs_fetch(p, jobs, n, err);
 out:
+	for (size_t i = 0; i < n; i++) {
+		/* Refused for what it is (a digest, a size, a status): the
+		 * store stays as it was.  Still locked by us. */
+		if (rc < 0 && !p->keep_partials && jobs[i].fd >= 0 && jobs[i].dirfd == p->partfd)
+			unlinkat(p->partfd, jobs[i].name, 0);
+		blob_job_release(&jobs[i]);
+	}
+	free(jobs);
 	json_object_put(o);
 	return rc;
+}
+
+/* A partial blob nobody resumed for this long is dropped by the next
+ * pull: a resume is worth days, not a disk slowly filling. */
+#define PARTIAL_MAX_AGE (3 * 24 * 3600)
+
+static void partials_expire(struct pull *p)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = openat(p->partfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	time_t now = time(NULL);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int f = -1;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		f = openat(p->partfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* Only a file no pull holds (its lock) and old enough. */
+		if (f < 0 || flock(f, LOCK_EX | LOCK_NB) < 0 || fstat(f, &st) < 0 ||
+		    now - st.st_mtime < PARTIAL_MAX_AGE)
+			continue;
+		unlinkat(p->partfd, de->d_name, 0);
+	}
 }
 
 static int stage_source(struct pull *p, struct error *err)
@@ -369,6 +626,12 @@ static int stage_source(struct pull *p, struct error *err)
 		0)
 		return error_sys(err, "cannot prepare the staging dir");
 	p->st.src_owned = true; /* our own files: verified in place, linked */
+	/* Best effort: without it blobs are fetched whole. */
+	if (mkdirat(p->s->rootfd, "tmp/.partial", 0700) == 0 || errno == EEXIST)
+		p->partfd = openat(p->s->rootfd, "tmp/.partial",
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (p->partfd >= 0)
+		partials_expire(p);
 	p->st.progress = p->o->progress;
 	p->st.progress_data = p->o->progress_data;
 	return 0;
@@ -381,10 +644,15 @@ void img_pull_result_release(struct img_pull_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
-	     struct error *err)
+/* Pull refstr (its registry named), from the location registries.conf
+ * gives it. */
+static int pull_one(struct img_store *s, const struct img_pull_opts *o, const char *refstr,
+		    struct img_pull_result *res, struct error *err)
 {
-	struct pull p = {.s = s, .o = o, .res = res, .blobsfd = -1};
+	_cleanup_free_ char *location = NULL;
+	struct img_ref conn = {0};
+	bool insecure = false;
+	struct pull p = {.s = s, .o = o, .res = res, .blobsfd = -1, .partfd = -1};
 	_cleanup_free_ char *man = NULL, *type = NULL;
 	struct img_plan *plans = NULL;
 	struct img_platform plat;
@@ -393,12 +661,16 @@ int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (img_ref_parse(o->ref, &p.ref, err) < 0)
+	if (img_ref_parse(refstr, &p.ref, err) < 0)
 		return -1;
 	p.what = img_ref_string(&p.ref);
+	if (img_regconf_registry(o->registries_conf, &p.ref, &location, &insecure, err) < 0 ||
+	    (location && img_ref_parse(location, &conn, err) < 0))
+		goto done;
 	if (img_platform_parse(o->platform, &plat, err) < 0 ||
 	    img_libs_load(IMG_LIB_ARCHIVE | IMG_LIB_CRYPTO | IMG_LIB_CURL, err) < 0 ||
-	    img_registry_open(&p.reg, &p.ref, "pull", o->insecure, err) < 0)
+	    img_registry_open(&p.reg, location ? &conn : &p.ref, "pull", o->insecure || insecure,
+			      err) < 0)
 		goto done;
 	if (img_staging_init(s, &p.st, err) < 0)
 		goto done;
@@ -420,10 +692,75 @@ out:
 	free(plans);
 	if (p.blobsfd >= 0)
 		close(p.blobsfd);
+	if (p.partfd >= 0) {
+		close(p.partfd);
+		/* Gone once nothing is left to resume (not while another
+		 * pull's file is in it). */
+		unlinkat(s->rootfd, "tmp/.partial", AT_REMOVEDIR);
+	}
 	img_staging_release(s, &p.st);
 done:
 	img_registry_close(&p.reg);
+	img_ref_release(&conn);
 	img_ref_release(&p.ref);
 	free(p.what);
+	return rc;
+}
+
+int img_pull(struct img_store *s, const struct img_pull_opts *o, struct img_pull_result *res,
+	     struct error *err)
+{
+	_cleanup_strv_ char **cands = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (img_ref_candidates(o->ref, o->registries_conf, &cands, err) < 0)
+		return -1;
+	/* Several unqualified-search registries: the first that has it,
+	 * going on past one that lacks it, refuses or is down. */
+	for (size_t i = 0; cands[i]; i++) {
+		img_pull_result_release(res);
+		rc = pull_one(s, o, cands[i], res, err);
+		if (rc == 0 || !cands[i + 1] ||
+		    (err->code != ENOENT && err->code != EACCES && err->code != EIO &&
+		     err->code != EHOSTUNREACH))
+			break;
+	}
+	return rc;
+}
+
+int img_tags_list(const char *ref, bool insecure, const char *registries_conf, char ***refs,
+		  struct error *err)
+{
+	_cleanup_strv_ char **cands = NULL, **tags = NULL;
+	_cleanup_free_ char *location = NULL, *path = NULL, *what = NULL;
+	struct img_ref r = {0}, conn = {0};
+	struct img_registry reg = {0};
+	bool ins = false;
+	int rc = -1;
+
+	*refs = xzalloc(sizeof(char *));
+	if (img_ref_candidates(ref, registries_conf, &cands, err) < 0 ||
+	    img_ref_parse(cands[0], &r, err) < 0)
+		return -1;
+	what = xasprintf("cannot list the tags of %s", r.name);
+	if (img_regconf_registry(registries_conf, &r, &location, &ins, err) < 0 ||
+	    (location && img_ref_parse(location, &conn, err) < 0) ||
+	    img_libs_load(IMG_LIB_CURL, err) < 0 ||
+	    img_registry_open(&reg, location ? &conn : &r, "pull", insecure || ins, err) < 0)
+		goto out;
+	path = xasprintf("/v2/%s/tags/list", reg.repo);
+	if (img_registry_list(&reg, path, "tags", what, &tags, err) < 0)
+		goto out;
+	for (size_t i = 0; tags[i]; i++) {
+		_cleanup_free_ char *full = xasprintf("%s:%s", r.name, tags[i]);
+
+		strv_push(refs, full);
+	}
+	rc = 0;
+out:
+	img_registry_close(&reg);
+	img_ref_release(&conn);
+	img_ref_release(&r);
 	return rc;
 }

@@ -131,6 +131,89 @@ static int put_manifest(struct push *p, const struct img_ref *dst, const char *m
 	return rc;
 }
 
+#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_DOCKER_V2	"application/vnd.docker.distribution.manifest.v2+json"
+
+/* Media types of the two formats, by position: a manifest is converted by
+ * replacing each with its counterpart (the blobs stay the same bytes, so
+ * the image ID, the config's digest, does not change). */
+static const char *const media_types[][2] = {
+    {"application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"},
+    {"application/vnd.oci.image.layer.v1.tar+gzip",
+     "application/vnd.docker.image.rootfs.diff.tar.gzip"},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"},
+};
+
+/* The counterpart of type in format (1: docker), or NULL when it has none
+ * (zstd and uncompressed layers have no docker schema 2 type). */
+static const char *media_type_in(const char *type, int to)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(media_types); i++)
+		if (!strcmp(type, media_types[i][0]) || !strcmp(type, media_types[i][1]))
+			return media_types[i][to];
+	return NULL;
+}
+
+static int convert_desc(struct json_object *d, int to, const char *what, struct error *err)
+{
+	struct json_object *mt;
+	const char *now, *want;
+
+	if (!d || !json_object_object_get_ex(d, "mediaType", &mt) ||
+	    !json_object_is_type(mt, json_type_string))
+		return error_set(err, EINVAL, "%s: a descriptor without mediaType", what);
+	now = json_object_get_string(mt);
+	want = media_type_in(now, to);
+	if (!want)
+		return error_set(err, ENOTSUP, "%s: %s has no %s media type", what, now,
+				 to ? "docker schema 2" : "OCI");
+	json_object_object_add(d, "mediaType", json_object_new_string(want));
+	json_object_object_del(d, "annotations");
+	return 0;
+}
+
+/* The manifest man as format ("oci" or "v2s2"): *out and *type allocated;
+ * a copy of man when it is in that format already. */
+static int convert_manifest(struct push *p, const char *man, const char *format, char **out,
+			    size_t *len, char **type, struct error *err)
+{
+	int to = !strcmp(format, "v2s2");
+	struct json_object *o = json_tokener_parse(man), *cfg, *layers;
+	const char *text;
+	int rc = -1;
+
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "config", &cfg) ||
+	    !json_object_object_get_ex(o, "layers", &layers) ||
+	    !json_object_is_type(layers, json_type_array)) {
+		error_set(err, EINVAL,
+			  "cannot push %s: the stored manifest is not an image manifest", p->what);
+		goto out;
+	}
+	if (convert_desc(cfg, to, p->what, err) < 0)
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(layers); i++)
+		if (convert_desc(json_object_array_get_idx(layers, i), to, p->what, err) < 0)
+			goto out;
+	json_object_object_add(o, "mediaType",
+			       json_object_new_string(to ? MT_DOCKER_V2 : MT_OCI_MANIFEST));
+	if (to) {
+		/* Docker schema 2 has none of these. */
+		json_object_object_del(o, "annotations");
+		json_object_object_del(o, "subject");
+		json_object_object_del(o, "artifactType");
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	*len = strlen(text);
+	*out = xstrdup(text);
+	*type = xstrdup(to ? MT_DOCKER_V2 : MT_OCI_MANIFEST);
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
 /* A repository of dst's registry, other than dst's, that names image id. */
 static char *mount_source(struct img_store *s, const char *id, const struct img_ref *dst)
 {
@@ -159,8 +242,11 @@ void img_push_result_release(struct img_push_result *r)
 }
 
 int img_push(struct img_store *s, const char *src, const char *dest, bool insecure,
-	     struct img_push_result *res, struct error *err)
+	     const char *format, struct img_push_result *res, struct error *err)
 {
+	_cleanup_free_ char *conv = NULL, *conv_type = NULL, *location = NULL;
+	struct img_ref conn = {0};
+	bool conf_insecure = false;
 	struct push p = {.s = s, .res = res};
 	struct img_ref dst = {0};
 	_cleanup_free_ char *id = NULL, *man = NULL, *name = NULL;
@@ -189,25 +275,37 @@ int img_push(struct img_store *s, const char *src, const char *dest, bool insecu
 	mtype = img_db_strv(s, "SELECT media_type FROM manifests WHERE digest = ?1", mdig[0]);
 	if (img_blob_read(s, mdig[0], &man, &len, err) < 0)
 		goto out;
-	if (img_registry_open(&p.reg, &dst, "pull,push", insecure, err) < 0)
+	if (format && convert_manifest(&p, man, format, &conv, &len, &conv_type, err) < 0)
 		goto out;
-	p.from = mount_source(s, id, &dst);
+	/* registries.conf as for pull: blocked, insecure, another location. */
+	if (img_regconf_registry(NULL, &dst, &location, &conf_insecure, err) < 0 ||
+	    (location && img_ref_parse(location, &conn, err) < 0))
+		goto out;
+	if (img_registry_open(&p.reg, location ? &conn : &dst, "pull,push",
+			      insecure || conf_insecure, err) < 0)
+		goto out;
+	p.from = mount_source(s, id, location ? &conn : &dst);
 	for (size_t i = 0; layers[i]; i++)
 		if (push_blob(&p, layers[i], err) < 0)
 			goto out;
-	if (push_blob(&p, id, err) < 0 ||
-	    put_manifest(&p, &dst, man, len,
-			 mtype[0] ? mtype[0] : "application/vnd.oci.image.manifest.v1+json",
-			 err) < 0)
+	if (push_blob(&p, id, err) < 0 || put_manifest(&p, &dst, conv ? conv : man, len,
+						       conv_type  ? conv_type
+						       : mtype[0] ? mtype[0]
+								  : MT_OCI_MANIFEST,
+						       err) < 0)
 		goto out;
 	res->name = steal_pointer(&name);
 	if (res->mounted)
 		res->mounted_from = steal_pointer(&p.from);
-	snprintf(res->digest, sizeof(res->digest), "%s", mdig[0]);
+	if (conv)
+		img_digest_buf(conv, len, res->digest);
+	else
+		snprintf(res->digest, sizeof(res->digest), "%s", mdig[0]);
 	rc = 0;
 out:
 	free(p.from);
 	img_registry_close(&p.reg);
+	img_ref_release(&conn);
 	img_ref_release(&dst);
 	return rc;
 }

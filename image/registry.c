@@ -23,7 +23,7 @@ static bool loopback(const char *host)
 int img_registry_open(struct img_registry *r, const struct img_ref *ref, const char *actions,
 		      bool insecure, struct error *err)
 {
-	const char *host = ref->domain;
+	const char *host = ref->domain, *res;
 
 	memset(r, 0, sizeof(*r));
 	if (!strcmp(host, "docker.io"))
@@ -37,9 +37,18 @@ int img_registry_open(struct img_registry *r, const struct img_ref *ref, const c
 	r->domain = xstrdup(ref->domain);
 	r->repo = xstrdup(ref->path);
 	r->actions = xstrdup(actions);
+	/* curl's --resolve, "HOST:PORT:ADDR[,…]": a registry name without
+	 * asking DNS (tests give a loopback registry a name of its own). */
+	if ((res = getenv("NOOK_REGISTRY_RESOLVE")) && *res) {
+		_cleanup_free_ char *copy = xstrdup(res);
+		char *save = NULL;
+
+		for (char *e = strtok_r(copy, ",", &save); e; e = strtok_r(NULL, ",", &save))
+			r->resolve = curl_slist_append(r->resolve, e);
+	}
 	/* Credentials of the registry as the reference spells it (docker.io
 	 * for Docker Hub), as podman looks them up. */
-	if (img_auth_get(ref->domain, &r->user, &r->pass, err) < 0) {
+	if (img_auth_get(ref->domain, &r->user, &r->pass, err) < 0 || img_certs_load(r, err) < 0) {
 		img_registry_close(r);
 		return -1;
 	}
@@ -73,6 +82,11 @@ void img_registry_close(struct img_registry *r)
 	free(r->actions);
 	free(r->auth);
 	free(r->user);
+	free(r->ca_pem);
+	if (r->resolve)
+		curl_slist_free_all(r->resolve);
+	free(r->cert_file);
+	free(r->key_file);
 	if (r->pass) {
 		explicit_bzero(r->pass, strlen(r->pass));
 		free(r->pass);
@@ -83,6 +97,7 @@ void img_registry_close(struct img_registry *r)
 void img_http_res_release(struct img_http_res *res)
 {
 	free(res->body);
+	free(res->link);
 	free(res->ctype);
 	free(res->location);
 	free(res->www_auth);
@@ -90,19 +105,57 @@ void img_http_res_release(struct img_http_res *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* One request in flight: its easy handle and what the callbacks fill. */
 struct xfer {
 	struct img_registry *r;
+	void *h; /* CURL easy handle */
 	const struct img_http_req *req;
 	struct img_http_res *res;
-	uint64_t total;
+	struct curl_slist *hdrs;
+	char *url;
+	char ebuf[CURL_ERROR_SIZE];
+	uint64_t total;	 /* bytes in sink_fd (a resumed blob's earlier ones too) */
+	bool started;	 /* the 2xx body to sink_fd has begun */
 	bool over;	 /* more than the request allows */
 	bool write_fail; /* the sink could not write */
+	bool bad_range;	 /* a 206 for another range than asked */
 	int sink_errno;
 };
 
 static bool ok_status(long s)
 {
 	return s >= 200 && s < 300;
+}
+
+/* The first bytes of a blob: a resumed request (range_from) answered 206
+ * appends to what sink_fd holds; answered 200 (the server ignored the
+ * Range) it starts over, the file emptied and the hash reset. */
+static bool sink_start(struct xfer *x, long status)
+{
+	const struct img_http_req *req = x->req;
+
+	x->started = true;
+	if (status == 206) {
+		if (!req->range_from || x->res->range_start != req->range_from) {
+			x->bad_range = true;
+			return false;
+		}
+		x->total = req->range_from;
+		return true;
+	}
+	if (req->range_from) {
+		if (ftruncate(req->sink_fd, 0) < 0 || lseek(req->sink_fd, 0, SEEK_SET) < 0) {
+			x->write_fail = true;
+			x->sink_errno = errno;
+			return false;
+		}
+		if (req->hash) {
+			img_hash_release(req->hash);
+			img_hash_init(req->hash);
+		}
+		x->res->restarted = true;
+	}
+	return true;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -112,8 +165,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	long status = 0;
 	size_t max;
 
-	img_curl_getinfo(x->r->curl, CURLINFO_RESPONSE_CODE, &status);
+	img_curl_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (ok_status(status) && x->req->sink_fd >= 0) {
+		if (!x->started && !sink_start(x, status))
+			return 0;
 		/* A blob: hashed as it streams, never more than its size. */
 		if (n > x->req->max - x->total) {
 			x->over = true;
@@ -129,6 +184,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		x->total += n;
 		if (x->req->tick)
 			x->req->tick(x->req->tick_data, x->total);
+		fault_point("pull-blob-data");
 		return n;
 	}
 	max = ok_status(status) ? x->req->max : MAX_ERROR_BODY;
@@ -162,9 +218,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
 	size_t n = size * nmemb;
-	char **slots[] = {&x->res->ctype, &x->res->location, &x->res->www_auth, &x->res->digest};
+	char **slots[] = {&x->res->ctype, &x->res->location, &x->res->www_auth, &x->res->digest,
+			  &x->res->link};
 	static const char *const names[] = {"Content-Type", "Location", "WWW-Authenticate",
-					    "Docker-Content-Digest"};
+					    "Docker-Content-Digest", "Link"};
+	_cleanup_free_ char *range = NULL;
 
 	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
 		/* A new response (after a redirect or 100 Continue). */
@@ -172,6 +230,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 			free(*slots[i]);
 			*slots[i] = NULL;
 		}
+		x->res->range_start = 0;
 		return n;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -182,6 +241,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 			*slots[i] = v;
 		}
 	}
+	/* "Content-Range: bytes 1000-4999/5000" */
+	range = header_value(data, n, "Content-Range");
+	if (range && str_has_prefix(range, "bytes "))
+		x->res->range_start = strtoull(range + 6, NULL, 10);
 	return n;
 }
 
@@ -203,60 +266,77 @@ static char *url_of(struct img_registry *r, const char *path)
 	return xasprintf("%s%s", r->base, path);
 }
 
-/* One request, no authentication retry. */
-static int perform(struct img_registry *r, const struct img_http_req *req, struct img_http_res *res,
-		   struct error *err)
+/* Configure easy handle h for req; x lives until xfer_end. */
+static int xfer_begin(struct img_registry *r, void *h, struct xfer *x,
+		      const struct img_http_req *req, struct img_http_res *res, struct error *err)
 {
-	_cleanup_free_ char *url = url_of(r, req->path);
 	_cleanup_free_ char *accept = NULL, *ctype = NULL;
-	struct curl_slist *hdrs = NULL;
-	struct xfer x = {.r = r, .req = req, .res = res};
-	char ebuf[CURL_ERROR_SIZE] = "";
-	CURL *h = r->curl;
-	CURLcode c;
+	char range[32];
 
 	img_http_res_release(res);
-	curl_easy_reset(h);
-	img_curl_setopt_ptr(h, CURLOPT_URL, url);
+	memset(x, 0, sizeof(*x));
+	x->r = r, x->h = h, x->req = req, x->res = res;
+	x->url = url_of(r, req->path);
+	img_curl_setopt_ptr(h, CURLOPT_URL, x->url);
 	/* Never file://, scp:// or the like, from a Location either. */
 	if (img_curl_setopt_ptr(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    img_curl_setopt_ptr(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
 		return error_set(err, ENOTSUP, "this libcurl cannot be limited to HTTP(S)");
-	img_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, ebuf);
+	img_curl_setopt_ptr(h, CURLOPT_ERRORBUFFER, x->ebuf);
 	img_curl_setopt_ptr(h, CURLOPT_USERAGENT, "nook/" NOOK_VERSION);
 	img_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1);
 	img_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, 30);
+	/* HTTP/2 where the registry offers it over TLS; requests of one
+	 * batch wait for the connection to multiplex instead of opening more. */
+	img_curl_setopt_long(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+	img_curl_setopt_long(h, CURLOPT_PIPEWAIT, 1);
 	/* A stalled transfer ends instead of hanging forever. */
 	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1);
 	img_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, 60);
 	if (r->loopback)
 		img_curl_setopt_ptr(h, CURLOPT_PROXY, ""); /* never via a proxy */
 	if (r->insecure) {
-		/* Asked for (--tls-verify=false) or the loopback, as docker:
-		 * TLS that proves nothing, or none at all (below). */
+		/* Asked for (--tls-verify=false, an insecure registry of
+		 * registries.conf) or the loopback, as docker: TLS that proves
+		 * nothing, or none at all (xfer_end). */
 		img_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0);
 		img_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0);
 	}
+	if (r->resolve)
+		img_curl_setopt_ptr(h, CURLOPT_RESOLVE, r->resolve);
+	if (r->ca_pem) {
+		struct curl_blob ca = {r->ca_pem, r->ca_len, CURL_BLOB_COPY};
+
+		img_curl_setopt_ptr(h, CURLOPT_CAINFO_BLOB, &ca);
+	}
+	if (r->cert_file && r->key_file) {
+		img_curl_setopt_ptr(h, CURLOPT_SSLCERT, r->cert_file);
+		img_curl_setopt_ptr(h, CURLOPT_SSLKEY, r->key_file);
+	}
 	img_curl_setopt_ptr(h, CURLOPT_WRITEFUNCTION, (void *)on_body);
-	img_curl_setopt_ptr(h, CURLOPT_WRITEDATA, &x);
+	img_curl_setopt_ptr(h, CURLOPT_WRITEDATA, x);
 	img_curl_setopt_ptr(h, CURLOPT_HEADERFUNCTION, (void *)on_header);
-	img_curl_setopt_ptr(h, CURLOPT_HEADERDATA, &x);
+	img_curl_setopt_ptr(h, CURLOPT_HEADERDATA, x);
 	/* Blob GETs are redirected to storage; the Authorization header is
 	 * not sent to another host (curl's default since 7.58). */
 	img_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1);
 	img_curl_setopt_long(h, CURLOPT_MAXREDIRS, 5);
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
 	if (req->accept) {
 		accept = xasprintf("Accept: %s", req->accept);
-		hdrs = curl_slist_append(hdrs, accept);
+		x->hdrs = curl_slist_append(x->hdrs, accept);
 	}
 	if (req->content_type) {
 		ctype = xasprintf("Content-Type: %s", req->content_type);
-		hdrs = curl_slist_append(hdrs, ctype);
+		x->hdrs = curl_slist_append(x->hdrs, ctype);
 	}
 	if (r->auth)
-		hdrs = curl_slist_append(hdrs, r->auth);
-	img_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, hdrs);
+		x->hdrs = curl_slist_append(x->hdrs, r->auth);
+	img_curl_setopt_ptr(h, CURLOPT_HTTPHEADER, x->hdrs);
+	if (req->range_from) {
+		snprintf(range, sizeof(range), "%llu-", (unsigned long long)req->range_from);
+		img_curl_setopt_ptr(h, CURLOPT_RANGE, range);
+	}
 	if (!strcmp(req->method, "HEAD")) {
 		img_curl_setopt_long(h, CURLOPT_NOBODY, 1);
 	} else if (req->body_fd >= 0) {
@@ -270,19 +350,33 @@ static int perform(struct img_registry *r, const struct img_http_req *req, struc
 		img_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, (int64_t)req->body_len);
 		img_curl_setopt_ptr(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
-	c = curl_easy_perform(h);
-	curl_slist_free_all(hdrs);
-	img_curl_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
-	res->received = x.total;
-	if (x.over)
+	return 0;
+}
+
+/* What a finished transfer means: 0 answered, -1 failed, 1 to be sent
+ * again over plain HTTP. */
+static int xfer_end(struct xfer *x, CURLcode c, struct error *err)
+{
+	struct img_registry *r = x->r;
+	bool first_https = str_has_prefix(x->url, r->base) && str_has_prefix(r->base, "https://");
+
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	free(x->url);
+	x->url = NULL;
+	img_curl_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->res->status);
+	x->res->received = x->total;
+	if (x->over)
 		return error_set(err, EFBIG, "%s: the registry sent more than %llu bytes",
-				 r->domain, (unsigned long long)req->max);
-	if (x.write_fail) {
-		errno = x.sink_errno;
+				 r->domain, (unsigned long long)x->req->max);
+	if (x->write_fail) {
+		errno = x->sink_errno;
 		return error_sys(err, "cannot write what %s sends", r->domain);
 	}
-	if (c == CURLE_SSL_CONNECT_ERROR && r->insecure && !r->scheme_known &&
-	    str_has_prefix(url, r->base) && str_has_prefix(r->base, "https://")) {
+	if (x->bad_range)
+		return error_set(err, EIO, "%s: answered a range request with another range",
+				 r->domain);
+	if (c == CURLE_SSL_CONNECT_ERROR && r->insecure && !r->scheme_known && first_https) {
 		/* An insecure registry that does not speak TLS: plain HTTP
 		 * from now on.  Only the first request can get here, and it
 		 * sends no body. */
@@ -290,13 +384,120 @@ static int perform(struct img_registry *r, const struct img_http_req *req, struc
 
 		free(r->base);
 		r->base = base;
-		return perform(r, req, res, err);
+		return 1;
 	}
 	if (c != CURLE_OK)
-		return error_set(err, EIO, "cannot reach registry %s: %s", r->domain,
-				 ebuf[0] ? ebuf : curl_easy_strerror(c));
+		return img_registry_curl_error(r, c, x->ebuf, err);
 	r->scheme_known = true;
 	return 0;
+}
+
+int img_registry_curl_error(struct img_registry *r, int code, const char *detail, struct error *err)
+{
+	const char *d = detail && *detail ? detail : curl_easy_strerror((CURLcode)code);
+
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return error_set(err, EHOSTUNREACH, "cannot reach registry %s: unknown host",
+				 r->domain);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return error_set(err, EACCES,
+				 "%s: TLS certificate not trusted (%s): put the registry's CA in "
+				 "%s/%s/ca.crt, or --tls-verify=false",
+				 r->domain, d, img_certs_dir(), r->domain);
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_OPERATION_TIMEDOUT:
+		return error_set(err, EIO, "%s: transfer cut off: %s", r->domain, d);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+		return error_set(err, EPROTO, "%s: TLS failed: %s", r->domain, d);
+	default:
+		return error_set(err, EIO, "cannot reach registry %s: %s", r->domain, d);
+	}
+}
+
+/* One request, no authentication retry. */
+static int perform(struct img_registry *r, const struct img_http_req *req, struct img_http_res *res,
+		   struct error *err)
+{
+	struct xfer x;
+	int rc;
+
+	curl_easy_reset(r->curl);
+	if (xfer_begin(r, r->curl, &x, req, res, err) < 0) {
+		curl_slist_free_all(x.hdrs);
+		free(x.url);
+		return -1;
+	}
+	rc = xfer_end(&x, curl_easy_perform(r->curl), err);
+	return rc == 1 ? perform(r, req, res, err) : rc;
+}
+
+void img_registry_request_all(struct img_registry *r, const struct img_http_req *reqs,
+			      struct img_http_res *res, int *rcs, struct error *errs, size_t n,
+			      size_t parallel)
+{
+	struct xfer *xs = xzalloc((n ? n : 1) * sizeof(*xs));
+	CURLM *m = curl_multi_init();
+	size_t next = 0, active = 0;
+
+	if (!m) {
+		for (size_t i = 0; i < n; i++)
+			rcs[i] = error_set(&errs[i], ENOMEM, "cannot start an HTTP client");
+		free(xs);
+		return;
+	}
+	while (next < n || active) {
+		struct CURLMsg *msg;
+		int still = 0, left;
+
+		/* At most parallel transfers at once, as docker's three. */
+		while (active < parallel && next < n) {
+			size_t i = next++;
+			CURL *h = curl_easy_init();
+
+			if (!h) {
+				rcs[i] = error_set(&errs[i], ENOMEM, "cannot start an HTTP client");
+				continue;
+			}
+			if (xfer_begin(r, h, &xs[i], &reqs[i], &res[i], &errs[i]) < 0 ||
+			    curl_multi_add_handle(m, h) != CURLM_OK) {
+				rcs[i] = -1;
+				curl_slist_free_all(xs[i].hdrs);
+				free(xs[i].url);
+				curl_easy_cleanup(h);
+				xs[i].h = NULL;
+				continue;
+			}
+			active++;
+		}
+		if (curl_multi_perform(m, &still) != CURLM_OK)
+			still = 0;
+		while ((msg = curl_multi_info_read(m, &left))) {
+			size_t i = 0;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			while (i < n && xs[i].h != msg->easy_handle)
+				i++;
+			if (i == n)
+				continue;
+			curl_multi_remove_handle(m, msg->easy_handle);
+			rcs[i] = xfer_end(&xs[i], msg->data.result, &errs[i]);
+			curl_easy_cleanup(msg->easy_handle);
+			xs[i].h = NULL;
+			active--;
+			if (rcs[i] == 1)
+				rcs[i] = perform(r, &reqs[i], &res[i], &errs[i]);
+		}
+		if (still)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	}
+	curl_multi_cleanup(m);
+	free(xs);
 }
 
 /* The value of key="value" (or key=value) in a WWW-Authenticate header. */
@@ -452,20 +653,79 @@ int img_registry_error(struct img_registry *r, const struct img_http_res *res, c
 	return rc;
 }
 
+/* The target of a Link header's rel="next": "</v2/_catalog?last=x&n=100>; rel=\"next\"". */
+static char *link_next(const char *link)
+{
+	const char *lt, *gt;
+
+	if (!link || !strstr(link, "rel=\"next\"") || !(lt = strchr(link, '<')) ||
+	    !(gt = strchr(lt, '>')))
+		return NULL;
+	return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+}
+
+/* Pages are followed on the registry itself only, at most this many. */
+#define MAX_PAGES 10000
+
+int img_registry_list(struct img_registry *r, const char *path, const char *key, const char *what,
+		      char ***out, struct error *err)
+{
+	_cleanup_free_ char *next = xstrdup(path);
+	int pages = 0;
+
+	*out = xzalloc(sizeof(char *));
+	while (next) {
+		struct img_http_res res = {0};
+		struct img_http_req req = {
+		    .method = "GET", .path = next, .max = 16u << 20, .sink_fd = -1, .body_fd = -1};
+		struct json_object *o, *list;
+
+		if (++pages > MAX_PAGES)
+			return error_set(err, ELOOP, "%s: more than %d pages", what, MAX_PAGES);
+		if (img_registry_request(r, &req, &res, err) < 0)
+			return error_prefix(err, "%s", what);
+		if (!ok_status(res.status)) {
+			img_registry_error(r, &res, what, err);
+			img_http_res_release(&res);
+			return -1;
+		}
+		o = res.body ? json_tokener_parse(res.body) : NULL;
+		if (!o || !json_object_object_get_ex(o, key, &list) ||
+		    !(json_object_is_type(list, json_type_array) ||
+		      json_object_is_type(list, json_type_null))) {
+			json_object_put(o);
+			img_http_res_release(&res);
+			return error_set(err, EINVAL, "%s: no '%s' list in the answer", what, key);
+		}
+		for (size_t i = 0; json_object_is_type(list, json_type_array) &&
+				   i < json_object_array_length(list);
+		     i++) {
+			struct json_object *e = json_object_array_get_idx(list, i);
+
+			if (e && json_object_is_type(e, json_type_string))
+				strv_push(out, json_object_get_string(e));
+		}
+		json_object_put(o);
+		free(next);
+		next = link_next(res.link);
+		img_http_res_release(&res);
+		/* Only a path on the same registry: never a page elsewhere. */
+		if (next && next[0] != '/') {
+			free(next);
+			next = NULL;
+		}
+	}
+	return 0;
+}
+
 int img_search(const char *term, bool insecure, char ***found, struct error *err)
 {
 	_cleanup_free_ char *registry = xstrdup(term), *what = NULL;
+	_cleanup_strv_ char **repos = NULL;
 	char *slash = strchr(registry, '/');
 	const char *match = slash ? slash + 1 : "";
 	struct img_ref ref = {.path = (char *)""};
 	struct img_registry r;
-	struct img_http_res res = {0};
-	struct img_http_req req = {.method = "GET",
-				   .path = "/v2/_catalog?n=1000",
-				   .max = 16u << 20,
-				   .sink_fd = -1,
-				   .body_fd = -1};
-	struct json_object *o = NULL, *repos;
 	int rc = -1;
 
 	if (slash)
@@ -480,35 +740,16 @@ int img_search(const char *term, bool insecure, char ***found, struct error *err
 	if (img_libs_load(IMG_LIB_CURL, err) < 0 ||
 	    img_registry_open(&r, &ref, "pull", insecure, err) < 0)
 		return -1;
-	if (img_registry_request(&r, &req, &res, err) < 0) {
-		error_prefix(err, "%s", what);
+	if (img_registry_list(&r, "/v2/_catalog", "repositories", what, &repos, err) < 0)
 		goto out;
-	}
-	if (!ok_status(res.status)) {
-		img_registry_error(&r, &res, what, err);
-		goto out;
-	}
-	o = res.body ? json_tokener_parse(res.body) : NULL;
-	if (!o || !json_object_object_get_ex(o, "repositories", &repos) ||
-	    !json_object_is_type(repos, json_type_array)) {
-		error_set(err, EINVAL, "%s: not a catalog", what);
-		goto out;
-	}
-	for (size_t i = 0; i < json_object_array_length(repos); i++) {
-		struct json_object *e = json_object_array_get_idx(repos, i);
-
-		if (e && json_object_is_type(e, json_type_string) &&
-		    strstr(json_object_get_string(e), match)) {
-			_cleanup_free_ char *line =
-			    xasprintf("%s/%s", registry, json_object_get_string(e));
+	for (size_t i = 0; repos[i]; i++)
+		if (strstr(repos[i], match)) {
+			_cleanup_free_ char *line = xasprintf("%s/%s", registry, repos[i]);
 
 			strv_push(found, line);
 		}
-	}
 	rc = 0;
 out:
-	json_object_put(o);
-	img_http_res_release(&res);
 	img_registry_close(&r);
 	return rc;
 }
