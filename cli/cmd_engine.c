@@ -190,7 +190,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	if ((rc = run_parse(g, argc, argv, &a)) != 0)
 		goto out;
 	rc = EXIT_NOOK;
-	if (!(s = cli_store_open(g, &err)) || rt_engine_create(s, &a.o, &id, &err) < 0) {
+	if (!(s = cli_store_open_engine(g, &err)) || rt_engine_create(s, &a.o, &id, &err) < 0) {
 		rc = fail(g, &err, EXIT_NOOK);
 		goto out;
 	}
@@ -255,7 +255,7 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 	}
 	if ((rc = cli_want_args(g, argc - optind, 1, attach ? 1 : -1)) != 0)
 		return rc;
-	if (!(s = cli_store_open(g, &err)))
+	if (!(s = cli_store_open_engine(g, &err)))
 		return cli_error(g, &err);
 	for (int i = optind; i < argc; i++) {
 		struct img_ctr ct;

@@ -256,7 +256,7 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 /* Record the exit, or remove the container (--rm). */
 static void mon_record(struct monitor *m, int code, bool oom)
 {
-	struct img_store_opts so = {.root = m->store_root};
+	struct img_store_opts so = {.root = m->store_root, .relaxed = true};
 	struct img_store *s;
 	struct error e;
 
