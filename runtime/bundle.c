@@ -226,14 +226,17 @@ static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edi
 /* ------------------------------------------------------------ mounts -- */
 
 /* Mount an image's layers on target, with the user's private upper/work
- * under udir when rw. */
+ * under udir when rw (scratch: see ovl_opts). */
 static int root_mount(struct img_store *s, const char *id, const char *udir, const char *target,
-		      bool rw, struct error *err)
+		      bool rw, bool scratch, struct error *err)
 {
 	_cleanup_strv_ char **lower = NULL;
 	_cleanup_free_ char *upper = xasprintf("%s/upper", udir),
 			    *work = xasprintf("%s/work", udir);
-	struct ovl_opts o = {.upper = rw ? upper : NULL, .work = rw ? work : NULL, .empty = upper};
+	struct ovl_opts o = {.upper = rw ? upper : NULL,
+			     .work = rw ? work : NULL,
+			     .empty = upper,
+			     .scratch = scratch};
 
 	if (img_layer_paths(s, id, &lower, err) < 0)
 		return -1;
@@ -279,7 +282,7 @@ int rt_image_mount(struct img_store *s, const char *image, char **merged, struct
 	if (user_open(s, key, id, &udir, &existed, err) < 0)
 		return -1;
 	m = xasprintf("%s/merged", udir);
-	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, err) < 0) {
+	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, false, err) < 0) {
 		if (!existed)
 			img_user_remove(s, key, &e2);
 		return -1;
@@ -377,10 +380,10 @@ static void bundle_undo(struct img_store *s, const char *abs, const char *key, b
 
 int rt_bundle_create(struct img_store *s, const char *image, const char *dir, struct error *err)
 {
-	return rt_bundle_make(s, image, dir, NULL, NULL, NULL, err);
+	return rt_bundle_make(s, image, dir, false, NULL, NULL, NULL, err);
 }
 
-int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
+int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool scratch,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err)
 {
@@ -420,7 +423,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
 		error_sys(err, "cannot create '%s'", rootfs);
 		goto fail;
 	}
-	if (!ovl_is_mounted(rootfs) && root_mount(s, id, udir, rootfs, true, err) < 0)
+	if (!ovl_is_mounted(rootfs) && root_mount(s, id, udir, rootfs, true, scratch, err) < 0)
 		goto fail;
 	fault_point("bundle-mounted");
 	rfd = openat(dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -476,7 +476,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	fault_point("engine-recorded");
 	e.o = o;
 	e.id = hex;
-	if (rt_bundle_make(s, image_id, dir, config_adjust, spec_edit, &e, err) < 0) {
+	if (rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e, err) < 0) {
 		/* Undo: the bundle maker undid its part. */
 		img_ctr_remove(s, hex, &e2);
 		return -1;
