@@ -209,7 +209,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		goto out;
 	}
 	fflush(stdout);
-	rc = rt_engine_attach(afd, a.o.tty, a.o.interactive, &status, &err) < 0
+	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, &status, &err) < 0
 		 ? fail(g, &err, EXIT_NOOK)
 		 : status;
 	close(afd);
@@ -277,8 +277,9 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		fflush(stdout);
-		rc = rt_engine_attach(afd, tty, input, &status, &err) < 0 ? cli_error(g, &err)
-									  : status;
+		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, &status, &err) < 0
+			 ? cli_error(g, &err)
+			 : status;
 		close(afd);
 	}
 	return rc;

@@ -10,8 +10,10 @@
  * pids and start time (it has the store open already).
  *
  * Attach protocol (a stream socket): frames of struct frame, then len
- * bytes.  Monitor to client: stdout, stderr, exit (int32 code).  Client
- * to monitor: stdin, stdin EOF, signal (int32), resize (2 x uint16). */
+ * bytes.  Monitor to client: stdout, stderr, exit (int32 code, and for a
+ * --rm container a second int32, 1: "remove it").  Client to monitor:
+ * stdin, stdin EOF, signal (int32), resize (2 x uint16), removed (after
+ * it removed a --rm container, see mon_hand_off). */
 #include "runtime/internal.h"
 #include "image/image.h"
 
@@ -35,6 +37,7 @@ enum frame_type {
 	FRAME_STDIN_EOF,
 	FRAME_SIGNAL,
 	FRAME_RESIZE,
+	FRAME_REMOVED,
 };
 
 struct frame {
@@ -271,6 +274,28 @@ static void mon_record(struct monitor *m, int code, bool oom)
 	img_store_free(s);
 }
 
+/* A --rm container whose client is attached: the client removes it (it
+ * has the store open; opening it here would cost the foreground `run`
+ * about a millisecond), and we wait until it says it did.  When the client
+ * goes away first (killed, or it failed), the removal is still ours: false
+ * then.  The container is destroyed already, so nothing runs meanwhile. */
+static bool mon_hand_off(struct monitor *m, int code)
+{
+	int32_t c[2] = {code, 1};
+	struct frame f;
+	char buf[FRAME_MAX];
+
+	if (frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) < 0)
+		return false;
+	fault_point("monitor-handed-off");
+	/* Frames the client sent before it saw the exit are skipped. */
+	while (read_all(m->attach_fd, &f, sizeof(f)) == sizeof(f) && f.len <= sizeof(buf) &&
+	       read_all(m->attach_fd, buf, f.len) == (ssize_t)f.len)
+		if (f.type == FRAME_REMOVED)
+			return true;
+	return false;
+}
+
 static void mon_fail(struct monitor *m, const struct error *err)
 {
 	struct start_msg msg = {.ok = 0, .err = *err};
@@ -389,6 +414,11 @@ static _Noreturn void mon_main(struct monitor *m)
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
+	if (m->rm && m->attach_fd >= 0) {
+		if (!mon_hand_off(m, code))
+			mon_record(m, code, oom);
+		_exit(0);
+	}
 	mon_record(m, code, oom);
 	if (m->attach_fd >= 0) {
 		int32_t c = code;
@@ -586,7 +616,8 @@ static void send_size(int fd)
 	frame_send(fd, FRAME_RESIZE, rc, sizeof(rc));
 }
 
-static int attach_loop(int fd, bool input, int sfd, int *status, struct error *err)
+/* *handed: the monitor handed the removal of its --rm container to us. */
+static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, struct error *err)
 {
 	bool in_open = input;
 
@@ -613,11 +644,13 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 				write_all(1, buf, f.len);
 			else if (f.type == FRAME_STDERR)
 				write_all(2, buf, f.len);
-			else if (f.type == FRAME_EXIT && f.len == sizeof(int32_t)) {
-				int32_t c;
+			else if (f.type == FRAME_EXIT && (f.len == sizeof(int32_t) ||
+							  f.len == 2 * sizeof(int32_t))) {
+				int32_t c[2] = {0, 0};
 
-				memcpy(&c, buf, sizeof(c));
-				*status = c;
+				memcpy(c, buf, f.len);
+				*status = c[0];
+				*handed = c[1] == 1;
 				return 0;
 			}
 		}
@@ -642,12 +675,13 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 	}
 }
 
-int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err)
+int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
+		     bool tty, bool input, int *status, struct error *err)
 {
 	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct termios saved, t;
 	sigset_t set, old;
-	bool raw = false;
+	bool raw = false, handed = false;
 	int sfd, r;
 
 	sigemptyset(&set);
@@ -668,10 +702,19 @@ int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *er
 	}
 	if (tty)
 		send_size(fd);
-	r = attach_loop(fd, input, sfd, status, err);
+	r = attach_loop(fd, input, sfd, status, &handed, err);
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return r;
+	if (r < 0 || !handed)
+		return r;
+	/* Killed from here until the frame is sent, the monitor sees the
+	 * socket close and removes what is left (every step of a removal
+	 * takes "already gone" as done). */
+	fault_point("engine-run-handed");
+	if (rt_engine_remove_handed(s, ctx, ref, err) < 0)
+		return -1;
+	frame_send(fd, FRAME_REMOVED, NULL, 0);
+	return 0;
 }
