@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -363,6 +364,7 @@ static _Noreturn void mon_main(struct monitor *m)
 	bool oom = false;
 	int keep[2] = {m->sync_fd, m->attach_fd};
 	int sfd, code;
+	pid_t pid;
 
 	fds_close_except(3, keep, m->attach_fd >= 0 ? 2 : 1);
 	/* Hold no directory of the caller's busy (an unmount would fail). */
@@ -408,9 +410,17 @@ static _Noreturn void mon_main(struct monitor *m)
 	msg.pid_start = proc_start_time(l.pid);
 	write_all(m->sync_fd, &msg, sizeof(msg));
 	close(m->sync_fd);
+	/* Of what making the container took, only its pid and the pty stay
+	 * ours: the parsed spec, the seccomp program, the state (and its
+	 * directory's lock, as `nook oci run -d` drops it by exiting) go,
+	 * and the freed heap goes back to the kernel, for it would stay
+	 * resident as long as the container runs, once per container. */
+	pid = l.pid;
+	l.console_master = -1;
+	rt_launch_release(&l);
+	malloc_trim(0);
 	fault_point("monitor-started");
-	code = mon_wait(m, l.pid, sfd);
-	l.pid = 0;
+	code = mon_wait(m, pid, sfd);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
