@@ -85,6 +85,9 @@ running=$(wc -l <"$work/nook.mon")
 total=0
 while read -r m; do total=$((total + $(pss "$m"))); done <"$work/nook.mon"
 nook_pss=$((total / running))
+total=0
+while read -r c; do total=$((total + $(pss "$c"))); done <"$work/nook.ctr"
+nook_ctr_pss=$((total / running))
 nook_mem=$(((before - after) / N))
 nook_start=$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {printf "%.1f", (b - a) * 1000 / n}')
 t0=$EPOCHREALTIME
@@ -94,7 +97,7 @@ nook_rm=$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {printf "%.1f", (b - a) * 1
 rm -f "$work/nook.ids"
 
 # ---------------------------------------------------------------- podman --
-podman_row="| podman + crun (conmon) | - | - | - | - | podman not usable here |"
+podman_row="| podman + crun (conmon) | - | - | - | - | - | podman not usable here |"
 if command -v podman >/dev/null && [ "$PN" -gt 0 ]; then
 	podman_conf "$work/p"
 	tar -C "$work/rootfs" -cf "$work/p/rootfs.tar" .
@@ -131,11 +134,12 @@ if command -v podman >/dev/null && [ "$PN" -gt 0 ]; then
 		t1=$EPOCHREALTIME
 		sleep 2
 		after=$(mem)
-		total=0
-		while read -r cm _; do
+		total=0 ctotal=0
+		while read -r cm c; do
 			total=$((total + $(awk "/^Pss:/ {print \$2}" "/proc/$cm/smaps_rollup")))
+			ctotal=$((ctotal + $(awk "/^Pss:/ {print \$2}" "/proc/$c/smaps_rollup")))
 		done <"$work/p/pids"
-		echo "$((total / PN)) $(((before - after) / PN)) $t0 $t1" >"$work/p/result"
+		echo "$((total / PN)) $(((before - after) / PN)) $t0 $t1 $((ctotal / PN))" >"$work/p/result"
 		t0=$EPOCHREALTIME
 		rmall
 		t1=$EPOCHREALTIME
@@ -148,23 +152,24 @@ if command -v podman >/dev/null && [ "$PN" -gt 0 ]; then
 		exit 1
 	fi
 	if [ -s "$work/p/result" ]; then
-		read -r p_pss p_mem pt0 pt1 < <(head -1 "$work/p/result")
+		read -r p_pss p_mem pt0 pt1 p_ctr < <(head -1 "$work/p/result")
 		read -r rt0 rt1 < <(tail -1 "$work/p/result")
 		podman_row=$(awk -v pss="$p_pss" -v mem="$p_mem" -v a="$pt0" -v b="$pt1" -v c="$rt0" \
-			-v d="$rt1" -v n="$PN" 'BEGIN {
-			printf "| podman + crun (conmon) | %d | %d | %d | %.1f | %.1f |", n, pss, mem,
-				(b - a) * 1000 / n, (d - c) * 1000 / n }')
+			-v d="$rt1" -v n="$PN" -v ctr="$p_ctr" 'BEGIN {
+			printf "| podman + crun (conmon) | %d | %d | %d | %d | %.1f | %.1f |", n, pss, ctr,
+				mem, (b - a) * 1000 / n, (d - c) * 1000 / n }')
 	fi
 fi
 
 echo "Density: detached \`sleep\` containers, all running at once"
 echo
-echo "| engine (monitor) | containers | monitor PSS KiB | host memory KiB per container | run -d ms each | rm -f ms each |"
-echo "|---|---|---|---|---|---|"
-printf "| nook (nook __monitor) | %d | %d | %d | %s | %s |\n" "$running" "$nook_pss" "$nook_mem" \
-	"$nook_start" "$nook_rm"
+echo "| engine (monitor) | containers | monitor PSS KiB | container PSS KiB | host memory KiB per container | run -d ms each | rm -f ms each |"
+echo "|---|---|---|---|---|---|---|"
+printf "| nook (nook __monitor) | %d | %d | %d | %d | %s | %s |\n" "$running" "$nook_pss" \
+	"$nook_ctr_pss" "$nook_mem" "$nook_start" "$nook_rm"
 echo "$podman_row"
 echo
-echo "monitor PSS goal <= 512 KiB; host memory = MemAvailable drop / containers (monitor," \
-	"container, kernel objects; other load on the machine shows in it)"
+echo "monitor PSS goal <= 512 KiB; container PSS: its sleep process; host memory = MemAvailable" \
+	"drop / containers (monitor, container, kernel objects: on a shared machine the others' load" \
+	"shows in it, and can make it negative)"
 echo "command: make bench (tests/bench/bench-density.sh, DENSITY_N=$N PODMAN_DENSITY_N=$PN)"
