@@ -334,8 +334,11 @@ static char *bundle_path(const char *dir, struct error *err)
 /* Write config.json as an unnamed file linked in when complete, so a
  * kill leaves no temporary file in the user's directory (which would keep
  * `bundle --remove` from removing it).  Falls back to a named temporary
- * file where O_TMPFILE is not supported. */
-static int config_write(int dfd, const char *json, struct error *err)
+ * file where O_TMPFILE is not supported.  scratch: not synced before it
+ * is linked in: the bundle of a --rm container is of no use after a
+ * crash of the host anyway (its volatile root cannot be mounted again),
+ * and the sync is a disk flush `run --rm` would wait for. */
+static int config_write(int dfd, const char *json, bool scratch, struct error *err)
 {
 	_cleanup_close_ int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	_cleanup_free_ char *proc = NULL;
@@ -343,7 +346,7 @@ static int config_write(int dfd, const char *json, struct error *err)
 
 	if (fd < 0)
 		return file_write_atomic_at(dfd, "config.json", json, len, 0644, err);
-	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || fdatasync(fd) < 0)
+	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || (!scratch && fdatasync(fd) < 0))
 		return error_sys(err, "cannot write config.json");
 	proc = xasprintf("/proc/self/fd/%d", fd);
 	if (unlinkat(dfd, "config.json", 0) < 0 && errno != ENOENT)
@@ -432,7 +435,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		goto fail;
 	}
 	json = bundle_config(&cfg, rfd, edit, data, err);
-	if (!json || config_write(dfd, json, err) < 0)
+	if (!json || config_write(dfd, json, scratch, err) < 0)
 		goto fail;
 	img_config_release(&cfg);
 	return 0;

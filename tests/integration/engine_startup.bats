@@ -46,3 +46,16 @@ root_opts() {
 	assert_success
 	assert_output ""
 }
+
+@test "a --rm container's config.json is not synced to disk; another's is" {
+	command -v strace >/dev/null || skip "needs strace"
+	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/rm.trace" \
+		"$NOOK" --storage-root "$SR" --root "$ROOT" create --rm bb:1 true >/dev/null
+	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/keep.trace" \
+		"$NOOK" --storage-root "$SR" --root "$ROOT" create bb:1 true >/dev/null
+	# config.json is written as an unnamed file in the bundle directory.
+	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/rm.trace"
+	assert_output 0
+	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/keep.trace"
+	assert_output 1
+}
