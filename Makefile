@@ -160,6 +160,7 @@ bench: deps
 	@tests/bench/bench.sh
 	@BUILD=$(BUILD) tests/bench/bench-image.sh
 	@N=$${N_PODMAN:-12} tests/bench/bench-podman.sh
+	@tests/bench/bench-density.sh
 
 # The man page and the completion scripts come from the built binary's
 # command tables (hidden `nook __man`, `nook completion SHELL`).

@@ -214,6 +214,9 @@ extern const struct cli_options cli_oci_events_options;
 struct img_store;
 /* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
+/* The same for create, run and start: commits of the engine's container
+ * records are not fsync'd (img_store_opts.relaxed). */
+struct img_store *cli_store_open_engine(struct cli_globals *g, struct error *err);
 extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_options,
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);

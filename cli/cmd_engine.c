@@ -196,7 +196,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	if ((rc = run_parse(g, argc, argv, &a)) != 0)
 		goto out;
 	rc = EXIT_NOOK;
-	if (!(s = cli_store_open(g, &err)) || cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
+	if (!(s = cli_store_open_engine(g, &err)) ||
+	    cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
 	    rt_engine_create(s, &a.o, &id, &err) < 0) {
 		rc = fail(g, &err, EXIT_NOOK);
 		goto out;
@@ -216,7 +217,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		goto out;
 	}
 	fflush(stdout);
-	rc = rt_engine_attach(afd, a.o.tty, a.o.interactive, &status, &err) < 0
+	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, &status, &err) < 0
 		 ? fail(g, &err, EXIT_NOOK)
 		 : status;
 	close(afd);
@@ -262,7 +263,7 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 	}
 	if ((rc = cli_want_args(g, argc - optind, 1, attach ? 1 : -1)) != 0)
 		return rc;
-	if (!(s = cli_store_open(g, &err)))
+	if (!(s = cli_store_open_engine(g, &err)))
 		return cli_error(g, &err);
 	for (int i = optind; i < argc; i++) {
 		struct img_ctr ct;
@@ -284,8 +285,9 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		fflush(stdout);
-		rc = rt_engine_attach(afd, tty, input, &status, &err) < 0 ? cli_error(g, &err)
-									  : status;
+		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, &status, &err) < 0
+			 ? cli_error(g, &err)
+			 : status;
 		close(afd);
 	}
 	return rc;

@@ -16,9 +16,9 @@ static void store_freep(struct img_store **s)
 /* g->storage_root (--storage-root or $NOOK_STORAGE_ROOT, resolved by the
  * dispatcher), else the store's default; $NOOK_MAX_LAYER_SIZE bounds the
  * uncompressed size of one layer. */
-struct img_store *cli_store_open(struct cli_globals *g, struct error *err)
+static struct img_store *store_open(struct cli_globals *g, bool relaxed, struct error *err)
 {
-	struct img_store_opts o = {.root = g->storage_root};
+	struct img_store_opts o = {.root = g->storage_root, .relaxed = relaxed};
 	const char *max = getenv("NOOK_MAX_LAYER_SIZE");
 
 	if (max && parse_uint64(max, &o.max_layer_size) < 0) {
@@ -26,6 +26,16 @@ struct img_store *cli_store_open(struct cli_globals *g, struct error *err)
 		return NULL;
 	}
 	return img_store_open(&o, err);
+}
+
+struct img_store *cli_store_open(struct cli_globals *g, struct error *err)
+{
+	return store_open(g, false, err);
+}
+
+struct img_store *cli_store_open_engine(struct cli_globals *g, struct error *err)
+{
+	return store_open(g, true, err);
 }
 
 static void human_size(uint64_t n, char buf[32])

@@ -24,6 +24,12 @@ struct img_store_opts {
 	const char *root;        /* NULL: IMG_DEFAULT_ROOT */
 	uint64_t max_layer_size; /* 0: IMG_DEFAULT_MAX_LAYER_SIZE */
 	int jobs;                /* parallel layer unpacks; 0: number of CPUs */
+	/* Commits may be lost on power loss (never on a crash or kill -9 of
+	 * the process: SQLite's WAL survives that).  For the engine's
+	 * container records only, whose every state `rm -f` cleans up; image
+	 * commands, which delete files after a commit, keep every commit
+	 * durable. */
+	bool relaxed;
 };
 
 /* Open (creating if needed) the store and sweep what killed commands left. */

@@ -14,6 +14,7 @@ struct img_store {
 	uint64_t max_layer_size;
 	int jobs;
 	bool wal_settled; /* the log was checkpointed before our first write */
+	bool relaxed;     /* synchronous=NORMAL (img_store_opts.relaxed) */
 };
 
 /* ---------------------------------------------------------- libraries -- */
@@ -32,6 +33,9 @@ int img_curl_setopt_long(void *h, int opt, long v);
 int img_curl_setopt_ptr(void *h, int opt, const void *v);
 int img_curl_setopt_off(void *h, int opt, int64_t v);
 int img_curl_getinfo(void *h, int info, void *out);
+/* sqlite3_db_config(db, op, on, NULL) for the on/off options
+ * (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, ...); IMG_LIB_SQLITE3 loaded. */
+int img_sqlite_db_flag(sqlite3 *db, int op, int on);
 
 /* ------------------------------------------------------------ digests -- */
 

@@ -194,14 +194,16 @@ static const char *const sonames[NLIBS] = {
 	F(sqlite3, int, sqlite3_reset, (sqlite3_stmt * a0), (a0))                                  \
 	F(sqlite3, int, sqlite3_step, (sqlite3_stmt * a0), (a0))
 
-/* archive_set_error, curl_easy_setopt and curl_easy_getinfo are
- * variadic: resolved with the rest, their stubs are written out below. */
+/* archive_set_error, curl_easy_setopt, curl_easy_getinfo and
+ * sqlite3_db_config are variadic: resolved with the rest, their stubs are
+ * written out below. */
 #define SYM_ENUM_F(lib, ret, name, params, args) SYM_##name,
 #define SYM_ENUM_V(lib, name, params, args)	 SYM_##name,
 enum {
 	SYMBOLS(SYM_ENUM_F, SYM_ENUM_V) SYM_archive_set_error,
 	SYM_curl_easy_setopt,
 	SYM_curl_easy_getinfo,
+	SYM_sqlite3_db_config,
 	NSYMS
 };
 
@@ -214,6 +216,7 @@ static const struct {
     SYMBOLS(SYM_INFO_F, SYM_INFO_V)[SYM_archive_set_error] = {LIB_archive, "archive_set_error"},
     [SYM_curl_easy_setopt] = {LIB_curl, "curl_easy_setopt"},
     [SYM_curl_easy_getinfo] = {LIB_curl, "curl_easy_getinfo"},
+    [SYM_sqlite3_db_config] = {LIB_sqlite3, "sqlite3_db_config"},
 };
 
 /* Written once per library under the lock, before its flag is published;
@@ -336,4 +339,12 @@ int img_curl_getinfo(void *h, int info, void *out)
 	__typeof__(curl_easy_getinfo) *fn = fn_of(SYM_curl_easy_getinfo);
 
 	return (int)fn(h, (CURLINFO)info, out);
+}
+
+/* sqlite3_db_config of the options that take (int, int *). */
+int img_sqlite_db_flag(sqlite3 *db, int op, int on)
+{
+	__typeof__(sqlite3_db_config) *fn = fn_of(SYM_sqlite3_db_config);
+
+	return fn(db, op, on, (int *)NULL);
 }

@@ -171,6 +171,28 @@ fail:
 	return -1;
 }
 
+/* A relaxed connection (the engine's create, start and monitor) leaves
+ * its commits in the log instead of copying them into the database, which
+ * costs an fsync of the log and one of the database each time: it does
+ * not checkpoint before its first write nor when it closes.  SQLite checks
+ * after each commit that the log holds fewer than WAL_RELAXED_PAGES pages
+ * and checkpoints when it does, so the log stays inside WAL_RESERVE (the
+ * blocks it owns; see db_reserve) in a run of engine commands.  A log an
+ * image command left longer than that is copied at that first commit. */
+#define WAL_RELAXED_PAGES 100
+_Static_assert(WAL_RELAXED_PAGES * (4096 + 24) < WAL_RESERVE,
+	       "the relaxed log outgrows its reserve");
+
+static int db_relax(struct img_store *s, struct error *err)
+{
+	_cleanup_free_ char *sql = xasprintf("PRAGMA wal_autocheckpoint=%d", WAL_RELAXED_PAGES);
+
+	if (img_sqlite_db_flag(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1) != SQLITE_OK)
+		return img_db_error(s, err, "cannot configure the store");
+	s->wal_settled = true;
+	return img_db_exec(s, sql, err);
+}
+
 static int db_open(struct img_store *s, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/nook.db", s->root);
@@ -185,9 +207,17 @@ static int db_open(struct img_store *s, struct error *err)
 				 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	sqlite3_busy_timeout(s->db, 60000);
 	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	/* NORMAL in WAL mode: a commit is not fsync'd, only each checkpoint
+	 * is (the log first, then the database), so the database is never
+	 * corrupt; the last commits before a power loss may be lost. */
 	if (img_db_exec(s,
-			"PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY",
+			s->relaxed ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; "
+				     "PRAGMA temp_store=MEMORY"
+				   : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
+				     "PRAGMA temp_store=MEMORY",
 			err) < 0)
+		return -1;
+	if (s->relaxed && db_relax(s, err) < 0)
 		return -1;
 	if (db_int(s, "PRAGMA user_version", &version, err) < 0)
 		return -1;
@@ -455,6 +485,7 @@ struct img_store *img_store_open(const struct img_store_opts *o, struct error *e
 	s->rootfd = s->gcfd = -1;
 	s->max_layer_size = o && o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER_SIZE;
 	s->jobs = o && o->jobs > 0 ? o->jobs : (ncpu > 0 ? (int)ncpu : 1);
+	s->relaxed = o && o->relaxed;
 	if (mkdir_p(root, 0700, err) < 0)
 		goto fail;
 	s->root = realpath(root, NULL);

@@ -47,6 +47,8 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 	if (o->upper && (sys_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", o->upper, 0) < 0 ||
 			 sys_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", o->work, 0) < 0))
 		return error_sys(err, "overlay: cannot set upper '%s'", o->upper);
+	if (o->upper && o->scratch && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+		return error_sys(err, "overlay: cannot make '%s' volatile", o->upper);
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return error_sys(err, "cannot create overlay for '%s'", target);
 	mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, o->upper ? 0 : MOUNT_ATTR_RDONLY);
@@ -57,11 +59,12 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 	return 0;
 }
 
-/* "lowerdir=A:B[:empty][,upperdir=U,workdir=W]" from the names given. */
+/* "lowerdir=A:B[:empty][,upperdir=U,workdir=W[,volatile]]" from the names
+ * given. */
 static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, const char *work,
-			 const char *empty)
+			 const char *empty, bool scratch)
 {
-	size_t len = 64 + (upper ? strlen(upper) + strlen(work) : strlen(empty)), pos;
+	size_t len = 80 + (upper ? strlen(upper) + strlen(work) : strlen(empty)), pos;
 	char *opts;
 
 	for (size_t i = 0; i < nlower; i++)
@@ -73,7 +76,8 @@ static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, c
 	if (nlower == 1 && !upper)
 		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", empty);
 	if (upper)
-		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", upper, work);
+		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s%s", upper, work,
+			 scratch ? ",volatile" : "");
 	return opts;
 }
 
@@ -112,7 +116,7 @@ static int mount_legacy_fds(const struct ovl_opts *o, size_t nlower, const char 
 		names[i] = xasprintf("%d", fds[i]);
 	}
 	opts = legacy_opts(names, nlower, o->upper ? names[nlower] : NULL, names[nlower + 1],
-			   names[nlower]);
+			   names[nlower], o->scratch);
 	if ((long)strlen(opts) >= sysconf(_SC_PAGESIZE)) {
 		error_set(err, E2BIG, "overlay: %zu layers do not fit mount(2) options", nlower);
 		goto out;
@@ -147,7 +151,7 @@ static int mount_legacy(const struct ovl_opts *o, size_t nlower, const char *tar
 		if (strpbrk(o->lower[i], ":,"))
 			return error_set(err, EINVAL, "overlay: layer path '%s' contains ':' or ','",
 					 o->lower[i]);
-	opts = legacy_opts(o->lower, nlower, o->upper, o->work, o->empty);
+	opts = legacy_opts(o->lower, nlower, o->upper, o->work, o->empty, o->scratch);
 	if ((long)strlen(opts) >= sysconf(_SC_PAGESIZE))
 		return mount_legacy_fds(o, nlower, target, flags, err);
 	if (mount("overlay", target, "overlay", flags, opts) < 0)

@@ -11,6 +11,10 @@ struct ovl_opts {
 	const char *work;   /* with upper */
 	const char *empty;  /* an empty dir, used as a second layer when a
 			     * read-only view has only one (overlayfs needs two) */
+	bool scratch;       /* the upper is thrown away after one use: overlayfs's
+			     * "volatile", which never syncs it, not even at
+			     * unmount, and refuses to mount it again after a
+			     * crash of the host */
 };
 
 /* Mount an overlay on target.  Uses the new mount API (fsopen("overlay"),

@@ -226,14 +226,17 @@ static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edi
 /* ------------------------------------------------------------ mounts -- */
 
 /* Mount an image's layers on target, with the user's private upper/work
- * under udir when rw. */
+ * under udir when rw (scratch: see ovl_opts). */
 static int root_mount(struct img_store *s, const char *id, const char *udir, const char *target,
-		      bool rw, struct error *err)
+		      bool rw, bool scratch, struct error *err)
 {
 	_cleanup_strv_ char **lower = NULL;
 	_cleanup_free_ char *upper = xasprintf("%s/upper", udir),
 			    *work = xasprintf("%s/work", udir);
-	struct ovl_opts o = {.upper = rw ? upper : NULL, .work = rw ? work : NULL, .empty = upper};
+	struct ovl_opts o = {.upper = rw ? upper : NULL,
+			     .work = rw ? work : NULL,
+			     .empty = upper,
+			     .scratch = scratch};
 
 	if (img_layer_paths(s, id, &lower, err) < 0)
 		return -1;
@@ -279,7 +282,7 @@ int rt_image_mount(struct img_store *s, const char *image, char **merged, struct
 	if (user_open(s, key, id, &udir, &existed, err) < 0)
 		return -1;
 	m = xasprintf("%s/merged", udir);
-	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, err) < 0) {
+	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, false, err) < 0) {
 		if (!existed)
 			img_user_remove(s, key, &e2);
 		return -1;
@@ -331,8 +334,11 @@ static char *bundle_path(const char *dir, struct error *err)
 /* Write config.json as an unnamed file linked in when complete, so a
  * kill leaves no temporary file in the user's directory (which would keep
  * `bundle --remove` from removing it).  Falls back to a named temporary
- * file where O_TMPFILE is not supported. */
-static int config_write(int dfd, const char *json, struct error *err)
+ * file where O_TMPFILE is not supported.  scratch: not synced before it
+ * is linked in: the bundle of a --rm container is of no use after a
+ * crash of the host anyway (its volatile root cannot be mounted again),
+ * and the sync is a disk flush `run --rm` would wait for. */
+static int config_write(int dfd, const char *json, bool scratch, struct error *err)
 {
 	_cleanup_close_ int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	_cleanup_free_ char *proc = NULL;
@@ -340,7 +346,7 @@ static int config_write(int dfd, const char *json, struct error *err)
 
 	if (fd < 0)
 		return file_write_atomic_at(dfd, "config.json", json, len, 0644, err);
-	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || fdatasync(fd) < 0)
+	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || (!scratch && fdatasync(fd) < 0))
 		return error_sys(err, "cannot write config.json");
 	proc = xasprintf("/proc/self/fd/%d", fd);
 	if (unlinkat(dfd, "config.json", 0) < 0 && errno != ENOENT)
@@ -377,10 +383,10 @@ static void bundle_undo(struct img_store *s, const char *abs, const char *key, b
 
 int rt_bundle_create(struct img_store *s, const char *image, const char *dir, struct error *err)
 {
-	return rt_bundle_make(s, image, dir, NULL, NULL, NULL, err);
+	return rt_bundle_make(s, image, dir, false, NULL, NULL, NULL, err);
 }
 
-int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
+int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool scratch,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err)
 {
@@ -420,7 +426,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
 		error_sys(err, "cannot create '%s'", rootfs);
 		goto fail;
 	}
-	if (!ovl_is_mounted(rootfs) && root_mount(s, id, udir, rootfs, true, err) < 0)
+	if (!ovl_is_mounted(rootfs) && root_mount(s, id, udir, rootfs, true, scratch, err) < 0)
 		goto fail;
 	fault_point("bundle-mounted");
 	rfd = openat(dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -429,7 +435,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir,
 		goto fail;
 	}
 	json = bundle_config(&cfg, rfd, edit, data, err);
-	if (!json || config_write(dfd, json, err) < 0)
+	if (!json || config_write(dfd, json, scratch, err) < 0)
 		goto fail;
 	img_config_release(&cfg);
 	return 0;

@@ -476,7 +476,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	fault_point("engine-recorded");
 	e.o = o;
 	e.id = hex;
-	if (rt_bundle_make(s, image_id, dir, config_adjust, spec_edit, &e, err) < 0) {
+	if (rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e, err) < 0) {
 		/* Undo: the bundle maker undid its part. */
 		img_ctr_remove(s, hex, &e2);
 		return -1;
@@ -620,8 +620,8 @@ static int state_delete(const struct rt_context *ctx, const char *id, struct err
 	return rt_container_delete(ctx, id, true, err);
 }
 
-int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref, bool force,
-		     struct error *err)
+static int engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			 bool force, bool spare_monitor, struct error *err)
 {
 	struct img_ctr c;
 	_cleanup_free_ char *log = NULL;
@@ -635,8 +635,9 @@ int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const ch
 			  ref);
 		goto out;
 	}
-	/* The monitor first, so it does not race us cleaning up. */
-	if (c.monitor != getpid() && alive(c.monitor, c.monitor_start))
+	/* The monitor first, so it does not race us cleaning up (unless it
+	 * handed the removal to us: then it only waits for us). */
+	if (!spare_monitor && c.monitor != getpid() && alive(c.monitor, c.monitor_start))
 		kill(c.monitor, SIGKILL);
 	if (alive(c.pid, c.pid_start))
 		kill(c.pid, SIGKILL);
@@ -656,4 +657,16 @@ int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const ch
 out:
 	img_ctr_release(&c);
 	return r;
+}
+
+int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref, bool force,
+		     struct error *err)
+{
+	return engine_remove(s, ctx, ref, force, false, err);
+}
+
+int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			    struct error *err)
+{
+	return engine_remove(s, ctx, ref, true, true, err);
 }

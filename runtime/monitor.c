@@ -10,13 +10,16 @@
  * pids and start time (it has the store open already).
  *
  * Attach protocol (a stream socket): frames of struct frame, then len
- * bytes.  Monitor to client: stdout, stderr, exit (int32 code).  Client
- * to monitor: stdin, stdin EOF, signal (int32), resize (2 x uint16). */
+ * bytes.  Monitor to client: stdout, stderr, exit (int32 code, and for a
+ * --rm container a second int32, 1: "remove it").  Client to monitor:
+ * stdin, stdin EOF, signal (int32), resize (2 x uint16), removed (after
+ * it removed a --rm container, see mon_hand_off). */
 #include "runtime/internal.h"
 #include "image/image.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -35,6 +38,7 @@ enum frame_type {
 	FRAME_STDIN_EOF,
 	FRAME_SIGNAL,
 	FRAME_RESIZE,
+	FRAME_REMOVED,
 };
 
 struct frame {
@@ -256,7 +260,7 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 /* Record the exit, or remove the container (--rm). */
 static void mon_record(struct monitor *m, int code, bool oom)
 {
-	struct img_store_opts so = {.root = m->store_root};
+	struct img_store_opts so = {.root = m->store_root, .relaxed = true};
 	struct img_store *s;
 	struct error e;
 
@@ -269,6 +273,28 @@ static void mon_record(struct monitor *m, int code, bool oom)
 		  : img_ctr_set_exited(s, m->id, code, rt_now_ns(), oom, &e) < 0)
 		log_error("monitor of %s: %s", m->id, e.msg);
 	img_store_free(s);
+}
+
+/* A --rm container whose client is attached: the client removes it (it
+ * has the store open; opening it here would cost the foreground `run`
+ * about a millisecond), and we wait until it says it did.  When the client
+ * goes away first (killed, or it failed), the removal is still ours: false
+ * then.  The container is destroyed already, so nothing runs meanwhile. */
+static bool mon_hand_off(struct monitor *m, int code)
+{
+	int32_t c[2] = {code, 1};
+	struct frame f;
+	char buf[FRAME_MAX];
+
+	if (frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) < 0)
+		return false;
+	fault_point("monitor-handed-off");
+	/* Frames the client sent before it saw the exit are skipped. */
+	while (read_all(m->attach_fd, &f, sizeof(f)) == sizeof(f) && f.len <= sizeof(buf) &&
+	       read_all(m->attach_fd, buf, f.len) == (ssize_t)f.len)
+		if (f.type == FRAME_REMOVED)
+			return true;
+	return false;
 }
 
 static void mon_fail(struct monitor *m, const struct error *err)
@@ -338,6 +364,7 @@ static _Noreturn void mon_main(struct monitor *m)
 	bool oom = false;
 	int keep[2] = {m->sync_fd, m->attach_fd};
 	int sfd, code;
+	pid_t pid;
 
 	fds_close_except(3, keep, m->attach_fd >= 0 ? 2 : 1);
 	/* Hold no directory of the caller's busy (an unmount would fail). */
@@ -383,12 +410,25 @@ static _Noreturn void mon_main(struct monitor *m)
 	msg.pid_start = proc_start_time(l.pid);
 	write_all(m->sync_fd, &msg, sizeof(msg));
 	close(m->sync_fd);
+	/* Of what making the container took, only its pid and the pty stay
+	 * ours: the parsed spec, the seccomp program, the state (and its
+	 * directory's lock, as `nook oci run -d` drops it by exiting) go,
+	 * and the freed heap goes back to the kernel, for it would stay
+	 * resident as long as the container runs, once per container. */
+	pid = l.pid;
+	l.console_master = -1;
+	rt_launch_release(&l);
+	malloc_trim(0);
 	fault_point("monitor-started");
-	code = mon_wait(m, l.pid, sfd);
-	l.pid = 0;
+	code = mon_wait(m, pid, sfd);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
+	if (m->rm && m->attach_fd >= 0) {
+		if (!mon_hand_off(m, code))
+			mon_record(m, code, oom);
+		_exit(0);
+	}
 	mon_record(m, code, oom);
 	if (m->attach_fd >= 0) {
 		int32_t c = code;
@@ -586,7 +626,8 @@ static void send_size(int fd)
 	frame_send(fd, FRAME_RESIZE, rc, sizeof(rc));
 }
 
-static int attach_loop(int fd, bool input, int sfd, int *status, struct error *err)
+/* *handed: the monitor handed the removal of its --rm container to us. */
+static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, struct error *err)
 {
 	bool in_open = input;
 
@@ -613,11 +654,13 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 				write_all(1, buf, f.len);
 			else if (f.type == FRAME_STDERR)
 				write_all(2, buf, f.len);
-			else if (f.type == FRAME_EXIT && f.len == sizeof(int32_t)) {
-				int32_t c;
+			else if (f.type == FRAME_EXIT && (f.len == sizeof(int32_t) ||
+							  f.len == 2 * sizeof(int32_t))) {
+				int32_t c[2] = {0, 0};
 
-				memcpy(&c, buf, sizeof(c));
-				*status = c;
+				memcpy(c, buf, f.len);
+				*status = c[0];
+				*handed = c[1] == 1;
 				return 0;
 			}
 		}
@@ -642,12 +685,13 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 	}
 }
 
-int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err)
+int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
+		     bool tty, bool input, int *status, struct error *err)
 {
 	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct termios saved, t;
 	sigset_t set, old;
-	bool raw = false;
+	bool raw = false, handed = false;
 	int sfd, r;
 
 	sigemptyset(&set);
@@ -668,10 +712,19 @@ int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *er
 	}
 	if (tty)
 		send_size(fd);
-	r = attach_loop(fd, input, sfd, status, err);
+	r = attach_loop(fd, input, sfd, status, &handed, err);
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return r;
+	if (r < 0 || !handed)
+		return r;
+	/* Killed from here until the frame is sent, the monitor sees the
+	 * socket close and removes what is left (every step of a removal
+	 * takes "already gone" as done). */
+	fault_point("engine-run-handed");
+	if (rt_engine_remove_handed(s, ctx, ref, err) < 0)
+		return -1;
+	frame_send(fd, FRAME_REMOVED, NULL, 0);
+	return 0;
 }

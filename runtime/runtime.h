@@ -196,8 +196,13 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 				const char *dir, const char *flags, int sync_fd, int attach_fd);
 /* Stream the container's output to our stdout/stderr, our stdin to it
  * (when it was made with -i), our signals to it, until it exits: *status
- * gets its exit code.  ENOLINK when the monitor went away first. */
-int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err);
+ * gets its exit code.  ENOLINK when the monitor went away first.  A --rm
+ * container (ref, in store s) is gone when this returns: its monitor
+ * hands the removal to the attached client, which has the store open
+ * already (the monitor would have to open it, ~1 ms), and does it itself
+ * when the client goes away before it is done. */
+int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
+		     bool tty, bool input, int *status, struct error *err);
 int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char *ref, int sig,
 		   struct error *err);
 /* Stop signal, then SIGKILL after timeout seconds; waits for the exit. */

@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# `run --rm` in the foreground: the monitor hands the removal to the
+# attached client (runtime/monitor.c, mon_hand_off).  Killed on either side
+# of the hand-off, the container still goes away: the monitor removes it
+# when the client dies first, the client when the monitor does.
+load ../integration/engine_common
+bats_require_minimum_version 1.5.0
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+teardown() { engine_teardown; }
+
+# Until no monitor of this test is left (at most 5 s).
+monitors_gone() {
+	for _ in $(seq 50); do
+		[ -z "$(monitors)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "the client killed when the monitor handed it the removal: the monitor removes" {
+	run -137 env NOOK_FAULT=engine-run-handed "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		run --rm --name "$P" bb:1 true
+	monitors_gone
+	# No rm -f: the monitor did it.
+	engine_assert_clean
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}
+
+@test "the monitor killed after handing over: the client removes, with the exit code" {
+	run -4 env NOOK_FAULT=monitor-handed-off "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		run --rm --name "$P" bb:1 sh -c 'exit 4'
+	assert_failure 4
+	monitors_gone
+	engine_assert_clean
+}
+
+@test "client and monitor killed at one step of the removal: rm -f leaves nothing behind" {
+	# NOOK_FAULT reaches the monitor too: it dies at the same step when
+	# it takes over, and what both left is what a killed rm leaves.
+	for step in engine-rm-killed engine-rm-state bundle-remove-config \
+		bundle-remove-unmounted bundle-remove-dirs user-trashed engine-rm-bundle; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" --root "$ROOT" \
+			run --rm --name "$P" bb:1 true
+		monitors_gone
+		nk rm -f "$P" >/dev/null 2>&1 || true
+		engine_assert_clean
+		run "$NOOK" --storage-root "$SR" system check
+		assert_success
+	done
+}

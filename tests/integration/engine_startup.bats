@@ -1,0 +1,61 @@
+#!/usr/bin/env bats
+# The engine's startup path (issue 9 "Speed"): what makes `nook run` cheap
+# must be visible where it lands: in the kernel's mount table and in the
+# store's files.
+load engine_common
+bats_require_minimum_version 1.5.0
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+teardown() { engine_teardown; }
+
+# The super options of the overlay mounted on the bundle root of id.
+root_opts() {
+	awk -v m="$SR/engine/$1/rootfs" '$5 == m {print $NF}' /proc/self/mountinfo
+}
+
+@test "a --rm container's root is a volatile overlay: unmounting it syncs nothing" {
+	id=$(nk create --rm bb:1 true)
+	run root_opts "$id"
+	assert_output --partial upperdir=
+	assert_output --partial volatile
+	keep=$(nk create bb:1 true)
+	run root_opts "$keep"
+	assert_output --partial upperdir=
+	refute_output --partial volatile
+	run nk start -a "$id"
+	assert_success
+	run nk ps -aq
+	refute_output --partial "${id:0:12}"
+}
+
+@test "run commits stay in the store's log: the database file is not written" {
+	# A store of its own, whose log an image command (synchronous=FULL,
+	# alone on the store) has copied into the database when it closed.
+	# Runs after it only append to the log, which every reader reads as
+	# part of the database.
+	local sr="$BATS_TEST_TMPDIR/store2"
+	"$NOOK" --storage-root "$sr" import "$BATS_FILE_TMPDIR/rootfs" bb:2 >/dev/null
+	"$NOOK" --storage-root "$sr" tag bb:2 bb:3
+	before=$(sha256sum <"$sr/nook.db")
+	"$NOOK" --storage-root "$sr" --root "$ROOT" run --rm bb:2 true
+	"$NOOK" --storage-root "$sr" --root "$ROOT" run --rm bb:2 true
+	[ "$(sha256sum <"$sr/nook.db")" = "$before" ]
+	run "$NOOK" --storage-root "$sr" --root "$ROOT" ps -aq
+	assert_success
+	assert_output ""
+}
+
+@test "a --rm container's config.json is not synced to disk; another's is" {
+	command -v strace >/dev/null || skip "needs strace"
+	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/rm.trace" \
+		"$NOOK" --storage-root "$SR" --root "$ROOT" create --rm bb:1 true >/dev/null
+	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/keep.trace" \
+		"$NOOK" --storage-root "$SR" --root "$ROOT" create bb:1 true >/dev/null
+	# config.json is written as an unnamed file in the bundle directory.
+	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/rm.trace"
+	assert_output 0
+	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/keep.trace"
+	assert_output 1
+}
