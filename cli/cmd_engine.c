@@ -23,10 +23,15 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
 	OPT_LABEL,
+	OPT_NETWORK_ALIAS,
+	OPT_IP,
+	OPT_MAC,
+	OPT_DNS,
+	OPT_ADD_HOST,
 };
 
 const struct cli_options cli_run_options = {
-    "+:de:itu:v:w:l:",
+    "+:de:itu:v:w:l:p:",
     (const struct option[]){{"name", required_argument, NULL, OPT_NAME},
 			    {"rm", no_argument, NULL, OPT_RM},
 			    {"detach", no_argument, NULL, 'd'},
@@ -45,6 +50,12 @@ const struct cli_options cli_run_options = {
 			    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
+			    {"publish", required_argument, NULL, 'p'},
+			    {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+			    {"ip", required_argument, NULL, OPT_IP},
+			    {"mac-address", required_argument, NULL, OPT_MAC},
+			    {"dns", required_argument, NULL, OPT_DNS},
+			    {"add-host", required_argument, NULL, OPT_ADD_HOST},
 			    {0}}};
 
 struct run_args {
@@ -59,6 +70,10 @@ static void run_args_release(struct run_args *a)
 	strv_free(a->o.cap_drop);
 	strv_free(a->o.volumes);
 	strv_free(a->o.labels);
+	strv_free(a->o.publish);
+	strv_free(a->o.network_aliases);
+	strv_free(a->o.dns);
+	strv_free(a->o.add_hosts);
 }
 
 static int security_opt(struct cli_globals *g, struct rt_engine_opts *o, const char *v)
@@ -138,6 +153,24 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 			break;
 		case 'l':
 			strv_push(&o->labels, optarg);
+			break;
+		case 'p':
+			strv_push(&o->publish, optarg);
+			break;
+		case OPT_NETWORK_ALIAS:
+			strv_push(&o->network_aliases, optarg);
+			break;
+		case OPT_IP:
+			o->ip = optarg;
+			break;
+		case OPT_MAC:
+			o->mac = optarg;
+			break;
+		case OPT_DNS:
+			strv_push(&o->dns, optarg);
+			break;
+		case OPT_ADD_HOST:
+			strv_push(&o->add_hosts, optarg);
 			break;
 		default:
 			return cli_bad_option(g, c, argv);

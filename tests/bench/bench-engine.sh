@@ -32,9 +32,9 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$work/rootfs/etc/passwd"
 nk import "$work/rootfs" bench:1 >/dev/null
 id=$(nk create bench:1 /bin/true)
 bundle="$work/store/engine/$id"
-nk run --rm bench:1 /bin/true # warm: seccomp cache, page cache
+nk run --rm --network none bench:1 /bin/true # warm: seccomp cache, page cache
 for i in $(seq "$N"); do
-	ms nk run --rm bench:1 /bin/true >>"$work/engine"
+	ms nk run --rm --network none bench:1 /bin/true >>"$work/engine"
 	ms nk oci run --bundle "$bundle" "bench-$$-$i" >>"$work/oci"
 done
 e=$(median <"$work/engine")
