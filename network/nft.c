@@ -4,7 +4,9 @@
  * and deleted by value (no rule handles to remember, nothing to find
  * after a crash): a bridge in bridges and in nat_bridges (masqueraded
  * when it leaves through any other interface) or internal (never
- * forwarded), a
+ * routed to or from another interface; with br_netfilter loaded bridged
+ * packets pass the forward hook too, in and out of the same bridge, and
+ * those are let through), a
  * published port in ports (all host addresses) or hostports (one). */
 #include "network/internal.h"
 
@@ -33,8 +35,8 @@ static const char ruleset[] =
     "  iifname @nat_bridges oifname != @bridges masquerade\n"
     " }\n"
     " chain forward { type filter hook forward priority filter; policy accept;\n"
-    "  iifname @internal drop\n"
-    "  oifname @internal drop\n"
+    "  iifname @internal oifname != @internal drop\n"
+    "  oifname @internal iifname != @internal drop\n"
     " }\n"
     "}\n";
 
