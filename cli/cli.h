@@ -255,7 +255,7 @@ extern const struct cli_table cli_network_table;
 int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
-	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] "   \
+	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] [-P] "   \
 	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \

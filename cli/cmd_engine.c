@@ -31,7 +31,7 @@ enum {
 };
 
 const struct cli_options cli_run_options = {
-    "+:de:itu:v:w:l:p:",
+    "+:de:itu:v:w:l:p:P",
     (const struct option[]){{"name", required_argument, NULL, OPT_NAME},
 			    {"rm", no_argument, NULL, OPT_RM},
 			    {"detach", no_argument, NULL, 'd'},
@@ -51,6 +51,7 @@ const struct cli_options cli_run_options = {
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
 			    {"publish", required_argument, NULL, 'p'},
+			    {"publish-all", no_argument, NULL, 'P'},
 			    {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 			    {"ip", required_argument, NULL, OPT_IP},
 			    {"mac-address", required_argument, NULL, OPT_MAC},
@@ -156,6 +157,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 			break;
 		case 'p':
 			strv_push(&o->publish, optarg);
+			break;
+		case 'P':
+			o->publish_all = true;
 			break;
 		case OPT_NETWORK_ALIAS:
 			strv_push(&o->network_aliases, optarg);

@@ -193,6 +193,7 @@ struct img_config {
 	char **entrypoint, **cmd, **env; /* NULL when absent */
 	char *workdir, *user;            /* NULL when absent */
 	char *stop_signal;               /* StopSignal; NULL when absent */
+	char **exposed_ports;            /* ExposedPorts' keys ("80/tcp"); NULL when none */
 };
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);
@@ -309,10 +310,10 @@ struct img_net_port {
 /* One transaction: forget rows of containers no longer recorded, take
  * the lowest free address of a->network (a->ip when not 0: exactly that
  * one, EADDRINUSE when taken) into *ip, and the host ports (EADDRINUSE
- * when one is published already).  Nothing is kept on error. */
-int img_net_attach(struct img_store *s, const struct img_net_addr *a,
-		   const struct img_net_port *ports, size_t nports, uint32_t *ip,
-		   struct error *err);
+ * when one is published already; host_port 0: the lowest free one from
+ * 32768 up, written back).  Nothing is kept on error. */
+int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img_net_port *ports,
+		   size_t nports, uint32_t *ip, struct error *err);
 /* Release ctr's address on network (NULL: all its addresses and ports). */
 int img_net_detach(struct img_store *s, const char *ctr, const char *network, struct error *err);
 /* Filtered by network and/or ctr (NULL: any). */

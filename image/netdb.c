@@ -295,15 +295,48 @@ static int addr_pick(struct img_store *s, const struct img_network *n, uint32_t 
 	return 0;
 }
 
-static int port_add(struct img_store *s, const char *ctr, const struct img_net_port *p,
-		    struct error *err)
+/* The lowest port from 32768 that no row of proto holds (docker takes
+ * its -P ports from the ephemeral range too). */
+static int port_pick(struct img_store *s, struct img_net_port *p, struct error *err)
 {
-	sqlite3_stmt *q =
-	    img_db_prepare(s,
+	sqlite3_stmt *q = img_db_prepare(s,
+					 "SELECT host_port FROM net_ports WHERE proto = ?1 AND "
+					 "host_port >= 32768 ORDER BY host_port",
+					 err);
+	unsigned cand = 32768;
+	int rc;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, p->proto);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		unsigned used = (unsigned)sqlite3_column_int64(q, 0);
+
+		if (used == cand)
+			cand++;
+		else if (used > cand)
+			break;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return img_db_error(s, err, "cannot read ports");
+	if (cand > 65535)
+		return error_set(err, ENOSPC, "no free host port to publish on");
+	p->host_port = (uint16_t)cand;
+	return 0;
+}
+
+static int port_add(struct img_store *s, const char *ctr, struct img_net_port *p, struct error *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (!p->host_port && port_pick(s, p, err) < 0)
+		return -1;
+	q = img_db_prepare(s,
 			   "SELECT 1 FROM net_ports WHERE proto = ?1 AND host_port = ?2 AND "
 			   "(host_ip = ?3 OR host_ip = 0 OR ?3 = 0)",
 			   err);
-	int rc;
 
 	if (!q)
 		return -1;
@@ -337,8 +370,8 @@ static int port_add(struct img_store *s, const char *ctr, const struct img_net_p
 	return 0;
 }
 
-int img_net_attach(struct img_store *s, const struct img_net_addr *a,
-		   const struct img_net_port *ports, size_t nports, uint32_t *ip, struct error *err)
+int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img_net_port *ports,
+		   size_t nports, uint32_t *ip, struct error *err)
 {
 	struct img_network *v = NULL;
 	size_t cnt = 0;

@@ -368,13 +368,42 @@ static int container_netns(struct img_store *s, const char *ref, char **out, str
 	return r;
 }
 
+/* -P: each of the image's ExposedPorts ("80/tcp", "53/udp") on a host
+ * port the store picks (host_port 0). */
+static int publish_all(struct img_store *s, const char *image, struct plan *p, struct error *err)
+{
+	struct img_config c;
+
+	if (img_config_get(s, image, &c, err) < 0)
+		return -1;
+	for (char **v = c.exposed_ports; v && *v; v++) {
+		struct net_port *q = NULL;
+		size_t n = 0;
+		_cleanup_free_ char *spec = xstrdup(*v);
+
+		if (strchr(spec, '-') || net_port_parse(spec, &q, &n, err) < 0) {
+			img_config_release(&c);
+			return error_set(err, EINVAL, "image %s exposes '%s': not a port", image,
+					 *v);
+		}
+		q[0].host_port = 0;
+		p->ports = xrealloc(p->ports, (p->nports + 1) * sizeof(*p->ports));
+		p->ports[p->nports++] = q[0];
+		free(q);
+	}
+	img_config_release(&c);
+	return 0;
+}
+
 /* The options that only a bridge network takes, parsed. */
-static int bridge_options(const struct rt_engine_opts *o, struct plan *p, struct img_net_addr *a,
-			  struct error *err)
+static int bridge_options(struct img_store *s, const struct rt_engine_opts *o, struct plan *p,
+			  struct img_net_addr *a, struct error *err)
 {
 	for (char **v = o->publish; v && *v; v++)
 		if (net_port_parse(*v, &p->ports, &p->nports, err) < 0)
 			return -1;
+	if (o->publish_all && publish_all(s, o->image, p, err) < 0)
+		return -1;
 	if (o->ip && net_ip_parse(o->ip, &a->ip, err) < 0)
 		return -1;
 	if (o->mac && net_mac_parse(o->mac, p->mac, err) < 0)
@@ -415,7 +444,8 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	if (net_config_load(rt_net_config_path(), &cfg, err) < 0)
 		return -1;
 	mode = o->network ? o->network : cfg.network;
-	if (!bridge_mode(mode) && (o->publish || o->ip || o->mac || o->network_aliases))
+	if (!bridge_mode(mode) &&
+	    (o->publish || o->publish_all || o->ip || o->mac || o->network_aliases))
 		return error_set(err, EINVAL,
 				 "-p, --ip, --mac-address and --network-alias need a bridge "
 				 "network, not '%s'",
@@ -430,7 +460,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 		return container_netns(s, mode + strlen("container:"), &n->netns, err);
 	if (!strcmp(mode, "bridge"))
 		mode = RT_NET_DEFAULT;
-	if (bridge_options(o, &p, &a, err) < 0)
+	if (bridge_options(s, o, &p, &a, err) < 0)
 		goto out;
 	if ((!strcmp(mode, RT_NET_DEFAULT) && default_network(s, &cfg, err) < 0) ||
 	    img_net_find(s, mode, &net, err) < 0)
@@ -455,6 +485,8 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	a.mac = "";
 	if (img_net_attach(s, &a, ports, p.nports, &p.ip, err) < 0)
 		goto out;
+	for (size_t i = 0; i < p.nports; i++)
+		p.ports[i].host_port = ports[i].host_port;
 	fault_point("net-allocated");
 	if (p.mac[0] == 1)
 		net_mac_of_ip(p.ip, p.mac);

@@ -166,6 +166,7 @@ struct rt_engine_opts {
 	const char *workdir, *user, *hostname;
 	const char *network;    /* none, host, bridge, NAME, container:REF; NULL: config's */
 	char **publish;         /* -p values */
+	bool publish_all;       /* -P: the image's ExposedPorts */
 	char **network_aliases, **dns, **add_hosts;
 	const char *ip, *mac;
 	bool read_only, privileged, no_new_privs, seccomp_unconfined;

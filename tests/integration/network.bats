@@ -147,6 +147,8 @@ retry() {
 	assert_line --regexp "^10\.1\.2\.3.db$P\$"
 	# The address is taken while a container holds it.
 	nk run -d --network "n$P" --ip 10.79.0.42 --name "a$P" bb:1 sleep 100
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
 	run nk run --rm --network "n$P" --ip 10.79.0.42 bb:1 true
 	assert_failure 125
 	assert_output --partial "already in use"
@@ -216,4 +218,23 @@ retry() {
 	run nk network rm nook
 	assert_failure
 	assert_output --partial "default network"
+}
+
+@test "-P publishes the image's ExposedPorts on free host ports from 32768" {
+	tar -C "$BATS_FILE_TMPDIR/rootfs" -cf "$BATS_TEST_TMPDIR/bb.tar" .
+	IMG_USER=0:0 python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout-patch "$BATS_TEST_TMPDIR/img" \
+		config config.ExposedPorts '{"80/tcp": {}, "53/udp": {}}' "$BATS_TEST_TMPDIR/bb.tar"
+	"$NOOK" --storage-root "$SR" load -q -i "$BATS_TEST_TMPDIR/img" >/dev/null
+	nk run -d -P --name "a$P" --entrypoint /bin/sh bad/x:1 -c \
+		'mkdir -p /tmp/www && echo exposed >/tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www'
+	nk run -d -P --name "b$P" --entrypoint sleep bad/x:1 100
+	run nk port "a$P"
+	assert_line "80/tcp -> 0.0.0.0:32768"
+	assert_line "53/udp -> 0.0.0.0:32768"
+	run nk port "b$P"
+	assert_line "80/tcp -> 0.0.0.0:32769"
+	run retry http_get 127.0.0.1 32768 hn busybox
+	assert_output --partial exposed
+	nk rm -f "a$P" "b$P"
+	"$NOOK" --storage-root "$SR" rmi bad/x:1 >/dev/null
 }
