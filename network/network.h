@@ -40,7 +40,9 @@ struct net_port {
 /* One -p value: [HOSTIP:][HOSTPORT:]CTRPORT[-END][/tcp|udp].  A range
  * gives one entry a port; HOSTPORT and CTRPORT ranges must be as long.
  * Without HOSTPORT the host port is the container port (docker picks a
- * random one; nook keeps it predictable).  Appends to *v, *n (free the array). */
+ * random one; nook keeps it predictable).  A range holds at most
+ * NET_PORT_RANGE_MAX ports.  Appends to *v, *n (free the array). */
+#define NET_PORT_RANGE_MAX 1024
 int net_port_parse(const char *spec, struct net_port **v, size_t *n, struct error *err);
 const char *net_proto_name(uint8_t proto);
 

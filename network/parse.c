@@ -162,6 +162,12 @@ int net_port_parse(const char *spec, struct net_port **v, size_t *n, struct erro
 	hhi = chi;
 	if (np >= 2 && *parts[np - 2] && range_parse(parts[np - 2], &hlo, &hhi) < 0)
 		goto bad;
+	/* Each port is an element of nook's nftables maps and a row of the
+	 * store: a bound keeps one -p from asking for 65535 of them. */
+	if (chi - clo >= NET_PORT_RANGE_MAX)
+		return error_set(err, EINVAL,
+				 "invalid port specification '%s': a range of more than %d ports",
+				 spec, NET_PORT_RANGE_MAX);
 	if (hhi - hlo != chi - clo)
 		return error_set(err, EINVAL,
 				 "invalid port specification '%s': the host and container ranges "

@@ -30,7 +30,7 @@ ln -s busybox "$work/rootfs/bin/true"
 ln -s busybox "$work/rootfs/bin/sh"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$work/rootfs/etc/passwd"
 nk import "$work/rootfs" bench:1 >/dev/null
-id=$(nk create bench:1 /bin/true)
+id=$(nk create --network none bench:1 /bin/true)
 bundle="$work/store/engine/$id"
 nk run --rm --network none bench:1 /bin/true # warm: seccomp cache, page cache
 for i in $(seq "$N"); do

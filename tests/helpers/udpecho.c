@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 		for (;;) {
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);
-			ssize_t n = recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+			ssize_t n =
+			    recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
 
 			if (n < 0)
 				continue;
