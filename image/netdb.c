@@ -7,6 +7,9 @@
  * containers can never hold one address: the PRIMARY KEY refuses the
  * second INSERT); net_ports, one row per published port.
  *
+ * A container's rows go with its row in engine_containers (a trigger):
+ * removing the container releases its address in the same statement.
+ *
  * Every change runs in one IMMEDIATE transaction: allocation reads the
  * taken addresses and inserts the first free one with the write lock
  * held, so concurrent `run`s serialize on SQLite's lock instead of
@@ -26,7 +29,9 @@ static const char net_schema[] =
     "PRIMARY KEY (network, ip), UNIQUE (network, ctr));"
     "CREATE TABLE IF NOT EXISTS net_ports (proto INTEGER NOT NULL, host_ip INTEGER NOT NULL, "
     "host_port INTEGER NOT NULL, ctr TEXT NOT NULL, ctr_port INTEGER NOT NULL, "
-    "PRIMARY KEY (proto, host_port, host_ip));";
+    "PRIMARY KEY (proto, host_port, host_ip));"
+    "CREATE TRIGGER IF NOT EXISTS net_release AFTER DELETE ON engine_containers BEGIN "
+    "DELETE FROM net_addrs WHERE ctr = OLD.id; DELETE FROM net_ports WHERE ctr = OLD.id; END;";
 
 static const char sweep_sql[] =
     "DELETE FROM net_addrs WHERE ctr NOT IN (SELECT id FROM engine_containers);"

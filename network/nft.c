@@ -40,29 +40,31 @@ static const char ruleset[] =
     " }\n"
     "}\n";
 
-static void ctxp(struct nft_ctx **c)
-{
-	if (*c)
-		nft_ctx_free(*c);
-}
+/* One context per process, made on first use (its setup is most of the
+ * cost of a small command).  network/ is called from one thread. */
+static struct nft_ctx *ctx;
 
-/* Run cmd; on failure the first line of nft's message.  *missing (when
- * given) tells an element or table that was not there (ENOENT). */
+/* Run cmd; on failure the first line of nft's message, ENOENT when an
+ * element or the table was not there, EEXIST when it was. */
 static int nft_run(const char *cmd, struct error *err)
 {
-	_cleanup_(ctxp) struct nft_ctx *c = NULL;
 	const char *msg;
 	size_t len;
 
 	if (net_libs_load(err) < 0)
 		return -1;
-	if (!(c = nft_ctx_new(0)))
-		return error_set(err, ENOMEM, "cannot make an nftables context");
-	nft_ctx_buffer_output(c);
-	nft_ctx_buffer_error(c);
-	if (nft_run_cmd_from_buffer(c, cmd) == 0)
+	if (!ctx) {
+		if (!(ctx = nft_ctx_new(0)))
+			return error_set(err, ENOMEM, "cannot make an nftables context");
+		nft_ctx_buffer_output(ctx);
+		nft_ctx_buffer_error(ctx);
+	}
+	/* Reading a buffer empties it: nothing of an earlier command stays. */
+	nft_ctx_get_output_buffer(ctx);
+	nft_ctx_get_error_buffer(ctx);
+	if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
 		return 0;
-	msg = nft_ctx_get_error_buffer(c);
+	msg = nft_ctx_get_error_buffer(ctx);
 	msg = msg ? msg : "";
 	len = strcspn(msg, "\n");
 	if (strstr(msg, "No such file or directory"))
@@ -100,8 +102,13 @@ static int network_cmd(const char *verb, const char *bridge, bool internal, stru
 
 int net_nft_network_add(const char *bridge, bool internal, struct error *err)
 {
+	struct error e2;
+
 	/* Adding an element that is there is no error: every attach adds
-	 * its network's again (the table may have been flushed). */
+	 * its network's again (the table may have been flushed).  The table
+	 * is made only when the plain add finds it missing. */
+	if (network_cmd("add", bridge, internal, &e2) == 0)
+		return 0;
 	if (net_nft_ensure(err) < 0)
 		return -1;
 	return network_cmd("add", bridge, internal, err);
@@ -130,13 +137,12 @@ int net_nft_port_add(const struct net_port *p, size_t n, uint32_t ctr_ip, struct
 {
 	char *cmd = NULL;
 	size_t len = 0;
+	struct error e2;
 	FILE *f;
 	int r;
 
 	if (!n)
 		return 0;
-	if (net_nft_ensure(err) < 0 || net_nft_port_del(p, n, err) < 0)
-		return -1;
 	f = open_memstream(&cmd, &len);
 	for (size_t i = 0; i < n; i++) {
 		char key[64], ip[16];
@@ -146,21 +152,46 @@ int net_nft_port_add(const struct net_port *p, size_t n, uint32_t ctr_ip, struct
 			net_ip_str(ctr_ip, ip), p[i].ctr_port);
 	}
 	fclose(f);
-	r = nft_run(cmd, err);
+	/* The batch alone first; when it fails (no table yet, an element of
+	 * an earlier run whose teardown was killed) the table is made and
+	 * the stale elements deleted before the second try. */
+	r = nft_run(cmd, &e2);
+	if (r < 0 && (r = net_nft_ensure(err)) == 0 && (r = net_nft_port_del(p, n, err)) == 0)
+		r = nft_run(cmd, err);
 	free(cmd);
 	return r;
 }
 
 int net_nft_port_del(const struct net_port *p, size_t n, struct error *err)
 {
-	/* One command each: a batch fails whole when one element is absent,
-	 * and absent is what a second teardown finds. */
-	for (size_t i = 0; i < n; i++) {
-		char key[64], cmd[128];
+	char *cmd = NULL;
+	size_t len = 0;
+	struct error e2;
+	FILE *f;
+	int r;
 
-		snprintf(cmd, sizeof(cmd), "delete element ip nook %s { %s }",
+	if (!n)
+		return 0;
+	f = open_memstream(&cmd, &len);
+	for (size_t i = 0; i < n; i++) {
+		char key[64];
+
+		fprintf(f, "delete element ip nook %s { %s }\n",
+			p[i].host_ip ? "hostports" : "ports", port_key(&p[i], key, sizeof(key)));
+	}
+	fclose(f);
+	r = nft_run(cmd, &e2);
+	free(cmd);
+	if (r == 0)
+		return 0;
+	/* One command each: the batch fails whole when one element is
+	 * absent, and absent is what a second teardown finds. */
+	for (size_t i = 0; i < n; i++) {
+		char key[64], one[128];
+
+		snprintf(one, sizeof(one), "delete element ip nook %s { %s }",
 			 p[i].host_ip ? "hostports" : "ports", port_key(&p[i], key, sizeof(key)));
-		if (nft_run(cmd, err) < 0 && err->code != ENOENT)
+		if (nft_run(one, err) < 0 && err->code != ENOENT)
 			return -1;
 	}
 	return 0;

@@ -462,7 +462,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0 ||
 	    (e.net = net, rt_bundle_make(s, image_id, dir, config_adjust, spec_edit, &e, err)) < 0) {
 		/* Undo: the bundle maker undid its part. */
-		rt_engine_net_remove(s, hex, dir, &e2);
+		rt_engine_net_remove(s, hex, dir, true, &e2);
 		img_ctr_remove(s, hex, &e2);
 		return -1;
 	}
@@ -626,7 +626,8 @@ int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const ch
 	if (alive(c.pid, c.pid_start))
 		kill(c.pid, SIGKILL);
 	fault_point("engine-rm-killed");
-	if (state_delete(ctx, c.id, err) < 0 || rt_engine_net_remove(s, c.id, c.dir, err) < 0)
+	if (state_delete(ctx, c.id, err) < 0 ||
+	    rt_engine_net_remove(s, c.id, c.dir, c.monitor != getpid(), err) < 0)
 		goto out;
 	fault_point("engine-rm-state");
 	log = rt_engine_log_path(&c);

@@ -41,7 +41,7 @@ struct rt_net_setup {
 };
 
 struct plan {
-	char network[256], bridge[16], hostname[256];
+	char network[256], bridge[16], hostname[256], name[256], aliases[1024];
 	uint32_t ip, gateway;
 	int prefix, mtu;
 	bool internal;
@@ -76,6 +76,7 @@ static int plan_write(const char *dir, const struct plan *p, struct error *err)
 	FILE *f = open_memstream(&text, &len);
 	int r;
 
+	fprintf(f, "name %s\naliases %s\n", p->name, p->aliases);
 	fprintf(f,
 		"network %s\nbridge %s\nhostname %s\nip %s\nprefix %d\ngateway %s\nmtu %d\n"
 		"internal %d\nmac %s\n",
@@ -118,6 +119,10 @@ static int plan_read(const char *dir, struct plan *p, struct error *err)
 			snprintf(p->bridge, sizeof(p->bridge), "%s", v);
 		else if (!strcmp(l, "hostname"))
 			snprintf(p->hostname, sizeof(p->hostname), "%s", v);
+		else if (!strcmp(l, "name"))
+			snprintf(p->name, sizeof(p->name), "%s", v);
+		else if (!strcmp(l, "aliases"))
+			snprintf(p->aliases, sizeof(p->aliases), "%s", v);
 		else if (!strcmp(l, "ip"))
 			net_ip_parse(v, &p->ip, err);
 		else if (!strcmp(l, "gateway"))
@@ -178,20 +183,23 @@ static int file_replace(const char *path, const char *text, struct error *err)
 /* The hosts file of the container at dir: itself, the others on its
  * network (name, aliases, short id), its --add-host entries. */
 static int hosts_write(const char *dir, const struct plan *p, const struct img_net_addr *peers,
-		       size_t n, struct error *err)
+		       size_t n, const char *gone, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s.hosts", dir), *text = NULL;
 	char ip[16];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	for (size_t i = 0; i < n; i++) {
-		bool self = peers[i].ip == p->ip;
+	const char *id = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 
-		fprintf(f, "%s\t%s%s%s %.12s%s%s\n", net_ip_str(peers[i].ip, ip),
-			self ? p->hostname : "", self ? " " : "", peers[i].name, peers[i].ctr,
-			*peers[i].aliases ? " " : "", peers[i].aliases);
+	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	fprintf(f, "%s\t%s %s %.12s%s%s\n", net_ip_str(p->ip, ip), p->hostname, p->name, id,
+		*p->aliases ? " " : "", p->aliases);
+	for (size_t i = 0; i < n; i++) {
+		if (peers[i].ip == p->ip || (gone && !strcmp(peers[i].ctr, gone)))
+			continue;
+		fprintf(f, "%s\t%s %.12s%s%s\n", net_ip_str(peers[i].ip, ip), peers[i].name,
+			peers[i].ctr, *peers[i].aliases ? " " : "", peers[i].aliases);
 	}
 	for (char **v = p->add_hosts; v && *v; v++) {
 		const char *c = strrchr(*v, ':');
@@ -206,7 +214,8 @@ static int hosts_write(const char *dir, const struct plan *p, const struct img_n
  * the store's engine directory (no file of its own: the directory holds
  * only what containers own): the last writer read the rows after every
  * earlier change had committed. */
-static int hosts_refresh(struct img_store *s, const char *network, struct error *err)
+static int hosts_refresh(struct img_store *s, const char *network, const char *gone,
+			 struct error *err)
 {
 	_cleanup_free_ char *edir = xasprintf("%s/engine", img_store_root(s));
 	_cleanup_close_ int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -223,10 +232,10 @@ static int hosts_refresh(struct img_store *s, const char *network, struct error 
 		struct plan p;
 		struct error e2;
 
-		if (img_ctr_find(s, v[i].ctr, &c, &e2) < 0)
+		if ((gone && !strcmp(v[i].ctr, gone)) || img_ctr_find(s, v[i].ctr, &c, &e2) < 0)
 			continue;
 		if (plan_read(c.dir, &p, &e2) == 1) {
-			r = hosts_write(c.dir, &p, v, n, err);
+			r = hosts_write(c.dir, &p, v, n, gone, err);
 			plan_release(&p);
 		}
 		img_ctr_release(&c);
@@ -295,7 +304,7 @@ static int etc_files(const char *dir, const struct plan *p, char **dns,
 
 	if (file_replace(hn, htext, err) < 0 || file_replace(rs, rtext, err) < 0)
 		return -1;
-	return hosts_write(dir, p, NULL, 0, err);
+	return hosts_write(dir, p, NULL, 0, NULL, err);
 }
 
 static void etc_files_remove(const char *dir)
@@ -494,13 +503,17 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	snprintf(p.bridge, sizeof(p.bridge), "%s", net.bridge);
 	snprintf(hn, sizeof(hn), "%.12s", id);
 	snprintf(p.hostname, sizeof(p.hostname), "%s", o->hostname ? o->hostname : hn);
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.aliases, sizeof(p.aliases), "%s", aliases);
 	p.gateway = net.gateway;
 	p.prefix = net.prefix;
 	p.internal = net.internal;
 	p.mtu = cfg.mtu;
 	(void)mac;
+	/* On the default network containers know only themselves by name,
+	 * as on docker's default bridge: no file of others to rewrite. */
 	if (plan_write(dir, &p, err) < 0 || etc_files(dir, &p, o->dns, &cfg, err) < 0 ||
-	    hosts_refresh(s, net.name, err) < 0)
+	    (strcmp(net.name, RT_NET_DEFAULT) && hosts_refresh(s, net.name, NULL, err) < 0))
 		goto out;
 	n->files = true;
 	r = 0;
@@ -604,38 +617,47 @@ out:
 	return r;
 }
 
+/* The veth is not deleted here: it dies with the container's network
+ * namespace, which the kernel tears down when the last process in it is
+ * gone (deleting it ourselves waits for an RCU grace period, ~20 ms). */
 int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
+{
+	struct plan p;
+	int r;
+
+	(void)id;
+	if ((r = plan_read(dir, &p, err)) <= 0)
+		return r;
+	r = net_nft_port_del(p.ports, p.nports, err);
+	plan_release(&p);
+	return r;
+}
+
+int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
+			 struct error *err)
 {
 	struct plan p;
 	char veth[16];
 	int r;
 
-	if ((r = plan_read(dir, &p, err)) <= 0)
-		return r;
-	veth_name(id, veth);
-	r = net_nft_port_del(p.ports, p.nports, err);
-	if (r == 0)
-		r = net_link_delete(veth, err);
-	plan_release(&p);
-	return r;
-}
-
-int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, struct error *err)
-{
-	struct plan p;
-	int r;
-
 	if ((r = plan_read(dir, &p, err)) < 0)
 		return -1;
-	if (r == 1 && rt_engine_net_stop(dir, id, err) < 0) {
+	veth_name(id, veth);
+	/* A namespace something else still holds (a container:ID joiner, a
+	 * crash between steps) keeps the veth: delete it by name. */
+	if (r == 1 &&
+	    (rt_engine_net_stop(dir, id, err) < 0 || (links && net_link_delete(veth, err) < 0))) {
 		plan_release(&p);
 		return -1;
 	}
 	fault_point("net-rm-unpublished");
 	etc_files_remove(dir);
-	r = img_net_detach(s, id, NULL, err);
-	if (r == 0 && *p.network)
-		r = hosts_refresh(s, p.network, err);
+	/* The address and port rows go with the container's row (a trigger
+	 * in the same statement, image/netdb.c); the others' hosts files are
+	 * rewritten without it now. */
+	r = 0;
+	if (*p.network && strcmp(p.network, RT_NET_DEFAULT))
+		r = hosts_refresh(s, p.network, id, err);
 	plan_release(&p);
 	return r;
 }

@@ -514,8 +514,11 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err);
 /* After the exit: ports unpublished, the host veth gone. */
 int rt_engine_net_stop(const char *dir, const char *id, struct error *err);
-/* rm: stop's undo, the files, the address rows (all "already gone" is
- * done). */
-int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, struct error *err);
+/* rm, before the container's row goes (which releases its address and
+ * ports): stop's undo, the host veth when links (not for the monitor
+ * removing the container it saw exit: the kernel does it), the files,
+ * the others' hosts files.  "Already gone" is done. */
+int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
+			 struct error *err);
 
 #endif

@@ -71,8 +71,14 @@ in_ctr_net() {
 # Nothing of nook's left in the test host namespace: no veth, no address
 # on a nook bridge beyond its gateway, no published port, no IPAM row.
 net_assert_clean() {
-	local left
-	left=$(hn ip -o link show | awk -F': ' '{print $2}' | grep '^nk' || true)
+	local left i
+	# A container's veth dies with its network namespace, which the
+	# kernel tears down asynchronously once the last process is gone.
+	for i in $(seq 50); do
+		left=$(hn ip -o link show | awk -F': ' '{print $2}' | grep '^nk' || true)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
 	[ -z "$left" ] || { echo "veths left: $left"; return 1; }
 	left=$(hn nft list map ip nook ports 2>/dev/null | grep -c 'elements' || true)
 	[ "${left:-0}" = 0 ] || { echo "published ports left: $(hn nft list map ip nook ports)"; return 1; }

@@ -58,7 +58,12 @@ retry() {
 	nk run -d --network "n$P" --name "late$P" bb:1 sleep 100
 	run nsenter -t "$(ctr_pid "srv$P")" -m -r cat /etc/hosts
 	assert_output --regexp "10\.77\.0\.[0-9]+.*late$P"
-	nk rm -f "late$P" "srv$P"
+	# ... and forgot it when it was removed.
+	nk rm -f "late$P"
+	run nsenter -t "$(ctr_pid "srv$P")" -m -r cat /etc/hosts
+	refute_output --partial "late$P"
+	assert_output --partial "srv$P"
+	nk rm -f "srv$P"
 	run nk network rm "n$P"
 	assert_success
 	run hn ip link show
