@@ -314,7 +314,7 @@ static char *options_json(const struct rt_engine_opts *o)
 	json_object_object_add(c, "Labels", labels);
 	json_object_object_add(h, "AutoRemove", json_object_new_boolean(o->rm));
 	json_object_object_add(h, "NetworkMode",
-			       json_object_new_string(o->network ? o->network : "none"));
+			       json_object_new_string(o->network ? o->network : "default"));
 	json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
 	json_object_object_add(h, "Privileged", json_object_new_boolean(o->privileged));
 	json_object_object_add(h, "CapAdd", jstrv(o->cap_add));
