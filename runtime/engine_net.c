@@ -335,25 +335,23 @@ void rt_net_setup_freep(struct rt_net_setup **n)
 	rt_net_setup_free(*n);
 }
 
-/* The default network (`bridge`), recorded on first use from the config
- * file's subnet and bridge name. */
-static int default_network(struct img_store *s, const struct net_config *cfg, struct error *err)
+/* The network named mode into *out; the default network (`bridge`) is
+ * recorded on first use from the config file's subnet and bridge name. */
+static int network_find(struct img_store *s, const char *mode, const struct net_config *cfg,
+			struct img_network *out, struct error *err)
 {
 	struct img_network n = {.name = (char *)RT_NET_DEFAULT, .bridge = cfg->default_bridge};
-	struct img_network found;
 
-	if (img_net_find(s, RT_NET_DEFAULT, &found, err) == 0) {
-		img_network_release(&found);
+	if (img_net_find(s, mode, out, err) == 0)
 		return 0;
-	}
-	if (err->code != ENOENT ||
+	if (err->code != ENOENT || strcmp(mode, RT_NET_DEFAULT) ||
 	    net_cidr_parse(cfg->default_subnet, &n.subnet, &n.prefix, err) < 0)
 		return -1;
 	n.gateway = n.subnet + 1;
 	n.created = rt_now_ns();
 	if (img_net_add(s, &n, err) < 0 && err->code != EEXIST)
 		return -1;
-	return 0;
+	return img_net_find(s, mode, out, err);
 }
 
 static bool bridge_mode(const char *mode)
@@ -471,8 +469,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 		mode = RT_NET_DEFAULT;
 	if (bridge_options(s, o, &p, &a, err) < 0)
 		goto out;
-	if ((!strcmp(mode, RT_NET_DEFAULT) && default_network(s, &cfg, err) < 0) ||
-	    img_net_find(s, mode, &net, err) < 0)
+	if (network_find(s, mode, &cfg, &net, err) < 0)
 		goto out;
 	aliases = xzalloc(1);
 	for (char **v = o->network_aliases; v && *v; v++) {
