@@ -243,3 +243,18 @@ retry() {
 	nk rm -f "a$P" "b$P"
 	"$NOOK" --storage-root "$SR" rmi bad/x:1 >/dev/null
 }
+
+@test "the OCI face joins a nook network by the namespace path of a container on it" {
+	nk run -d --name "a$P" bb:1 sleep 100
+	mkdir -p "$BATS_TEST_TMPDIR/b/rootfs"
+	cp -a "$BATS_FILE_TMPDIR/rootfs/." "$BATS_TEST_TMPDIR/b/rootfs/"
+	(cd "$BATS_TEST_TMPDIR/b" && "$NOOK" oci spec)
+	jq --arg p "/proc/$(ctr_pid "a$P")/ns/net" '.process.terminal = false |
+		.process.args = ["cat", "/sys/class/net/eth0/address"] |
+		(.linux.namespaces[] | select(.type == "network")) .path = $p' \
+		"$BATS_TEST_TMPDIR/b/config.json" >"$BATS_TEST_TMPDIR/c.json"
+	mv "$BATS_TEST_TMPDIR/c.json" "$BATS_TEST_TMPDIR/b/config.json"
+	run hn "$NOOK" oci --root "$ROOT/oci" run --bundle "$BATS_TEST_TMPDIR/b" "o$P"
+	assert_success
+	assert_output "$(in_ctr_net "a$P" ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
+}
