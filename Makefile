@@ -10,7 +10,7 @@ DESTDIR ?=
 BUILD ?= build
 SANITIZE ?= 0
 
-DIRS := base namespaces cgroups overlayfs image runtime cli
+DIRS := base namespaces cgroups overlayfs image network runtime cli
 PKGS := libseccomp libcap json-c
 # Only image/ uses these: not linked into nook but loaded on first use
 # (image/libs.c), so `nook oci` never pays for them.
@@ -21,12 +21,18 @@ SONAME_ARCHIVE ?= $(call soname,archive)
 SONAME_SQLITE3 ?= $(call soname,sqlite3)
 SONAME_CRYPTO ?= $(call soname,crypto)
 SONAME_CURL ?= $(call soname,curl)
+# network/ loads these the same way (network/libs.c): only a container on
+# a bridge network and the network commands pay for them.
+NET_PKGS := libnl-route-3.0 libnftables
+SONAME_NL ?= $(call soname,nl-3)
+SONAME_NL_ROUTE ?= $(call soname,nl-route-3)
+SONAME_NFTABLES ?= $(call soname,nftables)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -fPIE -fstack-protector-strong \
-	-MMD -MP $(shell pkg-config --cflags $(PKGS) $(IMAGE_PKGS) 2>/dev/null)
+	-MMD -MP $(shell pkg-config --cflags $(PKGS) $(IMAGE_PKGS) $(NET_PKGS) 2>/dev/null)
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # libseccomp and json-c are linked in (as runc links libseccomp): every
 # `nook oci run` execs nook once, and loading two more shared objects cost
@@ -90,6 +96,15 @@ $(BUILD)/image/libs.o: image/libs.c
 		-DNOOK_SONAME_SQLITE3='"$(SONAME_SQLITE3)"' -DNOOK_SONAME_CRYPTO='"$(SONAME_CRYPTO)"' \
 		-DNOOK_SONAME_CURL='"$(SONAME_CURL)"' \
 		-c -o $@ $<
+
+$(BUILD)/network/libs.o: network/libs.c
+	$(foreach l,NL NL_ROUTE NFTABLES,$(if $(SONAME_$(l)),,$(error no soname found for the \
+		network library $(l) (is its -dev package installed? see scripts/deps.sh))))
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -DNOOK_SONAME_NL='"$(SONAME_NL)"' \
+		-DNOOK_SONAME_NL_ROUTE='"$(SONAME_NL_ROUTE)"' \
+		-DNOOK_SONAME_NFTABLES='"$(SONAME_NFTABLES)"' -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -161,6 +176,7 @@ bench: deps
 	@BUILD=$(BUILD) tests/bench/bench-image.sh
 	@N=$${N_PODMAN:-12} tests/bench/bench-podman.sh
 	@tests/bench/bench-density.sh
+	@tests/bench/bench-network.sh
 
 # The man page and the completion scripts come from the built binary's
 # command tables (hidden `nook __man`, `nook completion SHELL`).

@@ -258,9 +258,14 @@ int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+/* Networks and published ports (cli/cmd_network.c). */
+extern const struct cli_table cli_network_table;
+int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
-	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
+	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] [-P] "   \
+	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
+	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
 	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)

@@ -24,10 +24,15 @@ enum {
 	OPT_SECURITY_OPT,
 	OPT_LABEL,
 	OPT_PULL,
+	OPT_NETWORK_ALIAS,
+	OPT_IP,
+	OPT_MAC,
+	OPT_DNS,
+	OPT_ADD_HOST,
 };
 
 const struct cli_options cli_run_options = {
-    "+:de:itu:v:w:l:",
+    "+:de:itu:v:w:l:p:P",
     (const struct option[]){{"name", required_argument, NULL, OPT_NAME},
 			    {"rm", no_argument, NULL, OPT_RM},
 			    {"detach", no_argument, NULL, 'd'},
@@ -47,6 +52,13 @@ const struct cli_options cli_run_options = {
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
 			    {"pull", required_argument, NULL, OPT_PULL},
+			    {"publish", required_argument, NULL, 'p'},
+			    {"publish-all", no_argument, NULL, 'P'},
+			    {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+			    {"ip", required_argument, NULL, OPT_IP},
+			    {"mac-address", required_argument, NULL, OPT_MAC},
+			    {"dns", required_argument, NULL, OPT_DNS},
+			    {"add-host", required_argument, NULL, OPT_ADD_HOST},
 			    {0}}};
 
 struct run_args {
@@ -62,6 +74,10 @@ static void run_args_release(struct run_args *a)
 	strv_free(a->o.cap_drop);
 	strv_free(a->o.volumes);
 	strv_free(a->o.labels);
+	strv_free(a->o.publish);
+	strv_free(a->o.network_aliases);
+	strv_free(a->o.dns);
+	strv_free(a->o.add_hosts);
 }
 
 static int security_opt(struct cli_globals *g, struct rt_engine_opts *o, const char *v)
@@ -144,6 +160,27 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 			break;
 		case OPT_PULL:
 			a->pull = optarg;
+			break;
+		case 'p':
+			strv_push(&o->publish, optarg);
+			break;
+		case 'P':
+			o->publish_all = true;
+			break;
+		case OPT_NETWORK_ALIAS:
+			strv_push(&o->network_aliases, optarg);
+			break;
+		case OPT_IP:
+			o->ip = optarg;
+			break;
+		case OPT_MAC:
+			o->mac = optarg;
+			break;
+		case OPT_DNS:
+			strv_push(&o->dns, optarg);
+			break;
+		case OPT_ADD_HOST:
+			strv_push(&o->add_hosts, optarg);
 			break;
 		default:
 			return cli_bad_option(g, c, argv);

@@ -211,6 +211,7 @@ struct img_config {
 	char **entrypoint, **cmd, **env; /* NULL when absent */
 	char *workdir, *user;            /* NULL when absent */
 	char *stop_signal;               /* StopSignal; NULL when absent */
+	char **exposed_ports;            /* ExposedPorts' keys ("80/tcp"); NULL when none */
 };
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);
@@ -288,5 +289,55 @@ int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64
 /* EEXIST when another container has the name. */
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
+
+/* ------------------------------------------------- networks (netdb.c) -- */
+
+/* A network of the engine.  Addresses are IPv4, host byte order. */
+struct img_network {
+	char *name, *bridge;
+	uint32_t subnet, gateway;
+	int prefix;
+	bool internal;
+	int64_t created;
+};
+void img_network_release(struct img_network *n);
+void img_network_list_free(struct img_network *v, size_t n);
+/* EEXIST when the name or bridge is taken, EINVAL when the subnet
+ * overlaps another network's. */
+int img_net_add(struct img_store *s, const struct img_network *n, struct error *err);
+/* ENOENT when there is none. */
+int img_net_find(struct img_store *s, const char *name, struct img_network *out,
+		 struct error *err);
+int img_net_list(struct img_store *s, struct img_network **out, size_t *n, struct error *err);
+/* EBUSY while containers are on it. */
+int img_net_remove(struct img_store *s, const char *name, struct error *err);
+
+/* A container's place on a network. */
+struct img_net_addr {
+	char *network, *ctr, *name;
+	char *aliases; /* space-separated */
+	char *mac;
+	uint32_t ip;
+};
+void img_net_addr_list_free(struct img_net_addr *v, size_t n);
+struct img_net_port {
+	uint32_t host_ip; /* 0: all */
+	uint16_t host_port, ctr_port;
+	uint8_t proto; /* IPPROTO_TCP/UDP */
+};
+/* One transaction: forget rows of containers no longer recorded, take
+ * the lowest free address of a->network (a->ip when not 0: exactly that
+ * one, EADDRINUSE when taken) into *ip, and the host ports (EADDRINUSE
+ * when one is published already; host_port 0: the lowest free one from
+ * 32768 up, written back).  Nothing is kept on error. */
+int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img_net_port *ports,
+		   size_t nports, uint32_t *ip, struct error *err);
+/* Release ctr's address on network (NULL: all its addresses and ports). */
+int img_net_detach(struct img_store *s, const char *ctr, const char *network, struct error *err);
+/* Filtered by network and/or ctr (NULL: any). */
+int img_net_addrs(struct img_store *s, const char *network, const char *ctr,
+		  struct img_net_addr **out, size_t *n, struct error *err);
+int img_net_ports(struct img_store *s, const char *ctr, struct img_net_port **out, size_t *n,
+		  struct error *err);
 
 #endif

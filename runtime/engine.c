@@ -51,6 +51,7 @@ int64_t rt_now_ns(void)
 struct edit {
 	const struct rt_engine_opts *o;
 	const char *id;
+	const struct rt_net_setup *net;
 };
 
 static struct json_object *child(struct json_object *o, const char *key, json_type type)
@@ -171,22 +172,6 @@ static int volume_add(struct json_object *mounts, const char *spec, struct error
 	return 0;
 }
 
-static void network_host(struct json_object *doc)
-{
-	struct json_object *lx, *ns;
-
-	if (!json_object_object_get_ex(doc, "linux", &lx) ||
-	    !json_object_object_get_ex(lx, "namespaces", &ns))
-		return;
-	for (size_t i = json_object_array_length(ns); i-- > 0;) {
-		struct json_object *t;
-
-		if (json_object_object_get_ex(json_object_array_get_idx(ns, i), "type", &t) &&
-		    !strcmp(json_object_get_string(t), "network"))
-			json_object_array_del_idx(ns, i, 1);
-	}
-}
-
 static int spec_edit(struct json_object *doc, void *data, struct error *err)
 {
 	const struct edit *e = data;
@@ -205,8 +190,8 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 	snprintf(host, sizeof(host), "%.12s", e->id);
 	json_object_object_add(doc, "hostname",
 			       json_object_new_string(o->hostname ? o->hostname : host));
-	if (o->network && !strcmp(o->network, "host"))
-		network_host(doc);
+	if (rt_engine_net_spec(doc, e->net, err) < 0)
+		return -1;
 	if (o->read_only)
 		json_object_object_add(child(doc, "root", json_type_object), "readonly",
 				       json_object_new_boolean(true));
@@ -329,7 +314,7 @@ static char *options_json(const struct rt_engine_opts *o)
 	json_object_object_add(c, "Labels", labels);
 	json_object_object_add(h, "AutoRemove", json_object_new_boolean(o->rm));
 	json_object_object_add(h, "NetworkMode",
-			       json_object_new_string(o->network ? o->network : "none"));
+			       json_object_new_string(o->network ? o->network : "default"));
 	json_object_object_add(h, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
 	json_object_object_add(h, "Privileged", json_object_new_boolean(o->privileged));
 	json_object_object_add(h, "CapAdd", jstrv(o->cap_add));
@@ -402,9 +387,6 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 {
 	if (o->name && name_check(o->name, err) < 0)
 		return -1;
-	if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
-		return error_set(err, EINVAL, "network '%s' is not supported: none or host",
-				 o->network);
 	for (char **v = o->env; v && *v; v++)
 		if (!**v || **v == '=')
 			return error_set(err, EINVAL, "invalid environment variable '%s'", *v);
@@ -425,6 +407,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	struct img_ctr c = {0};
 	_cleanup_free_ char *image_id = NULL, *name = NULL, *config = NULL, *dir = NULL;
 	_cleanup_free_ char *edir = NULL;
+	_cleanup_(rt_net_setup_freep) struct rt_net_setup *net = NULL;
 	uint8_t rnd[32];
 	char hex[65];
 	struct edit e;
@@ -476,8 +459,11 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	fault_point("engine-recorded");
 	e.o = o;
 	e.id = hex;
-	if (rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e, err) < 0) {
+	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0 ||
+	    (e.net = net, rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e,
+					 err)) < 0) {
 		/* Undo: the bundle maker undid its part. */
+		rt_engine_net_remove(s, hex, dir, true, &e2);
 		img_ctr_remove(s, hex, &e2);
 		return -1;
 	}
@@ -642,7 +628,8 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 	if (alive(c.pid, c.pid_start))
 		kill(c.pid, SIGKILL);
 	fault_point("engine-rm-killed");
-	if (state_delete(ctx, c.id, err) < 0)
+	if (state_delete(ctx, c.id, err) < 0 ||
+	    rt_engine_net_remove(s, c.id, c.dir, c.monitor != getpid(), err) < 0)
 		goto out;
 	fault_point("engine-rm-state");
 	log = rt_engine_log_path(&c);

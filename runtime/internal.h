@@ -501,4 +501,33 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 /* runc's (and docker's) read-only /proc paths, NULL-terminated (spec_default.c). */
 extern const char *const rt_default_readonly[];
 
+/* ------------------------------------------- engine networking (engine_net.c) -- */
+
+/* The network `bridge` means (bridge nook0 unless the config says). */
+#define RT_NET_DEFAULT "nook"
+/* $NOOK_CONFIG, else /etc/nook/nook.conf. */
+const char *rt_net_config_path(void);
+struct rt_net_setup;
+void rt_net_setup_free(struct rt_net_setup *n);
+void rt_net_setup_freep(struct rt_net_setup **n);
+/* After the container row: its network (o->network, else the config's),
+ * address and ports reserved, plan and /etc files written.  *out (even
+ * on error: rt_net_setup_free) tells rt_engine_net_spec what to edit. */
+int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, const char *id,
+			 const char *name, const char *dir, struct rt_net_setup **out,
+			 struct error *err);
+int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, struct error *err);
+/* In the monitor, between create and start: the veth into pid's network
+ * namespace, its address and route, the published ports.  0 at once for
+ * a container without a bridge network. */
+int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err);
+/* After the exit: ports unpublished, the host veth gone. */
+int rt_engine_net_stop(const char *dir, const char *id, struct error *err);
+/* rm, before the container's row goes (which releases its address and
+ * ports): stop's undo, the host veth when links (not for the monitor
+ * removing the container it saw exit: the kernel does it), the files,
+ * the others' hosts files.  "Already gone" is done. */
+int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
+			 struct error *err);
+
 #endif

@@ -388,6 +388,11 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
+	if (rt_engine_net_start(m->dir, m->id, l.pid, &err) < 0) {
+		rt_launch_abort(&l, m->id);
+		mon_fail(m, &err);
+		_exit(1);
+	}
 	mon_stdio_release();
 	if (m->tty)
 		m->out_fd = m->err_fd = m->in_fd = l.console_master;
@@ -421,6 +426,8 @@ static _Noreturn void mon_main(struct monitor *m)
 	malloc_trim(0);
 	fault_point("monitor-started");
 	code = mon_wait(m, pid, sfd);
+	if (rt_engine_net_stop(m->dir, m->id, &err) < 0)
+		log_error("monitor of %s: %s", m->id, err.msg);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);

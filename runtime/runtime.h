@@ -164,7 +164,11 @@ struct rt_engine_opts {
 	const char *entrypoint; /* NULL: the image's; "" none */
 	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
 	const char *workdir, *user, *hostname;
-	const char *network;    /* NULL/"none" or "host" */
+	const char *network;    /* none, host, bridge, NAME, container:REF; NULL: config's */
+	char **publish;         /* -p values */
+	bool publish_all;       /* -P: the image's ExposedPorts */
+	char **network_aliases, **dns, **add_hosts;
+	const char *ip, *mac;
 	bool read_only, privileged, no_new_privs, seccomp_unconfined;
 	bool rm, tty, interactive;
 	char **cap_add, **cap_drop;
@@ -221,5 +225,24 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
 /* The log of a container: <dir>.log, one record a line:
  * "RFC3339NANO stdout|stderr TEXT". */
 char *rt_engine_log_path(const struct img_ctr *c);
+
+/* --------------------------------------------------- engine networks -- */
+
+/* runtime/networks.c: bridge networks of the engine (the default one,
+ * "nook", is recorded on first use). */
+struct rt_network_opts {
+	const char *name;
+	const char *subnet;  /* CIDR; NULL: a free /24 of 10.89.0.0/16 */
+	const char *gateway; /* NULL: the subnet's first address */
+	bool internal;       /* no NAT, no forwarding: containers reach only each other */
+};
+/* Record it, then make its bridge and nftables elements (in the caller's
+ * network namespace). */
+int rt_network_create(struct img_store *s, const struct rt_network_opts *o, struct error *err);
+/* EBUSY while containers use it; EPERM for the default network. */
+int rt_network_remove(struct img_store *s, const char *name, struct error *err);
+/* Every network without containers but the default; *removed their
+ * names (strv_free). */
+int rt_network_prune(struct img_store *s, char ***removed, struct error *err);
 
 #endif

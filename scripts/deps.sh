@@ -3,7 +3,7 @@
 # Idempotent and quiet when nothing is missing.
 set -eu
 PKGS="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-libjson-c-dev libarchive-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcmocka-dev
+libnftables-dev nftables iperf3 sqlite3 libjson-c-dev libarchive-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcmocka-dev
 bats bats-support bats-assert busybox-static jq crun runc umoci skopeo docker-registry clang libclang-rt-14-dev
 qemu-system-x86 cpio zstd xz-utils lz4 iproute2 util-linux procps zsh fish
 podman conmon containerd catatonit"

@@ -18,6 +18,9 @@
 # bench.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Engine containers get no network (the default is the bridge, which would
+# be made in this machine's own network namespace).
+export NOOK_CONFIG=$PWD/tests/nook-none.conf
 NOOK=${NOOK:-$PWD/build/nook}
 N=${DENSITY_N:-500}
 PN=${PODMAN_DENSITY_N:-$N}

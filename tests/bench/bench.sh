@@ -23,6 +23,9 @@
 # the tmpfs.  Detached containers are removed after each round.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Engine containers get no network (the default is the bridge, which would
+# be made in this machine's own network namespace).
+export NOOK_CONFIG=$PWD/tests/nook-none.conf
 N=${N:-100}
 NOOK=${NOOK:-$PWD/build/nook}
 PODMAN_N=${PODMAN_N:-20}

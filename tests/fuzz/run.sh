@@ -10,10 +10,10 @@ set -u
 cd "$(dirname "$0")/../.."
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-12}
-read -r -a targets <<<"${FUZZ_TARGETS:-spec tar_name ref image_json tar regconf}"
+read -r -a targets <<<"${FUZZ_TARGETS:-spec tar_name ref image_json tar regconf netport}"
 # The slow targets (a temp dir or a layer unpack per case) must still
 # reach this many cases: fewer means the run proved little.
-declare -A min_runs=([spec]=500 [tar_name]=500 [ref]=500 [image_json]=500 [tar]=500 [regconf]=500)
+declare -A min_runs=([spec]=500 [tar_name]=500 [ref]=500 [image_json]=500 [tar]=500 [regconf]=500 [netport]=500)
 
 echo "1..${#targets[@]}"
 i=0 failed=0

@@ -22,6 +22,15 @@ if [ "${NOOK_VM:-}" != 1 ]; then
 	export NOOK_CGROUP_V1=off
 fi
 
+# `nook run`'s default network is the bridge, as docker's: never in the
+# machine's own network namespace.  The suite's config makes it none;
+# network tests (net_helpers.bash) run nook inside namespaces of their own.
+export NOOK_CONFIG="$NOOK_SRC/tests/nook-none.conf"
+# The machine's links before the suite, for zz_net_host_untouched.bats.
+if [ -n "${BATS_RUN_TMPDIR:-}" ] && [ ! -e "$BATS_RUN_TMPDIR/host-links.before" ]; then
+	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort >"$BATS_RUN_TMPDIR/host-links.before"
+fi
+
 # Container ids unique across concurrent test runs: cgroups are named by id.
 cid() { echo "nk${1:-}-$$-${BATS_TEST_NUMBER}"; }
 

@@ -1,0 +1,230 @@
+/* nook network create|ls|inspect|rm|prune and nook port: the engine's
+ * bridge networks (runtime/networks.c) and a container's published
+ * ports (the store's records). */
+#include "cli/cli.h"
+#include "image/image.h"
+#include "network/network.h"
+#include "runtime/runtime.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+
+enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL };
+
+const struct cli_options cli_network_create_options = {
+    ":", (const struct option[]){{"subnet", required_argument, NULL, OPT_SUBNET},
+				 {"gateway", required_argument, NULL, OPT_GATEWAY},
+				 {"internal", no_argument, NULL, OPT_INTERNAL},
+				 {0}}};
+
+static int network_create(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct rt_network_opts o = {0};
+	struct error err = {0};
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_network_create_options.shortopts,
+				cli_network_create_options.longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SUBNET:
+			o.subnet = optarg;
+			break;
+		case OPT_GATEWAY:
+			o.gateway = optarg;
+			break;
+		case OPT_INTERNAL:
+			o.internal = true;
+			break;
+		default:
+			return cli_bad_option(g, c, argv);
+		}
+	}
+	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+		return rc;
+	o.name = argv[optind];
+	if (!(s = cli_store_open(g, &err)) || rt_network_create(s, &o, &err) < 0)
+		return cli_error(g, &err);
+	printf("%s\n", o.name);
+	return 0;
+}
+
+static char *cidr_str(uint32_t net, int prefix, char buf[20])
+{
+	char ip[16];
+
+	snprintf(buf, 20, "%s/%d", net_ip_str(net, ip), prefix);
+	return buf;
+}
+
+static int network_ls(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct img_network *v;
+	struct error err = {0};
+	size_t n;
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) || img_net_list(s, &v, &n, &err) < 0)
+		return cli_error(g, &err);
+	printf("%-20s %-16s %-18s %s\n", "NAME", "BRIDGE", "SUBNET", "INTERNAL");
+	for (size_t i = 0; i < n; i++) {
+		char c[20];
+
+		printf("%-20s %-16s %-18s %s\n", v[i].name, v[i].bridge,
+		       cidr_str(v[i].subnet, v[i].prefix, c), v[i].internal ? "true" : "false");
+	}
+	img_network_list_free(v, n);
+	return 0;
+}
+
+static struct json_object *network_json(struct img_store *s, const struct img_network *n)
+{
+	struct json_object *o = json_object_new_object(), *ctrs = json_object_new_object();
+	struct json_object *ipam = json_object_new_object();
+	struct img_net_addr *a = NULL;
+	struct error err;
+	size_t cnt = 0;
+	char c[20], ip[16];
+
+	json_object_object_add(o, "Name", json_object_new_string(n->name));
+	json_object_object_add(o, "Driver", json_object_new_string("bridge"));
+	json_object_object_add(o, "Bridge", json_object_new_string(n->bridge));
+	json_object_object_add(ipam, "Subnet",
+			       json_object_new_string(cidr_str(n->subnet, n->prefix, c)));
+	json_object_object_add(ipam, "Gateway", json_object_new_string(net_ip_str(n->gateway, ip)));
+	json_object_object_add(o, "IPAM", ipam);
+	json_object_object_add(o, "Internal", json_object_new_boolean(n->internal));
+	if (img_net_addrs(s, n->name, NULL, &a, &cnt, &err) == 0) {
+		for (size_t i = 0; i < cnt; i++) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "Name", json_object_new_string(a[i].name));
+			json_object_object_add(
+			    e, "IPv4Address",
+			    json_object_new_string(cidr_str(a[i].ip, n->prefix, c)));
+			json_object_object_add(e, "Aliases", json_object_new_string(a[i].aliases));
+			json_object_object_add(ctrs, a[i].ctr, e);
+		}
+		img_net_addr_list_free(a, cnt);
+	}
+	json_object_object_add(o, "Containers", ctrs);
+	return o;
+}
+
+static int network_inspect(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct json_object *arr;
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 1, -1)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	arr = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct img_network n;
+
+		memset(&err, 0, sizeof(err));
+		if (img_net_find(s, argv[i], &n, &err) < 0) {
+			rc = cli_error(g, &err);
+			continue;
+		}
+		json_object_array_add(arr, network_json(s, &n));
+		img_network_release(&n);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	return rc;
+}
+
+static int network_rm(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 1, -1)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)))
+		return cli_error(g, &err);
+	for (int i = optind; i < argc; i++) {
+		memset(&err, 0, sizeof(err));
+		if (rt_network_remove(s, argv[i], &err) < 0)
+			rc = cli_error(g, &err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+static int network_prune(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **removed = NULL;
+	struct error err = {0};
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) || rt_network_prune(s, &removed, &err) < 0)
+		return cli_error(g, &err);
+	for (char **v = removed; v && *v; v++)
+		printf("%s\n", *v);
+	return 0;
+}
+
+static const struct cli_command network_commands[] = {
+    {"create", network_create, CLI_ENGINE_FLAGS, "[--subnet CIDR] [--gateway IP] [--internal] NAME",
+     "create a bridge network", NULL, &cli_network_create_options},
+    {"ls", network_ls, CLI_ENGINE_FLAGS, "", "list networks", NULL, NULL},
+    {"inspect", network_inspect, CLI_ENGINE_FLAGS, "NETWORK...",
+     "print networks' details as a JSON array", NULL, NULL},
+    {"rm", network_rm, CLI_ENGINE_FLAGS, "NETWORK...",
+     "remove networks (their bridges too); they must have no containers", NULL, NULL},
+    {"prune", network_prune, CLI_ENGINE_FLAGS, "",
+     "remove every network without containers (not the default)", NULL, NULL},
+};
+
+const struct cli_table cli_network_table = {
+    .prog = "nook network",
+    .help = "Manage networks.",
+    .commands = network_commands,
+    .n = ARRAY_SIZE(network_commands),
+    .globals = CLI_G_ROOT | CLI_G_STORAGE_ROOT | CLI_G_HELP,
+    .usage_exit = 2,
+};
+
+/* nook port CONTAINER: "80/tcp -> 0.0.0.0:8080", docker's lines. */
+int cli_cmd_port(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct img_net_port *p;
+	struct img_ctr c;
+	struct error err = {0};
+	size_t n;
+	int rc;
+
+	if ((rc = cli_only_args(g, argc, argv, 1, 1)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) || img_ctr_find(s, argv[optind], &c, &err) < 0)
+		return cli_error(g, &err);
+	rc = img_net_ports(s, c.id, &p, &n, &err);
+	img_ctr_release(&c);
+	if (rc < 0)
+		return cli_error(g, &err);
+	for (size_t i = 0; i < n; i++) {
+		char ip[16];
+
+		printf("%u/%s -> %s:%u\n", p[i].ctr_port, net_proto_name(p[i].proto),
+		       net_ip_str(p[i].host_ip, ip), p[i].host_port);
+	}
+	free(p);
+	return 0;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Crash safety of container networking: create, start (in the monitor),
+# rm and network create/rm killed with SIGKILL at each named step
+# (NOOK_FAULT), and the monitor and container killed with -9 while
+# running; then `rm -f` (or `network rm` again) finishes the job and
+# nothing is left: no veth, published port, address or port row.  Every
+# nook runs inside the test's own network namespace (net_helpers.bash).
+load ../integration/net_helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() { net_setup_file; }
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() { net_teardown; }
+
+# nook in the test's namespace with NOOK_FAULT=$1.
+nk_fault() {
+	local step=$1
+	shift
+	nsenter --net="/run/netns/$NS" env NOOK_FAULT="$step" "$NOOK" --storage-root "$SR" \
+		--root "$ROOT" "$@"
+}
+
+killed_then_clean() {
+	run nk rm -f "$P"
+	assert_success
+	engine_assert_clean
+	net_assert_clean
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}
+
+@test "create on a bridge network killed at each step: rm -f leaves nothing behind" {
+	for step in engine-recorded net-allocated engine-bundled; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		run -137 nk_fault "$step" create --name "$P" -p 8080:80 bb:1 true
+		killed_then_clean
+	done
+}
+
+@test "the monitor killed after the veth is made: run fails, rm -f leaves nothing behind" {
+	run nk_fault net-veth run -d --name "$P" -p 8080:80 bb:1 sleep 1000
+	assert_failure
+	killed_then_clean
+}
+
+@test "rm killed at each step: rm -f again leaves nothing behind" {
+	for step in engine-rm-killed net-rm-unpublished engine-rm-state engine-rm-bundle; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		nk run -d --name "$P" -p 8080:80 -p 5353:53/udp bb:1 sleep 1000 >/dev/null
+		[ -n "$(hn ip -o link show | grep ': nk')" ]
+		run -137 nk_fault "$step" rm -f "$P"
+		killed_then_clean
+	done
+}
+
+@test "monitor and container killed with -9 while published: rm -f unpublishes and releases" {
+	nk run -d --name "$P" -p 8080:80 bb:1 sleep 1000 >/dev/null
+	run hn nft list map ip nook ports
+	assert_output --partial "tcp . 8080"
+	kill -9 "$(nk inspect "$P" | jq -r '.[0].State.Pid')"
+	for m in $(monitors); do kill -9 "$m"; done
+	killed_then_clean
+}
+
+@test "network create and rm killed between record and bridge: rm again finishes" {
+	run -137 nk_fault network-recorded network create --subnet 10.90.0.0/24 "n$P"
+	run nk network rm "n$P"
+	assert_success
+	nk network create --subnet 10.90.0.0/24 "n$P"
+	br=$(nk network inspect "n$P" | jq -r '.[0].Bridge')
+	hn ip link show "$br"
+	run -137 nk_fault network-rm-bridge network rm "n$P"
+	run hn ip link show "$br"
+	assert_failure
+	run nk network rm "n$P"
+	assert_success
+	run nk network ls
+	refute_output --partial "n$P"
+}

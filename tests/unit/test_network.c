@@ -1,0 +1,147 @@
+/* Unit tests for network/'s pure parts: addresses, subnets, MACs, -p
+ * values and the config file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "network/network.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_ip_cidr(void **state)
+{
+	struct error e;
+	uint32_t ip, net;
+	int prefix;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(net_ip_parse("10.88.0.1", &ip, &e), 0);
+	assert_int_equal(ip, 0x0a580001);
+	assert_string_equal(net_ip_str(ip, buf), "10.88.0.1");
+	for (const char *const *b =
+		 (const char *const[]){"10.88.0", "10.88.0.256", "1.2.3.4.5", "", "a.b.c.d",
+				       "1..2.3", "01234.1.1.1", "1.2.3.4 ", NULL};
+	     *b; b++)
+		assert_int_equal(net_ip_parse(*b, &ip, &e), -1);
+	assert_int_equal(net_cidr_parse("10.88.7.9/16", &net, &prefix, &e), 0);
+	assert_int_equal(net, 0x0a580000);
+	assert_int_equal(prefix, 16);
+	assert_int_equal(net_cidr_parse("10.88.0.0/33", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr_parse("10.88.0.0/31", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr_parse("10.88.0.0", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr_parse("10.88.0.0/x", &net, &prefix, &e), -1);
+	assert_true(net_cidr_overlap(0x0a580000, 16, 0x0a580500, 24));
+	assert_true(net_cidr_overlap(0x0a580500, 24, 0x0a580000, 16));
+	assert_false(net_cidr_overlap(0x0a580000, 16, 0x0a590000, 16));
+}
+
+static void test_mac(void **state)
+{
+	struct error e;
+	uint8_t mac[6];
+	char buf[18];
+
+	(void)state;
+	net_mac_of_ip(0x0a580002, mac);
+	assert_string_equal(net_mac_str(mac, buf), "02:42:0a:58:00:02");
+	assert_int_equal(net_mac_parse("02:00:00:AA:bb:cc", mac, &e), 0);
+	assert_string_equal(net_mac_str(mac, buf), "02:00:00:aa:bb:cc");
+	/* Multicast, short, long, junk. */
+	assert_int_equal(net_mac_parse("01:00:00:00:00:01", mac, &e), -1);
+	assert_int_equal(net_mac_parse("02:00:00:00:00", mac, &e), -1);
+	assert_int_equal(net_mac_parse("02:00:00:00:00:00:00", mac, &e), -1);
+	assert_int_equal(net_mac_parse("02:00:00:00:00:0g", mac, &e), -1);
+}
+
+static void test_port_parse(void **state)
+{
+	struct net_port *v = NULL;
+	struct error e;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(net_port_parse("8080:80", &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].host_port, 8080);
+	assert_int_equal(v[0].ctr_port, 80);
+	assert_int_equal(v[0].host_ip, 0);
+	assert_int_equal(v[0].proto, IPPROTO_TCP);
+	assert_int_equal(net_port_parse("127.0.0.1:53:5353/udp", &v, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].host_ip, 0x7f000001);
+	assert_int_equal(v[1].proto, IPPROTO_UDP);
+	assert_int_equal(v[1].ctr_port, 5353);
+	assert_int_equal(net_port_parse("9000-9002:7000-7002", &v, &n, &e), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(v[4].host_port, 9002);
+	assert_int_equal(v[4].ctr_port, 7002);
+	/* Without a host port: the same as the container's. */
+	assert_int_equal(net_port_parse("127.0.0.1::80", &v, &n, &e), 0);
+	assert_int_equal(v[5].host_port, 80);
+	assert_int_equal(net_port_parse("443", &v, &n, &e), 0);
+	assert_int_equal(v[6].host_port, 443);
+	assert_int_equal(n, 7);
+	for (const char *const *b =
+		 (const char *const[]){"", "80:80:80:80", "x:80", "0:80", "80-81:90", "1.2.3:80:80",
+				       "80/sctp", "70000", "81-80", "9000-9001:7000-7002", ":",
+				       "80/", "/tcp", "1.2.3.4:80", "1-1025", NULL};
+	     *b; b++) {
+		assert_int_equal(net_port_parse(*b, &v, &n, &e), -1);
+		assert_int_equal(e.code, EINVAL);
+	}
+	assert_int_equal(n, 7);
+	free(v);
+}
+
+static void test_config(void **state)
+{
+	char path[] = "/tmp/nook-test-netconf.XXXXXX";
+	struct net_config c;
+	struct error e;
+	int fd = mkstemp(path);
+	const char *text = "# nook\n network = none \nmtu=9000\ndefault_subnet = 10.99.0.0/16 # x\n"
+			   "dns = 192.0.2.53 192.0.2.54\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	assert_int_equal(net_config_load(path, &c, &e), 0);
+	assert_string_equal(c.network, "none");
+	assert_int_equal(c.mtu, 9000);
+	assert_string_equal(c.default_subnet, "10.99.0.0/16");
+	assert_string_equal(c.default_bridge, "nook0");
+	assert_string_equal(c.dns, "192.0.2.53 192.0.2.54");
+	net_config_release(&c);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "network = none\nbogus = 1\n", 25), 25);
+	close(fd);
+	assert_int_equal(net_config_load(path, &c, &e), -1);
+	assert_non_null(strstr(e.msg, ":2:"));
+	unlink(path);
+	/* Missing: the defaults. */
+	assert_int_equal(net_config_load(path, &c, &e), 0);
+	assert_string_equal(c.network, "bridge");
+	assert_string_equal(c.default_subnet, "10.88.0.0/16");
+	assert_int_equal(c.mtu, 1500);
+	net_config_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ip_cidr),
+	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_port_parse),
+	    cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
