@@ -254,7 +254,12 @@ int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
+	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--env-file FILE] [--annotation KEY=VAL] "             \
+	"[--stop-signal SIG] [--stop-timeout SECONDS] [--timeout SECONDS] [--sig-proxy=false] "    \
+	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs,...] [--tmpfs DST[:OPTS]] "          \
+	"[-m SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--cpus N] "                   \
+	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] "                         \
+	"IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 
 #endif

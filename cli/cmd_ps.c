@@ -337,11 +337,11 @@ static int stop_one(struct img_store *s, const struct rt_context *ctx, const cha
 	return 0;
 }
 
-/* stop's and restart's -t SECONDS (default 10) into *secs; 0 or the
- * usage error's exit code. */
+/* stop's and restart's -t SECONDS (default -1: the container's
+ * --stop-timeout, else 10) into *secs; 0 or the usage error's exit code. */
 static int stop_time(struct cli_globals *g, int argc, char **argv, int *secs)
 {
-	int64_t t = 10;
+	int64_t t = -1;
 	int c;
 
 	while ((c = getopt_long(argc, argv, cli_stop_options.shortopts, cli_stop_options.longopts,

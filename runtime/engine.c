@@ -227,7 +227,7 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 		json_object_object_add(child(doc, "annotations", json_type_object), k,
 				       json_object_new_string(eq ? eq : ""));
 	}
-	return 0;
+	return rt_engine_opts_edit(doc, o, err);
 }
 
 /* Replace KEY=... in env, or append. */
@@ -339,7 +339,13 @@ static char *options_json(const struct rt_engine_opts *o)
 		json_object_array_add(sec, json_object_new_string("no-new-privileges"));
 	if (o->seccomp_unconfined)
 		json_object_array_add(sec, json_object_new_string("seccomp=unconfined"));
+	if (o->seccomp_file) {
+		_cleanup_free_ char *v = xasprintf("seccomp=%s", o->seccomp_file);
+
+		json_object_array_add(sec, json_object_new_string(v));
+	}
 	json_object_object_add(h, "SecurityOpt", sec);
+	rt_engine_opts_json(c, h, o);
 	json_object_object_add(doc, "Config", c);
 	json_object_object_add(doc, "HostConfig", h);
 	out = xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
@@ -416,7 +422,7 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 			    err, EINVAL,
 			    "invalid volume specification '%s': want /HOST:/CONTAINER[:ro|rw]", *v);
 	}
-	return 0;
+	return rt_engine_opts_check(o, err);
 }
 
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
@@ -435,6 +441,8 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (random_bytes(rnd, sizeof(rnd), err) < 0)
 		return -1;
 	sha256_hex(rnd, hex);
+	if (rt_engine_limits_probe(o, hex, err) < 0)
+		return -1;
 	edir = xasprintf("%s/engine", img_store_root(s));
 	if (mkdir(edir, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", edir);
@@ -568,18 +576,29 @@ int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char
 	struct img_ctr c;
 	struct img_config cfg;
 	_cleanup_free_ char *id = NULL;
+	struct json_object *cdoc, *cc = NULL, *v;
 	int r, sig = SIGTERM;
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
 		return -1;
 	id = xstrdup(c.id);
 	r = rt_engine_status(&c) == RT_ENGINE_RUNNING;
-	/* The image's StopSignal, else SIGTERM (docker's order). */
-	if (r && img_config_get(s, c.image_id, &cfg, err) == 0) {
+	/* --stop-signal, else the image's StopSignal, else SIGTERM (docker's
+	 * order); -t, else --stop-timeout, else 10 seconds. */
+	cdoc = json_tokener_parse(c.config);
+	if (json_object_object_get_ex(cdoc, "Config", &cc) &&
+	    json_object_object_get_ex(cc, "StopSignal", &v) &&
+	    signal_parse(json_object_get_string(v)) > 0)
+		sig = signal_parse(json_object_get_string(v));
+	else if (r && img_config_get(s, c.image_id, &cfg, err) == 0) {
 		if (cfg.stop_signal && signal_parse(cfg.stop_signal) > 0)
 			sig = signal_parse(cfg.stop_signal);
 		img_config_release(&cfg);
 	}
+	if (timeout < 0)
+		timeout =
+		    json_object_object_get_ex(cc, "StopTimeout", &v) ? json_object_get_int(v) : 10;
+	json_object_put(cdoc);
 	img_ctr_release(&c);
 	if (!r)
 		return 0; /* docker: stopping a stopped container succeeds */

@@ -226,6 +226,27 @@ void rt_seccomp_cache_key(json_object *seccomp, uint8_t key[SHA256_LEN]);
  * process must hold CAP_SYS_ADMIN). */
 int rt_seccomp_load(const struct rt_seccomp *s, struct error *err);
 
+/* A docker-format seccomp profile (moby's: archMap, includes/excludes)
+ * -> a linux.seccomp object for a container with this bounding set on
+ * this machine; *out is the caller's.  Errors name the profile's field. */
+int rt_seccomp_from_docker(json_object *profile, uint64_t bounding, json_object **out,
+			   struct error *err);
+
+/* ------------------------------------------------ engine options -- */
+
+/* runtime/engine_opts.c.  rt_engine_opts_check: every option of o well
+ * formed (before anything is recorded).  rt_engine_opts_edit: the
+ * options into config.json doc (annotations, rlimits, seccomp=FILE,
+ * mounts, tmpfs, linux.resources, --init); call after the capabilities
+ * are final.  rt_engine_opts_json: inspect's Config and HostConfig
+ * fields of them.  rt_engine_limits_probe: make and remove the cgroup
+ * the container id will get with the limits of o: fails, naming the
+ * limit, when the host cannot apply one. */
+int rt_engine_opts_check(const struct rt_engine_opts *o, struct error *err);
+int rt_engine_opts_edit(json_object *doc, const struct rt_engine_opts *o, struct error *err);
+void rt_engine_opts_json(json_object *config, json_object *host, const struct rt_engine_opts *o);
+int rt_engine_limits_probe(const struct rt_engine_opts *o, const char *id, struct error *err);
+
 /* --------------------------------------------------------- resources -- */
 
 /* linux.resources (JSON) -> cgroup limits.  Errors name the JSON path. */

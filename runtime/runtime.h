@@ -170,7 +170,25 @@ struct rt_engine_opts {
 	char **cap_add, **cap_drop;
 	char **volumes;         /* HOST:CTR[:ro|rw] */
 	char **labels;          /* KEY=VAL */
+	char **annotations;	/* KEY=VAL, the spec's annotations */
+	const char *stop_signal;  /* NULL: the image's StopSignal, else SIGTERM */
+	int stop_timeout;	  /* seconds stop waits before SIGKILL; -1: 10 */
+	unsigned timeout;	  /* podman's --timeout: SIGKILL after this many
+				   * seconds of running; 0 none */
+	char **ulimits;		  /* NAME=SOFT[:HARD] (docker's names, -1 unlimited) */
+	const char *seccomp_file; /* a docker-format seccomp profile */
+	char **mounts;		  /* --mount type=bind|tmpfs,... */
+	char **tmpfs;		  /* DST[:OPTIONS] */
+	/* Limits, docker's syntax (NULL: none): sizes as "512m", cpus as
+	 * "1.5", cpuset as "0-2,4". */
+	const char *memory, *memory_swap, *memory_reservation, *cpus, *cpuset_cpus;
+	const char *cpu_shares, *pids_limit;
+	bool init; /* --init: PID 1 reaps and forwards (RT_ANNOTATION_INIT) */
 };
+/* The annotation that makes the container's init stay as PID 1: it forks,
+ * the child execs the process, the init reaps every zombie, forwards the
+ * signals it gets to the child and exits with the child's status. */
+#define RT_ANNOTATION_INIT "io.github.nook.init"
 /* Record the container, then make its bundle (overlay root, config.json:
  * default spec, docker's profile, the options).  *id gets its id. */
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
@@ -195,12 +213,14 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd);
 /* Stream the container's output to our stdout/stderr, our stdin to it
- * (when it was made with -i), our signals to it, until it exits: *status
- * gets its exit code.  ENOLINK when the monitor went away first. */
-int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err);
+ * (when it was made with -i), our signals to it (unless !sig_proxy:
+ * docker's --sig-proxy=false), until it exits: *status gets its exit
+ * code.  ENOLINK when the monitor went away first. */
+int rt_engine_attach(int fd, bool tty, bool input, bool sig_proxy, int *status, struct error *err);
 int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char *ref, int sig,
 		   struct error *err);
-/* Stop signal, then SIGKILL after timeout seconds; waits for the exit. */
+/* Stop signal, then SIGKILL after timeout seconds (< 0: the container's
+ * --stop-timeout, else 10); waits for the exit. */
 int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   int timeout, struct error *err);
 /* Wait for the container to exit; *code its exit code. */

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# The engine's run/create options beyond the first slice: each checked
+# where its effect lands (inside the container, in the runtime's state, on
+# the host), and each with a bad input that fails with one line and leaves
+# nothing behind.
+load engine_common
+bats_require_minimum_version 1.5.0
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+teardown() { engine_teardown; }
+
+# A bad option: exit 125, one line naming what ($output), no new
+# container.
+refused() {
+	local before err
+	before=$(nk ps -aq)
+	run nk "$@"
+	assert_failure 125
+	[ "${#lines[@]}" = 1 ] || { echo "want one line, got: $output"; return 1; }
+	err=$output
+	[ "$(nk ps -aq)" = "$before" ] || { echo "a container was left"; return 1; }
+	output=$err
+}
+
+@test "--env-file: docker's format, -e over it" {
+	f=$BATS_TEST_TMPDIR/env
+	printf 'A=1\n# a comment\n\n  B=two words \nFROM_HOST\nC=x=y\r\n' >"$f"
+	FROM_HOST=hi run nk run --rm --env-file "$f" -e A=3 bb:1 env
+	assert_success
+	assert_line A=3
+	assert_line "B=two words "
+	assert_line FROM_HOST=hi
+	assert_line C=x=y
+	refute_line A=1
+}
+
+@test "--env-file: bad files refused" {
+	printf 'BAD KEY=1\n' >"$BATS_TEST_TMPDIR/ws"
+	refused run --rm --env-file "$BATS_TEST_TMPDIR/ws" bb:1 true
+	assert_output --partial "contains whitespace"
+	printf '=1\n' >"$BATS_TEST_TMPDIR/nokey"
+	refused run --rm --env-file "$BATS_TEST_TMPDIR/nokey" bb:1 true
+	refused run --rm --env-file "$BATS_TEST_TMPDIR/missing" bb:1 true
+	assert_output --partial missing
+}
+
+@test "--annotation lands in the runtime state; bad ones refused" {
+	run nk run -d --name "$P" --annotation org.example.k=v1 --annotation e= bb:1 sleep 100
+	assert_success
+	id=$output
+	run jq -c .annotations "$ROOT/$id/state.json"
+	assert_output --partial '"org.example.k":"v1"'
+	assert_output --partial '"e":""'
+	run nk inspect "$P"
+	[ "$(echo "$output" | jq -r '.[0].HostConfig.Annotations["org.example.k"]')" = v1 ]
+	refused run --rm --annotation =v bb:1 true
+}
+
+@test "--stop-signal and --stop-timeout drive stop" {
+	run nk run -d --name "$P" --stop-signal USR1 --stop-timeout 1 bb:1 \
+		sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.1; done'
+	assert_success
+	for _ in $(seq 50); do nk logs "$P" | grep -q ready && break; sleep 0.1; done
+	# The trap keeps it running after USR1: SIGKILL after the 1 s timeout.
+	run nk stop "$P"
+	assert_success
+	run nk logs "$P"
+	assert_line got-usr1
+	run nk wait "$P"
+	assert_output 137
+	refused run --rm --stop-signal SIGNOPE bb:1 true
+	refused run --rm --stop-timeout soon bb:1 true
+}
+
+@test "--timeout: the monitor kills a container that runs longer" {
+	run nk run --name "$P" --timeout 1 bb:1 sleep 1000
+	assert_failure 137
+	run nk inspect "$P"
+	[ "$(echo "$output" | jq -r '.[0].State.ExitCode')" = 137 ]
+	run nk run -d --name "$P-2" --timeout 1 bb:1 sleep 1000
+	assert_success
+	run nk wait "$P-2"
+	assert_output 137
+	# A short job is not affected.
+	run nk run --rm --timeout 100 bb:1 echo ok
+	assert_success
+	assert_output ok
+	refused run --rm --timeout -1 bb:1 true
+}
+
+# The container waits for $BATS_TEST_TMPDIR/w/go; a TERM it gets ends it
+# with 7.  Our TERM goes to the client only.
+sig_proxy_run() {
+	mkdir -p "$BATS_TEST_TMPDIR/w"
+	rm -f "$BATS_TEST_TMPDIR/w/go"
+	"$NOOK" --storage-root "$SR" --root "$ROOT" run --name "$1" "${@:2}" \
+		-v "$BATS_TEST_TMPDIR/w:/w" bb:1 \
+		sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while [ ! -e /w/go ]; do sleep 0.1; done; echo done' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	client=$!
+	for _ in $(seq 100); do nk logs "$1" 2>/dev/null | grep -q ready && break; sleep 0.1; done
+	kill -TERM "$client"
+	wait "$client" && client_rc=0 || client_rc=$?
+	touch "$BATS_TEST_TMPDIR/w/go"
+}
+
+@test "--sig-proxy=false: the client's signals stay with the client" {
+	sig_proxy_run "$P" --sig-proxy=false
+	[ "$client_rc" = 143 ]
+	run nk wait "$P"
+	assert_output 0
+	run nk logs "$P"
+	assert_line done
+	refute_line got-term
+	# The default forwards them.
+	sig_proxy_run "$P-2"
+	[ "$client_rc" = 7 ]
+	run nk logs "$P-2"
+	assert_line got-term
+	refused run --rm --sig-proxy=maybe bb:1 true
+}
+
+@test "--ulimit sets the container's rlimits" {
+	run nk run --rm --ulimit nofile=100:200 --ulimit nproc=50 bb:1 cat /proc/self/limits
+	assert_success
+	assert_line --regexp '^Max open files +100 +200 +files'
+	assert_line --regexp '^Max processes +50 +50 +processes'
+	refused run --rm --ulimit nofile=200:100 bb:1 true
+	assert_output --partial "soft limit is above"
+	refused run --rm --ulimit bogus=1 bb:1 true
+	refused run --rm --ulimit nofile bb:1 true
+}
+
+@test "--security-opt seccomp=FILE: a docker-format profile, includes by capability" {
+	f=$BATS_TEST_TMPDIR/profile.json
+	cat >"$f" <<-'EOF'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]},
+	             {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+	 "syscalls": [
+	  {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+	  {"names": ["chdir"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+	  {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}]}
+	EOF
+	run nk run --rm --security-opt seccomp="$f" bb:1 sh -c 'mkdir /tmp/x; cd /tmp && echo cd-ok; rmdir /tmp || echo rmdir-denied'
+	assert_line --partial "can't create directory '/tmp/x': Operation not permitted"
+	assert_line cd-ok
+	assert_line rmdir-denied
+	# With CAP_SYS_ADMIN the includes rule exists and the excludes one not.
+	run nk run --rm --cap-add SYS_ADMIN --security-opt seccomp="$f" bb:1 sh -c 'cd /tmp && echo cd-ok; rmdir /tmp/nonexistent 2>&1'
+	refute_line cd-ok
+	assert_output --partial "No such file"
+	# The runtime's cache holds the compiled filter by hash.
+	compgen -G "$ROOT/.seccomp*" >/dev/null
+}
+
+@test "--security-opt seccomp=FILE: bad profiles refused at create" {
+	refused run --rm --security-opt seccomp="$BATS_TEST_TMPDIR/none.json" bb:1 true
+	echo '{"defaultAction": "SCMP_ACT_BOGUS"}' >"$BATS_TEST_TMPDIR/b1.json"
+	refused create --security-opt seccomp="$BATS_TEST_TMPDIR/b1.json" bb:1 true
+	assert_output --partial SCMP_ACT_BOGUS
+	echo 'not json' >"$BATS_TEST_TMPDIR/b2.json"
+	refused run --rm --security-opt seccomp="$BATS_TEST_TMPDIR/b2.json" bb:1 true
+	echo '{"syscalls": []}' >"$BATS_TEST_TMPDIR/b3.json"
+	refused run --rm --security-opt seccomp="$BATS_TEST_TMPDIR/b3.json" bb:1 true
+	assert_output --partial defaultAction
+}
+
+@test "--tmpfs: a tmpfs with docker's defaults and the options given" {
+	run nk run --rm --tmpfs /scratch:size=1m,mode=700 bb:1 sh -c \
+		'grep " /scratch " /proc/self/mountinfo; stat -c %a /scratch'
+	assert_success
+	assert_line --regexp ' /scratch rw,nosuid,nodev,noexec,[a-z]+ - tmpfs tmpfs rw,size=1024k,mode=700'
+	assert_line 700
+	refused run --rm --tmpfs relative bb:1 true
+	refused run --rm --tmpfs /x:size=1m,bogus bb:1 true
+	assert_output --partial "'bogus'"
+	refused run --rm --tmpfs / bb:1 true
+}
+
+@test "--mount type=bind and type=tmpfs" {
+	d=$BATS_TEST_TMPDIR/host
+	mkdir -p "$d"
+	echo on-host >"$d/f"
+	run nk run --rm --mount type=bind,source="$d",target=/data,readonly \
+		--mount type=tmpfs,dst=/t,tmpfs-size=2m,tmpfs-mode=1777 bb:1 sh -c \
+		'cat /data/f; touch /data/g 2>&1; grep -E " /(data|t) " /proc/self/mountinfo; stat -c %a /t'
+	assert_success
+	assert_line on-host
+	assert_line --partial "Read-only file system"
+	assert_line --regexp ' /data ro,'
+	assert_line --regexp ' /t rw,nosuid,nodev,noexec,.* tmpfs tmpfs rw,size=2048k'
+	assert_line 1777
+	[ ! -e "$d/g" ]
+	run nk run --rm --mount type=bind,src="$d",dst=/data bb:1 sh -c 'echo in >/data/g'
+	assert_success
+	[ "$(cat "$d/g")" = in ]
+}
+
+@test "--mount: malformed specifications, one line each" {
+	d=$BATS_TEST_TMPDIR
+	for m in "dst=/x" "type=nfs,dst=/x" "type=bind,dst=/x" "type=bind,src=relative,dst=/x" \
+		"type=bind,src=$d" "type=bind,src=$d,dst=/x,bogus=1" "type=bind,src=$d/none,dst=/x" \
+		"type=tmpfs,dst=/x,tmpfs-size=lots" "type=tmpfs,dst=/x,src=$d" \
+		"type=bind,src=$d,dst=/x,ro=maybe" "type=bind,src=$d,dst=/x,bind-propagation=odd" \
+		"type=tmpfs,dst=/x,tmpfs-mode=999" "type=bind,type=tmpfs,dst=/x"; do
+		refused run --rm --mount "$m" bb:1 true
+		assert_output --partial "invalid --mount"
+	done
+}
+
+@test "limits the host cannot apply: one line, nothing left behind" {
+	local before after
+	before=$(ls /sys/fs/cgroup/unified/nook 2>/dev/null | sort)
+	# This host's cgroup v2 has no controllers and the v1 backend is off.
+	for opt in "-m 64m" "--memory-reservation 64m" "--cpus 0.5" "--cpu-shares 512" \
+		"--cpuset-cpus 0" "--pids-limit 10"; do
+		# shellcheck disable=SC2086
+		refused run --rm --name "$P" $opt bb:1 true
+		assert_output --partial "cannot apply"
+		# shellcheck disable=SC2086
+		refused create --name "$P" $opt bb:1 true
+	done
+	engine_assert_clean
+	# No cgroup made for the probe is left (named by the container id).
+	after=$(ls /sys/fs/cgroup/unified/nook 2>/dev/null | sort)
+	left=$(comm -13 <(echo "$before") <(echo "$after") | grep -E '^[0-9a-f]{64}$' || true)
+	[ -z "$left" ] || { echo "cgroups left: $left"; return 1; }
+}
+
+@test "limits: malformed values refused before anything is made" {
+	for opt in "-m lots" "-m 1k" "--memory-swap 1g" "--cpus 0" "--cpus 1.x" "--cpus 100000" \
+		"--cpu-shares -1" "--cpuset-cpus 0-" "--cpuset-cpus a" "--pids-limit -5" \
+		"-m 64m --memory-swap 32m" "-m 64m --memory-reservation 128m"; do
+		# shellcheck disable=SC2086
+		refused run --rm $opt bb:1 true
+	done
+}
