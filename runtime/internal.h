@@ -407,6 +407,14 @@ int rt_process_execve(const struct rt_exec *x, const struct rt_process *p, struc
 /* rt_process_prepare, then rt_process_execve.  Returns only on error. */
 int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
 		    int preserve_fds, int sync_fd, struct error *err);
+
+/* --init (runtime/init_pid1.c): the spec asks for RT_ANNOTATION_INIT.
+ * rt_init_fork_exec: fork; the child execs x (returns only with its
+ * error, in the child); the caller stays PID 1, reaping and forwarding
+ * signals, and exits with the child's status (never returns). */
+bool rt_init_stays(const struct rt_spec *spec);
+int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
+		      struct error *err);
 /* Child side, after the container's root is in place: open a pty from the
  * container's /dev/ptmx, send the master over console_sock, make the slave
  * the controlling terminal and stdio (and /dev/console when asked). */

@@ -238,3 +238,63 @@ sig_proxy_run() {
 		refused run --rm $opt bb:1 true
 	done
 }
+
+@test "--init: PID 1 is not the command; the exit code passes through" {
+	run nk run --rm --init bb:1 sh -c 'echo pid=$$; exit 42'
+	assert_failure 42
+	assert_output pid=2
+	run nk run --rm bb:1 sh -c 'echo pid=$$'
+	assert_output pid=1
+	run nk run --rm --init bb:1 sh -c 'kill -USR1 $$'
+	assert_failure 138
+	run -127 nk run --rm --init bb:1 /no/such/cmd
+	assert_failure 127
+	[ "${#lines[@]}" = 1 ]
+}
+
+# The host pid of the container's PID 1.
+init_pid() { nk inspect "$1" | jq -r '.[0].State.Pid'; }
+
+# Zombies (state Z) in the pid namespace of host pid $1.
+zombies() {
+	local ns p
+	ns=$(readlink "/proc/$1/ns/pid")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+		awk '{ if ($3 == "Z") print $1 }' "$p/stat" 2>/dev/null
+	done
+}
+
+@test "--init reaps an orphan that a double fork left; without it the zombie stays" {
+	# The grandchild outlives the subshell (an orphan for PID 1), then
+	# exits while PID 1 of a plain container is `sleep`, which never waits.
+	cmd='(sleep 1 &); echo ready; exec sleep 1000'
+	run nk run -d --name "$P" bb:1 sh -c "$cmd"
+	assert_success
+	run nk run -d --name "$P-i" --init bb:1 sh -c "$cmd"
+	assert_success
+	pid=$(init_pid "$P")
+	pidi=$(init_pid "$P-i")
+	for _ in $(seq 100); do [ -n "$(zombies "$pid")" ] && break; sleep 0.1; done
+	[ -n "$(zombies "$pid")" ]
+	# The orphan has exited in both by now; --init's PID 1 reaped it.
+	for _ in $(seq 100); do [ -z "$(zombies "$pidi")" ] && break; sleep 0.1; done
+	[ -z "$(zombies "$pidi")" ]
+	[ "$(ps -o comm= --ppid "$pidi" | tr -d ' ')" = sleep ]
+}
+
+@test "--init forwards SIGTERM to the command (a plain PID 1 sh would ignore it)" {
+	run nk run -d --name "$P" --init bb:1 sleep 1000
+	assert_success
+	run nk kill -s TERM "$P"
+	assert_success
+	run timeout 30 "$NOOK" --storage-root "$SR" --root "$ROOT" wait "$P"
+	assert_output 143
+	run nk run -d --name "$P-t" --init bb:1 sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+	for _ in $(seq 50); do nk logs "$P-t" | grep -q ready && break; sleep 0.1; done
+	nk kill -s TERM "$P-t"
+	run timeout 30 "$NOOK" --storage-root "$SR" --root "$ROOT" wait "$P-t"
+	assert_output 3
+	run nk logs "$P-t"
+	assert_line got-term
+}
