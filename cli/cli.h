@@ -250,6 +250,14 @@ int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_create(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_ls(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_inspect(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_rm(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_table cli_volume_table;
+extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
+    cli_volume_prune_options;
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \

@@ -51,6 +51,9 @@ int64_t rt_now_ns(void)
 struct edit {
 	const struct rt_engine_opts *o;
 	const char *id;
+	struct img_store *s;
+	struct rt_vmount *vols; /* the volumes it mounts */
+	size_t n_vols;
 };
 
 static struct json_object *child(struct json_object *o, const char *key, json_type type)
@@ -216,8 +219,9 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 				      json_object_new_string("TERM=xterm"));
 	}
 	for (char **v = o->volumes; v && *v; v++)
-		if (volume_add(mounts, *v, err) < 0)
+		if (**v == '/' && strchr(*v, ':') && volume_add(mounts, *v, err) < 0)
 			return -1;
+	rt_engine_volumes_json(mounts, e->s, e->vols, e->n_vols);
 	for (char **v = o->labels; v && *v; v++) {
 		_cleanup_free_ char *k = xstrdup(*v);
 		char *eq = strchr(k, '=');
@@ -390,13 +394,19 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
 	return 0;
 }
 
-static int name_check(const char *name, struct error *err)
+bool rt_engine_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
 	/* docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-	if (n < 2 || n > 128 || !isalnum((unsigned char)name[0]) ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+	return n >= 2 && n <= 128 && isalnum((unsigned char)name[0]) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		   n;
+}
+
+static int name_check(const char *name, struct error *err)
+{
+	if (!rt_engine_name_valid(name))
 		return error_set(err, EINVAL,
 				 "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
 				 "allowed",
@@ -414,15 +424,37 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 	for (char **v = o->env; v && *v; v++)
 		if (!**v || **v == '=')
 			return error_set(err, EINVAL, "invalid environment variable '%s'", *v);
-	for (char **v = o->volumes; v && *v; v++) {
-		const char *c = strchr(*v, ':');
-
-		if (**v != '/' || !c || c[1] != '/')
-			return error_set(
-			    err, EINVAL,
-			    "invalid volume specification '%s': want /HOST:/CONTAINER[:ro|rw]", *v);
-	}
 	return rt_engine_opts_check(o, err);
+}
+
+/* The volumes of container id: its links dropped, its anonymous
+ * volumes removed too when anonymous (rm -v, --rm); after its row is gone,
+ * so none of them is in use by it.  Best effort: a volume left over is
+ * what `volume prune` removes. */
+static void volumes_drop(struct img_store *s, const char *id, bool anonymous)
+{
+	_cleanup_strv_ char **anon = NULL;
+	struct error e;
+
+	if (anonymous && img_vol_of_ctr(s, id, &anon, &e) == 0)
+		for (char **n = anon; n && *n; n++)
+			rt_volume_remove(s, *n, &e);
+	img_vol_users_drop(s, id, &e);
+}
+
+/* The volumes the container mounts, made and linked to it: the image's
+ * Volumes come from its config. */
+static int volumes_attach(struct img_store *s, const struct rt_engine_opts *o, const char *image_id,
+			  struct edit *e, struct error *err)
+{
+	struct img_config cfg = {0};
+	int r;
+
+	if (img_config_get(s, image_id, &cfg, err) < 0)
+		return -1;
+	r = rt_engine_volumes_attach(s, o, cfg.volumes, e->id, &e->vols, &e->n_vols, err);
+	img_config_release(&cfg);
+	return r;
 }
 
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
@@ -482,18 +514,32 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 		}
 	}
 	fault_point("engine-recorded");
-	e.o = o;
-	e.id = hex;
-	if (rt_bundle_make(s, image_id, dir, config_adjust, spec_edit, &e, err) < 0) {
-		/* Undo: the bundle maker undid its part. */
-		img_ctr_remove(s, hex, &e2);
-		return -1;
+	e = (struct edit){.o = o, .id = hex, .s = s};
+	if (volumes_attach(s, o, image_id, &e, err) < 0)
+		goto undo_volumes;
+	if (rt_bundle_make(s, image_id, dir, config_adjust, spec_edit, &e, err) < 0)
+		goto undo_volumes; /* the bundle maker undid its part */
+	for (size_t i = 0; i < e.n_vols; i++) {
+		_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+
+		if (!e.vols[i].nocopy &&
+		    rt_volume_copy_up(s, e.vols[i].name, rootfs, e.vols[i].dst, err) < 0) {
+			rt_bundle_remove(s, dir, &e2);
+			goto undo_volumes;
+		}
 	}
+	rt_vmounts_free(e.vols, e.n_vols);
+	e.vols = NULL;
 	fault_point("engine-bundled");
 	if (img_ctr_set_ready(s, hex, err) < 0)
 		return -1;
 	*id = xstrdup(hex);
 	return 0;
+undo_volumes:
+	rt_vmounts_free(e.vols, e.n_vols);
+	img_ctr_remove(s, hex, &e2);
+	volumes_drop(s, hex, true);
+	return -1;
 }
 
 /* ------------------------------------------------------------ status -- */
@@ -672,7 +718,29 @@ int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const ch
 		goto out;
 	fault_point("engine-rm-bundle");
 	r = img_ctr_remove(s, c.id, err);
+	if (r == 0)
+		volumes_drop(s, c.id, false);
 out:
 	img_ctr_release(&c);
 	return r;
+}
+
+int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			     bool force, struct error *err)
+{
+	_cleanup_strv_ char **anon = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct img_ctr c;
+
+	if (img_ctr_find(s, ref, &c, err) < 0)
+		return -1;
+	id = xstrdup(c.id);
+	img_ctr_release(&c);
+	/* Which ones first: the container's removal drops its links. */
+	if (img_vol_of_ctr(s, id, &anon, err) < 0 || rt_engine_remove(s, ctx, id, force, err) < 0)
+		return -1;
+	for (char **n = anon; n && *n; n++)
+		if (rt_volume_remove(s, *n, err) < 0 && err->code != ENOENT)
+			return -1;
+	return 0;
 }

@@ -147,7 +147,7 @@ static int tmpfs_parse(const char *spec, json_object **out, struct error *err)
 
 struct mount_spec {
 	char *type, *src, *dst, *propagation, *size, *mode;
-	bool ro;
+	bool ro, nocopy;
 };
 
 static void mount_spec_release(struct mount_spec *m)
@@ -199,6 +199,8 @@ static const char *mount_field(struct mount_spec *m, const char *key, const char
 
 	if (!strcmp(key, "readonly") || !strcmp(key, "ro"))
 		return bool_value(val, &m->ro) < 0 ? "readonly takes true or false" : NULL;
+	if (!strcmp(key, "volume-nocopy"))
+		return bool_value(val, &m->nocopy) < 0 ? "volume-nocopy takes true or false" : NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
 		for (size_t k = 0; k < 4 && strs[i].names[k]; k++) {
 			char **slot = (char **)((char *)m + strs[i].off);
@@ -216,9 +218,11 @@ static const char *mount_field(struct mount_spec *m, const char *key, const char
 	return "unknown field";
 }
 
-/* --mount type=bind|tmpfs,source=,destination=,readonly,... (docker's
- * syntax).  Named volumes (type=volume) are not there yet: refused. */
-static int mount_parse(const char *spec, json_object **out, struct error *err)
+/* --mount type=bind|tmpfs|volume,source=,destination=,readonly,...
+ * (docker's syntax).  A bind or tmpfs gives *out (when out is not NULL);
+ * a volume fills *vol instead (name NULL: anonymous). */
+static int mount_parse(const char *spec, json_object **out, struct rt_vmount *vol,
+		       struct error *err)
 {
 	_cleanup_free_ char *copy = xstrdup(spec);
 	struct mount_spec m = {0};
@@ -238,11 +242,15 @@ static int mount_parse(const char *spec, json_object **out, struct error *err)
 	if (why)
 		goto out;
 	if (!m.type)
-		why = "type= is missing (bind or tmpfs)";
-	else if (!strcmp(m.type, "volume"))
-		why = "named volumes (type=volume) are not supported yet";
-	else if (strcmp(m.type, "bind") && strcmp(m.type, "tmpfs"))
-		why = "type must be bind or tmpfs";
+		why = "type= is missing (bind, tmpfs or volume)";
+	else if (strcmp(m.type, "bind") && strcmp(m.type, "tmpfs") && strcmp(m.type, "volume"))
+		why = "type must be bind, tmpfs or volume";
+	else if (!strcmp(m.type, "volume") && (m.size || m.mode || m.propagation))
+		why = "tmpfs-* and bind-propagation are not for type=volume";
+	else if (!strcmp(m.type, "volume") && m.src && !rt_engine_name_valid(m.src))
+		why = "source= of a volume is a name: [a-zA-Z0-9][a-zA-Z0-9_.-]+";
+	else if (strcmp(m.type, "volume") && m.nocopy)
+		why = "volume-nocopy is for type=volume";
 	else if (!dest_valid(m.dst))
 		why = "destination= must be an absolute path other than /";
 	else if (!strcmp(m.type, "bind") && (!m.src || m.src[0] != '/'))
@@ -255,6 +263,18 @@ static int mount_parse(const char *spec, json_object **out, struct error *err)
 		why = "bind-propagation must be [r]private, [r]shared or [r]slave";
 	if (why) {
 		error_set(err, EINVAL, "invalid --mount '%s': %s", spec, why);
+		goto out;
+	}
+	if (!strcmp(m.type, "volume")) {
+		if (out)
+			*out = NULL;
+		if (vol) {
+			vol->name = m.src ? xstrdup(m.src) : NULL;
+			vol->dst = xstrdup(m.dst);
+			vol->ro = m.ro;
+			vol->nocopy = m.nocopy;
+		}
+		r = 0;
 		goto out;
 	}
 	if (!strcmp(m.type, "bind") && stat(m.src, &st) < 0) {
@@ -305,6 +325,158 @@ static int mount_parse(const char *spec, json_object **out, struct error *err)
 out:
 	mount_spec_release(&m);
 	return r;
+}
+
+/* ----------------------------------------------------------- volumes -- */
+
+void rt_vmounts_free(struct rt_vmount *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].dst);
+	}
+	free(v);
+}
+
+/* -v HOST:CTR[:ro|rw] (a bind: 0), NAME:CTR[:ro|rw] or CTR (a named or
+ * anonymous volume: 1, *vol filled when vol is not NULL); -1 malformed. */
+static int vspec_parse(const char *spec, struct rt_vmount *vol, struct error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *a = copy, *b = strchr(copy, ':'), *mode = NULL;
+
+	if (b) {
+		*b++ = '\0';
+		mode = strchr(b, ':');
+		if (mode)
+			*mode++ = '\0';
+	}
+	if (!b) { /* CTR: an anonymous volume */
+		b = a;
+		a = NULL;
+	}
+	if (!dest_valid(b) || (a && *a != '/' && !rt_engine_name_valid(a)) ||
+	    (mode && strcmp(mode, "ro") && strcmp(mode, "rw")))
+		return error_set(err, EINVAL,
+				 "invalid volume specification '%s': want /HOST:/CONTAINER, "
+				 "NAME:/CONTAINER (each [:ro|rw]) or /CONTAINER",
+				 spec);
+	if (a && *a == '/')
+		return 0;
+	if (vol) {
+		vol->name = a ? xstrdup(a) : NULL;
+		vol->dst = xstrdup(b);
+		vol->ro = mode && !strcmp(mode, "ro");
+		vol->nocopy = false;
+	}
+	return 1;
+}
+
+static bool covered(const struct rt_vmount *v, size_t n, const char *dst)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].dst, dst))
+			return true;
+	return false;
+}
+
+/* The destinations of the binds and tmpfs mounts the user asked for. */
+static bool user_mount_at(const struct rt_engine_opts *o, const char *dst)
+{
+	for (char **v = o->volumes; v && *v; v++) {
+		const char *c = strchr(*v, ':');
+
+		if (**v == '/' && c && !strncmp(c + 1, dst, strlen(dst)) &&
+		    (c[1 + strlen(dst)] == '\0' || c[1 + strlen(dst)] == ':'))
+			return true;
+	}
+	for (char **v = o->tmpfs; v && *v; v++)
+		if (!strncmp(*v, dst, strlen(dst)) &&
+		    ((*v)[strlen(dst)] == '\0' || (*v)[strlen(dst)] == ':'))
+			return true;
+	for (char **v = o->mounts; v && *v; v++) {
+		json_object *m = NULL, *d;
+		struct error e;
+		bool hit;
+
+		if (mount_parse(*v, &m, NULL, &e) < 0 || !m)
+			continue;
+		hit = json_object_object_get_ex(m, "destination", &d) &&
+		      !strcmp(json_object_get_string(d), dst);
+		json_object_put(m);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+int rt_engine_volumes_attach(struct img_store *s, const struct rt_engine_opts *o,
+			     char **image_volumes, const char *ctr, struct rt_vmount **out,
+			     size_t *n, struct error *err)
+{
+	struct rt_vmount *v = NULL;
+	size_t k = 0;
+
+	/* What the user asked for, then the image's Volumes no mount covers
+	 * (docker's order). */
+	for (char **p = o->volumes; p && *p; p++) {
+		struct rt_vmount m;
+
+		if (vspec_parse(*p, &m, err) == 1) {
+			v = xrealloc(v, (k + 1) * sizeof(*v));
+			v[k++] = m;
+		}
+	}
+	for (char **p = o->mounts; p && *p; p++) {
+		struct rt_vmount m = {0};
+		json_object *j = NULL;
+
+		if (mount_parse(*p, &j, &m, err) < 0)
+			goto fail;
+		json_object_put(j);
+		if (m.dst) {
+			v = xrealloc(v, (k + 1) * sizeof(*v));
+			v[k++] = m;
+		}
+	}
+	for (char **p = image_volumes; p && *p; p++) {
+		if (!dest_valid(*p) || covered(v, k, *p) || user_mount_at(o, *p))
+			continue;
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = (struct rt_vmount){.dst = xstrdup(*p)};
+	}
+	for (size_t i = 0; i < k; i++) {
+		char *name = NULL;
+
+		if (rt_volume_attach(s, v[i].name, ctr, &name, err) < 0)
+			goto fail;
+		free(v[i].name);
+		v[i].name = name;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+fail:
+	rt_vmounts_free(v, k);
+	return -1;
+}
+
+void rt_engine_volumes_json(json_object *mounts, struct img_store *s, const struct rt_vmount *v,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *src = rt_volume_path(s, v[i].name);
+		json_object *m = json_object_new_object(), *o = json_object_new_array();
+
+		json_object_object_add(m, "destination", json_object_new_string(v[i].dst));
+		json_object_object_add(m, "type", json_object_new_string("bind"));
+		json_object_object_add(m, "source", json_object_new_string(src));
+		json_object_array_add(o, json_object_new_string("rbind"));
+		json_object_array_add(o, json_object_new_string("rprivate"));
+		json_object_array_add(o, json_object_new_string(v[i].ro ? "ro" : "rw"));
+		json_object_object_add(m, "options", o);
+		json_object_array_add(mounts, m);
+	}
 }
 
 /* ------------------------------------------------------------ limits -- */
@@ -521,7 +693,10 @@ int rt_engine_opts_check(const struct rt_engine_opts *o, struct error *err)
 		if (tmpfs_parse(*v, NULL, err) < 0)
 			return -1;
 	for (char **v = o->mounts; v && *v; v++)
-		if (mount_parse(*v, NULL, err) < 0)
+		if (mount_parse(*v, NULL, NULL, err) < 0)
+			return -1;
+	for (char **v = o->volumes; v && *v; v++)
+		if (vspec_parse(*v, NULL, err) < 0)
 			return -1;
 	if (o->seccomp_file && o->seccomp_unconfined)
 		return error_set(err, EINVAL,
@@ -625,9 +800,10 @@ int rt_engine_opts_edit(json_object *doc, const struct rt_engine_opts *o, struct
 	for (char **v = o->mounts; v && *v; v++) {
 		json_object *m;
 
-		if (mount_parse(*v, &m, err) < 0)
+		if (mount_parse(*v, &m, NULL, err) < 0)
 			return -1;
-		json_object_array_add(mounts, m);
+		if (m)
+			json_object_array_add(mounts, m);
 	}
 	if (limits_parse(o, &l, err) < 0)
 		return -1;

@@ -242,10 +242,29 @@ int rt_seccomp_from_docker(json_object *profile, uint64_t bounding, json_object 
  * fields of them.  rt_engine_limits_probe: make and remove the cgroup
  * the container id will get with the limits of o: fails, naming the
  * limit, when the host cannot apply one. */
+/* docker's names of containers and volumes: [a-zA-Z0-9][a-zA-Z0-9_.-]+,
+ * at most 128 bytes (a single path component). */
+bool rt_engine_name_valid(const char *name);
 int rt_engine_opts_check(const struct rt_engine_opts *o, struct error *err);
 int rt_engine_opts_edit(json_object *doc, const struct rt_engine_opts *o, struct error *err);
 void rt_engine_opts_json(json_object *config, json_object *host, const struct rt_engine_opts *o);
 int rt_engine_limits_probe(const struct rt_engine_opts *o, const char *id, struct error *err);
+/* A volume a container mounts (-v NAME:/p, -v /p, --mount type=volume,
+ * the image's Volumes).  rt_engine_volumes_attach: each made when
+ * missing (name NULL: anonymous) and linked to container ctr, in the
+ * order docker mounts them; image_volumes are the image's Volumes.
+ * rt_engine_volumes_json: their bind mounts into the mounts array. */
+struct rt_vmount {
+	char *name; /* NULL until attached when anonymous */
+	char *dst;
+	bool ro, nocopy;
+};
+void rt_vmounts_free(struct rt_vmount *v, size_t n);
+int rt_engine_volumes_attach(struct img_store *s, const struct rt_engine_opts *o,
+			     char **image_volumes, const char *ctr, struct rt_vmount **out,
+			     size_t *n, struct error *err);
+void rt_engine_volumes_json(json_object *mounts, struct img_store *s, const struct rt_vmount *v,
+			    size_t n);
 
 /* --------------------------------------------------------- resources -- */
 

@@ -287,7 +287,7 @@ static void mon_record(struct monitor *m, int code, bool oom)
 		log_error("monitor of %s: %s", m->id, e.msg);
 		return;
 	}
-	if (m->rm ? rt_engine_remove(s, m->ctx, m->id, true, &e) < 0
+	if (m->rm ? rt_engine_remove_volumes(s, m->ctx, m->id, true, &e) < 0
 		  : img_ctr_set_exited(s, m->id, code, rt_now_ns(), oom, &e) < 0)
 		log_error("monitor of %s: %s", m->id, e.msg);
 	img_store_free(s);

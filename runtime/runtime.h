@@ -228,11 +228,37 @@ int rt_engine_wait(struct img_store *s, const char *ref, int *code, struct error
 /* Remove a container: a running one only with force (killed first). */
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		     bool force, struct error *err);
+/* rt_engine_remove, then the container's anonymous volumes (rm -v, and
+ * --rm, as docker). */
+int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			     bool force, struct error *err);
 int rt_engine_rename(struct img_store *s, const char *ref, const char *name, struct error *err);
 /* Remove every container that is not running; *removed their ids
  * (strv_free). */
 int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
 		    struct error *err);
+/* Engine volumes (runtime/volume.c).  rt_volume_path: NAME's _data
+ * directory (caller frees).  rt_volume_create: name NULL makes an
+ * anonymous one (a random name); EEXIST when a volume has the name; *out
+ * (optional) its name.  rt_volume_remove: EBUSY while a container uses
+ * it.  rt_volume_prune: every unused one; *removed their names.
+ * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
+ * rt_volume_attach: the volume (made when missing; name NULL: a new
+ * anonymous one) linked to container ctr; *out its name.
+ * rt_volume_copy_up: an empty volume gets the image's content at dest
+ * inside rootfs (resolved in the root), as docker does on first use. */
+char *rt_volume_path(struct img_store *s, const char *name);
+int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
+		     struct error *err);
+int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
+int rt_volume_prune(struct img_store *s, char ***removed, struct error *err);
+int rt_volume_list(struct img_store *s, char ***names, struct error *err);
+char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
+int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
+		     struct error *err);
+int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs, const char *dest,
+		      struct error *err);
+
 /* The log of a container: <dir>.log, one record a line:
  * "RFC3339NANO stdout|stderr TEXT". */
 char *rt_engine_log_path(const struct img_ctr *c);

@@ -9,7 +9,15 @@ bats_require_minimum_version 1.5.0
 setup_file() { engine_setup_file; }
 teardown_file() { engine_teardown_file; }
 setup() { engine_setup; }
-teardown() { engine_teardown; }
+teardown() {
+	engine_teardown || return 1
+	# Volumes of the test: none left in the store or on disk.
+	[ -n "${ROOT:-}" ] || return 0
+	nk volume prune >/dev/null
+	run nk volume ls -q
+	[ -z "$output" ] || { echo "volumes left: $output"; return 1; }
+	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
+}
 
 # A bad option: exit 125, one line naming what ($output), no new
 # container.
@@ -297,4 +305,141 @@ zombies() {
 	assert_output 3
 	run nk logs "$P-t"
 	assert_line got-term
+}
+
+@test "volume create, ls, inspect, rm; bad input one line each" {
+	run nk volume create "$P-v"
+	assert_success
+	assert_output "$P-v"
+	run nk volume create "$P-v"
+	assert_failure
+	assert_output --partial "already exists"
+	[ "${#lines[@]}" = 1 ]
+	run nk volume ls
+	assert_line --regexp "^local +$P-v\$"
+	run nk volume inspect "$P-v"
+	assert_success
+	[ "$(echo "$output" | jq -r '.[0].Mountpoint')" = "$SR/volumes/$P-v/_data" ]
+	[ -d "$SR/volumes/$P-v/_data" ]
+	run nk volume create "../evil"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	[ ! -e "$SR/evil" ]
+	run nk volume rm "$P-v"
+	assert_success
+	[ ! -e "$SR/volumes/$P-v" ]
+	run nk volume rm "$P-v"
+	assert_failure
+	assert_output --partial "no such volume"
+	run nk volume rm -f "$P-v"
+	assert_success
+	run nk volume inspect "$P-v"
+	assert_failure
+	# Without a name: a generated one.
+	run nk volume create
+	[[ $output =~ ^[0-9a-f]{64}$ ]]
+	nk volume rm "$output"
+}
+
+@test "-v NAME:/path: a named volume (made when missing) shared across containers, :ro" {
+	run nk run --rm -v "$P-v:/data" bb:1 sh -c 'echo kept >/data/f; grep " /data " /proc/self/mountinfo'
+	assert_success
+	assert_output --partial "/volumes/$P-v/_data /data rw,"
+	[ "$(cat "$SR/volumes/$P-v/_data/f")" = kept ]
+	run nk run --rm -v "$P-v:/other:ro" bb:1 sh -c 'cat /other/f; touch /other/g 2>&1'
+	assert_line kept
+	assert_line --partial "Read-only file system"
+	# --mount type=volume too.
+	run nk run --rm --mount "type=volume,src=$P-v,dst=/m,readonly" bb:1 cat /m/f
+	assert_output kept
+	nk volume rm "$P-v"
+}
+
+@test "a volume in use cannot be removed, also by a stopped container" {
+	nk volume create "$P-v" >/dev/null
+	nk create --name "$P" -v "$P-v:/data" bb:1 true >/dev/null
+	run nk volume rm "$P-v"
+	assert_failure
+	assert_output --partial "in use"
+	[ -d "$SR/volumes/$P-v/_data" ]
+	run nk volume prune
+	refute_output --partial "$P-v"
+	nk rm "$P" >/dev/null
+	run nk volume rm "$P-v"
+	assert_success
+}
+
+@test "anonymous volumes: -v /path and --mount type=volume; rm -v removes them, rm keeps them" {
+	nk run -d --name "$P" -v /anon --mount type=volume,dst=/anon2 bb:1 \
+		sh -c 'echo a >/anon/f; echo b >/anon2/f; sleep 1000' >/dev/null
+	run nk volume ls -q
+	[ "${#lines[@]}" = 2 ]
+	for v in "${lines[@]}"; do
+		[[ $v =~ ^[0-9a-f]{64}$ ]]
+		nk volume inspect "$v" | jq -e '.[0].Anonymous'
+	done
+	nk rm -f -v "$P" >/dev/null
+	run nk volume ls -q
+	assert_output ""
+	nk run -d --name "$P" -v /anon bb:1 sleep 1000 >/dev/null
+	nk rm -f "$P" >/dev/null
+	run nk volume ls -q
+	[ "${#lines[@]}" = 1 ]
+	run nk volume prune
+	assert_output "${lines[0]}"
+	# --rm removes the anonymous ones, as docker.
+	run nk run --rm -v /anon bb:1 true
+	run nk volume ls -q
+	assert_output ""
+}
+
+@test "the image's Volumes: an anonymous volume each, filled from the image on first use" {
+	r=$BATS_TEST_TMPDIR/root
+	cp -a "$BATS_FILE_TMPDIR/rootfs" "$r"
+	mkdir -p "$r/data/sub"
+	echo seed >"$r/data/sub/f"
+	chmod 0710 "$r/data"
+	tar -C "$r" -cf "$BATS_TEST_TMPDIR/img.tar" .
+	IMG_USER=0:0 python3 "$BATS_TEST_DIRNAME/image_helpers.py" layout-patch "$BATS_TEST_TMPDIR/img" \
+		config config.Volumes '{"/data": {}}' "$BATS_TEST_TMPDIR/img.tar"
+	"$NOOK" --storage-root "$SR" load -q -i "$BATS_TEST_TMPDIR/img" >/dev/null
+	run nk run --name "$P" bad/x:1 -c 'cat /data/sub/f; stat -c %a /data; echo new >/data/g; grep " /data " /proc/self/mountinfo'
+	assert_line seed
+	assert_line 710
+	assert_line --partial "/volumes/"
+	v=$(nk volume ls -q)
+	[ "$(cat "$SR/volumes/$v/_data/sub/f")" = seed ]
+	[ "$(cat "$SR/volumes/$v/_data/g")" = new ]
+	# A named volume there: filled when empty, left alone when not.
+	run nk run --rm -v "$P-v:/data" bad/x:1 -c 'cat /data/sub/f; echo mine >/data/sub/f'
+	assert_output seed
+	run nk run --rm -v "$P-v:/data" bad/x:1 -c 'cat /data/sub/f'
+	assert_output mine
+	# A bind over it: no anonymous volume.
+	run nk run --rm -v "$BATS_TEST_TMPDIR:/data" bad/x:1 -c 'true'
+	[ "$(nk volume ls -q | wc -l)" = 2 ]
+	nk rm -v "$P" >/dev/null
+	nk volume rm "$P-v" >/dev/null
+	"$NOOK" --storage-root "$SR" rmi bad/x:1 >/dev/null
+}
+
+@test "volume names and specifications: malformed ones refused before anything is made" {
+	refused run --rm -v "bad name:/x" bb:1 true
+	refused run --rm -v "vol:relative" bb:1 true
+	refused run --rm -v "vol:/x:rx" bb:1 true
+	refused run --rm -v "relative" bb:1 true
+	refused run --rm --mount "type=volume,src=/abs,dst=/x" bb:1 true
+	refused run --rm --mount "type=volume,src=v1,dst=/x,tmpfs-size=1m" bb:1 true
+	run nk volume ls -q
+	assert_output ""
+}
+
+@test "concurrent volume create of one name: exactly one wins" {
+	for i in 1 2 3 4 5 6; do
+		"$NOOK" --storage-root "$SR" volume create "$P-v" >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
+	done
+	wait || true
+	[ "$(grep -lx "$P-v" "$BATS_TEST_TMPDIR"/out* | wc -l)" = 1 ]
+	[ "$(grep -l "already exists" "$BATS_TEST_TMPDIR"/out* | wc -l)" = 5 ]
+	nk volume rm "$P-v" >/dev/null
 }
