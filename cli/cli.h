@@ -262,9 +262,10 @@ extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--env-file FILE] [--annotation KEY=VAL] "             \
+	"[-v HOST:CTR|NAME:CTR|CTR[:ro|rw]] [-l KEY=VAL] [--env-file FILE] [--annotation "         \
+	"KEY=VAL] "                                                                                \
 	"[--stop-signal SIG] [--stop-timeout SECONDS] [--timeout SECONDS] [--sig-proxy=false] "    \
-	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs,...] [--tmpfs DST[:OPTS]] "          \
+	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs|volume,...] [--tmpfs DST[:OPTS]] "   \
 	"[-m SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--cpus N] "                   \
 	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] "                         \
 	"IMAGE [COMMAND [ARG...]]"
