@@ -261,13 +261,27 @@ int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 /* Networks and published ports (cli/cmd_network.c). */
 extern const struct cli_table cli_network_table;
 int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_create(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_ls(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_inspect(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_rm(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g);
+extern const struct cli_table cli_volume_table;
+extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
+    cli_volume_prune_options;
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] [-P] "   \
 	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] IMAGE [COMMAND [ARG...]]"
+	"[-v HOST:CTR|NAME:CTR|CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] "          \
+	"[--env-file FILE] [--annotation KEY=VAL] "                                                \
+	"[--stop-signal SIG] [--stop-timeout SECONDS] [--timeout SECONDS] [--sig-proxy=false] "    \
+	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs|volume,...] [--tmpfs DST[:OPTS]] "   \
+	"[-m SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--cpus N] "                   \
+	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] "                         \
+	"IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 
 #endif

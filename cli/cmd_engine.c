@@ -6,6 +6,7 @@
 #include "image/image.h"
 #include "runtime/runtime.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -29,10 +30,25 @@ enum {
 	OPT_MAC,
 	OPT_DNS,
 	OPT_ADD_HOST,
+	OPT_ENV_FILE,
+	OPT_ANNOTATION,
+	OPT_STOP_SIGNAL,
+	OPT_STOP_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_SIG_PROXY,
+	OPT_ULIMIT,
+	OPT_MOUNT,
+	OPT_TMPFS,
+	OPT_MEMORY_SWAP,
+	OPT_MEMORY_RESERVATION,
+	OPT_CPUS,
+	OPT_CPUSET_CPUS,
+	OPT_PIDS_LIMIT,
+	OPT_INIT,
 };
 
 const struct cli_options cli_run_options = {
-    "+:de:itu:v:w:l:p:P",
+    "+:de:itu:v:w:l:p:Pm:c:",
     (const struct option[]){{"name", required_argument, NULL, OPT_NAME},
 			    {"rm", no_argument, NULL, OPT_RM},
 			    {"detach", no_argument, NULL, 'd'},
@@ -59,16 +75,39 @@ const struct cli_options cli_run_options = {
 			    {"mac-address", required_argument, NULL, OPT_MAC},
 			    {"dns", required_argument, NULL, OPT_DNS},
 			    {"add-host", required_argument, NULL, OPT_ADD_HOST},
+			    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+			    {"annotation", required_argument, NULL, OPT_ANNOTATION},
+			    {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+			    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+			    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+			    {"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+			    {"ulimit", required_argument, NULL, OPT_ULIMIT},
+			    {"mount", required_argument, NULL, OPT_MOUNT},
+			    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+			    {"memory", required_argument, NULL, 'm'},
+			    {"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
+			    {"memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION},
+			    {"cpus", required_argument, NULL, OPT_CPUS},
+			    {"cpu-shares", required_argument, NULL, 'c'},
+			    {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
+			    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+			    {"init", no_argument, NULL, OPT_INIT},
 			    {0}}};
 
 struct run_args {
 	struct rt_engine_opts o;
-	bool detach;
+	bool detach, sig_proxy;
+	char **env_files;
 	const char *pull; /* --pull=always|missing|never */
 };
 
 static void run_args_release(struct run_args *a)
 {
+	strv_free(a->env_files);
+	strv_free(a->o.annotations);
+	strv_free(a->o.ulimits);
+	strv_free(a->o.mounts);
+	strv_free(a->o.tmpfs);
 	strv_free(a->o.env);
 	strv_free(a->o.cap_add);
 	strv_free(a->o.cap_drop);
@@ -87,19 +126,69 @@ static int security_opt(struct cli_globals *g, struct rt_engine_opts *o, const c
 		o->no_new_privs = true;
 	else if (!strcmp(v, "seccomp=unconfined") || !strcmp(v, "seccomp:unconfined"))
 		o->seccomp_unconfined = true;
+	else if ((str_has_prefix(v, "seccomp=") || str_has_prefix(v, "seccomp:")) && v[8])
+		o->seccomp_file = v + 8;
 	else
 		return cli_usage_error(g,
-				       "--security-opt '%s': want no-new-privileges or "
-				       "seccomp=unconfined",
+				       "--security-opt '%s': want no-new-privileges, "
+				       "seccomp=unconfined or seccomp=FILE",
 				       v);
+	return 0;
+}
+
+/* docker's --env-file: a KEY=VALUE (the value as written) or KEY (taken
+ * from our environment) per line; blank lines and # comments skipped. */
+static int env_file_read(struct cli_globals *g, const char *path, char ***env)
+{
+	_cleanup_free_ char *text = NULL;
+	struct error err = {0};
+	size_t lineno = 0;
+
+	if (file_read_at(AT_FDCWD, path, 1 << 20, &text, NULL, &err) < 0)
+		return cli_usage_error(g, "--env-file: %s", err.msg);
+	for (char *l = text, *next; l; l = next) {
+		size_t klen;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		l += strspn(l, " \t");
+		if (*l && l[strlen(l) - 1] == '\r')
+			l[strlen(l) - 1] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		klen = strcspn(l, "=");
+		if (!klen)
+			return cli_usage_error(g, "--env-file %s:%zu: no variable name", path,
+					       lineno);
+		if (strcspn(l, " \t") < klen)
+			return cli_usage_error(g,
+					       "--env-file %s:%zu: variable '%.*s' contains "
+					       "whitespace",
+					       path, lineno, (int)klen, l);
+		strv_push(env, l);
+	}
+	return 0;
+}
+
+/* A number of seconds for --stop-timeout and --timeout. */
+static int seconds(struct cli_globals *g, const char *opt, const char *v, int64_t *out)
+{
+	if (parse_int64(v, out) < 0 || *out < 0 || *out > 86400 * 365 * 10)
+		return cli_usage_error(g, "%s '%s': not a number of seconds", opt, v);
 	return 0;
 }
 
 static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_args *a)
 {
 	struct rt_engine_opts *o = &a->o;
+	_cleanup_strv_ char **env = NULL;
+	int64_t n;
 	int c, rc;
 
+	o->stop_timeout = -1;
+	a->sig_proxy = true;
 	while ((c = getopt_long(argc, argv, cli_run_options.shortopts, cli_run_options.longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -182,12 +271,81 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case OPT_ADD_HOST:
 			strv_push(&o->add_hosts, optarg);
 			break;
+		case OPT_ENV_FILE:
+			strv_push(&a->env_files, optarg);
+			break;
+		case OPT_ANNOTATION:
+			strv_push(&o->annotations, optarg);
+			break;
+		case OPT_STOP_SIGNAL:
+			o->stop_signal = optarg;
+			break;
+		case OPT_STOP_TIMEOUT:
+			if ((rc = seconds(g, "--stop-timeout", optarg, &n)) != 0)
+				return rc;
+			o->stop_timeout = (int)n;
+			break;
+		case OPT_TIMEOUT:
+			if ((rc = seconds(g, "--timeout", optarg, &n)) != 0)
+				return rc;
+			o->timeout = (unsigned)n;
+			break;
+		case OPT_SIG_PROXY:
+			if (!optarg || !strcmp(optarg, "true"))
+				a->sig_proxy = true;
+			else if (!strcmp(optarg, "false"))
+				a->sig_proxy = false;
+			else
+				return cli_usage_error(g, "--sig-proxy '%s': true or false",
+						       optarg);
+			break;
+		case OPT_ULIMIT:
+			strv_push(&o->ulimits, optarg);
+			break;
+		case OPT_MOUNT:
+			strv_push(&o->mounts, optarg);
+			break;
+		case OPT_TMPFS:
+			strv_push(&o->tmpfs, optarg);
+			break;
+		case 'm':
+			o->memory = optarg;
+			break;
+		case OPT_MEMORY_SWAP:
+			o->memory_swap = optarg;
+			break;
+		case OPT_MEMORY_RESERVATION:
+			o->memory_reservation = optarg;
+			break;
+		case OPT_CPUS:
+			o->cpus = optarg;
+			break;
+		case 'c':
+			o->cpu_shares = optarg;
+			break;
+		case OPT_CPUSET_CPUS:
+			o->cpuset_cpus = optarg;
+			break;
+		case OPT_PIDS_LIMIT:
+			o->pids_limit = optarg;
+			break;
+		case OPT_INIT:
+			o->init = true;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 1, -1)) != 0)
 		return rc;
+	/* docker's order: the env files first, -e over them. */
+	for (char **f = a->env_files; f && *f; f++)
+		if ((rc = env_file_read(g, *f, &env)) != 0)
+			return rc;
+	for (char **v = o->env; v && *v; v++)
+		strv_push(&env, *v);
+	strv_free(o->env);
+	o->env = steal_pointer(&env);
 	if (o->workdir && *o->workdir != '/')
 		return cli_usage_error(g, "-w '%s': the working directory must be absolute",
 				       o->workdir);
@@ -254,7 +412,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		goto out;
 	}
 	fflush(stdout);
-	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, &status, &err) < 0
+	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, a.sig_proxy, &status,
+			      &err) < 0
 		 ? fail(g, &err, EXIT_NOOK)
 		 : status;
 	close(afd);
@@ -322,7 +481,7 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		fflush(stdout);
-		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, &status, &err) < 0
+		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, true, &status, &err) < 0
 			 ? cli_error(g, &err)
 			 : status;
 		close(afd);

@@ -337,11 +337,11 @@ static int stop_one(struct img_store *s, const struct rt_context *ctx, const cha
 	return 0;
 }
 
-/* stop's and restart's -t SECONDS (default 10) into *secs; 0 or the
- * usage error's exit code. */
+/* stop's and restart's -t SECONDS (default -1: the container's
+ * --stop-timeout, else 10) into *secs; 0 or the usage error's exit code. */
 static int stop_time(struct cli_globals *g, int argc, char **argv, int *secs)
 {
-	int64_t t = 10;
+	int64_t t = -1;
 	int c;
 
 	while ((c = getopt_long(argc, argv, cli_stop_options.shortopts, cli_stop_options.longopts,
@@ -409,12 +409,21 @@ int cli_cmd_wait(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_rm_options = {
-    ":f", (const struct option[]){{"force", no_argument, NULL, 'f'}, {0}}};
+    ":fv", (const struct option[]){
+	       {"force", no_argument, NULL, 'f'}, {"volumes", no_argument, NULL, 'v'}, {0}}};
+
+/* rm's -f and -v. */
+struct rm_flags {
+	bool force, volumes;
+};
 
 static int rm_one(struct img_store *s, const struct rt_context *ctx, const char *ref, void *data,
 		  struct error *err)
 {
-	if (rt_engine_remove(s, ctx, ref, *(bool *)data, err) < 0)
+	const struct rm_flags *f = data;
+
+	if ((f->volumes ? rt_engine_remove_volumes(s, ctx, ref, f->force, err)
+			: rt_engine_remove(s, ctx, ref, f->force, err)) < 0)
 		return -1;
 	printf("%s\n", ref);
 	return 0;
@@ -422,16 +431,19 @@ static int rm_one(struct img_store *s, const struct rt_context *ctx, const char 
 
 int cli_cmd_rm(int argc, char **argv, struct cli_globals *g)
 {
-	bool force = false;
+	struct rm_flags f = {0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, cli_rm_options.shortopts, cli_rm_options.longopts,
 				NULL)) != -1) {
-		if (c != 'f')
+		if (c == 'f')
+			f.force = true;
+		else if (c == 'v')
+			f.volumes = true;
+		else
 			return cli_bad_option(g, c, argv);
-		force = true;
 	}
-	return each(g, argc, argv, rm_one, &force);
+	return each(g, argc, argv, rm_one, &f);
 }
 
 static int restart_one(struct img_store *s, const struct rt_context *ctx, const char *ref,

@@ -46,8 +46,9 @@ static const struct cli_command top_commands[] = {
 	 "stop containers (SIGTERM, then SIGKILL)", NULL, &cli_stop_options},
 	{"kill", cli_cmd_kill, CLI_ENGINE_FLAGS, "[-s SIGNAL] CONTAINER...",
 	 "send a signal to containers (default SIGKILL)", NULL, &cli_kill_options},
-	{"rm", cli_cmd_rm, CLI_ENGINE_FLAGS, "[-f] CONTAINER...",
-	 "remove containers (-f: running ones too)", NULL, &cli_rm_options},
+	{"rm", cli_cmd_rm, CLI_ENGINE_FLAGS, "[-f] [-v] CONTAINER...",
+	 "remove containers (-f: running ones too; -v: their anonymous volumes)", NULL,
+	 &cli_rm_options},
 	{"wait", cli_cmd_wait, CLI_ENGINE_FLAGS, "CONTAINER...",
 	 "wait for containers to exit; print their exit codes", NULL, NULL},
 	{"restart", cli_cmd_restart, CLI_ENGINE_FLAGS, "[-t SECONDS] CONTAINER...",
@@ -56,6 +57,8 @@ static const struct cli_command top_commands[] = {
 	 NULL},
 	{"container", NULL, 0, "COMMAND ...", "manage containers (prune)", &cli_container_table,
 	 NULL},
+	{"volume", NULL, 0, "COMMAND ...", "manage volumes (create, ls, inspect, rm, prune)",
+	 &cli_volume_table, NULL},
 	{"network", NULL, 0, "COMMAND ...", "manage networks (create, ls, inspect, rm, prune)",
 	 &cli_network_table, NULL},
 	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",
@@ -84,6 +87,28 @@ const struct cli_table cli_container_table = {
 	.n = ARRAY_SIZE(container_commands),
 	.globals = CLI_G_ROOT | CLI_G_STORAGE_ROOT | CLI_G_HELP,
 	.usage_exit = 2,
+};
+
+static const struct cli_command volume_commands[] = {
+    {"create", cli_cmd_volume_create, CLI_STORE, "[NAME]",
+     "create a volume (a generated name without NAME)", NULL, NULL},
+    {"ls", cli_cmd_volume_ls, CLI_STORE, "[-q]", "list volumes", NULL, &cli_volume_ls_options},
+    {"inspect", cli_cmd_volume_inspect, CLI_STORE, "VOLUME...",
+     "print volumes' details as a JSON array", NULL, NULL},
+    {"rm", cli_cmd_volume_rm, CLI_STORE, "[-f] VOLUME...",
+     "remove volumes no container uses (-f: a missing one is no error)", NULL,
+     &cli_volume_rm_options},
+    {"prune", cli_cmd_volume_prune, CLI_STORE, "[-f]", "remove every volume no container uses",
+     NULL, &cli_volume_prune_options},
+};
+
+const struct cli_table cli_volume_table = {
+    .prog = "nook volume",
+    .help = "Manage volumes.",
+    .commands = volume_commands,
+    .n = ARRAY_SIZE(volume_commands),
+    .globals = CLI_G_STORAGE_ROOT | CLI_G_HELP,
+    .usage_exit = 2,
 };
 
 static const struct cli_table top_table = {

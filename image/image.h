@@ -212,6 +212,7 @@ struct img_config {
 	char *workdir, *user;            /* NULL when absent */
 	char *stop_signal;               /* StopSignal; NULL when absent */
 	char **exposed_ports;            /* ExposedPorts' keys ("80/tcp"); NULL when none */
+	char **volumes;			 /* the keys of Volumes; NULL when absent */
 };
 int img_config_get(struct img_store *s, const char *ref, struct img_config *c, struct error *err);
 void img_config_release(struct img_config *c);
@@ -339,5 +340,38 @@ int img_net_addrs(struct img_store *s, const char *network, const char *ctr,
 		  struct img_net_addr **out, size_t *n, struct error *err);
 int img_net_ports(struct img_store *s, const char *ctr, struct img_net_port **out, size_t *n,
 		  struct error *err);
+/* -------------------------------------------- engine volumes (volume.c) -- */
+
+/* A volume's row is written first (CREATING), its directory made, then
+ * READY; removal marks it REMOVING, removes the directory, forgets it. */
+enum img_vol_state { IMG_VOL_CREATING, IMG_VOL_READY, IMG_VOL_REMOVING };
+struct img_vol {
+	char *name;
+	int64_t created; /* ns since the epoch */
+	bool anonymous;	 /* made for a container (-v /path, the image's Volumes) */
+	enum img_vol_state state;
+	bool in_use; /* a container that exists mounts it */
+};
+void img_vol_list_free(struct img_vol *v, size_t n);
+/* EEXIST when the name is taken (of two concurrent adds exactly one wins). */
+int img_vol_add(struct img_store *s, const char *name, bool anonymous, int64_t created,
+		struct error *err);
+int img_vol_set_state(struct img_store *s, const char *name, enum img_vol_state st,
+		      struct error *err);
+/* name NULL: all, oldest first. */
+int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, size_t *n,
+		 struct error *err);
+/* ENOENT when there is none; free(out->name). */
+int img_vol_get(struct img_store *s, const char *name, struct img_vol *out, struct error *err);
+/* Mark REMOVING unless a container uses it (EBUSY); ENOENT when none. */
+int img_vol_remove_begin(struct img_store *s, const char *name, struct error *err);
+/* Forget the volume and its links. */
+int img_vol_forget(struct img_store *s, const char *name, struct error *err);
+/* Link container ctr to a READY volume (ENOENT otherwise). */
+int img_vol_use(struct img_store *s, const char *name, const char *ctr, struct error *err);
+/* Drop the container's links. */
+int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err);
+/* The anonymous volumes linked to ctr (strv_free). */
+int img_vol_of_ctr(struct img_store *s, const char *ctr, char ***anonymous, struct error *err);
 
 #endif

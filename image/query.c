@@ -486,6 +486,14 @@ int img_config_get(struct img_store *s, const char *ref, struct img_config *c, s
 			strv_push(&c->exposed_ports, port);
 		}
 	}
+	if (conf && json_object_object_get_ex(conf, "Volumes", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, path, unused)
+		{
+			(void)unused;
+			strv_push(&c->volumes, path);
+		}
+	}
 	json_object_put(o);
 	return 0;
 }
@@ -499,6 +507,7 @@ void img_config_release(struct img_config *c)
 	free(c->user);
 	free(c->stop_signal);
 	strv_free(c->exposed_ports);
+	strv_free(c->volumes);
 	memset(c, 0, sizeof(*c));
 }
 

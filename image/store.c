@@ -12,37 +12,43 @@
 /* Layers are referenced through image_layers (their reference count is
  * the number of rows naming them); containers pin their image. */
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS images ("
-	"  id TEXT PRIMARY KEY, manifest_digest TEXT NOT NULL,"
-	"  created INTEGER NOT NULL, loaded INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS manifests ("
-	"  digest TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-	"  media_type TEXT NOT NULL, size INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS layers ("
-	"  diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS image_layers ("
-	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-	"  idx INTEGER NOT NULL, diff_id TEXT NOT NULL REFERENCES layers(diff_id),"
-	"  blob_digest TEXT NOT NULL, media_type TEXT NOT NULL, blob_size INTEGER NOT NULL,"
-	"  PRIMARY KEY (image_id, idx));"
-	"CREATE INDEX IF NOT EXISTS image_layers_diff ON image_layers(diff_id);"
-	"CREATE TABLE IF NOT EXISTS tags ("
-	"  name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
-	"CREATE TABLE IF NOT EXISTS containers ("
-	"  key TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id),"
-	"  dir TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS engine_containers ("
-	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, image_id TEXT NOT NULL, image TEXT NOT NULL,"
-	"  created INTEGER NOT NULL, config TEXT NOT NULL, dir TEXT NOT NULL,"
-	"  ready INTEGER NOT NULL DEFAULT 0, monitor INTEGER NOT NULL DEFAULT 0,"
-	"  monitor_start INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL DEFAULT 0,"
-	"  pid_start INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL DEFAULT 0,"
-	"  finished INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT 0,"
-	"  oom INTEGER NOT NULL DEFAULT 0);"
-	"CREATE UNIQUE INDEX IF NOT EXISTS engine_containers_name ON engine_containers(name);"
-	"CREATE VIEW IF NOT EXISTS layer_refs AS SELECT l.diff_id, l.size,"
-	"  (SELECT COUNT(*) FROM image_layers il WHERE il.diff_id = l.diff_id) AS refcount"
-	"  FROM layers l;";
+    "CREATE TABLE IF NOT EXISTS images ("
+    "  id TEXT PRIMARY KEY, manifest_digest TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, loaded INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS manifests ("
+    "  digest TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  media_type TEXT NOT NULL, size INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS layers ("
+    "  diff_id TEXT PRIMARY KEY, size INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS image_layers ("
+    "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL, diff_id TEXT NOT NULL REFERENCES layers(diff_id),"
+    "  blob_digest TEXT NOT NULL, media_type TEXT NOT NULL, blob_size INTEGER NOT NULL,"
+    "  PRIMARY KEY (image_id, idx));"
+    "CREATE INDEX IF NOT EXISTS image_layers_diff ON image_layers(diff_id);"
+    "CREATE TABLE IF NOT EXISTS tags ("
+    "  name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+    "CREATE TABLE IF NOT EXISTS containers ("
+    "  key TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id),"
+    "  dir TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS engine_containers ("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, image_id TEXT NOT NULL, image TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, config TEXT NOT NULL, dir TEXT NOT NULL,"
+    "  ready INTEGER NOT NULL DEFAULT 0, monitor INTEGER NOT NULL DEFAULT 0,"
+    "  monitor_start INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL DEFAULT 0,"
+    "  pid_start INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT 0,"
+    "  oom INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS engine_containers_name ON engine_containers(name);"
+    "CREATE TABLE IF NOT EXISTS volumes ("
+    "  name TEXT PRIMARY KEY, created INTEGER NOT NULL, anonymous INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS volume_users ("
+    "  volume TEXT NOT NULL, ctr TEXT NOT NULL, PRIMARY KEY (volume, ctr));"
+    "CREATE INDEX IF NOT EXISTS volume_users_ctr ON volume_users(ctr);"
+    "CREATE VIEW IF NOT EXISTS layer_refs AS SELECT l.diff_id, l.size,"
+    "  (SELECT COUNT(*) FROM image_layers il WHERE il.diff_id = l.diff_id) AS refcount"
+    "  FROM layers l;";
 
 static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "tmp", "containers",
 				       "trash"};
@@ -99,7 +105,7 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 }
 
 /* Bump when the schema changes; upgrades run once, in one transaction. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 /* Size of the write-ahead log kept on disk (see db_reserve). */
 #define WAL_RESERVE (512 << 10)
 

@@ -198,3 +198,10 @@ int ns_tmpfs_copyup(int src, int tmpfs, const struct ns_mount_opts *o, const cha
 		st.st_gid = now.st_gid;
 	return copy_meta(&c, out, &st, what);
 }
+
+int ns_tree_copy(int src, int dst, const char *what, struct error *err)
+{
+	struct ns_mount_opts none = {0};
+
+	return ns_tmpfs_copyup(src, dst, &none, what, err);
+}

@@ -172,6 +172,11 @@ struct ns_rootfs {
  * is set = MS_BIND|MS_REC.  Every out value is zeroed first.  Returns -1
  * (errno EOPNOTSUPP) for options nook knows but refuses: idmap, ridmap.
  * tmpcopyup is known and sets no flag. */
+/* Copy the tree of the directory src into the directory dst (a fresh
+ * volume: docker copies the image's content there on first use), owner,
+ * mode and times included, dst's own too.  Nothing in src is followed
+ * (src is an image's content: untrusted); what names dst in messages. */
+int ns_tree_copy(int src, int dst, const char *what, struct error *err);
 int ns_mount_option(const char *opt, unsigned long *set, unsigned long *clear,
 		    unsigned long *propagation, bool *recursive);
 

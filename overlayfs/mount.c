@@ -49,8 +49,12 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 		return error_sys(err, "overlay: cannot set upper '%s'", o->upper);
 	if (o->upper && o->scratch && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
 		return error_sys(err, "overlay: cannot make '%s' volatile", o->upper);
+	/* Before Linux 6.8 overlayfs parses its options the legacy way:
+	 * "lowerdir+" is accepted as a string and refused only here, with
+	 * EINVAL.  mount(2) then does it (and reports a real EINVAL). */
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return error_sys(err, "cannot create overlay for '%s'", target);
+		return errno == EINVAL ? 1
+				       : error_sys(err, "cannot create overlay for '%s'", target);
 	mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, o->upper ? 0 : MOUNT_ATTR_RDONLY);
 	if (mnt < 0)
 		return error_sys(err, "cannot mount overlay on '%s'", target);

@@ -52,6 +52,9 @@ struct edit {
 	const struct rt_engine_opts *o;
 	const char *id;
 	const struct rt_net_setup *net;
+	struct img_store *s;
+	struct rt_vmount *vols; /* the volumes it mounts */
+	size_t n_vols;
 };
 
 static struct json_object *child(struct json_object *o, const char *key, json_type type)
@@ -201,8 +204,9 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 				      json_object_new_string("TERM=xterm"));
 	}
 	for (char **v = o->volumes; v && *v; v++)
-		if (volume_add(mounts, *v, err) < 0)
+		if (**v == '/' && strchr(*v, ':') && volume_add(mounts, *v, err) < 0)
 			return -1;
+	rt_engine_volumes_json(mounts, e->s, e->vols, e->n_vols);
 	for (char **v = o->labels; v && *v; v++) {
 		_cleanup_free_ char *k = xstrdup(*v);
 		char *eq = strchr(k, '=');
@@ -212,7 +216,7 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 		json_object_object_add(child(doc, "annotations", json_type_object), k,
 				       json_object_new_string(eq ? eq : ""));
 	}
-	return 0;
+	return rt_engine_opts_edit(doc, o, err);
 }
 
 /* Replace KEY=... in env, or append. */
@@ -324,7 +328,13 @@ static char *options_json(const struct rt_engine_opts *o)
 		json_object_array_add(sec, json_object_new_string("no-new-privileges"));
 	if (o->seccomp_unconfined)
 		json_object_array_add(sec, json_object_new_string("seccomp=unconfined"));
+	if (o->seccomp_file) {
+		_cleanup_free_ char *v = xasprintf("seccomp=%s", o->seccomp_file);
+
+		json_object_array_add(sec, json_object_new_string(v));
+	}
 	json_object_object_add(h, "SecurityOpt", sec);
+	rt_engine_opts_json(c, h, o);
 	json_object_object_add(doc, "Config", c);
 	json_object_object_add(doc, "HostConfig", h);
 	out = xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
@@ -369,13 +379,19 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
 	return 0;
 }
 
-static int name_check(const char *name, struct error *err)
+bool rt_engine_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
 	/* docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-	if (n < 2 || n > 128 || !isalnum((unsigned char)name[0]) ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+	return n >= 2 && n <= 128 && isalnum((unsigned char)name[0]) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		   n;
+}
+
+static int name_check(const char *name, struct error *err)
+{
+	if (!rt_engine_name_valid(name))
 		return error_set(err, EINVAL,
 				 "invalid container name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
 				 "allowed",
@@ -390,15 +406,37 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 	for (char **v = o->env; v && *v; v++)
 		if (!**v || **v == '=')
 			return error_set(err, EINVAL, "invalid environment variable '%s'", *v);
-	for (char **v = o->volumes; v && *v; v++) {
-		const char *c = strchr(*v, ':');
+	return rt_engine_opts_check(o, err);
+}
 
-		if (**v != '/' || !c || c[1] != '/')
-			return error_set(
-			    err, EINVAL,
-			    "invalid volume specification '%s': want /HOST:/CONTAINER[:ro|rw]", *v);
-	}
-	return 0;
+/* The volumes of container id: its links dropped, its anonymous
+ * volumes removed too when anonymous (rm -v, --rm); after its row is gone,
+ * so none of them is in use by it.  Best effort: a volume left over is
+ * what `volume prune` removes. */
+static void volumes_drop(struct img_store *s, const char *id, bool anonymous)
+{
+	_cleanup_strv_ char **anon = NULL;
+	struct error e;
+
+	if (anonymous && img_vol_of_ctr(s, id, &anon, &e) == 0)
+		for (char **n = anon; n && *n; n++)
+			rt_volume_remove(s, *n, &e);
+	img_vol_users_drop(s, id, &e);
+}
+
+/* The volumes the container mounts, made and linked to it: the image's
+ * Volumes come from its config. */
+static int volumes_attach(struct img_store *s, const struct rt_engine_opts *o, const char *image_id,
+			  struct edit *e, struct error *err)
+{
+	struct img_config cfg = {0};
+	int r;
+
+	if (img_config_get(s, image_id, &cfg, err) < 0)
+		return -1;
+	r = rt_engine_volumes_attach(s, o, cfg.volumes, e->id, &e->vols, &e->n_vols, err);
+	img_config_release(&cfg);
+	return r;
 }
 
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
@@ -418,6 +456,8 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (random_bytes(rnd, sizeof(rnd), err) < 0)
 		return -1;
 	sha256_hex(rnd, hex);
+	if (rt_engine_limits_probe(o, hex, err) < 0)
+		return -1;
 	edir = xasprintf("%s/engine", img_store_root(s));
 	if (mkdir(edir, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", edir);
@@ -457,21 +497,37 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 		}
 	}
 	fault_point("engine-recorded");
-	e.o = o;
-	e.id = hex;
-	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0 ||
-	    (e.net = net, rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e,
-					 err)) < 0) {
-		/* Undo: the bundle maker undid its part. */
-		rt_engine_net_remove(s, hex, dir, true, &e2);
-		img_ctr_remove(s, hex, &e2);
-		return -1;
+	e = (struct edit){.o = o, .id = hex, .s = s};
+	if (volumes_attach(s, o, image_id, &e, err) < 0)
+		goto undo_volumes;
+	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0)
+		goto undo_volumes;
+	e.net = net;
+	if (rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e, err) < 0)
+		goto undo_net; /* the bundle maker undid its part */
+	for (size_t i = 0; i < e.n_vols; i++) {
+		_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+
+		if (!e.vols[i].nocopy &&
+		    rt_volume_copy_up(s, e.vols[i].name, rootfs, e.vols[i].dst, err) < 0) {
+			rt_bundle_remove(s, dir, &e2);
+			goto undo_net;
+		}
 	}
+	rt_vmounts_free(e.vols, e.n_vols);
+	e.vols = NULL;
 	fault_point("engine-bundled");
 	if (img_ctr_set_ready(s, hex, err) < 0)
 		return -1;
 	*id = xstrdup(hex);
 	return 0;
+undo_net:
+	rt_engine_net_remove(s, hex, dir, true, &e2);
+undo_volumes:
+	rt_vmounts_free(e.vols, e.n_vols);
+	img_ctr_remove(s, hex, &e2);
+	volumes_drop(s, hex, true);
+	return -1;
 }
 
 /* ------------------------------------------------------------ status -- */
@@ -554,18 +610,29 @@ int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char
 	struct img_ctr c;
 	struct img_config cfg;
 	_cleanup_free_ char *id = NULL;
+	struct json_object *cdoc, *cc = NULL, *v;
 	int r, sig = SIGTERM;
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
 		return -1;
 	id = xstrdup(c.id);
 	r = rt_engine_status(&c) == RT_ENGINE_RUNNING;
-	/* The image's StopSignal, else SIGTERM (docker's order). */
-	if (r && img_config_get(s, c.image_id, &cfg, err) == 0) {
+	/* --stop-signal, else the image's StopSignal, else SIGTERM (docker's
+	 * order); -t, else --stop-timeout, else 10 seconds. */
+	cdoc = json_tokener_parse(c.config);
+	if (json_object_object_get_ex(cdoc, "Config", &cc) &&
+	    json_object_object_get_ex(cc, "StopSignal", &v) &&
+	    signal_parse(json_object_get_string(v)) > 0)
+		sig = signal_parse(json_object_get_string(v));
+	else if (r && img_config_get(s, c.image_id, &cfg, err) == 0) {
 		if (cfg.stop_signal && signal_parse(cfg.stop_signal) > 0)
 			sig = signal_parse(cfg.stop_signal);
 		img_config_release(&cfg);
 	}
+	if (timeout < 0)
+		timeout =
+		    json_object_object_get_ex(cc, "StopTimeout", &v) ? json_object_get_int(v) : 10;
+	json_object_put(cdoc);
 	img_ctr_release(&c);
 	if (!r)
 		return 0; /* docker: stopping a stopped container succeeds */
@@ -641,6 +708,8 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 		goto out;
 	fault_point("engine-rm-bundle");
 	r = img_ctr_remove(s, c.id, err);
+	if (r == 0)
+		volumes_drop(s, c.id, false);
 out:
 	img_ctr_release(&c);
 	return r;
@@ -652,8 +721,37 @@ int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const ch
 	return engine_remove(s, ctx, ref, force, false, err);
 }
 
+/* The container, then the anonymous volumes it had (docker's rm -v, and
+ * what --rm does). */
+static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			       bool force, bool spare_monitor, struct error *err)
+{
+	_cleanup_strv_ char **anon = NULL;
+	_cleanup_free_ char *id = NULL;
+	struct img_ctr c;
+
+	if (img_ctr_find(s, ref, &c, err) < 0)
+		return -1;
+	id = xstrdup(c.id);
+	img_ctr_release(&c);
+	/* Which ones first: the container's removal drops its links. */
+	if (img_vol_of_ctr(s, id, &anon, err) < 0 ||
+	    engine_remove(s, ctx, id, force, spare_monitor, err) < 0)
+		return -1;
+	for (char **n = anon; n && *n; n++)
+		if (rt_volume_remove(s, *n, err) < 0 && err->code != ENOENT)
+			return -1;
+	return 0;
+}
+
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
 			    struct error *err)
 {
-	return engine_remove(s, ctx, ref, true, true, err);
+	return remove_with_volumes(s, ctx, ref, true, true, err);
+}
+
+int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			     bool force, struct error *err)
+{
+	return remove_with_volumes(s, ctx, ref, force, false, err);
 }

@@ -258,6 +258,8 @@ static int init_start(struct rt_init *in, pid_t host_pid, int procfd, struct rt_
 		if (rt_hooks_run(spec, RT_HOOK_START_CONTAINER, state, err) < 0)
 			return -1;
 	}
+	if (rt_init_stays(spec))
+		return rt_init_fork_exec(x, &spec->process, in->sync_fd, fifo_w, err);
 	return rt_process_execve(x, &spec->process, err);
 }
 

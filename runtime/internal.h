@@ -226,6 +226,46 @@ void rt_seccomp_cache_key(json_object *seccomp, uint8_t key[SHA256_LEN]);
  * process must hold CAP_SYS_ADMIN). */
 int rt_seccomp_load(const struct rt_seccomp *s, struct error *err);
 
+/* A docker-format seccomp profile (moby's: archMap, includes/excludes)
+ * -> a linux.seccomp object for a container with this bounding set on
+ * this machine; *out is the caller's.  Errors name the profile's field. */
+int rt_seccomp_from_docker(json_object *profile, uint64_t bounding, json_object **out,
+			   struct error *err);
+
+/* ------------------------------------------------ engine options -- */
+
+/* runtime/engine_opts.c.  rt_engine_opts_check: every option of o well
+ * formed (before anything is recorded).  rt_engine_opts_edit: the
+ * options into config.json doc (annotations, rlimits, seccomp=FILE,
+ * mounts, tmpfs, linux.resources, --init); call after the capabilities
+ * are final.  rt_engine_opts_json: inspect's Config and HostConfig
+ * fields of them.  rt_engine_limits_probe: make and remove the cgroup
+ * the container id will get with the limits of o: fails, naming the
+ * limit, when the host cannot apply one. */
+/* docker's names of containers and volumes: [a-zA-Z0-9][a-zA-Z0-9_.-]+,
+ * at most 128 bytes (a single path component). */
+bool rt_engine_name_valid(const char *name);
+int rt_engine_opts_check(const struct rt_engine_opts *o, struct error *err);
+int rt_engine_opts_edit(json_object *doc, const struct rt_engine_opts *o, struct error *err);
+void rt_engine_opts_json(json_object *config, json_object *host, const struct rt_engine_opts *o);
+int rt_engine_limits_probe(const struct rt_engine_opts *o, const char *id, struct error *err);
+/* A volume a container mounts (-v NAME:/p, -v /p, --mount type=volume,
+ * the image's Volumes).  rt_engine_volumes_attach: each made when
+ * missing (name NULL: anonymous) and linked to container ctr, in the
+ * order docker mounts them; image_volumes are the image's Volumes.
+ * rt_engine_volumes_json: their bind mounts into the mounts array. */
+struct rt_vmount {
+	char *name; /* NULL until attached when anonymous */
+	char *dst;
+	bool ro, nocopy;
+};
+void rt_vmounts_free(struct rt_vmount *v, size_t n);
+int rt_engine_volumes_attach(struct img_store *s, const struct rt_engine_opts *o,
+			     char **image_volumes, const char *ctr, struct rt_vmount **out,
+			     size_t *n, struct error *err);
+void rt_engine_volumes_json(json_object *mounts, struct img_store *s, const struct rt_vmount *v,
+			    size_t n);
+
 /* --------------------------------------------------------- resources -- */
 
 /* linux.resources (JSON) -> cgroup limits.  Errors name the JSON path. */
@@ -387,6 +427,14 @@ int rt_process_execve(const struct rt_exec *x, const struct rt_process *p, struc
 /* rt_process_prepare, then rt_process_execve.  Returns only on error. */
 int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
 		    int preserve_fds, int sync_fd, struct error *err);
+
+/* --init (runtime/init_pid1.c): the spec asks for RT_ANNOTATION_INIT.
+ * rt_init_fork_exec: fork; the child execs x (returns only with its
+ * error, in the child); the caller stays PID 1, reaping and forwarding
+ * signals, and exits with the child's status (never returns). */
+bool rt_init_stays(const struct rt_spec *spec);
+int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
+		      struct error *err);
 /* Child side, after the container's root is in place: open a pty from the
  * container's /dev/ptmx, send the master over console_sock, make the slave
  * the controlling terminal and stdio (and /dev/console when asked). */

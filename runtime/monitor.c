@@ -136,6 +136,7 @@ struct monitor {
 	const struct rt_context *ctx;
 	const char *store_root, *id, *dir;
 	bool tty, interactive, rm;
+	unsigned timeout; /* podman's --timeout: SIGKILL after it; 0 none */
 	int sync_fd, attach_fd, logfd;
 	int out_fd, err_fd, in_fd; /* our ends of the container's stdio */
 	struct line_buf lout, lerr;
@@ -207,9 +208,18 @@ static int exit_code(int ws)
 	return 255;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 {
 	bool out_open = m->out_fd >= 0, err_open = m->err_fd >= 0;
+	int64_t deadline = m->timeout ? mono_ms() + (int64_t)m->timeout * 1000 : 0;
 	int code = -1;
 
 	while (code < 0 || out_open || err_open) {
@@ -223,7 +233,19 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 
 		/* After the init exited, only drain what is buffered: a
 		 * process that kept the pipe open must not keep us. */
-		if (poll(p, 4, code < 0 ? -1 : 0) < 0) {
+		int wait_ms = code < 0 ? -1 : 0;
+
+		if (deadline && code < 0) {
+			int64_t left = deadline - mono_ms();
+
+			if (left <= 0) {
+				/* --timeout: the container ran too long. */
+				kill(pid, SIGKILL);
+				deadline = 0;
+			}
+			wait_ms = left <= 0 ? -1 : left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		if (poll(p, 4, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return code < 0 ? 255 : code;
@@ -269,7 +291,7 @@ static void mon_record(struct monitor *m, int code, bool oom)
 		log_error("monitor of %s: %s", m->id, e.msg);
 		return;
 	}
-	if (m->rm ? rt_engine_remove(s, m->ctx, m->id, true, &e) < 0
+	if (m->rm ? rt_engine_remove_volumes(s, m->ctx, m->id, true, &e) < 0
 		  : img_ctr_set_exited(s, m->id, code, rt_now_ns(), oom, &e) < 0)
 		log_error("monitor of %s: %s", m->id, e.msg);
 	img_store_free(s);
@@ -450,13 +472,13 @@ static _Noreturn void mon_main(struct monitor *m)
  * comes along, and it stays small. */
 static _Noreturn void mon_exec(struct monitor *m)
 {
-	char sync[16], att[16], flags[8];
+	char sync[16], att[16], flags[32];
 	struct error err;
 
 	snprintf(sync, sizeof(sync), "%d", m->sync_fd);
 	snprintf(att, sizeof(att), "%d", m->attach_fd);
-	snprintf(flags, sizeof(flags), "%c%c%c", m->tty ? 't' : '_', m->interactive ? 'i' : '_',
-		 m->rm ? 'r' : '_');
+	snprintf(flags, sizeof(flags), "%c%c%cT%u", m->tty ? 't' : '_', m->interactive ? 'i' : '_',
+		 m->rm ? 'r' : '_', m->timeout);
 	/* Only these two cross the exec. */
 	if (fcntl(m->sync_fd, F_SETFD, 0) < 0 ||
 	    (m->attach_fd >= 0 && fcntl(m->attach_fd, F_SETFD, 0) < 0)) {
@@ -486,6 +508,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .tty = strchr(flags, 't') != NULL,
 	    .interactive = strchr(flags, 'i') != NULL,
 	    .rm = strchr(flags, 'r') != NULL,
+	    .timeout = strchr(flags, 'T') ? (unsigned)strtoul(strchr(flags, 'T') + 1, NULL, 10) : 0,
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
 	    .lout = {.stream = "stdout"},
@@ -505,6 +528,18 @@ static bool config_flag(const char *config, const char *section, const char *key
 	struct json_object *doc = json_tokener_parse(config), *s, *v;
 	bool r = doc && json_object_object_get_ex(doc, section, &s) &&
 		 json_object_object_get_ex(s, key, &v) && json_object_get_boolean(v);
+
+	json_object_put(doc);
+	return r;
+}
+
+static int64_t config_int(const char *config, const char *section, const char *key)
+{
+	struct json_object *doc = json_tokener_parse(config), *s, *v;
+	int64_t r = doc && json_object_object_get_ex(doc, section, &s) &&
+			    json_object_object_get_ex(s, key, &v)
+			? json_object_get_int64(v)
+			: 0;
 
 	json_object_put(doc);
 	return r;
@@ -538,6 +573,7 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	m.tty = config_flag(c.config, "Config", "Tty");
 	m.interactive = config_flag(c.config, "Config", "OpenStdin");
 	m.rm = config_flag(c.config, "HostConfig", "AutoRemove");
+	m.timeout = (unsigned)config_int(c.config, "Config", "Timeout");
 	m.lout.stream = "stdout";
 	m.lerr.stream = "stderr";
 	/* What a killed monitor left of the last run. */
@@ -693,7 +729,7 @@ static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, s
 }
 
 int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
-		     bool tty, bool input, int *status, struct error *err)
+		     bool tty, bool input, bool sig_proxy, int *status, struct error *err)
 {
 	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct termios saved, t;
@@ -702,8 +738,11 @@ int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const ch
 	int sfd, r;
 
 	sigemptyset(&set);
+	/* --sig-proxy=false: our signals are ours (their default action
+	 * ends this client; the container goes on); only resizes go. */
 	for (size_t i = 0; i < ARRAY_SIZE(proxied); i++)
-		sigaddset(&set, proxied[i]);
+		if (sig_proxy || proxied[i] == SIGWINCH)
+			sigaddset(&set, proxied[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0) {

@@ -174,7 +174,25 @@ struct rt_engine_opts {
 	char **cap_add, **cap_drop;
 	char **volumes;         /* HOST:CTR[:ro|rw] */
 	char **labels;          /* KEY=VAL */
+	char **annotations;	/* KEY=VAL, the spec's annotations */
+	const char *stop_signal;  /* NULL: the image's StopSignal, else SIGTERM */
+	int stop_timeout;	  /* seconds stop waits before SIGKILL; -1: 10 */
+	unsigned timeout;	  /* podman's --timeout: SIGKILL after this many
+				   * seconds of running; 0 none */
+	char **ulimits;		  /* NAME=SOFT[:HARD] (docker's names, -1 unlimited) */
+	const char *seccomp_file; /* a docker-format seccomp profile */
+	char **mounts;		  /* --mount type=bind|tmpfs,... */
+	char **tmpfs;		  /* DST[:OPTIONS] */
+	/* Limits, docker's syntax (NULL: none): sizes as "512m", cpus as
+	 * "1.5", cpuset as "0-2,4". */
+	const char *memory, *memory_swap, *memory_reservation, *cpus, *cpuset_cpus;
+	const char *cpu_shares, *pids_limit;
+	bool init; /* --init: PID 1 reaps and forwards (RT_ANNOTATION_INIT) */
 };
+/* The annotation that makes the container's init stay as PID 1: it forks,
+ * the child execs the process, the init reaps every zombie, forwards the
+ * signals it gets to the child and exits with the child's status. */
+#define RT_ANNOTATION_INIT "io.github.nook.init"
 /* Record the container, then make its bundle (overlay root, config.json:
  * default spec, docker's profile, the options).  *id gets its id. */
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
@@ -199,17 +217,19 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd);
 /* Stream the container's output to our stdout/stderr, our stdin to it
- * (when it was made with -i), our signals to it, until it exits: *status
- * gets its exit code.  ENOLINK when the monitor went away first.  A --rm
- * container (ref, in store s) is gone when this returns: its monitor
- * hands the removal to the attached client, which has the store open
- * already (the monitor would have to open it, ~1 ms), and does it itself
- * when the client goes away before it is done. */
+ * (when it was made with -i), our signals to it (unless !sig_proxy:
+ * docker's --sig-proxy=false), until it exits: *status gets its exit
+ * code.  ENOLINK when the monitor went away first.  A --rm container
+ * (ref, in store s) is gone when this returns: its monitor hands the
+ * removal to the attached client, which has the store open already (the
+ * monitor would have to open it, ~1 ms), and does it itself when the
+ * client goes away before it is done. */
 int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
-		     bool tty, bool input, int *status, struct error *err);
+		     bool tty, bool input, bool sig_proxy, int *status, struct error *err);
 int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char *ref, int sig,
 		   struct error *err);
-/* Stop signal, then SIGKILL after timeout seconds; waits for the exit. */
+/* Stop signal, then SIGKILL after timeout seconds (< 0: the container's
+ * --stop-timeout, else 10); waits for the exit. */
 int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   int timeout, struct error *err);
 /* Wait for the container to exit; *code its exit code. */
@@ -217,11 +237,37 @@ int rt_engine_wait(struct img_store *s, const char *ref, int *code, struct error
 /* Remove a container: a running one only with force (killed first). */
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		     bool force, struct error *err);
+/* rt_engine_remove, then the container's anonymous volumes (rm -v, and
+ * --rm, as docker). */
+int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			     bool force, struct error *err);
 int rt_engine_rename(struct img_store *s, const char *ref, const char *name, struct error *err);
 /* Remove every container that is not running; *removed their ids
  * (strv_free). */
 int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
 		    struct error *err);
+/* Engine volumes (runtime/volume.c).  rt_volume_path: NAME's _data
+ * directory (caller frees).  rt_volume_create: name NULL makes an
+ * anonymous one (a random name); EEXIST when a volume has the name; *out
+ * (optional) its name.  rt_volume_remove: EBUSY while a container uses
+ * it.  rt_volume_prune: every unused one; *removed their names.
+ * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
+ * rt_volume_attach: the volume (made when missing; name NULL: a new
+ * anonymous one) linked to container ctr; *out its name.
+ * rt_volume_copy_up: an empty volume gets the image's content at dest
+ * inside rootfs (resolved in the root), as docker does on first use. */
+char *rt_volume_path(struct img_store *s, const char *name);
+int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
+		     struct error *err);
+int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
+int rt_volume_prune(struct img_store *s, char ***removed, struct error *err);
+int rt_volume_list(struct img_store *s, char ***names, struct error *err);
+char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
+int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
+		     struct error *err);
+int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs, const char *dest,
+		      struct error *err);
+
 /* The log of a container: <dir>.log, one record a line:
  * "RFC3339NANO stdout|stderr TEXT". */
 char *rt_engine_log_path(const struct img_ctr *c);

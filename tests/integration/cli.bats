@@ -103,7 +103,7 @@ all_commands() {
 	local c f
 	for c in $("$NOOK" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
 		case $c in
-		oci | image | system | container | network)
+		oci | image | system | container | network | volume)
 			for f in $("$NOOK" "$c" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
 				echo "$c $f"
 			done

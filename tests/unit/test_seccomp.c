@@ -434,6 +434,79 @@ static void test_profile_follows_caps(void **state)
 	json_object_put(p);
 }
 
+static json_object *from_docker(const char *text, uint64_t bounding, struct error *err)
+{
+	json_object *in = json_tokener_parse(text), *out = NULL;
+	int r;
+
+	assert_non_null(in);
+	r = rt_seccomp_from_docker(in, bounding, &out, err);
+	json_object_put(in);
+	return r < 0 ? NULL : out;
+}
+
+/* A docker-format profile (--security-opt seccomp=FILE): archMap for
+ * this machine, includes/excludes by capability, architecture and
+ * kernel, the legacy "name"; the result compiles. */
+static void test_docker_profile(void **state)
+{
+	static const char prof[] =
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+	    "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\","
+	    "\"subArchitectures\":[\"SCMP_ARCH_X86\"]},"
+	    "{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}],"
+	    "\"syscalls\":["
+	    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"name\":\"write\",\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+	    "{\"names\":[\"chroot\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"excludes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}},"
+	    "{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"includes\":{\"arches\":[\"s390x\", \"ppc64le\"]}},"
+	    "{\"names\":[\"futex\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"includes\":{\"minKernel\":\"99.0\"}}]}";
+	struct rt_seccomp s;
+	struct error err = {0};
+	json_object *p, *a;
+
+	(void)state;
+	p = from_docker(prof, 1ull << 21 /* CAP_SYS_ADMIN */, &err);
+	assert_non_null(p);
+	assert_true(profile_has(p, "read", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "write", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "mount", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "chroot", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "bpf", "SCMP_ACT_ALLOW"));
+	assert_false(profile_has(p, "futex", "SCMP_ACT_ALLOW"));
+	assert_int_equal(json_object_get_int(json_object_object_get(p, "defaultErrnoRet")), 1);
+#if defined(__x86_64__)
+	a = json_object_object_get(p, "architectures");
+	assert_int_equal(json_object_array_length(a), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(a, 1)),
+			    "SCMP_ARCH_X86");
+#else
+	(void)a;
+#endif
+	assert_int_equal(rt_seccomp_compile(p, &s, &err), 0);
+	rt_seccomp_release(&s);
+	json_object_put(p);
+
+	p = from_docker(prof, 0, &err);
+	assert_false(profile_has(p, "mount", "SCMP_ACT_ALLOW"));
+	assert_true(profile_has(p, "chroot", "SCMP_ACT_ALLOW"));
+	json_object_put(p);
+
+	assert_null(from_docker("{\"syscalls\":[]}", 0, &err));
+	assert_non_null(strstr(err.msg, "defaultAction"));
+	assert_null(from_docker("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}", 0, &err));
+	assert_null(
+	    from_docker("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[1]}", 0, &err));
+	assert_null(from_docker("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+				"[{\"names\":[\"read\"],\"includes\":[]}]}",
+				0, &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +519,7 @@ int main(void)
 	    cmocka_unit_test(test_rule_matching_default_is_skipped),
 	    cmocka_unit_test(test_cache_key_canonical),
 	    cmocka_unit_test(test_profile_follows_caps),
+	    cmocka_unit_test(test_docker_profile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

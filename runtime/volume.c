@@ -1,0 +1,276 @@
+/* The engine's named and anonymous volumes: a directory
+ * <storage root>/volumes/NAME/_data per volume (docker's layout), a row in
+ * the store per volume, a link per container that mounts it.
+ *
+ * Crash safety by ordering, under one lock (flock on volumes/) so a
+ * half-made volume seen under it is always a killed command's:
+ *   create: row (CREATING) -> directories -> READY.  A CREATING row is
+ *           finished by the next create of the name, or removed by rm or
+ *           prune.
+ *   remove: REMOVING (refused while a container uses it, in the same
+ *           statement) -> the directory -> the row.  A REMOVING row is
+ *           finished by the next rm, create or prune, and no container can
+ *           start using it meanwhile. */
+#include "runtime/internal.h"
+#include "image/image.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+char *rt_volume_path(struct img_store *s, const char *name)
+{
+	return xasprintf("%s/volumes/%s/_data", img_store_root(s), name);
+}
+
+static int vol_name_check(const char *name, struct error *err)
+{
+	/* A single path component, as container names are. */
+	if (!rt_engine_name_valid(name))
+		return error_set(err, EINVAL,
+				 "invalid volume name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+				 "allowed",
+				 name);
+	return 0;
+}
+
+/* volumes/ made, opened and locked (flock on the directory itself);
+ * returns its fd, which holds the lock until closed. */
+static int vol_lock(struct img_store *s, struct error *err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/volumes", img_store_root(s));
+	_cleanup_close_ int fd = -1;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_sys(err, "cannot create '%s'", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		return error_sys(err, "cannot lock '%s'", dir);
+	return steal_fd(&fd);
+}
+
+/* Under the lock: the steps after a REMOVING mark. */
+static int vol_finish_remove(struct img_store *s, int dfd, const char *name, struct error *err)
+{
+	fault_point("volume-rm-marked");
+	if (rm_rf_at(dfd, name, err) < 0 && err->code != ENOENT)
+		return -1;
+	fault_point("volume-rm-data");
+	return img_vol_forget(s, name, err);
+}
+
+static int vol_remove_locked(struct img_store *s, int dfd, const char *name, struct error *err)
+{
+	if (img_vol_remove_begin(s, name, err) < 0)
+		return -1;
+	return vol_finish_remove(s, dfd, name, err);
+}
+
+/* Under the lock: make the directories of a CREATING row, mark it READY. */
+static int vol_finish_create(struct img_store *s, int dfd, const char *name, struct error *err)
+{
+	_cleanup_close_ int vfd = -1;
+
+	fault_point("volume-recorded");
+	if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+		return error_sys(err, "cannot create volume '%s'", name);
+	vfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vfd < 0 || (mkdirat(vfd, "_data", 0755) < 0 && errno != EEXIST))
+		return error_sys(err, "cannot create volume '%s'", name);
+	fault_point("volume-made");
+	return img_vol_set_state(s, name, IMG_VOL_READY, err);
+}
+
+int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
+		     struct error *err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *gen = NULL;
+	struct img_vol v;
+
+	if (!name) {
+		uint8_t rnd[32];
+		char hex[65];
+		_cleanup_close_ int ufd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (ufd < 0 || read_all(ufd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd))
+			return error_sys(err, "cannot read /dev/urandom");
+		sha256_hex(rnd, hex);
+		name = gen = xstrdup(hex);
+	}
+	if (vol_name_check(name, err) < 0 || (dfd = vol_lock(s, err)) < 0)
+		return -1;
+	if (img_vol_get(s, name, &v, err) == 0) {
+		enum img_vol_state st = v.state;
+
+		free(v.name);
+		if (st == IMG_VOL_READY)
+			return error_set(err, EEXIST, "volume \"%s\" already exists", name);
+		/* A killed command's: finish its removal, or its creation. */
+		if (st == IMG_VOL_REMOVING && vol_finish_remove(s, dfd, name, err) < 0)
+			return -1;
+		if (st == IMG_VOL_REMOVING && img_vol_add(s, name, anonymous, rt_now_ns(), err) < 0)
+			return -1;
+	} else if (err->code != ENOENT || img_vol_add(s, name, anonymous, rt_now_ns(), err) < 0) {
+		return -1;
+	}
+	if (vol_finish_create(s, dfd, name, err) < 0)
+		return -1;
+	if (out)
+		*out = xstrdup(name);
+	return 0;
+}
+
+int rt_volume_remove(struct img_store *s, const char *name, struct error *err)
+{
+	_cleanup_close_ int dfd = vol_lock(s, err);
+
+	if (dfd < 0)
+		return -1;
+	return vol_remove_locked(s, dfd, name, err);
+}
+
+int rt_volume_prune(struct img_store *s, char ***removed, struct error *err)
+{
+	_cleanup_close_ int dfd = vol_lock(s, err);
+	struct img_vol *v;
+	size_t n;
+	int r = 0;
+
+	*removed = NULL;
+	if (dfd < 0 || img_vol_list(s, NULL, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (v[i].in_use)
+			continue;
+		r = vol_remove_locked(s, dfd, v[i].name, err);
+		if (r < 0 && err->code == EBUSY) /* taken meanwhile */
+			r = 0;
+		else if (r == 0 && v[i].state == IMG_VOL_READY)
+			strv_push(removed, v[i].name);
+	}
+	img_vol_list_free(v, n);
+	return r;
+}
+
+static json_object *vol_json(struct img_store *s, const struct img_vol *v)
+{
+	json_object *o = json_object_new_object();
+	_cleanup_free_ char *path = rt_volume_path(s, v->name);
+	time_t t = (time_t)(v->created / 1000000000);
+	struct tm tm;
+	char when[64];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_object_add(o, "Name", json_object_new_string(v->name));
+	json_object_object_add(o, "Driver", json_object_new_string("local"));
+	json_object_object_add(o, "Mountpoint", json_object_new_string(path));
+	json_object_object_add(o, "CreatedAt", json_object_new_string(when));
+	json_object_object_add(o, "Labels", json_object_new_object());
+	json_object_object_add(o, "Scope", json_object_new_string("local"));
+	json_object_object_add(o, "Options", json_object_new_object());
+	json_object_object_add(o, "Anonymous", json_object_new_boolean(v->anonymous));
+	json_object_object_add(o, "InUse", json_object_new_boolean(v->in_use));
+	return o;
+}
+
+int rt_volume_list(struct img_store *s, char ***names, struct error *err)
+{
+	struct img_vol *v;
+	size_t n;
+
+	*names = NULL;
+	if (img_vol_list(s, NULL, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].state == IMG_VOL_READY)
+			strv_push(names, v[i].name);
+	img_vol_list_free(v, n);
+	return 0;
+}
+
+char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err)
+{
+	struct img_vol v;
+	json_object *o;
+	char *out;
+
+	if (img_vol_get(s, name, &v, err) < 0)
+		return NULL;
+	if (v.state != IMG_VOL_READY) {
+		free(v.name);
+		error_set(err, ENOENT, "no such volume: %s", name);
+		return NULL;
+	}
+	o = vol_json(s, &v);
+	free(v.name);
+	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
+
+/* ------------------------------------------------- for the engine -- */
+
+int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
+		     struct error *err)
+{
+	char *made = NULL;
+
+	/* docker's -v NAME:/path makes a missing volume. */
+	if (rt_volume_create(s, name, name == NULL, &made, err) < 0) {
+		if (err->code != EEXIST)
+			return -1;
+		made = xstrdup(name);
+	}
+	if (img_vol_use(s, made, ctr, err) < 0) {
+		free(made);
+		return -1;
+	}
+	*out = made;
+	return 0;
+}
+
+int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs, const char *dest,
+		      struct error *err)
+{
+	_cleanup_free_ char *data = rt_volume_path(s, name);
+	_cleanup_close_ int rfd = -1, src = -1, dst = -1;
+	struct stat st;
+	struct error e2;
+	int n = 0;
+
+	dst = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst < 0)
+		return error_sys(err, "cannot open volume '%s'", name);
+	/* Only into an empty volume, as docker. */
+	{
+		_cleanup_closedir_ DIR *d = NULL;
+		int fd = dup(dst);
+		struct dirent *e;
+
+		if (fd < 0 || !(d = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			return error_sys(err, "cannot read volume '%s'", name);
+		}
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				n++;
+	}
+	if (n)
+		return 0;
+	rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return error_sys(err, "cannot open '%s'", rootfs);
+	/* Resolved inside the container's root: a symlink in the image
+	 * cannot point the copy at the host. */
+	src = open_in_root(rfd, dest, O_RDONLY | O_DIRECTORY, ROOT_CREATE_NONE, &e2);
+	if (src < 0 || fstat(src, &st) < 0)
+		return 0; /* nothing there in the image */
+	return ns_tree_copy(src, dst, dest, err);
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# Crash safety of the engine's volumes: volume create and rm killed with
+# SIGKILL at each named step (NOOK_FAULT, base/fault.c).  A half-made
+# volume is never listed; the next create of the name finishes it, the
+# next rm (or prune) removes it; nothing is left on disk after that, and
+# `nook system check` finds the store sound.
+load ../integration/engine_common
+bats_require_minimum_version 1.5.0
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+teardown() {
+	engine_teardown || return 1
+	[ -n "${ROOT:-}" ] || return 0
+	nk volume prune >/dev/null
+	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
+}
+
+vol() { "$NOOK" --storage-root "$SR" volume "$@"; }
+
+sound() {
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}
+
+@test "volume create killed at each step: not listed; create again finishes it" {
+	for step in volume-recorded volume-made; do
+		V="$P-$step"
+		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" volume create "$V"
+		run vol ls -q
+		refute_output --partial "$V"
+		run vol inspect "$V"
+		assert_failure
+		# A container cannot use it half made: -v makes (finishes) it.
+		run vol create "$V"
+		assert_success
+		assert_output "$V"
+		[ -d "$SR/volumes/$V/_data" ]
+		run vol rm "$V"
+		assert_success
+		[ ! -e "$SR/volumes/$V" ]
+		sound
+	done
+}
+
+@test "volume create killed: rm and prune remove what it left" {
+	run -137 env NOOK_FAULT=volume-made "$NOOK" --storage-root "$SR" volume create "$P-a"
+	run vol rm "$P-a"
+	assert_success
+	[ ! -e "$SR/volumes/$P-a" ]
+	run -137 env NOOK_FAULT=volume-recorded "$NOOK" --storage-root "$SR" volume create "$P-b"
+	run vol prune
+	assert_success
+	[ ! -e "$SR/volumes/$P-b" ]
+	run vol inspect "$P-b"
+	assert_failure
+	sound
+}
+
+@test "volume rm killed at each step: gone from ls, rm again finishes, create again starts empty" {
+	for step in volume-rm-marked volume-rm-data; do
+		V="$P-$step"
+		vol create "$V" >/dev/null
+		echo data >"$SR/volumes/$V/_data/f"
+		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" volume rm "$V"
+		run vol ls -q
+		refute_output --partial "$V"
+		run vol rm "$V"
+		assert_success
+		[ ! -e "$SR/volumes/$V" ]
+		run vol inspect "$V"
+		assert_failure
+		sound
+	done
+	# Killed, then created again: a fresh, empty volume.
+	vol create "$P-c" >/dev/null
+	echo old >"$SR/volumes/$P-c/_data/f"
+	run -137 env NOOK_FAULT=volume-rm-marked "$NOOK" --storage-root "$SR" volume rm "$P-c"
+	run vol create "$P-c"
+	assert_success
+	[ ! -e "$SR/volumes/$P-c/_data/f" ]
+	vol rm "$P-c" >/dev/null
+}
+
+@test "run with an anonymous volume killed while creating: rm -f -v and prune leave nothing" {
+	run -137 env NOOK_FAULT=engine-bundled "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		create --name "$P" -v /anon bb:1 true
+	run vol ls -q
+	[ "${#lines[@]}" = 1 ]
+	run nk rm -f -v "$P"
+	assert_success
+	run vol ls -q
+	assert_output ""
+	engine_assert_clean
+	sound
+}
