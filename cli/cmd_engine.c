@@ -23,6 +23,7 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
 	OPT_LABEL,
+	OPT_DETACH_KEYS,
 };
 
 const struct cli_options cli_run_options = {
@@ -45,11 +46,14 @@ const struct cli_options cli_run_options = {
 			    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
+			    {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
 			    {0}}};
 
 struct run_args {
 	struct rt_engine_opts o;
 	bool detach;
+	struct rt_detach_keys keys;
+	const char *keys_spec;
 };
 
 static void run_args_release(struct run_args *a)
@@ -79,6 +83,7 @@ static int security_opt(struct cli_globals *g, struct rt_engine_opts *o, const c
 static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_args *a)
 {
 	struct rt_engine_opts *o = &a->o;
+	struct error err;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, cli_run_options.shortopts, cli_run_options.longopts,
@@ -139,6 +144,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case 'l':
 			strv_push(&o->labels, optarg);
 			break;
+		case OPT_DETACH_KEYS:
+			a->keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
@@ -150,6 +158,8 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 				       o->workdir);
 	if (o->user && !*o->user)
 		return cli_usage_error(g, "-u: empty user");
+	if (rt_detach_keys_parse(a->keys_spec, &a->keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
 	o->image = argv[optind];
 	o->cmd = argv + optind + 1;
 	return 0;
@@ -209,7 +219,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		goto out;
 	}
 	fflush(stdout);
-	rc = rt_engine_attach(afd, a.o.tty, a.o.interactive, &status, &err) < 0
+	rc = rt_engine_attach(afd, a.o.tty, a.o.interactive, &a.keys, &status, &err) < 0
 		 ? fail(g, &err, EXIT_NOOK)
 		 : status;
 	close(afd);
@@ -229,8 +239,10 @@ int cli_cmd_run(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_start_options = {
-    ":ai", (const struct option[]){
-	       {"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'}, {0}}};
+    ":ai", (const struct option[]){{"attach", no_argument, NULL, 'a'},
+				   {"interactive", no_argument, NULL, 'i'},
+				   {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+				   {0}}};
 
 int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 {
@@ -238,6 +250,8 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 	struct rt_context ctx = {.root = g->root};
 	struct error err = {0};
 	bool attach = false, input = false;
+	const char *keys_spec = NULL;
+	struct rt_detach_keys keys;
 	int c, rc, afd = -1, status = 0;
 
 	while ((c = getopt_long(argc, argv, cli_start_options.shortopts, cli_start_options.longopts,
@@ -249,12 +263,17 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 		case 'i':
 			input = true;
 			break;
+		case OPT_DETACH_KEYS:
+			keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 1, attach ? 1 : -1)) != 0)
 		return rc;
+	if (rt_detach_keys_parse(keys_spec, &keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
 	if (!(s = cli_store_open(g, &err)))
 		return cli_error(g, &err);
 	for (int i = optind; i < argc; i++) {
@@ -277,8 +296,9 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		fflush(stdout);
-		rc = rt_engine_attach(afd, tty, input, &status, &err) < 0 ? cli_error(g, &err)
-									  : status;
+		rc = rt_engine_attach(afd, tty, input, &keys, &status, &err) < 0
+			 ? cli_error(g, &err)
+			 : status;
 		close(afd);
 	}
 	return rc;

@@ -35,6 +35,7 @@ enum frame_type {
 	FRAME_STDIN_EOF,
 	FRAME_SIGNAL,
 	FRAME_RESIZE,
+	FRAME_HELLO, /* to a client accepted on the attach socket */
 };
 
 struct frame {
@@ -133,6 +134,7 @@ struct monitor {
 	const char *store_root, *id, *dir;
 	bool tty, interactive, rm;
 	int sync_fd, attach_fd, logfd;
+	int listen_fd; /* the attach socket (nook attach) */
 	int out_fd, err_fd, in_fd; /* our ends of the container's stdio */
 	struct line_buf lout, lerr;
 };
@@ -194,6 +196,21 @@ static bool mon_client(struct monitor *m, pid_t pid)
 	return true;
 }
 
+/* A client of the attach socket: served when none is attached (greeted
+ * first), else turned away by closing it. */
+static void mon_accept(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (m->attach_fd >= 0 || frame_send(fd, FRAME_HELLO, NULL, 0) < 0) {
+		close(fd);
+		return;
+	}
+	m->attach_fd = fd;
+}
+
 static int exit_code(int ws)
 {
 	if (WIFEXITED(ws))
@@ -209,17 +226,18 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 	int code = -1;
 
 	while (code < 0 || out_open || err_open) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = out_open ? m->out_fd : -1, .events = POLLIN},
 		    {.fd = err_open ? m->err_fd : -1, .events = POLLIN},
 		    {.fd = m->attach_fd, .events = POLLIN},
+		    {.fd = m->listen_fd, .events = POLLIN},
 		};
 		struct signalfd_siginfo si;
 
 		/* After the init exited, only drain what is buffered: a
 		 * process that kept the pipe open must not keep us. */
-		if (poll(p, 4, code < 0 ? -1 : 0) < 0) {
+		if (poll(p, 5, code < 0 ? -1 : 0) < 0) {
 			if (errno == EINTR)
 				continue;
 			return code < 0 ? 255 : code;
@@ -235,6 +253,8 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 			close(m->attach_fd);
 			m->attach_fd = -1;
 		}
+		if (p[4].revents)
+			mon_accept(m);
 		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD) {
@@ -298,7 +318,7 @@ static int mon_stdio(struct monitor *m, struct error *err)
 		return 0;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (m->interactive && m->attach_fd >= 0 && pipe2(in, O_CLOEXEC) < 0))
+	    (m->interactive && pipe2(in, O_CLOEXEC) < 0))
 		return error_sys(err, "cannot make pipes");
 	if (dup2(in[0] >= 0 ? in[0] : null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
 		return error_sys(err, "cannot set up stdio");
@@ -330,7 +350,7 @@ static void mon_stdio_release(void)
 static _Noreturn void mon_main(struct monitor *m)
 {
 	struct rt_create_opts o = {.bundle = m->dir};
-	_cleanup_free_ char *log = xasprintf("%s.log", m->dir);
+	_cleanup_free_ char *log = xasprintf("%s.log", m->dir), *sock = NULL;
 	struct start_msg msg = {.ok = 1};
 	struct rt_launch l;
 	struct error err = {0};
@@ -357,14 +377,21 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
+	sock = xasprintf("%s.sock", m->dir);
+	m->listen_fd = rt_attach_listen(sock, &err);
+	if (m->listen_fd < 0) {
+		mon_fail(m, &err);
+		_exit(1);
+	}
 	if (rt_launch_create(&l, m->ctx, m->id, &o, true, &err) < 0) {
+		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
 	}
 	mon_stdio_release();
 	if (m->tty)
 		m->out_fd = m->err_fd = m->in_fd = l.console_master;
-	if (m->tty && m->in_fd >= 0 && !(m->interactive && m->attach_fd >= 0))
+	if (m->tty && m->in_fd >= 0 && !m->interactive)
 		m->in_fd = -1;
 	if (m->tty)
 		m->err_fd = -1;
@@ -374,6 +401,7 @@ static _Noreturn void mon_main(struct monitor *m)
 		if (sfd < 0)
 			error_sys(&err, "signalfd");
 		rt_launch_abort(&l, m->id);
+		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
 	}
@@ -386,6 +414,8 @@ static _Noreturn void mon_main(struct monitor *m)
 	fault_point("monitor-started");
 	code = mon_wait(m, l.pid, sfd);
 	l.pid = 0;
+	close(m->listen_fd);
+	unlink(sock);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
@@ -441,6 +471,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .rm = strchr(flags, 'r') != NULL,
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
+	    .listen_fd = -1,
 	    .lout = {.stream = "stdout"},
 	    .lerr = {.stream = "stderr"},
 	};
@@ -452,16 +483,6 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 }
 
 /* ------------------------------------------------------------ start -- */
-
-static bool config_flag(const char *config, const char *section, const char *key)
-{
-	struct json_object *doc = json_tokener_parse(config), *s, *v;
-	bool r = doc && json_object_object_get_ex(doc, section, &s) &&
-		 json_object_object_get_ex(s, key, &v) && json_object_get_boolean(v);
-
-	json_object_put(doc);
-	return r;
-}
 
 int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
 		    int *attach_fd, struct error *err)
@@ -488,9 +509,9 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	m.store_root = img_store_root(s);
 	m.id = c.id;
 	m.dir = c.dir;
-	m.tty = config_flag(c.config, "Config", "Tty");
-	m.interactive = config_flag(c.config, "Config", "OpenStdin");
-	m.rm = config_flag(c.config, "HostConfig", "AutoRemove");
+	m.tty = rt_engine_config_flag(c.config, "Config", "Tty");
+	m.interactive = rt_engine_config_flag(c.config, "Config", "OpenStdin");
+	m.rm = rt_engine_config_flag(c.config, "HostConfig", "AutoRemove");
 	m.lout.stream = "stdout";
 	m.lerr.stream = "stderr";
 	/* What a killed monitor left of the last run. */
@@ -586,7 +607,8 @@ static void send_size(int fd)
 	frame_send(fd, FRAME_RESIZE, rc, sizeof(rc));
 }
 
-static int attach_loop(int fd, bool input, int sfd, int *status, struct error *err)
+static int attach_loop(int fd, bool input, struct rt_detach_state *dk, int sfd, int *status,
+		       struct error *err)
 {
 	bool in_open = input;
 
@@ -625,7 +647,18 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 			ssize_t n = read(0, buf, sizeof(buf));
 
 			if (n > 0) {
-				frame_send(fd, FRAME_STDIN, buf, (size_t)n);
+				unsigned char out[sizeof(buf) + 16];
+				size_t o;
+				bool detach = rt_detach_filter(dk, (unsigned char *)buf, (size_t)n,
+							       out, &o);
+
+				if (o)
+					frame_send(fd, FRAME_STDIN, out, o);
+				if (detach) {
+					/* The container goes on without us. */
+					*status = 0;
+					return 1;
+				}
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				frame_send(fd, FRAME_STDIN_EOF, NULL, 0);
 				in_open = false;
@@ -642,10 +675,25 @@ static int attach_loop(int fd, bool input, int sfd, int *status, struct error *e
 	}
 }
 
-int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *err)
+int rt_attach_hello(int fd, struct error *err)
+{
+	struct frame f;
+	ssize_t n = read_all(fd, &f, sizeof(f));
+
+	if (n == 0)
+		return error_set(err, EBUSY, "another client is attached");
+	if (n != sizeof(f) || f.type != FRAME_HELLO || f.len)
+		return error_set(err, EPROTO, "the container's monitor did not answer");
+	return 0;
+}
+
+int rt_engine_attach(int fd, bool tty, bool input, const struct rt_detach_keys *keys, int *status,
+		     struct error *err)
 {
 	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct termios saved, t;
+	struct rt_detach_keys def;
+	struct rt_detach_state dk = {0};
 	sigset_t set, old;
 	bool raw = false;
 	int sfd, r;
@@ -668,7 +716,12 @@ int rt_engine_attach(int fd, bool tty, bool input, int *status, struct error *er
 	}
 	if (tty)
 		send_size(fd);
-	r = attach_loop(fd, input, sfd, status, err);
+	if (!keys) {
+		rt_detach_keys_parse(NULL, &def, err);
+		keys = &def;
+	}
+	dk.keys = keys;
+	r = attach_loop(fd, input, &dk, sfd, status, err);
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	close(sfd);
