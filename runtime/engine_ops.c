@@ -216,7 +216,8 @@ int rt_engine_stats_read(const struct rt_context *ctx, const struct img_ctr *c,
 	out->has_memory = cs.has_memory;
 	out->mem_usage = cs.mem_current;
 	out->mem_limit = cs.mem_max;
-	out->has_io = cs.n_io > 0;
+	/* An io controller with nothing read or written yet: zeros. */
+	out->has_io = cs.n_io > 0 || (g.dirfd >= 0 && faccessat(g.dirfd, "io.stat", F_OK, 0) == 0);
 	for (size_t i = 0; i < cs.n_io; i++) {
 		out->blk_read += cs.io[i].rbytes;
 		out->blk_write += cs.io[i].wbytes;
