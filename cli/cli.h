@@ -257,6 +257,38 @@ int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_container_table;
+/* On running containers (cli/cmd_ctr.c, cli/cmd_cp.c). */
+extern const struct cli_options cli_exec_options, cli_attach_options, cli_stats_options;
+int cli_cmd_exec(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_attach(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_pause(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_unpause(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_top(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_stats(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
+#define CLI_CTR_ENTRIES                                                                            \
+	{"exec", cli_cmd_exec, CLI_ENGINE_FLAGS | CLI_OPERANDS_END,                                \
+	 "[-i] [-t] [-d] [-e KEY=VAL] [--env-file FILE] [-u USER[:GROUP]] [-w DIR] "               \
+	 "[--privileged] CONTAINER COMMAND [ARG...]",                                              \
+	 "run a command in a running container", NULL, &cli_exec_options},                         \
+	{"attach", cli_cmd_attach, CLI_ENGINE_FLAGS,                                               \
+	 "[--detach-keys KEYS] [--no-stdin] CONTAINER",                                            \
+	 "connect to a running container's input and output (detach: ctrl-p ctrl-q)", NULL,        \
+	 &cli_attach_options},                                                                     \
+	{"pause", cli_cmd_pause, CLI_ENGINE_FLAGS, "CONTAINER...",                                 \
+	 "freeze every process of containers", NULL, NULL},                                        \
+	{"unpause", cli_cmd_unpause, CLI_ENGINE_FLAGS, "CONTAINER...",                             \
+	 "thaw paused containers", NULL, NULL},                                                    \
+	{"top", cli_cmd_top, CLI_ENGINE_FLAGS | CLI_OPERANDS_END, "CONTAINER [PS OPTIONS]",        \
+	 "show a container's processes (ps -ef, or the ps options given)", NULL, NULL},            \
+	{"stats", cli_cmd_stats, CLI_ENGINE_FLAGS, "[-a] [--no-stream] [--format table|json] "     \
+	 "[CONTAINER...]",                                                                         \
+	 "show containers' CPU, memory, pids and I/O", NULL, &cli_stats_options},                  \
+	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH, "CONTAINER:PATH HOSTPATH | "          \
+	 "HOSTPATH CONTAINER:PATH", "copy files out of or into a container", NULL, NULL},          \
+	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",  \
+	 NULL, NULL}
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 /* Networks and published ports (cli/cmd_network.c). */
 extern const struct cli_table cli_network_table;
@@ -280,7 +312,7 @@ extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
 	"[--stop-signal SIG] [--stop-timeout SECONDS] [--timeout SECONDS] [--sig-proxy=false] "    \
 	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs|volume,...] [--tmpfs DST[:OPTS]] "   \
 	"[-m SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--cpus N] "                   \
-	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] "                         \
+	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] [--detach-keys KEYS] "   \
 	"IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 

@@ -45,6 +45,7 @@ enum {
 	OPT_CPUSET_CPUS,
 	OPT_PIDS_LIMIT,
 	OPT_INIT,
+	OPT_DETACH_KEYS,
 };
 
 const struct cli_options cli_run_options = {
@@ -92,6 +93,7 @@ const struct cli_options cli_run_options = {
 			    {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
 			    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
 			    {"init", no_argument, NULL, OPT_INIT},
+			    {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
 			    {0}}};
 
 struct run_args {
@@ -99,6 +101,8 @@ struct run_args {
 	bool detach, sig_proxy;
 	char **env_files;
 	const char *pull; /* --pull=always|missing|never */
+	struct rt_detach_keys keys;
+	const char *keys_spec;
 };
 
 static void run_args_release(struct run_args *a)
@@ -185,6 +189,7 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 	struct rt_engine_opts *o = &a->o;
 	_cleanup_strv_ char **env = NULL;
 	int64_t n;
+	struct error err;
 	int c, rc;
 
 	o->stop_timeout = -1;
@@ -332,6 +337,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case OPT_INIT:
 			o->init = true;
 			break;
+		case OPT_DETACH_KEYS:
+			a->keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
@@ -351,6 +359,8 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 				       o->workdir);
 	if (o->user && !*o->user)
 		return cli_usage_error(g, "-u: empty user");
+	if (rt_detach_keys_parse(a->keys_spec, &a->keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
 	o->image = argv[optind];
 	o->cmd = argv + optind + 1;
 	return 0;
@@ -412,8 +422,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		goto out;
 	}
 	fflush(stdout);
-	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, a.sig_proxy, &status,
-			      &err) < 0
+	rc = rt_engine_attach(s, &ctx, id, afd, a.o.tty, a.o.interactive, a.sig_proxy, &a.keys,
+			      &status, &err) < 0
 		 ? fail(g, &err, EXIT_NOOK)
 		 : status;
 	close(afd);
@@ -433,8 +443,10 @@ int cli_cmd_run(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_start_options = {
-    ":ai", (const struct option[]){
-	       {"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'}, {0}}};
+    ":ai", (const struct option[]){{"attach", no_argument, NULL, 'a'},
+				   {"interactive", no_argument, NULL, 'i'},
+				   {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+				   {0}}};
 
 int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 {
@@ -442,6 +454,8 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 	struct rt_context ctx = {.root = g->root};
 	struct error err = {0};
 	bool attach = false, input = false;
+	const char *keys_spec = NULL;
+	struct rt_detach_keys keys;
 	int c, rc, afd = -1, status = 0;
 
 	while ((c = getopt_long(argc, argv, cli_start_options.shortopts, cli_start_options.longopts,
@@ -453,12 +467,17 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 		case 'i':
 			input = true;
 			break;
+		case OPT_DETACH_KEYS:
+			keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 1, attach ? 1 : -1)) != 0)
 		return rc;
+	if (rt_detach_keys_parse(keys_spec, &keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
 	if (!(s = cli_store_open_engine(g, &err)))
 		return cli_error(g, &err);
 	for (int i = optind; i < argc; i++) {
@@ -481,7 +500,7 @@ int cli_cmd_start(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		fflush(stdout);
-		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, true, &status, &err) < 0
+		rc = rt_engine_attach(s, &ctx, argv[i], afd, tty, input, true, &keys, &status, &err) < 0
 			 ? cli_error(g, &err)
 			 : status;
 		close(afd);

@@ -97,6 +97,7 @@ int cli_cmd_ps(int argc, char **argv, struct cli_globals *g)
 	struct img_ctr *v = NULL;
 	struct error err = {0};
 	bool all = false, quiet = false;
+	struct rt_context ctx = {.root = g->root};
 	size_t n = 0;
 	int c, rc;
 
@@ -130,6 +131,8 @@ int cli_cmd_ps(int argc, char **argv, struct cli_globals *g)
 			continue;
 		}
 		status_text(&v[i], st, sizeof(st));
+		if (rt_engine_paused(&ctx, &v[i]))
+			snprintf(st + strlen(st), sizeof(st) - strlen(st), " (Paused)");
 		command_text(&v[i], cmd, sizeof(cmd));
 		human_duration(rt_now_ns() - v[i].created, created, sizeof(created) - 4);
 		strcat(created, " ago");
@@ -514,7 +517,7 @@ static struct json_object *time_json(int64_t ns)
 	return json_object_new_string(buf);
 }
 
-static struct json_object *inspect_one(const struct img_ctr *c)
+static struct json_object *inspect_one(const struct img_ctr *c, bool paused)
 {
 	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
 	struct json_object *cfg = json_tokener_parse(c->config), *v, *mounts;
@@ -525,9 +528,10 @@ static struct json_object *inspect_one(const struct img_ctr *c)
 	json_object_object_add(o, "Name", json_object_new_string(name));
 	json_object_object_add(o, "Image", json_object_new_string(c->image_id));
 	json_object_object_add(o, "Created", time_json(c->created));
-	json_object_object_add(st, "Status", json_object_new_string(rt_engine_status_name(s)));
+	json_object_object_add(
+	    st, "Status", json_object_new_string(paused ? "paused" : rt_engine_status_name(s)));
 	json_object_object_add(st, "Running", json_object_new_boolean(s == RT_ENGINE_RUNNING));
-	json_object_object_add(st, "Paused", json_object_new_boolean(false));
+	json_object_object_add(st, "Paused", json_object_new_boolean(paused));
 	json_object_object_add(st, "OOMKilled", json_object_new_boolean(c->oom));
 	json_object_object_add(st, "Pid", json_object_new_int(s == RT_ENGINE_RUNNING ? c->pid : 0));
 	json_object_object_add(st, "ExitCode", json_object_new_int(c->exit_code));
@@ -572,6 +576,7 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	struct json_object *a;
+	struct rt_context ctx = {.root = g->root};
 	struct error err = {0};
 	int rc;
 
@@ -588,7 +593,7 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g)
 			rc = cli_error(g, &err);
 			continue;
 		}
-		json_object_array_add(a, inspect_one(&c));
+		json_object_array_add(a, inspect_one(&c, rt_engine_paused(&ctx, &c)));
 		img_ctr_release(&c);
 	}
 	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |

@@ -99,7 +99,7 @@ static bool id_file_find(char *data, const char *key, bool by_id, char *f[7])
  * /etc/group); a numeric user found there takes its group from there.
  * Anything else is refused with docker's message rather than run as
  * root. */
-static int user_resolve(const char *spec, int rootfd, int64_t *uid, int64_t *gid, struct error *err)
+int rt_user_resolve(const char *spec, int rootfd, int64_t *uid, int64_t *gid, struct error *err)
 {
 	_cleanup_free_ char *user = xstrdup(spec && *spec ? spec : "0");
 	_cleanup_free_ char *passwd = NULL, *group = NULL;
@@ -178,7 +178,7 @@ static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edi
 		error_set(err, EINVAL, "cannot build the default spec");
 		return NULL;
 	}
-	if (user_resolve(c->user, rootfd, &uid, &gid, err) < 0) {
+	if (rt_user_resolve(c->user, rootfd, &uid, &gid, err) < 0) {
 		json_object_put(o);
 		return NULL;
 	}

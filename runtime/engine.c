@@ -704,6 +704,13 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 		error_sys(err, "cannot remove '%s'", log);
 		goto out;
 	}
+	free(log);
+	/* The attach socket a killed monitor left. */
+	log = rt_engine_sock_path(&c);
+	if (unlink(log) < 0 && errno != ENOENT) {
+		error_sys(err, "cannot remove '%s'", log);
+		goto out;
+	}
 	if (rt_bundle_remove(s, c.dir, err) < 0 && err->code != ENOENT)
 		goto out;
 	fault_point("engine-rm-bundle");

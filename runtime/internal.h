@@ -546,6 +546,27 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err);
 
+/* The capabilities nook itself may hand out: its own bounding set
+ * (profile.c; root on some hosts lacks a few). */
+uint64_t rt_runtime_bounding(void);
+
+/* A User as docker and runc read it, "user[:group]" (names or numbers),
+ * looked up in /etc/passwd and /etc/group inside rootfd (bundle.c).
+ * ENOENT with docker's message for a name that is not there. */
+int rt_user_resolve(const char *spec, int rootfd, int64_t *uid, int64_t *gid, struct error *err);
+
+/* A boolean of an engine container's recorded options (its config
+ * JSON): section.key, false when missing (engine_ops.c). */
+bool rt_engine_config_flag(const char *config, const char *section, const char *key);
+
+/* The monitor's attach socket (engine_ops.c): listen (non-blocking,
+ * mode 0600, a stale one replaced) and dial at path, however deep it is.
+ * rt_attach_hello (monitor.c): wait for the monitor's greeting on a
+ * dialled socket; EBUSY when it turned us away (another client). */
+int rt_attach_listen(const char *path, struct error *err);
+int rt_attach_dial(const char *path, struct error *err);
+int rt_attach_hello(int fd, struct error *err);
+
 /* runc's (and docker's) read-only /proc paths, NULL-terminated (spec_default.c). */
 extern const char *const rt_default_readonly[];
 

@@ -39,6 +39,7 @@ enum frame_type {
 	FRAME_SIGNAL,
 	FRAME_RESIZE,
 	FRAME_REMOVED,
+	FRAME_HELLO, /* to a client accepted on the attach socket */
 };
 
 struct frame {
@@ -138,6 +139,7 @@ struct monitor {
 	bool tty, interactive, rm;
 	unsigned timeout; /* podman's --timeout: SIGKILL after it; 0 none */
 	int sync_fd, attach_fd, logfd;
+	int listen_fd; /* the attach socket (nook attach) */
 	int out_fd, err_fd, in_fd; /* our ends of the container's stdio */
 	struct line_buf lout, lerr;
 };
@@ -199,6 +201,21 @@ static bool mon_client(struct monitor *m, pid_t pid)
 	return true;
 }
 
+/* A client of the attach socket: served when none is attached (greeted
+ * first), else turned away by closing it. */
+static void mon_accept(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (m->attach_fd >= 0 || frame_send(fd, FRAME_HELLO, NULL, 0) < 0) {
+		close(fd);
+		return;
+	}
+	m->attach_fd = fd;
+}
+
 static int exit_code(int ws)
 {
 	if (WIFEXITED(ws))
@@ -223,11 +240,12 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 	int code = -1;
 
 	while (code < 0 || out_open || err_open) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = out_open ? m->out_fd : -1, .events = POLLIN},
 		    {.fd = err_open ? m->err_fd : -1, .events = POLLIN},
 		    {.fd = m->attach_fd, .events = POLLIN},
+		    {.fd = m->listen_fd, .events = POLLIN},
 		};
 		struct signalfd_siginfo si;
 
@@ -245,7 +263,7 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 			}
 			wait_ms = left <= 0 ? -1 : left > INT32_MAX ? INT32_MAX : (int)left;
 		}
-		if (poll(p, 4, wait_ms) < 0) {
+		if (poll(p, 5, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return code < 0 ? 255 : code;
@@ -261,6 +279,8 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 			close(m->attach_fd);
 			m->attach_fd = -1;
 		}
+		if (p[4].revents)
+			mon_accept(m);
 		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD) {
@@ -346,7 +366,7 @@ static int mon_stdio(struct monitor *m, struct error *err)
 		return 0;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (m->interactive && m->attach_fd >= 0 && pipe2(in, O_CLOEXEC) < 0))
+	    (m->interactive && pipe2(in, O_CLOEXEC) < 0))
 		return error_sys(err, "cannot make pipes");
 	if (dup2(in[0] >= 0 ? in[0] : null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
 		return error_sys(err, "cannot set up stdio");
@@ -378,7 +398,7 @@ static void mon_stdio_release(void)
 static _Noreturn void mon_main(struct monitor *m)
 {
 	struct rt_create_opts o = {.bundle = m->dir};
-	_cleanup_free_ char *log = xasprintf("%s.log", m->dir);
+	_cleanup_free_ char *log = xasprintf("%s.log", m->dir), *sock = NULL;
 	struct start_msg msg = {.ok = 1};
 	struct rt_launch l;
 	struct error err = {0};
@@ -406,19 +426,27 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
+	sock = xasprintf("%s.sock", m->dir);
+	m->listen_fd = rt_attach_listen(sock, &err);
+	if (m->listen_fd < 0) {
+		mon_fail(m, &err);
+		_exit(1);
+	}
 	if (rt_launch_create(&l, m->ctx, m->id, &o, true, &err) < 0) {
+		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
 	}
 	if (rt_engine_net_start(m->dir, m->id, l.pid, &err) < 0) {
 		rt_launch_abort(&l, m->id);
+		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
 	}
 	mon_stdio_release();
 	if (m->tty)
 		m->out_fd = m->err_fd = m->in_fd = l.console_master;
-	if (m->tty && m->in_fd >= 0 && !(m->interactive && m->attach_fd >= 0))
+	if (m->tty && m->in_fd >= 0 && !m->interactive)
 		m->in_fd = -1;
 	if (m->tty)
 		m->err_fd = -1;
@@ -428,6 +456,7 @@ static _Noreturn void mon_main(struct monitor *m)
 		if (sfd < 0)
 			error_sys(&err, "signalfd");
 		rt_launch_abort(&l, m->id);
+		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
 	}
@@ -448,6 +477,8 @@ static _Noreturn void mon_main(struct monitor *m)
 	malloc_trim(0);
 	fault_point("monitor-started");
 	code = mon_wait(m, pid, sfd);
+	close(m->listen_fd);
+	unlink(sock);
 	if (rt_engine_net_stop(m->dir, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
@@ -511,6 +542,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .timeout = strchr(flags, 'T') ? (unsigned)strtoul(strchr(flags, 'T') + 1, NULL, 10) : 0,
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
+	    .listen_fd = -1,
 	    .lout = {.stream = "stdout"},
 	    .lerr = {.stream = "stderr"},
 	};
@@ -522,16 +554,6 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 }
 
 /* ------------------------------------------------------------ start -- */
-
-static bool config_flag(const char *config, const char *section, const char *key)
-{
-	struct json_object *doc = json_tokener_parse(config), *s, *v;
-	bool r = doc && json_object_object_get_ex(doc, section, &s) &&
-		 json_object_object_get_ex(s, key, &v) && json_object_get_boolean(v);
-
-	json_object_put(doc);
-	return r;
-}
 
 static int64_t config_int(const char *config, const char *section, const char *key)
 {
@@ -570,9 +592,9 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	m.store_root = img_store_root(s);
 	m.id = c.id;
 	m.dir = c.dir;
-	m.tty = config_flag(c.config, "Config", "Tty");
-	m.interactive = config_flag(c.config, "Config", "OpenStdin");
-	m.rm = config_flag(c.config, "HostConfig", "AutoRemove");
+	m.tty = rt_engine_config_flag(c.config, "Config", "Tty");
+	m.interactive = rt_engine_config_flag(c.config, "Config", "OpenStdin");
+	m.rm = rt_engine_config_flag(c.config, "HostConfig", "AutoRemove");
 	m.timeout = (unsigned)config_int(c.config, "Config", "Timeout");
 	m.lout.stream = "stdout";
 	m.lerr.stream = "stderr";
@@ -670,7 +692,8 @@ static void send_size(int fd)
 }
 
 /* *handed: the monitor handed the removal of its --rm container to us. */
-static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, struct error *err)
+static int attach_loop(int fd, bool input, struct rt_detach_state *dk, int sfd, int *status,
+		       bool *handed, struct error *err)
 {
 	bool in_open = input;
 
@@ -711,7 +734,18 @@ static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, s
 			ssize_t n = read(0, buf, sizeof(buf));
 
 			if (n > 0) {
-				frame_send(fd, FRAME_STDIN, buf, (size_t)n);
+				unsigned char out[sizeof(buf) + 16];
+				size_t o;
+				bool detach = rt_detach_filter(dk, (unsigned char *)buf, (size_t)n,
+							       out, &o);
+
+				if (o)
+					frame_send(fd, FRAME_STDIN, out, o);
+				if (detach) {
+					/* The container goes on without us. */
+					*status = 0;
+					return 1;
+				}
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				frame_send(fd, FRAME_STDIN_EOF, NULL, 0);
 				in_open = false;
@@ -728,11 +762,26 @@ static int attach_loop(int fd, bool input, int sfd, int *status, bool *handed, s
 	}
 }
 
+int rt_attach_hello(int fd, struct error *err)
+{
+	struct frame f;
+	ssize_t n = read_all(fd, &f, sizeof(f));
+
+	if (n == 0)
+		return error_set(err, EBUSY, "another client is attached");
+	if (n != sizeof(f) || f.type != FRAME_HELLO || f.len)
+		return error_set(err, EPROTO, "the container's monitor did not answer");
+	return 0;
+}
+
 int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
-		     bool tty, bool input, bool sig_proxy, int *status, struct error *err)
+		     bool tty, bool input, bool sig_proxy, const struct rt_detach_keys *keys,
+		     int *status, struct error *err)
 {
 	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct termios saved, t;
+	struct rt_detach_keys def;
+	struct rt_detach_state dk = {0};
 	sigset_t set, old;
 	bool raw = false, handed = false;
 	int sfd, r;
@@ -758,7 +807,12 @@ int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const ch
 	}
 	if (tty)
 		send_size(fd);
-	r = attach_loop(fd, input, sfd, status, &handed, err);
+	if (!keys) {
+		rt_detach_keys_parse(NULL, &def, err);
+		keys = &def;
+	}
+	dk.keys = keys;
+	r = attach_loop(fd, input, &dk, sfd, status, &handed, err);
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	close(sfd);

@@ -356,7 +356,7 @@ static json_object *object_child(json_object *obj, const char *key)
 
 /* The capabilities nook itself may hand out: its own bounding set (root
  * on this kind of host may lack some, and granting one it lacks fails). */
-static uint64_t runtime_bounding(void)
+uint64_t rt_runtime_bounding(void)
 {
 	_cleanup_free_ char *text = NULL;
 	unsigned long long mask = 0;
@@ -391,7 +391,7 @@ int rt_profile_apply(json_object *doc, const struct rt_profile_opts *o, struct e
 	 * masked, and setuid binaries work (no no_new_privs). */
 	names = json_object_new_array();
 	if (o->privileged) {
-		uint64_t held = runtime_bounding();
+		uint64_t held = rt_runtime_bounding();
 
 		for (int c = 0; c <= rt_cap_last() && c < 64; c++) {
 			if (!rt_cap_name(c) || !((held >> c) & 1))

@@ -223,9 +223,13 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
  * (ref, in store s) is gone when this returns: its monitor hands the
  * removal to the attached client, which has the store open already (the
  * monitor would have to open it, ~1 ms), and does it itself when the
- * client goes away before it is done. */
+ * client goes away before it is done.  keys: the detach keys read on our
+ * stdin (NULL: ctrl-p ctrl-q); typed, they detach: *status 0, the
+ * container goes on. */
+struct rt_detach_keys;
 int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
-		     bool tty, bool input, bool sig_proxy, int *status, struct error *err);
+		     bool tty, bool input, bool sig_proxy, const struct rt_detach_keys *keys,
+		     int *status, struct error *err);
 int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char *ref, int sig,
 		   struct error *err);
 /* Stop signal, then SIGKILL after timeout seconds (< 0: the container's
@@ -290,5 +294,84 @@ int rt_network_remove(struct img_store *s, const char *name, struct error *err);
 /* Every network without containers but the default; *removed their
  * names (strv_free). */
 int rt_network_prune(struct img_store *s, char ***removed, struct error *err);
+/* ----------------------------------------- engine: running containers -- */
+
+/* The operations on a running engine container (runtime/engine_ops.c,
+ * runtime/engine_cp.c): exec, pause, top, stats, attach, cp. */
+struct rt_engine_exec_opts {
+	char **cmd;          /* the command, not empty */
+	char **env;          /* KEY=VAL, over the container's */
+	const char *user;    /* USER[:GROUP], names resolved in the container */
+	const char *workdir; /* absolute; NULL: the container's */
+	bool tty, detach;
+	bool privileged;     /* every capability (the seccomp filter stays) */
+};
+/* Run a command in a running container through rt_container_exec, with
+ * the container's profile (capabilities, seccomp, no_new_privs).
+ * Foreground: *status its exit code.  EINVAL when the container is not
+ * running or paused. */
+int rt_engine_exec(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		   const struct rt_engine_exec_opts *o, int *status, struct error *err);
+/* Freeze (pause true) or thaw the container's cgroup. */
+int rt_engine_pause(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		    bool pause, struct error *err);
+/* c runs and its cgroup is frozen. */
+bool rt_engine_paused(const struct rt_context *ctx, const struct img_ctr *c);
+/* The host pids of the processes in a running container's cgroup (free). */
+int rt_engine_pids(struct img_store *s, const struct rt_context *ctx, const char *ref,
+		   pid_t **pids, size_t *n, struct error *err);
+
+/* What `stats` shows; has_* false where this host cannot tell (a cgroup
+ * v2 controller that is not enabled, host networking). */
+struct rt_engine_stats {
+	bool has_cpu, has_memory, has_io, has_net;
+	uint64_t cpu_usec;            /* cumulative */
+	int64_t at_ns;                /* CLOCK_MONOTONIC when read */
+	uint64_t mem_usage, mem_limit; /* limit UINT64_MAX: none */
+	uint64_t pids;
+	uint64_t blk_read, blk_write, net_rx, net_tx;
+};
+int rt_engine_stats_read(const struct rt_context *ctx, const struct img_ctr *c,
+			 struct rt_engine_stats *out, struct error *err);
+
+/* Detach keys, docker's --detach-keys: "ctrl-p,ctrl-q" (the default),
+ * each a letter, @ [ \ ] ^ _ after "ctrl-", or a single character. */
+struct rt_detach_keys {
+	unsigned char seq[16];
+	size_t n;
+};
+/* NULL or "": the default.  EINVAL for anything else malformed. */
+int rt_detach_keys_parse(const char *spec, struct rt_detach_keys *k, struct error *err);
+/* Where a client's input stands in the sequence. */
+struct rt_detach_state {
+	const struct rt_detach_keys *keys;
+	size_t matched;
+};
+/* Filter n bytes of input: *out (room for n + 16 bytes) gets what goes to
+ * the container (a partial match held back, released when it breaks).
+ * true when the whole sequence was typed: the client detaches and the
+ * bytes after it are dropped. */
+bool rt_detach_filter(struct rt_detach_state *st, const unsigned char *in, size_t n,
+		      unsigned char *out, size_t *out_n);
+
+/* The monitor's attach socket: <dir>.sock of the container (unlinked by
+ * the monitor at exit, by rm after a killed one). */
+char *rt_engine_sock_path(const struct img_ctr *c);
+/* Connect to a running container's monitor (`nook attach`): *fd for
+ * rt_engine_attach, *tty and *input as the container was made.  EBUSY
+ * when another client is attached, EINVAL when it is not running. */
+int rt_engine_connect(struct img_store *s, const char *ref, int *fd, bool *tty, bool *input,
+		      struct error *err);
+
+/* `cp`: copy between the host and a container's root (running: the root
+ * its processes see, with their mounts; else the bundle's root).  Every
+ * path in the container is resolved inside that root (RESOLVE_IN_ROOT),
+ * and what is copied is walked by fds without following symlinks, so
+ * nothing of the container can point the copy at the host's files.
+ * to_ctr: host_path -> ctr_path, else ctr_path -> host_path.  Directories
+ * recursively, as docker cp: into an existing directory the source keeps
+ * its name. */
+int rt_engine_cp(struct img_store *s, const char *ref,
+		 const char *ctr_path, const char *host_path, bool to_ctr, struct error *err);
 
 #endif

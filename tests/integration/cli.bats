@@ -202,7 +202,7 @@ nk() { "$NOOK" --root "$ROOT" --storage-root "$BATS_TEST_TMPDIR/store" "$@"; }
 	cd "$BATS_TEST_TMPDIR"
 	while read -r c; do
 		want=2
-		case $c in oci\ *) want=1 ;; run | create) want=125 ;; esac
+		case $c in oci\ *) want=1 ;; run | create | exec) want=125 ;; esac
 		# shellcheck disable=SC2086
 		run nk $c --no-such-flag </dev/null
 		assert_failure "$want"
