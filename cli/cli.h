@@ -230,11 +230,51 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g);
 int cli_image_mount(int argc, char **argv, struct cli_globals *g);
 int cli_image_unmount(int argc, char **argv, struct cli_globals *g);
 
+/* A Go-template subset for --format (cli/template.c): {{.A.B}},
+ * {{json .X}}, {{index .X "k"}}, {{join .X "sep"}}, a "table" prefix, the
+ * escapes \t and \n.  cli_template_new: EINVAL on a syntax error; headers
+ * are pairs FIELD, HEADER (NULL-terminated) for the table's header row, a
+ * field without one shown in capitals.  cli_template_render: *out the
+ * text for data (borrowed), caller frees; EINVAL naming an unknown
+ * field. */
+struct json_object;
+struct cli_template;
+extern const char cli_template_help[];
+struct cli_template *cli_template_new(const char *text, const char *const *headers,
+				      struct error *err);
+void cli_template_free(struct cli_template *t);
+void cli_template_freep(struct cli_template **t);
+#define _cleanup_template_ _cleanup_(cli_template_freep)
+bool cli_template_table(const struct cli_template *t);
+int cli_template_render(const struct cli_template *t, struct json_object *data, char **out,
+			struct error *err);
+/* The header row of a table template; caller frees. */
+char *cli_template_header(const struct cli_template *t);
+/* Print rows whose cells end at a tab, aligned as docker's tables (Go's
+ * tabwriter: minimum width 10, padding 3). */
+void cli_table_print(FILE *f, char *const *rows);
+/* Exit code when nook itself fails (docker's 125). */
+#define CLI_EXIT_NOOK 125
+/* --format of ps, inspect, images: NULL or "table" -> table (the
+ * default table template), "json" -> {{json .}}, else a template.  NULL
+ * after reporting a syntax error, *rc then 125. */
+struct cli_template *cli_format_template(struct cli_globals *g, const char *format,
+					 const char *table, const char *const *headers, int *rc);
+/* Print each row through t (a header row first for a table); 0, or 125
+ * after one error line (an unknown field). */
+int cli_format_print(struct cli_globals *g, const struct cli_template *t,
+		     struct json_object *const *rows, size_t n);
+
 /* The engine (cli/cmd_engine.c, cli/cmd_ps.c). */
 void cli_store_freep(struct img_store **s);
+struct rt_context;
+struct img_ctr;
+/* docker's State of c: created, running, paused (the kernel's freezer
+ * state), exited. */
+const char *cli_ctr_state(const struct rt_context *ctx, const struct img_ctr *c);
 #define _cleanup_engine_store_ _cleanup_(cli_store_freep)
 extern const struct cli_options cli_run_options, cli_start_options, cli_ps_options,
-    cli_logs_options, cli_stop_options, cli_kill_options, cli_rm_options;
+    cli_logs_options, cli_inspect_options, cli_stop_options, cli_kill_options, cli_rm_options;
 int cli_cmd_create(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_run(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_start(int argc, char **argv, struct cli_globals *g);

@@ -139,6 +139,9 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 	print_globals(f, mask);
 	if (c->flags & CLI_STORE)
 		fprintf(f, "--storage-root DIR is also accepted after the command.\n");
+	for (const struct option *o = c->opts ? c->opts->longopts : NULL; o && o->name; o++)
+		if (!strcmp(o->name, "format") && strstr(c->usage, "TEMPLATE"))
+			fprintf(f, "\n%s", cli_template_help);
 }
 
 static const struct cli_command *find(const struct cli_table *t, const char *name)
