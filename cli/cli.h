@@ -290,11 +290,19 @@ int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+/* --log-opt max-size=SIZE[,max-file=N] (cli/cmd_logs.c): 0 or the
+ * usage error's exit code. */
+int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file);
+/* --since/--until TIME: RFC 3339 (2026-11-30T12:00:00Z, with a fraction
+ * or an offset; a date alone), unix seconds (with a fraction), or a Go
+ * duration before now (10m, 1h30m).  *ns since the epoch.  EINVAL. */
+int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
-	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
+	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] [--log-opt max-size=SIZE[,max-file=N]] "              \
+	"IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 
 #endif

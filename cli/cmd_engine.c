@@ -23,6 +23,7 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
 	OPT_LABEL,
+	OPT_LOG_OPT,
 };
 
 const struct cli_options cli_run_options = {
@@ -45,6 +46,7 @@ const struct cli_options cli_run_options = {
 			    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 			    {"volume", required_argument, NULL, 'v'},
 			    {"label", required_argument, NULL, 'l'},
+			    {"log-opt", required_argument, NULL, OPT_LOG_OPT},
 			    {0}}};
 
 struct run_args {
@@ -139,6 +141,10 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case 'l':
 			strv_push(&o->labels, optarg);
 			break;
+		case OPT_LOG_OPT:
+			if ((rc = cli_log_opt(g, optarg, &o->log_max_size, &o->log_max_file)) != 0)
+				return rc;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
@@ -158,12 +164,7 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 /* The exit code of a failed start, as docker's. */
 static int start_exit(const struct error *err)
 {
-	if (strstr(err->msg, "not found") || strstr(err->msg, "No such file"))
-		return EXIT_NOT_FOUND;
-	if (err->code == EACCES || err->code == ENOEXEC || err->code == EPERM ||
-	    strstr(err->msg, "ermission denied"))
-		return EXIT_CANNOT_INVOKE;
-	return EXIT_NOOK;
+	return rt_engine_start_exit(err);
 }
 
 static int fail(struct cli_globals *g, const struct error *err, int code)

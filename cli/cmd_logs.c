@@ -1,30 +1,160 @@
-/* nook logs: a container's records, read from its log files (oldest
- * rotated file first) without reading what --tail and --since skip. */
+/* nook logs: a container's records, read from its log files (the oldest
+ * rotated file first).  --tail reads backwards from the end and --since
+ * binary-searches the records' timestamps, so neither reads what it
+ * skips.  Also --log-opt's parser for run and create. */
 #include "cli/cli.h"
 #include "image/image.h"
 #include "runtime/runtime.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-/* -------------------------------------------------------------- logs -- */
+/* ------------------------------------------------------------ --log-opt -- */
 
-const struct cli_options cli_logs_options = {
-    ":fn:t", (const struct option[]){{"follow", no_argument, NULL, 'f'},
-				     {"tail", required_argument, NULL, 'n'},
-				     {"timestamps", no_argument, NULL, 't'},
-				     {0}}};
+int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	char *save = NULL;
+
+	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		int64_t n;
+
+		if (str_has_prefix(o, "max-size=")) {
+			if (parse_size(o + 9, max_size) < 0 || *max_size < 1024)
+				return cli_usage_error(
+				    g, "--log-opt '%s': max-size wants a size of at least 1k", o);
+		} else if (str_has_prefix(o, "max-file=")) {
+			if (parse_int64(o + 9, &n) < 0 || n < 1 || n > 100)
+				return cli_usage_error(g, "--log-opt '%s': max-file wants 1 to 100",
+						       o);
+			*max_file = (int)n;
+		} else {
+			return cli_usage_error(
+			    g, "--log-opt '%s': unknown option (max-size=SIZE, max-file=N)", o);
+		}
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- time -- */
+
+static int digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* RFC 3339; the fraction and the time optional.  Without a zone: UTC. */
+static int rfc3339(const char *s, int64_t *ns)
+{
+	struct tm tm = {0};
+	int64_t frac = 0, off = 0;
+	const char *p = s + 10;
+	int v[3];
+
+	if (strlen(s) < 10 || digits(s, 4, &v[0]) || s[4] != '-' || digits(s + 5, 2, &v[1]) ||
+	    s[7] != '-' || digits(s + 8, 2, &v[2]))
+		return -1;
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		if (digits(p + 1, 2, &tm.tm_hour) || p[3] != ':' || digits(p + 4, 2, &tm.tm_min) ||
+		    p[6] != ':' || digits(p + 7, 2, &tm.tm_sec))
+			return -1;
+		p += 9;
+		if (*p == '.') {
+			int64_t scale = 100000000;
+
+			for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+				frac += (*p - '0') * scale;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int h, m;
+
+			if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &m))
+				return -1;
+			off = (h * 3600 + m * 60) * (*p == '+' ? 1 : -1);
+			p += 6;
+		}
+	}
+	if (*p || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	*ns = ((int64_t)timegm(&tm) - off) * 1000000000 + frac;
+	return 0;
+}
+
+int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err)
+{
+	size_t n = strspn(s, "0123456789");
+	uint64_t d;
+
+	/* Unix seconds, with an optional fraction (docker's). */
+	if (n && n <= 12 &&
+	    (!s[n] ||
+	     (s[n] == '.' && s[n + 1] && strspn(s + n + 1, "0123456789") == strlen(s + n + 1)))) {
+		int64_t sec = 0, frac = 0, scale = 100000000;
+
+		for (size_t i = 0; i < n; i++)
+			sec = sec * 10 + (s[i] - '0');
+		for (const char *p = s[n] ? s + n + 1 : ""; *p && scale; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+		*ns = sec * 1000000000 + frac;
+		return 0;
+	}
+	if (rfc3339(s, ns) == 0)
+		return 0;
+	if (parse_duration(s, &d) == 0 && d <= (uint64_t)now) {
+		*ns = now - (int64_t)d;
+		return 0;
+	}
+	return error_set(err, EINVAL,
+			 "invalid time '%s': want RFC 3339 (2006-01-02T15:04:05Z), unix seconds "
+			 "or a duration (10m, 1h30m)",
+			 s);
+}
+
+/* ----------------------------------------------------------- records -- */
+
+/* The time of the record at line[0..len), -1 when it has none. */
+static int64_t record_time(const char *line, size_t len)
+{
+	char head[64];
+	const char *sp = memchr(line, ' ', len < sizeof(head) ? len : sizeof(head) - 1);
+	int64_t ns;
+
+	if (!sp)
+		return -1;
+	memcpy(head, line, (size_t)(sp - line));
+	head[sp - line] = '\0';
+	return rfc3339(head, &ns) == 0 ? ns : -1;
+}
+
+struct logs_args {
+	bool follow, ts;
+	int64_t tail;	      /* -1: all */
+	int64_t since, until; /* 0: none */
+};
 
 /* Print the records of buf[0..len) (whole lines only); returns what it
- * used. */
-static size_t logs_print(const char *buf, size_t len, bool ts)
+ * used.  *stop when a record is past --until. */
+static size_t logs_print(const char *buf, size_t len, const struct logs_args *a, bool *stop)
 {
 	size_t used = 0;
 
-	while (used < len) {
+	while (used < len && !*stop) {
 		const char *line = buf + used, *nl = memchr(line, '\n', len - used);
 		const char *sp1, *sp2;
 		size_t l;
@@ -32,16 +162,19 @@ static size_t logs_print(const char *buf, size_t len, bool ts)
 		if (!nl)
 			break;
 		l = (size_t)(nl - line);
-		used += l + 1;
 		sp1 = memchr(line, ' ', l);
 		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(nl - sp1 - 1)) : NULL;
+		if (a->until && record_time(line, l) > a->until) {
+			*stop = true;
+			break;
+		}
+		used += l + 1;
 		if (!sp2)
 			continue;
 		{
-			int fd = !strncmp(sp1 + 1, "stderr", 6) ? 2 : 1;
-			FILE *f = fd == 2 ? stderr : stdout;
+			FILE *f = !strncmp(sp1 + 1, "stderr", 6) ? stderr : stdout;
 
-			if (ts)
+			if (a->ts)
 				fprintf(f, "%.*s ", (int)(sp1 - line), line);
 			fprintf(f, "%.*s\n", (int)(nl - sp2 - 1), sp2 + 1);
 		}
@@ -50,17 +183,16 @@ static size_t logs_print(const char *buf, size_t len, bool ts)
 	return used;
 }
 
-/* The offset where the last n records start, read backwards from the end
- * in blocks: --tail does not read the whole log. */
-static off_t tail_offset(int fd, off_t size, int64_t n)
+/* The offset where the last n records of a file start, read backwards
+ * from the end in blocks; *seen how many it found (fewer than n: the
+ * whole file, offset 0). */
+static off_t tail_offset(int fd, off_t size, int64_t n, int64_t *seen)
 {
 	char buf[8192];
 	off_t pos = size;
-	int64_t seen = 0;
 
-	if (n < 0)
-		return 0;
-	if (n == 0)
+	*seen = 0;
+	if (n == 0 || size == 0)
 		return size;
 	while (pos > 0) {
 		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
@@ -71,100 +203,269 @@ static off_t tail_offset(int fd, off_t size, int64_t n)
 		for (size_t i = chunk; i-- > 0;) {
 			if (buf[i] != '\n' || pos + (off_t)i == size - 1)
 				continue;
-			if (++seen == n)
+			if (++*seen == n)
 				return pos + (off_t)i + 1;
 		}
 	}
+	++*seen; /* the first record */
 	return 0;
+}
+
+/* The first record start at or after x. */
+static off_t line_start(int fd, off_t x, off_t size)
+{
+	char buf[4096];
+
+	if (x == 0)
+		return 0;
+	for (off_t pos = x - 1; pos < size;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), pos);
+		char *nl;
+
+		if (n <= 0)
+			return size;
+		if ((nl = memchr(buf, '\n', (size_t)n)))
+			return pos + (nl - buf) + 1;
+		pos += n;
+	}
+	return size;
+}
+
+/* The first record not older than since, by binary search on the
+ * records' times (they are written in order). */
+static off_t since_offset(int fd, off_t size, int64_t since)
+{
+	off_t lo = 0, hi = size;
+
+	while (lo < hi) {
+		off_t mid = lo + (hi - lo) / 2, at = line_start(fd, mid, size);
+		char head[64];
+		ssize_t n = at < size ? pread(fd, head, sizeof(head), at) : 0;
+
+		if (n <= 0 || record_time(head, (size_t)n) >= since)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return line_start(fd, lo, size);
+}
+
+/* ---------------------------------------------------------- the command -- */
+
+const struct cli_options cli_logs_options = {
+    ":fn:tS:U:", (const struct option[]){{"follow", no_argument, NULL, 'f'},
+					 {"tail", required_argument, NULL, 'n'},
+					 {"timestamps", no_argument, NULL, 't'},
+					 {"since", required_argument, NULL, 'S'},
+					 {"until", required_argument, NULL, 'U'},
+					 {0}}};
+
+static int logs_parse(struct cli_globals *g, int argc, char **argv, struct logs_args *a)
+{
+	int64_t now = rt_now_ns();
+	struct error err = {0};
+	int c;
+
+	while ((c = getopt_long(argc, argv, cli_logs_options.shortopts, cli_logs_options.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a->follow = true;
+			break;
+		case 't':
+			a->ts = true;
+			break;
+		case 'n':
+			if (!strcmp(optarg, "all"))
+				a->tail = -1;
+			else if (parse_int64(optarg, &a->tail) < 0 || a->tail < 0)
+				return cli_usage_error(g, "--tail '%s': not a number", optarg);
+			break;
+		case 'S':
+		case 'U':
+			if (cli_time_parse(optarg, now, c == 'S' ? &a->since : &a->until, &err) < 0)
+				return cli_usage_error(g, "--%s: %s", c == 'S' ? "since" : "until",
+						       err.msg);
+			break;
+		default:
+			return cli_bad_option(g, c, argv);
+		}
+	}
+	return cli_want_args(g, argc - optind, 1, 1);
+}
+
+/* Where to start: file index and offset, the later of --tail's and
+ * --since's. */
+static void logs_start(int *fds, off_t *sizes, size_t n, const struct logs_args *a, size_t *fi,
+		       off_t *off)
+{
+	size_t sf = 0;
+	off_t so = 0;
+
+	*fi = 0;
+	*off = 0;
+	if (a->tail >= 0) {
+		int64_t left = a->tail, seen;
+
+		*fi = n ? n - 1 : 0;
+		*off = n ? sizes[n - 1] : 0;
+		for (size_t i = n; i-- > 0 && left > 0;) {
+			off_t o = tail_offset(fds[i], sizes[i], left, &seen);
+
+			*fi = i;
+			*off = o;
+			left -= seen;
+		}
+	}
+	if (!a->since)
+		return;
+	for (sf = 0; sf < n; sf++) {
+		so = since_offset(fds[sf], sizes[sf], a->since);
+		if (so < sizes[sf])
+			break;
+	}
+	if (sf == n && n) {
+		sf = n - 1;
+		so = sizes[n - 1];
+	}
+	if (sf > *fi || (sf == *fi && so > *off)) {
+		*fi = sf;
+		*off = so;
+	}
+}
+
+/* Copy fd's records from where it stands to its end; false at --until. */
+static bool logs_drain(int fd, char *buf, size_t size, size_t *have, const struct logs_args *a)
+{
+	bool stop = false;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + *have, size - *have);
+		size_t used;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		*have += (size_t)n;
+		used = logs_print(buf, *have, a, &stop);
+		memmove(buf, buf + used, *have - used);
+		*have -= used;
+		if (stop)
+			return false;
+		if (*have == size) /* a record longer than buf: as it is */
+			*have = 0;
+	}
+}
+
+/* Is the container done (exited and recorded, or removed)? */
+static bool logs_done(struct img_store *s, const char *id)
+{
+	struct img_ctr ct;
+	struct error err;
+	bool done;
+
+	if (img_ctr_find(s, id, &ct, &err) < 0)
+		return true;
+	done = rt_engine_status(&ct) != RT_ENGINE_RUNNING;
+	img_ctr_release(&ct);
+	return done;
+}
+
+/* -f: the current log from where we are, reopened when the monitor
+ * rotated it away, until the container is done. */
+static void logs_follow(struct img_store *s, const char *id, const char *path, int fd, char *buf,
+			size_t size, size_t *have, const struct logs_args *a)
+{
+	struct stat st, now;
+
+	if (fd >= 0 && fstat(fd, &st) < 0)
+		return;
+	for (;;) {
+		bool done = logs_done(s, id);
+
+		if (fd >= 0 && !logs_drain(fd, buf, size, have, a))
+			break;
+		/* Rotated: the rest of the old file is read; the new one
+		 * from its start. */
+		if (stat(path, &now) == 0 && (fd < 0 || now.st_ino != st.st_ino)) {
+			int nfd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (nfd >= 0) {
+				if (fd >= 0)
+					close(fd);
+				fd = nfd;
+				st = now;
+				continue;
+			}
+		}
+		if (done)
+			break;
+		usleep(100000);
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 int cli_cmd_logs(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *path = NULL, *id = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_strv_ char **files = NULL;
+	struct logs_args a = {.tail = -1};
 	struct img_ctr ct;
 	struct error err = {0};
-	bool follow = false, ts = false;
-	int64_t tail = -1;
+	int fds[RT_ENGINE_LOG_FILES_MAX + 1];
+	off_t sizes[RT_ENGINE_LOG_FILES_MAX + 1];
 	char buf[65536];
-	size_t have = 0;
-	struct stat st;
+	size_t n = 0, fi, have = 0;
 	off_t off;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, cli_logs_options.shortopts, cli_logs_options.longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			follow = true;
-			break;
-		case 't':
-			ts = true;
-			break;
-		case 'n':
-			if (!strcmp(optarg, "all"))
-				tail = -1;
-			else if (parse_int64(optarg, &tail) < 0 || tail < 0)
-				return cli_usage_error(g, "--tail '%s': not a number", optarg);
-			break;
-		default:
-			return cli_bad_option(g, c, argv);
-		}
-	}
-	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
+	if ((rc = logs_parse(g, argc, argv, &a)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) || img_ctr_find(s, argv[optind], &ct, &err) < 0)
 		return cli_error(g, &err);
 	path = rt_engine_log_path(&ct);
+	files = rt_engine_log_files(&ct);
 	id = xstrdup(ct.id);
 	img_ctr_release(&ct);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : cli_fail(g, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return cli_fail(g, "cannot stat '%s': %s", path, strerror(errno));
-	off = tail_offset(fd, st.st_size, tail);
-	if (lseek(fd, off, SEEK_SET) < 0)
-		return cli_fail(g, "cannot seek '%s': %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-		size_t used;
+	for (size_t i = 0; files[i] && n <= RT_ENGINE_LOG_FILES_MAX; i++) {
+		struct stat st;
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
 
-		if (n < 0 && errno == EINTR)
+		if (fd < 0)
+			continue; /* rotated away meanwhile */
+		if (fstat(fd, &st) < 0) {
+			close(fd);
 			continue;
-		if (n < 0)
-			return cli_fail(g, "cannot read '%s': %s", path, strerror(errno));
-		if (n == 0) {
-			bool running;
-
-			if (!follow)
-				break;
-			if (img_ctr_find(s, id, &ct, &err) < 0)
-				break; /* removed */
-			running = rt_engine_status(&ct) == RT_ENGINE_RUNNING || !ct.finished;
-			if (rt_engine_status(&ct) != RT_ENGINE_RUNNING && ct.finished)
-				running = false;
-			if (rt_engine_status(&ct) == RT_ENGINE_CREATED)
-				running = false;
-			img_ctr_release(&ct);
-			if (!running) {
-				/* What the monitor wrote before recording the exit. */
-				n = read(fd, buf + have, sizeof(buf) - have);
-				if (n <= 0)
-					break;
-			} else {
-				usleep(100000);
-				continue;
-			}
 		}
-		have += (size_t)n;
-		used = logs_print(buf, have, ts);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		if (have == sizeof(buf)) /* a record longer than buf: as it is */
-			have = 0;
+		fds[n] = fd;
+		sizes[n++] = st.st_size;
 	}
+	logs_start(fds, sizes, n, &a, &fi, &off);
+	for (size_t i = 0; i < n; i++) {
+		bool more = true;
+
+		if (i < fi || lseek(fds[i], i == fi ? off : 0, SEEK_SET) < 0) {
+			close(fds[i]);
+			continue;
+		}
+		/* Only the current log is followed. */
+		more = logs_drain(fds[i], buf, sizeof(buf), &have, &a);
+		if (i + 1 == n && a.follow && more && !strcmp(files[i], path)) {
+			logs_follow(s, id, path, fds[i], buf, sizeof(buf), &have, &a);
+			a.follow = false;
+		} else {
+			close(fds[i]);
+		}
+		if (!more) {
+			for (size_t k = i + 1; k < n; k++)
+				close(fds[k]);
+			return 0;
+		}
+	}
+	if (a.follow)
+		logs_follow(s, id, path, -1, buf, sizeof(buf), &have, &a);
 	return 0;
 }

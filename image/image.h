@@ -267,6 +267,10 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
 /* finished 0: clear the last exit (before a start). */
 int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64_t finished,
 		       bool oom, struct error *err);
+/* A start that failed: its exit code (docker's 125/126/127) and message
+ * (kept in config as "Error", cleared by the next img_ctr_set_started). */
+int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const char *msg,
+		      struct error *err);
 /* EEXIST when another container has the name. */
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);

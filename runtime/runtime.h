@@ -170,6 +170,8 @@ struct rt_engine_opts {
 	char **cap_add, **cap_drop;
 	char **volumes;         /* HOST:CTR[:ro|rw] */
 	char **labels;          /* KEY=VAL */
+	uint64_t log_max_size;  /* --log-opt max-size; 0: no cap */
+	int log_max_file;       /* --log-opt max-file; 0: 1 */
 };
 /* Record the container, then make its bundle (overlay root, config.json:
  * default spec, docker's profile, the options).  *id gets its id. */
@@ -190,6 +192,9 @@ const char *rt_engine_status_name(enum rt_engine_status st);
  * attach and -i, what the client copies to the container. */
 int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		    bool attach, int *attach_fd, struct error *err);
+/* The exit code of a start that failed with err, as docker's: 127 the
+ * command is not found, 126 it cannot be invoked, else 125. */
+int rt_engine_start_exit(const struct error *err);
 /* The monitor process (`nook __monitor`, exec'd by rt_engine_start):
  * never returns. */
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
@@ -214,7 +219,13 @@ int rt_engine_rename(struct img_store *s, const char *ref, const char *name, str
 int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
 		    struct error *err);
 /* The log of a container: <dir>.log, one record a line:
- * "RFC3339NANO stdout|stderr TEXT". */
+ * "RFC3339NANO stdout|stderr TEXT"; with --log-opt max-size also the
+ * rotated <dir>.log.1 (newer) ... <dir>.log.N (older). */
 char *rt_engine_log_path(const struct img_ctr *c);
+#define RT_ENGINE_LOG_FILES_MAX 100
+/* The log files that exist, oldest first (the log itself last); strv_free. */
+char **rt_engine_log_files(const struct img_ctr *c);
+/* Remove the log and its rotated files (missing ones are fine). */
+int rt_engine_log_remove(const struct img_ctr *c, struct error *err);
 
 #endif
