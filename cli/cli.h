@@ -288,6 +288,12 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
+/* system df and prune (cli/cmd_system.c). */
+extern const struct cli_options cli_system_prune_options;
+int cli_cmd_system_df(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g);
+/* "1.5MB" as docker prints sizes (cli/cmd_image.c). */
+void cli_human_size(uint64_t n, char buf[32]);
 extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
 /* --log-opt max-size=SIZE[,max-file=N] (cli/cmd_logs.c): 0 or the

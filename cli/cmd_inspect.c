@@ -119,7 +119,7 @@ static struct json_object *inspect_find(struct img_store *s, const struct rt_con
 			if (!strcmp(type, "image"))
 				*err = e2;
 			else
-				error_set(err, ENOENT, "no such object: %s", ref);
+				error_set(err, ENOENT, "no such container or image: %s", ref);
 			return NULL;
 		}
 		return json_tokener_parse(json);

@@ -372,32 +372,79 @@ static bool logs_done(struct img_store *s, const char *id)
 	return done;
 }
 
-/* -f: the current log from where we are, reopened when the monitor
- * rotated it away, until the container is done. */
+/* After a rotation: the files newer than the one fd reads (they may be
+ * several, when the monitor rotated faster than we poll), each read from
+ * its start; fd becomes the current log.  The files are told apart by
+ * inode, so a rename while we look cannot make us read one twice. */
+static bool logs_next(const char *path, int *fd, ino_t *ino, char *buf, size_t size, size_t *have,
+		      const struct logs_args *a)
+{
+	_cleanup_strv_ char **files = rt_engine_log_files(path);
+	size_t n = strv_len(files), k = n;
+	int fds[RT_ENGINE_LOG_FILES_MAX + 1];
+	ino_t inos[RT_ENGINE_LOG_FILES_MAX + 1];
+	size_t m = 0;
+	bool more = true;
+
+	for (size_t i = 0; i < n && m <= RT_ENGINE_LOG_FILES_MAX; i++) {
+		struct stat st;
+		int f = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (f < 0)
+			continue;
+		if (fstat(f, &st) < 0) {
+			close(f);
+			continue;
+		}
+		if (st.st_ino == *ino)
+			k = m;
+		fds[m] = f;
+		inos[m++] = st.st_ino;
+	}
+	/* Ours is gone (the oldest was dropped): every file is newer. */
+	for (size_t i = 0; i < m; i++) {
+		bool newer = k == n ? true : i > k;
+
+		if (!newer || !more || i + 1 == m) {
+			if (newer && more && i + 1 == m) {
+				close(*fd);
+				*fd = fds[i];
+				*ino = inos[i];
+				continue;
+			}
+			close(fds[i]);
+			continue;
+		}
+		more = logs_drain(fds[i], buf, size, have, a);
+		close(fds[i]);
+	}
+	return more;
+}
+
+/* -f: the current log from where we are, then what the monitor writes,
+ * across rotations, until the container is done. */
 static void logs_follow(struct img_store *s, const char *id, const char *path, int fd, char *buf,
 			size_t size, size_t *have, const struct logs_args *a)
 {
 	struct stat st, now;
+	ino_t ino = 0;
 
-	if (fd >= 0 && fstat(fd, &st) < 0)
-		return;
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		ino = st.st_ino;
 	for (;;) {
 		bool done = logs_done(s, id);
 
 		if (fd >= 0 && !logs_drain(fd, buf, size, have, a))
 			break;
-		/* Rotated: the rest of the old file is read; the new one
-		 * from its start. */
-		if (stat(path, &now) == 0 && (fd < 0 || now.st_ino != st.st_ino)) {
-			int nfd = open(path, O_RDONLY | O_CLOEXEC);
-
-			if (nfd >= 0) {
-				if (fd >= 0)
-					close(fd);
-				fd = nfd;
-				st = now;
-				continue;
+		if (stat(path, &now) == 0 && (fd < 0 || now.st_ino != ino)) {
+			if (fd < 0) {
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (fd >= 0 && fstat(fd, &st) == 0)
+					ino = st.st_ino;
+			} else if (!logs_next(path, &fd, &ino, buf, size, have, a)) {
+				break;
 			}
+			continue;
 		}
 		if (done)
 			break;
@@ -427,7 +474,7 @@ int cli_cmd_logs(int argc, char **argv, struct cli_globals *g)
 	if (!(s = cli_store_open(g, &err)) || img_ctr_find(s, argv[optind], &ct, &err) < 0)
 		return cli_error(g, &err);
 	path = rt_engine_log_path(&ct);
-	files = rt_engine_log_files(&ct);
+	files = rt_engine_log_files(path);
 	id = xstrdup(ct.id);
 	img_ctr_release(&ct);
 	for (size_t i = 0; files[i] && n <= RT_ENGINE_LOG_FILES_MAX; i++) {

@@ -173,8 +173,10 @@ int img_tag(struct img_store *s, const char *src, const char *dst, struct error 
  * gets lines "Untagged: X" / "Deleted: sha256:...". */
 int img_remove(struct img_store *s, const char *ref, bool force, char ***removed,
 	       struct error *err);
-/* Remove untagged, unused images and unreferenced files. */
-int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct error *err);
+/* Remove untagged (all: also tagged), unused images and unreferenced
+ * files. */
+int img_prune(struct img_store *s, bool all, char ***removed, uint64_t *reclaimed,
+	      struct error *err);
 /* JSON document (caller frees). */
 int img_inspect(struct img_store *s, const char *ref, char **json, struct error *err);
 

@@ -25,9 +25,8 @@ static char *numbered(const char *log, int i)
 	return i ? xasprintf("%s.%d", log, i) : xstrdup(log);
 }
 
-char **rt_engine_log_files(const struct img_ctr *c)
+char **rt_engine_log_files(const char *log)
 {
-	_cleanup_free_ char *log = rt_engine_log_path(c);
 	char **v = xzalloc(sizeof(char *));
 
 	for (int i = RT_ENGINE_LOG_FILES_MAX; i >= 0; i--) {

@@ -223,8 +223,11 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
  * rotated <dir>.log.1 (newer) ... <dir>.log.N (older). */
 char *rt_engine_log_path(const struct img_ctr *c);
 #define RT_ENGINE_LOG_FILES_MAX 100
-/* The log files that exist, oldest first (the log itself last); strv_free. */
-char **rt_engine_log_files(const struct img_ctr *c);
+/* The files of log (rt_engine_log_path) that exist, oldest first (the log
+ * itself last); strv_free. */
+char **rt_engine_log_files(const char *log);
+/* Bytes a container takes (its writable layer and logs; runtime/engine_df.c). */
+uint64_t rt_engine_size(struct img_store *s, const struct img_ctr *c);
 /* Remove the log and its rotated files (missing ones are fine). */
 int rt_engine_log_remove(const struct img_ctr *c, struct error *err);
 
