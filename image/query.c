@@ -582,8 +582,14 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 	if (img_db_commit(s, err) < 0)
 		return -1;
 	fault_point("user-recorded");
-	if (user_dirs_make(d, err) < 0)
+	if (user_dirs_make(d, err) < 0) {
+		struct error e2;
+
+		/* A full disk: no recorded user is left without its
+		 * directories (only a kill leaves one, for img_user_prepare). */
+		img_user_remove(s, key, &e2);
 		return -1;
+	}
 	*dir = steal_pointer(&d);
 	return 0;
 }

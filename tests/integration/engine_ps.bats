@@ -257,3 +257,69 @@ line50"
 	run "$NOOK" --storage-root "$SR" system check
 	assert_success
 }
+
+# A store on a small tmpfs whose inodes (then bytes) run out at each step
+# of create in turn: one line, exit 125, and nothing left behind.
+@test "a full disk during create: one line, and no store row, mount, monitor or log left" {
+	small="$BATS_FILE_TMPDIR/small-$BATS_TEST_NUMBER"
+	mkdir -p "$small"
+	mount -t tmpfs -o size=12m,nr_inodes=2000 tmpfs "$small"
+	SR="$small/store"
+	"$NOOK" --storage-root "$SR" import "$BATS_FILE_TMPDIR/rootfs" bb:1 >/dev/null
+	created=
+	for left in $(seq 0 16); do
+		i=0
+		while touch "$small/f$i" 2>/dev/null; do i=$((i + 1)); done
+		for ((k = 0; k < left; k++)); do rm "$small/f$k"; done
+		run nk create --name "$P-$left" bb:1 true
+		rm -f "$small"/f*
+		if [ "$status" = 0 ]; then created=$left; break; fi
+		[ "$status" = 125 ] && [ "${#lines[@]}" = 1 ] || { echo "$left: $output"; false; }
+		assert_output --partial "No space left on device"
+		engine_assert_clean
+		[ -z "$(ls "$SR/containers")" ] || { echo "$left: user dirs left"; false; }
+		run "$NOOK" --storage-root "$SR" system check
+		assert_success
+	done
+	[ -n "$created" ]
+	nk rm "$P-$created" >/dev/null
+	# Bytes: the database cannot take the row.
+	dd if=/dev/zero of="$small/fill" bs=4k 2>/dev/null || true
+	run nk create --name "$P-bytes" bb:1 true
+	rm -f "$small/fill"
+	assert_failure 125
+	[ "${#lines[@]}" = 1 ]
+	engine_assert_clean
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+	umount "$small"
+}
+
+@test "bad input: unknown image, malformed -e and -u, rm of a running container: one line each, nothing left" {
+	for args in "no-such-image:1 true" "-e =x bb:1 true" "-u root: bb:1 true" \
+		"-u :0 bb:1 true" "-u nosuchuser bb:1 true" "-u root:nosuchgroup bb:1 true"; do
+		# shellcheck disable=SC2086
+		run nk create $args
+		[ "$status" = 125 ] && [ "${#lines[@]}" = 1 ] || { echo "$args: $status $output"; false; }
+		engine_assert_clean
+	done
+	run nk create -e "" bb:1 true
+	assert_failure 125
+	[ "${#lines[@]}" = 1 ]
+	nk run -d --name "$P" bb:1 sleep 1000 >/dev/null
+	run nk rm "$P"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "running"
+	run nk ps --format '{{.Names}} {{.State}}'
+	assert_output "$P running"
+}
+
+@test "a command not in the image: 127, one line, and with --rm nothing left behind" {
+	run -127 nk run --rm bb:1 /no/such/cmd
+	[ "${#lines[@]}" = 1 ]
+	engine_assert_clean
+	run -127 nk run --rm -d bb:1 nosuchcmd
+	[ "${#lines[@]}" = 1 ]
+	engine_assert_clean
+}
