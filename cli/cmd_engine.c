@@ -155,8 +155,7 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		return cli_usage_error(g, "-w '%s': the working directory must be absolute",
 				       o->workdir);
 	if (o->user && (!*o->user || *o->user == ':' || o->user[strlen(o->user) - 1] == ':'))
-		return cli_usage_error(g, "-u '%s': want USER[:GROUP] (names or numbers)",
-				       o->user);
+		return cli_usage_error(g, "-u '%s': want USER[:GROUP] (names or numbers)", o->user);
 	o->image = argv[optind];
 	o->cmd = argv + optind + 1;
 	return 0;
