@@ -152,7 +152,7 @@ int cli_only_args(const struct cli_globals *g, int argc, char **argv, int min, i
 void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct cli_command *c);
 
 /* Image commands are in two tables (`nook load` = `nook image load`). */
-#define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json]"
+#define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json|TEMPLATE]"
 #define CLI_LOAD_USAGE "[-i PATH] [--quiet] [--platform OS/ARCH]"
 #define CLI_LOAD_HELP "load an OCI layout or docker-save archive (stdin without -i)"
 #define CLI_IMPORT_USAGE "TARBALL|DIR|- [NAME[:TAG]]"
@@ -239,7 +239,9 @@ int cli_image_unmount(int argc, char **argv, struct cli_globals *g);
  * field. */
 struct json_object;
 struct cli_template;
-extern const char cli_template_help[];
+/* The longer help of --format, --since/--until, --log-opt (the
+ * dispatcher adds it to the help of commands that take them). */
+extern const char cli_template_help[], cli_time_help[], cli_log_opt_help[];
 struct cli_template *cli_template_new(const char *text, const char *const *headers,
 				      struct error *err);
 void cli_template_free(struct cli_template *t);
@@ -288,6 +290,13 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
+/* images --format TEMPLATE, one row an image name (cli/cmd_inspect.c):
+ * 0 or 125. */
+struct img_info;
+int cli_images_format(struct cli_globals *g, const char *format, const struct img_info *v,
+		      size_t n);
+/* docker's "3 minutes", "About an hour" for ns nanoseconds. */
+void cli_human_duration(int64_t ns, char *buf, size_t size);
 /* system df and prune (cli/cmd_system.c). */
 extern const struct cli_options cli_system_prune_options;
 int cli_cmd_system_df(int argc, char **argv, struct cli_globals *g);

@@ -469,6 +469,7 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 	struct img_info *v = NULL;
 	struct error err = {0};
 	bool all = false, quiet = false, json = false;
+	const char *format = NULL;
 	size_t n = 0;
 	int c;
 
@@ -481,14 +482,19 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "table"))
-				return cli_usage_error(g, "--format: unknown format \"%s\": "
-							  "expected table or json", optarg);
+				format = optarg; /* a template */
 			break;
 		default: return cli_bad_option(g, c, argv);
 		}
 	}
 	if (!(s = cli_store_open(g, &err)) || img_list(s, all, &v, &n, &err) < 0)
 		return cli_error(g, &err);
+	if (format && !quiet) {
+		int rc = cli_images_format(g, format, v, n);
+
+		img_info_array_free(v, n);
+		return rc;
+	}
 	if (json) {
 		print_images_json(v, n);
 	} else if (quiet) {

@@ -183,3 +183,55 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g)
 	json_object_put(a);
 	return rc;
 }
+
+/* ------------------------------------------------------ images --format -- */
+
+static const char *const image_headers[] = {
+    "ID",      "IMAGE ID",  "Repository", "REPOSITORY", "Tag",	"TAG", "CreatedSince",
+    "CREATED", "CreatedAt", "CREATED AT", "Size",	"SIZE", NULL};
+
+static struct json_object *image_row(const struct img_info *im, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	const char *colon = name ? strrchr(name, ':') : NULL;
+	_cleanup_free_ char *repo = colon ? xstrndup(name, (size_t)(colon - name)) : NULL;
+	char buf[64];
+	time_t t = (time_t)im->created;
+	struct tm tm;
+
+	snprintf(buf, sizeof(buf), "%.12s", im->id + 7);
+	json_object_object_add(o, "ID", json_object_new_string(buf));
+	json_object_object_add(o, "Repository",
+			       json_object_new_string(repo ? img_name_familiar(repo) : "<none>"));
+	json_object_object_add(o, "Tag", json_object_new_string(colon ? colon + 1 : "<none>"));
+	cli_human_duration(((int64_t)time(NULL) - im->created) * 1000000000, buf, sizeof(buf) - 4);
+	strcat(buf, " ago");
+	json_object_object_add(o, "CreatedSince", json_object_new_string(buf));
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	json_object_object_add(o, "CreatedAt", json_object_new_string(buf));
+	cli_human_size(im->size, buf);
+	json_object_object_add(o, "Size", json_object_new_string(buf));
+	return o;
+}
+
+int cli_images_format(struct cli_globals *g, const char *format, const struct img_info *v, size_t n)
+{
+	_cleanup_template_ struct cli_template *t = NULL;
+	struct json_object **rows = NULL;
+	size_t cnt = 0;
+	int rc = 0;
+
+	if (!(t = cli_format_template(g, format, format, image_headers, &rc)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k == 0 || v[i].names[k]; k++) {
+			rows = xrealloc(rows, (cnt + 1) * sizeof(*rows));
+			rows[cnt++] = image_row(&v[i], v[i].names[k]);
+		}
+	rc = cli_format_print(g, t, rows, cnt);
+	for (size_t i = 0; i < cnt; i++)
+		json_object_put(rows[i]);
+	free(rows);
+	return rc;
+}

@@ -15,6 +15,15 @@
 
 /* ------------------------------------------------------------ --log-opt -- */
 
+const char cli_log_opt_help[] =
+    "--log-opt max-size=SIZE[,max-file=N]: the monitor rotates the log before it\n"
+    "  passes SIZE (at least 1k), keeping N files (1 to 100, default 1: the log is\n"
+    "  emptied); 'logs' reads them all in order.  Without it the log has no cap\n"
+    "  (podman's default).\n";
+const char cli_time_help[] =
+    "TIME: RFC 3339 (2026-11-30T12:00:00Z, with a fraction or an offset; a date\n"
+    "  alone), unix seconds (1764504000), or a duration before now (10m, 1h30m).\n";
+
 int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file)
 {
 	_cleanup_free_ char *copy = xstrdup(arg);

@@ -14,7 +14,7 @@
 #include <time.h>
 
 /* docker's "3 minutes", "About an hour", "5 seconds". */
-static void human_duration(int64_t ns, char *buf, size_t size)
+void cli_human_duration(int64_t ns, char *buf, size_t size)
 {
 	int64_t s = ns / 1000000000;
 
@@ -57,10 +57,10 @@ static void status_text(const struct img_ctr *c, const char *state, char *buf, s
 	char d[64];
 
 	if (!strcmp(state, "running") || !strcmp(state, "paused")) {
-		human_duration(rt_now_ns() - c->started, d, sizeof(d));
+		cli_human_duration(rt_now_ns() - c->started, d, sizeof(d));
 		snprintf(buf, size, "Up %s%s", d, !strcmp(state, "paused") ? " (Paused)" : "");
 	} else if (!strcmp(state, "exited")) {
-		human_duration(rt_now_ns() - (c->finished ? c->finished : c->started), d,
+		cli_human_duration(rt_now_ns() - (c->finished ? c->finished : c->started), d,
 			       sizeof(d));
 		if (c->finished)
 			snprintf(buf, size, "Exited (%d) %s ago", c->exit_code, d);
@@ -116,7 +116,7 @@ static struct json_object *ps_row(const struct rt_context *ctx, const struct img
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 	json_object_object_add(o, "CreatedAt", json_object_new_string(buf));
-	human_duration(rt_now_ns() - c->created, buf, sizeof(buf) - 4);
+	cli_human_duration(rt_now_ns() - c->created, buf, sizeof(buf) - 4);
 	strcat(buf, " ago");
 	json_object_object_add(o, "RunningFor", json_object_new_string(buf));
 	json_object_object_add(o, "Ports", json_object_new_string(""));

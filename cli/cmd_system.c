@@ -49,7 +49,9 @@ const struct cli_options cli_system_prune_options = {
     ":fa", (const struct option[]){
 	       {"force", no_argument, NULL, 'f'}, {"all", no_argument, NULL, 'a'}, {0}}};
 
-/* docker asks before pruning unless -f; a "y" on stdin goes on. */
+/* Asked on a terminal unless -f, as docker does; a script (stdin not a
+ * terminal) is not asked, so the store's own `system prune` callers keep
+ * working. */
 static bool confirmed(bool all)
 {
 	char line[16];
@@ -91,7 +93,7 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 	}
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (!force && !confirmed(all)) {
+	if (!force && isatty(0) && !confirmed(all)) {
 		fprintf(stderr, "nothing removed\n");
 		return 0;
 	}

@@ -102,6 +102,19 @@ $P-b"
 	assert_output --partial '{{index .Labels "KEY"}}'
 }
 
+@test "images --format: a template, a table with headers, an unknown field" {
+	run "$NOOK" --storage-root "$SR" images --format '{{.Repository}}:{{.Tag}} {{json .ID}}'
+	assert_success
+	assert_output --regexp '^bb:1 "[0-9a-f]{12}"$'
+	run "$NOOK" --storage-root "$SR" images --format 'table {{.Repository}}\t{{.Size}}'
+	assert_line --index 0 --regexp '^REPOSITORY +SIZE$'
+	assert_line --index 1 --regexp '^bb +[0-9.]+[kM]B$'
+	run -125 "$NOOK" --storage-root "$SR" images --format '{{.Nope}}'
+	[ "${#lines[@]}" = 1 ]
+	run "$NOOK" --storage-root "$SR" images --format json
+	[ "$(echo "$output" | jq -r '.[0].Names[0]')" = docker.io/library/bb:1 ]
+}
+
 @test "inspect: --format, several containers, an image, --type" {
 	nk run --name "$P-1" bb:1 sh -c 'exit 4' || true
 	nk create --name "$P-2" bb:1 true >/dev/null
@@ -231,11 +244,6 @@ line50"
 	echo other >"$BATS_TEST_TMPDIR/r2/etc/motd"
 	"$NOOK" --storage-root "$SR" import "$BATS_TEST_TMPDIR/r2" "$P-img:2" >/dev/null
 	n_before=$("$NOOK" --storage-root "$SR" images -a -q | wc -l)
-	# Without -f it asks; no "y", nothing removed.
-	run nk system prune </dev/null
-	assert_success
-	run nk ps -aq
-	[ "${#lines[@]}" = 2 ]
 	xid=$(nk inspect --format '{{.Id}}' "$P-x")
 	run nk system prune -f
 	assert_success
