@@ -58,12 +58,18 @@ killed_then_clean() {
 	killed_then_clean
 }
 
-@test "a foreground run killed with SIGKILL: the container goes on, ps and rm -f agree" {
+# A foreground `run` of $P (sleep 1000), killed with SIGKILL once it runs.
+run_then_kill_client() {
+	local client
 	nk run --name "$P" bb:1 sleep 1000 &
 	client=$!
 	for _ in $(seq 50); do nk ps | grep -q " $P\$" && break; sleep 0.1; done
 	kill -9 "$client"
 	wait "$client" || true
+}
+
+@test "a foreground run killed with SIGKILL: the container goes on, ps and rm -f agree" {
+	run_then_kill_client
 	run nk ps
 	assert_line --regexp "Up .* $P\$"
 	killed_then_clean
@@ -109,11 +115,7 @@ logs_contiguous() {
 }
 
 @test "kill -9 of the CLI and of the monitor mid-run: ps tells the truth, container prune cleans up" {
-	nk run --name "$P" bb:1 sleep 1000 &
-	client=$!
-	for _ in $(seq 50); do nk ps | grep -q " $P\$" && break; sleep 0.1; done
-	kill -9 "$client"
-	wait "$client" || true
+	run_then_kill_client
 	m=$(monitors)
 	[ -n "$m" ]
 	pid=$(nk inspect --format '{{.State.Pid}}' "$P")
