@@ -445,6 +445,12 @@ static void logs_follow(struct img_store *s, const char *id, const char *path, i
 
 		if (fd >= 0 && !logs_drain(fd, buf, size, have, a))
 			break;
+		/* max-file 1: the monitor emptied the log; read it again. */
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size < lseek(fd, 0, SEEK_CUR)) {
+			lseek(fd, 0, SEEK_SET);
+			*have = 0;
+			continue;
+		}
 		if (stat(path, &now) == 0 && (fd < 0 || now.st_ino != ino)) {
 			if (fd < 0) {
 				fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -61,7 +61,7 @@ static void status_text(const struct img_ctr *c, const char *state, char *buf, s
 		snprintf(buf, size, "Up %s%s", d, !strcmp(state, "paused") ? " (Paused)" : "");
 	} else if (!strcmp(state, "exited")) {
 		cli_human_duration(rt_now_ns() - (c->finished ? c->finished : c->started), d,
-			       sizeof(d));
+				   sizeof(d));
 		if (c->finished)
 			snprintf(buf, size, "Exited (%d) %s ago", c->exit_code, d);
 		else
@@ -372,7 +372,11 @@ int cli_cmd_ps(int argc, char **argv, struct cli_globals *g)
 
 	if ((rc = ps_parse(g, argc, argv, &a)) != 0)
 		goto out;
-	/* -n and -l look at every state, as docker's. */
+	/* -n and -l look at every state, as docker's, and so does asking
+	 * for a state (status=, exited=). */
+	for (size_t i = 0; a.filter.keys && a.filter.keys[i]; i++)
+		if (!strcmp(a.filter.keys[i], "status") || !strcmp(a.filter.keys[i], "exited"))
+			a.all = true;
 	if (a.last >= 0)
 		a.all = true;
 	if (!a.quiet && !(t = cli_format_template(g, a.format, PS_TABLE, ps_headers, &rc)))

@@ -49,8 +49,11 @@ $P-a"
 	assert_output "$P-a"
 	run nk ps -a --filter exited=2 --format '{{.Names}}'
 	assert_output "$P-b"
-	run nk ps -a --filter exited=0 --format '{{.Names}}'
+	# Asking for a state looks at every container, without -a.
+	run nk ps --filter exited=0 --format '{{.Names}}'
 	assert_output "$P-c"
+	run nk ps --filter status=created --format '{{.Names}}'
+	assert_output "$P-a"
 	run nk ps -a --filter "name=^$P-[ab]\$" --format '{{.Names}}'
 	assert_output "$P-b
 $P-a"
@@ -330,4 +333,15 @@ line50"
 	run -127 nk run --rm -d bb:1 nosuchcmd
 	[ "${#lines[@]}" = 1 ]
 	engine_assert_clean
+}
+
+@test "max-file 1: the log is emptied when full; logs -f reads on from its start" {
+	nk run -d --name "$P" --log-opt max-size=2k bb:1 \
+		sh -c 'sleep 1; for i in $(seq 1 200); do echo line$i;
+			[ $((i % 25)) = 0 ] && sleep 0.3; done' >/dev/null
+	run nk logs -f "$P"
+	assert_success
+	[ "${lines[-1]}" = line200 ]
+	dir=$(ls "$SR"/engine/*.log)
+	[ ! -e "$dir.1" ] && [ "$(stat -c %s "$dir")" -le 2048 ]
 }
