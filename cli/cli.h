@@ -152,7 +152,7 @@ int cli_only_args(const struct cli_globals *g, int argc, char **argv, int min, i
 void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct cli_command *c);
 
 /* Image commands are in two tables (`nook load` = `nook image load`). */
-#define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json]"
+#define CLI_IMAGES_USAGE "[-a] [-q] [--format table|json|TEMPLATE]"
 #define CLI_LOAD_USAGE "[-i PATH] [--quiet] [--platform OS/ARCH] [--name REPO[:TAG]]"
 #define CLI_LOAD_HELP "load an OCI layout or docker-save archive (stdin without -i)"
 #define CLI_IMPORT_USAGE "TARBALL|DIR|- [NAME[:TAG]]"
@@ -238,11 +238,53 @@ int cli_cmd_bundle(int argc, char **argv, struct cli_globals *g);
 int cli_image_mount(int argc, char **argv, struct cli_globals *g);
 int cli_image_unmount(int argc, char **argv, struct cli_globals *g);
 
+/* A Go-template subset for --format (cli/template.c): {{.A.B}},
+ * {{json .X}}, {{index .X "k"}}, {{join .X "sep"}}, a "table" prefix, the
+ * escapes \t and \n.  cli_template_new: EINVAL on a syntax error; headers
+ * are pairs FIELD, HEADER (NULL-terminated) for the table's header row, a
+ * field without one shown in capitals.  cli_template_render: *out the
+ * text for data (borrowed), caller frees; EINVAL naming an unknown
+ * field. */
+struct json_object;
+struct cli_template;
+/* The longer help of --format, --since/--until, --log-opt (the
+ * dispatcher adds it to the help of commands that take them). */
+extern const char cli_template_help[], cli_time_help[], cli_log_opt_help[];
+struct cli_template *cli_template_new(const char *text, const char *const *headers,
+				      struct error *err);
+void cli_template_free(struct cli_template *t);
+void cli_template_freep(struct cli_template **t);
+#define _cleanup_template_ _cleanup_(cli_template_freep)
+bool cli_template_table(const struct cli_template *t);
+int cli_template_render(const struct cli_template *t, struct json_object *data, char **out,
+			struct error *err);
+/* The header row of a table template; caller frees. */
+char *cli_template_header(const struct cli_template *t);
+/* Print rows whose cells end at a tab, aligned as docker's tables (Go's
+ * tabwriter: minimum width 10, padding 3). */
+void cli_table_print(FILE *f, char *const *rows);
+/* Exit code when nook itself fails (docker's 125). */
+#define CLI_EXIT_NOOK 125
+/* --format of ps, inspect, images: NULL or "table" -> table (the
+ * default table template), "json" -> {{json .}}, else a template.  NULL
+ * after reporting a syntax error, *rc then 125. */
+struct cli_template *cli_format_template(struct cli_globals *g, const char *format,
+					 const char *table, const char *const *headers, int *rc);
+/* Print each row through t (a header row first for a table); 0, or 125
+ * after one error line (an unknown field). */
+int cli_format_print(struct cli_globals *g, const struct cli_template *t,
+		     struct json_object *const *rows, size_t n);
+
 /* The engine (cli/cmd_engine.c, cli/cmd_ps.c). */
 void cli_store_freep(struct img_store **s);
+struct rt_context;
+struct img_ctr;
+/* docker's State of c: created, running, paused (the kernel's freezer
+ * state), exited. */
+const char *cli_ctr_state(const struct rt_context *ctx, const struct img_ctr *c);
 #define _cleanup_engine_store_ _cleanup_(cli_store_freep)
 extern const struct cli_options cli_run_options, cli_start_options, cli_ps_options,
-    cli_logs_options, cli_stop_options, cli_kill_options, cli_rm_options;
+    cli_logs_options, cli_inspect_options, cli_stop_options, cli_kill_options, cli_rm_options;
 int cli_cmd_create(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_run(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_start(int argc, char **argv, struct cli_globals *g);
@@ -256,6 +298,19 @@ int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_restart(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
+/* images --format TEMPLATE, one row an image name (cli/cmd_inspect.c):
+ * 0 or 125. */
+struct img_info;
+int cli_images_format(struct cli_globals *g, const char *format, const struct img_info *v,
+		      size_t n);
+/* docker's "3 minutes", "About an hour" for ns nanoseconds. */
+void cli_human_duration(int64_t ns, char *buf, size_t size);
+/* system df and prune (cli/cmd_system.c). */
+extern const struct cli_options cli_system_prune_options;
+int cli_cmd_system_df(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g);
+/* "1.5MB" as docker prints sizes (cli/cmd_image.c). */
+void cli_human_size(uint64_t n, char buf[32]);
 extern const struct cli_table cli_container_table;
 /* On running containers (cli/cmd_ctr.c, cli/cmd_cp.c). */
 extern const struct cli_options cli_exec_options, cli_attach_options, cli_stats_options;
@@ -301,6 +356,13 @@ int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_volume_table;
 extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
     cli_volume_prune_options;
+/* --log-opt max-size=SIZE[,max-file=N] (cli/cmd_logs.c): 0 or the
+ * usage error's exit code. */
+int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file);
+/* --since/--until TIME: RFC 3339 (2026-11-30T12:00:00Z, with a fraction
+ * or an offset; a date alone), unix seconds (with a fraction), or a Go
+ * duration before now (10m, 1h30m).  *ns since the epoch.  EINVAL. */
+int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] [-P] "   \
@@ -313,6 +375,7 @@ extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
 	"[--ulimit NAME=SOFT[:HARD]] [--mount type=bind|tmpfs|volume,...] [--tmpfs DST[:OPTS]] "   \
 	"[-m SIZE] [--memory-swap SIZE] [--memory-reservation SIZE] [--cpus N] "                   \
 	"[--cpu-shares N] [--cpuset-cpus LIST] [--pids-limit N] [--init] [--detach-keys KEYS] "   \
+	"[--log-opt max-size=SIZE[,max-file=N]] "                                                \
 	"IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)
 

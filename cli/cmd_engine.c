@@ -46,6 +46,7 @@ enum {
 	OPT_PIDS_LIMIT,
 	OPT_INIT,
 	OPT_DETACH_KEYS,
+	OPT_LOG_OPT,
 };
 
 const struct cli_options cli_run_options = {
@@ -94,6 +95,7 @@ const struct cli_options cli_run_options = {
 			    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
 			    {"init", no_argument, NULL, OPT_INIT},
 			    {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+			    {"log-opt", required_argument, NULL, OPT_LOG_OPT},
 			    {0}}};
 
 struct run_args {
@@ -340,6 +342,10 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 		case OPT_DETACH_KEYS:
 			a->keys_spec = optarg;
 			break;
+		case OPT_LOG_OPT:
+			if ((rc = cli_log_opt(g, optarg, &o->log_max_size, &o->log_max_file)) != 0)
+				return rc;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
@@ -357,8 +363,8 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 	if (o->workdir && *o->workdir != '/')
 		return cli_usage_error(g, "-w '%s': the working directory must be absolute",
 				       o->workdir);
-	if (o->user && !*o->user)
-		return cli_usage_error(g, "-u: empty user");
+	if (o->user && (!*o->user || *o->user == ':' || o->user[strlen(o->user) - 1] == ':'))
+		return cli_usage_error(g, "-u '%s': want USER[:GROUP] (names or numbers)", o->user);
 	if (rt_detach_keys_parse(a->keys_spec, &a->keys, &err) < 0)
 		return cli_usage_error(g, "%s", err.msg);
 	o->image = argv[optind];
@@ -369,12 +375,7 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 /* The exit code of a failed start, as docker's. */
 static int start_exit(const struct error *err)
 {
-	if (strstr(err->msg, "not found") || strstr(err->msg, "No such file"))
-		return EXIT_NOT_FOUND;
-	if (err->code == EACCES || err->code == ENOEXEC || err->code == EPERM ||
-	    strstr(err->msg, "ermission denied"))
-		return EXIT_CANNOT_INVOKE;
-	return EXIT_NOOK;
+	return rt_engine_start_exit(err);
 }
 
 static int fail(struct cli_globals *g, const struct error *err, int code)

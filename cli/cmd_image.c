@@ -38,7 +38,7 @@ struct img_store *cli_store_open_engine(struct cli_globals *g, struct error *err
 	return store_open(g, true, err);
 }
 
-static void human_size(uint64_t n, char buf[32])
+void cli_human_size(uint64_t n, char buf[32])
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
 	double v = (double)n;
@@ -111,7 +111,7 @@ static void progress_line(const struct img_layer_progress *p, char *buf, size_t 
 	char sz[32], bar[21];
 	int pct;
 
-	human_size(p->bytes, sz);
+	cli_human_size(p->bytes, sz);
 	switch (p->event) {
 	case IMG_LAYER_REUSED:
 		snprintf(buf, len, "Layer %.19s: already present", id);
@@ -131,7 +131,7 @@ static void progress_line(const struct img_layer_progress *p, char *buf, size_t 
 		char eta[32] = "";
 
 		pct = progress_bar(p, bar);
-		human_size(p->read, sz);
+		cli_human_size(p->read, sz);
 		/* bytes/seconds: this transfer's, so a resumed blob's ETA is
 		 * for what is left, at the rate it comes now. */
 		if (rate > 0 && p->read < p->size)
@@ -297,7 +297,7 @@ static int pull_one(struct img_store *s, struct img_pull_opts *o, bool quiet, FI
 	free(view.rows);
 	if (rc < 0)
 		return -1;
-	human_size(res.fetched_bytes, sz);
+	cli_human_size(res.fetched_bytes, sz);
 	if (quiet)
 		fprintf(out, "%s\n", res.id);
 	else
@@ -415,7 +415,7 @@ int cli_cmd_push(int argc, char **argv, struct cli_globals *g)
 	    img_push(s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, insecure,
 		     format, &res, &err) < 0)
 		return cli_error(g, &err);
-	human_size(res.uploaded_bytes, sz);
+	cli_human_size(res.uploaded_bytes, sz);
 	printf("Pushed %s: %zu blob%s, %zu uploaded (%s)", img_name_familiar(res.name), res.blobs,
 	       res.blobs == 1 ? "" : "s", res.uploaded, sz);
 	if (res.mounted)
@@ -564,6 +564,7 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 	struct img_info *v = NULL;
 	struct error err = {0};
 	bool all = false, quiet = false, json = false;
+	const char *format = NULL;
 	size_t n = 0;
 	int c;
 
@@ -576,14 +577,19 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "table"))
-				return cli_usage_error(g, "--format: unknown format \"%s\": "
-							  "expected table or json", optarg);
+				format = optarg; /* a template */
 			break;
 		default: return cli_bad_option(g, c, argv);
 		}
 	}
 	if (!(s = cli_store_open(g, &err)) || img_list(s, all, &v, &n, &err) < 0)
 		return cli_error(g, &err);
+	if (format && !quiet) {
+		int rc = cli_images_format(g, format, v, n);
+
+		img_info_array_free(v, n);
+		return rc;
+	}
 	if (json) {
 		print_images_json(v, n);
 	} else if (quiet) {
@@ -594,7 +600,7 @@ int cli_cmd_images(int argc, char **argv, struct cli_globals *g)
 		for (size_t i = 0; i < n; i++) {
 			char sz[32], ago[48];
 
-			human_size(v[i].size, sz);
+			cli_human_size(v[i].size, sz);
 			human_ago(v[i].created, ago);
 			for (size_t k = 0; k == 0 || v[i].names[k]; k++) {
 				_cleanup_free_ char *repo = NULL;
@@ -724,6 +730,7 @@ static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 	_cleanup_strv_ char **out = NULL;
 	struct error err = {0};
 	uint64_t reclaimed = 0;
+	bool all = false;
 	char sz[32];
 	int c, rc;
 
@@ -731,39 +738,16 @@ static int cmd_prune(int argc, char **argv, struct cli_globals *g)
 				NULL)) != -1) {
 		if (c != 'f' && c != 'a')
 			return cli_bad_option(g, c, argv);
+		all = all || c == 'a';
 	}
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (!(s = cli_store_open(g, &err)) || img_prune(s, &out, &reclaimed, &err) < 0)
+	if (!(s = cli_store_open(g, &err)) || img_prune(s, all, &out, &reclaimed, &err) < 0)
 		return cli_error(g, &err);
 	for (size_t i = 0; out[i]; i++)
 		printf("%s\n", out[i]);
-	human_size(reclaimed, sz);
+	cli_human_size(reclaimed, sz);
 	printf("Total reclaimed space: %s\n", sz);
-	return 0;
-}
-
-static int cmd_df(int argc, char **argv, struct cli_globals *g)
-{
-	_cleanup_store_ struct img_store *s = NULL;
-	struct error err = {0};
-	struct img_df df;
-	char a[32], b[32];
-	int rc;
-
-	if ((rc = cli_only_args(g, argc, argv, 0, 0)) != 0)
-		return rc;
-	if (!(s = cli_store_open(g, &err)) || img_df(s, &df, &err) < 0)
-		return cli_error(g, &err);
-	printf("%-12s %-8s %-8s %-12s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-	human_size(df.images_size, a);
-	human_size(df.images_reclaimable, b);
-	printf("%-12s %-8zu %-8zu %-12s %s\n", "Images", df.images, df.images_active, a, b);
-	human_size(df.layers_size, a);
-	human_size(df.layers_reclaimable, b);
-	printf("%-12s %-8zu %-8s %-12s %s\n", "Layers", df.layers, "-", a, b);
-	human_size(df.containers_size, a);
-	printf("%-12s %-8zu %-8zu %-12s %s\n", "Containers", df.containers, df.containers, a, "0B");
 	return 0;
 }
 
@@ -823,9 +807,11 @@ const struct cli_table cli_image_table = {
 };
 
 static const struct cli_command system_commands[] = {
-	{"df", cmd_df, CLI_STORE, "", "show the space used by images, layers and containers", NULL,
-	 NULL},
-	{"prune", cmd_prune, CLI_STORE, "[-a] [-f]", PRUNE_HELP, NULL, &prune_options},
+	{"df", cli_cmd_system_df, CLI_STORE, "",
+	 "show the space used by images, layers and containers", NULL, NULL},
+	{"prune", cli_cmd_system_prune, CLI_ENGINE_FLAGS, "[-a] [-f]",
+	 "remove stopped containers and dangling images (-a: every unused image)", NULL,
+	 &cli_system_prune_options},
 	{"check", cmd_check, CLI_STORE, "", "verify the store: database, layers, blobs, leftovers",
 	 NULL, NULL},
 };

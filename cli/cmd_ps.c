@@ -1,19 +1,20 @@
-/* The engine's lifecycle commands: ps, logs, stop, kill, rm, wait,
- * inspect. */
+/* The engine's lifecycle commands: ps, stop, kill, rm, wait, restart,
+ * rename, container prune. */
 #include "cli/cli.h"
 #include "image/image.h"
 #include "runtime/runtime.h"
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <json-c/json.h>
+#include <regex.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 /* docker's "3 minutes", "About an hour", "5 seconds". */
-static void human_duration(int64_t ns, char *buf, size_t size)
+void cli_human_duration(int64_t ns, char *buf, size_t size)
 {
 	int64_t s = ns / 1000000000;
 
@@ -35,31 +36,44 @@ static void human_duration(int64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%lld days", (long long)(s / 86400));
 }
 
-static void status_text(const struct img_ctr *c, char *buf, size_t size)
+/* docker's State: created, running, paused, exited.  Paused is what the
+ * kernel says (the cgroup freezer, read by the runtime's state). */
+const char *cli_ctr_state(const struct rt_context *ctx, const struct img_ctr *c)
+{
+	enum rt_engine_status st = rt_engine_status(c);
+	struct rt_info info;
+	struct error err;
+	bool paused = false;
+
+	if (st == RT_ENGINE_RUNNING && rt_container_info(ctx, c->id, &info, &err) == 0) {
+		paused = info.status == RT_STATUS_PAUSED;
+		rt_info_release(&info);
+	}
+	return paused ? "paused" : rt_engine_status_name(st);
+}
+
+static void status_text(const struct img_ctr *c, const char *state, char *buf, size_t size)
 {
 	char d[64];
 
-	switch (rt_engine_status(c)) {
-	case RT_ENGINE_RUNNING:
-		human_duration(rt_now_ns() - c->started, d, sizeof(d));
-		snprintf(buf, size, "Up %s", d);
-		break;
-	case RT_ENGINE_EXITED:
-		human_duration(rt_now_ns() - (c->finished ? c->finished : c->started), d,
-			       sizeof(d));
+	if (!strcmp(state, "running") || !strcmp(state, "paused")) {
+		cli_human_duration(rt_now_ns() - c->started, d, sizeof(d));
+		snprintf(buf, size, "Up %s%s", d, !strcmp(state, "paused") ? " (Paused)" : "");
+	} else if (!strcmp(state, "exited")) {
+		cli_human_duration(rt_now_ns() - (c->finished ? c->finished : c->started), d,
+				   sizeof(d));
 		if (c->finished)
 			snprintf(buf, size, "Exited (%d) %s ago", c->exit_code, d);
 		else
 			snprintf(buf, size, "Exited (unknown: its monitor died)");
-		break;
-	default:
+	} else {
 		snprintf(buf, size, "Created");
-		break;
 	}
 }
 
-/* The command as docker shows it: quoted, cut at 20 columns. */
-static void command_text(const struct img_ctr *c, char *buf, size_t size)
+/* The command as docker shows it: quoted, cut at 20 columns unless
+ * --no-trunc. */
+static char *command_text(const struct img_ctr *c, bool trunc)
 {
 	_cleanup_free_ char *cfg = xasprintf("%s/config.json", c->dir);
 	_cleanup_free_ char *text = NULL, *joined = xstrdup("");
@@ -67,10 +81,8 @@ static void command_text(const struct img_ctr *c, char *buf, size_t size)
 	struct error err;
 
 	if (file_read_at(AT_FDCWD, cfg, 1 << 20, &text, NULL, &err) < 0 ||
-	    !(doc = json_tokener_parse(text))) {
-		snprintf(buf, size, "\"\"");
-		return;
-	}
+	    !(doc = json_tokener_parse(text)))
+		return xstrdup("\"\"");
 	if (json_object_object_get_ex(doc, "process", &p) &&
 	    json_object_object_get_ex(p, "args", &args))
 		for (size_t i = 0; i < json_object_array_length(args); i++) {
@@ -81,225 +93,326 @@ static void command_text(const struct img_ctr *c, char *buf, size_t size)
 			joined = n;
 		}
 	json_object_put(doc);
-	if (strlen(joined) > 20)
-		snprintf(buf, size, "\"%.19s…\"", joined);
+	if (trunc && strlen(joined) > 20)
+		return xasprintf("\"%.19s…\"", joined);
+	return xasprintf("\"%s\"", joined);
+}
+
+/* One row of ps: the fields --format and --filter see (docker's names). */
+static struct json_object *ps_row(const struct rt_context *ctx, const struct img_ctr *c, bool trunc)
+{
+	struct json_object *o = json_object_new_object(), *cfg = json_tokener_parse(c->config);
+	struct json_object *v, *labels = NULL;
+	const char *state = cli_ctr_state(ctx, c);
+	char buf[128];
+	_cleanup_free_ char *cmd = command_text(c, trunc);
+	time_t t = (time_t)(c->created / 1000000000);
+	struct tm tm;
+
+	snprintf(buf, sizeof(buf), "%.*s", trunc ? 12 : 64, c->id);
+	json_object_object_add(o, "ID", json_object_new_string(buf));
+	json_object_object_add(o, "Image", json_object_new_string(c->image));
+	json_object_object_add(o, "Command", json_object_new_string(cmd));
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	json_object_object_add(o, "CreatedAt", json_object_new_string(buf));
+	cli_human_duration(rt_now_ns() - c->created, buf, sizeof(buf) - 4);
+	strcat(buf, " ago");
+	json_object_object_add(o, "RunningFor", json_object_new_string(buf));
+	json_object_object_add(o, "Ports", json_object_new_string(""));
+	json_object_object_add(o, "State", json_object_new_string(state));
+	status_text(c, state, buf, sizeof(buf));
+	json_object_object_add(o, "Status", json_object_new_string(buf));
+	json_object_object_add(o, "Names", json_object_new_string(c->name));
+	if (cfg && json_object_object_get_ex(cfg, "Config", &v) &&
+	    json_object_object_get_ex(v, "Labels", &v) && json_object_is_type(v, json_type_object))
+		labels = json_object_get(v);
+	json_object_object_add(o, "Labels", labels ? labels : json_object_new_object());
+	json_object_object_add(o, "Mounts", json_object_new_string(""));
+	json_object_object_add(o, "Networks", json_object_new_string(""));
+	json_object_put(cfg);
+	return o;
+}
+
+/* --filter KEY=VALUE: the same key ORs, different keys AND (docker's). */
+struct ps_filter {
+	char **keys, **values;
+};
+
+static const char *const filter_keys[] = {"status", "name", "label", "ancestor", "id", "exited"};
+static const char *const states[] = {"created", "restarting", "running", "removing",
+				     "paused",	"exited",     "dead"};
+
+static int filter_add(struct cli_globals *g, struct ps_filter *f, const char *arg)
+{
+	_cleanup_free_ char *k = xstrdup(arg);
+	char *v = strchr(k, '=');
+	size_t i;
+	int64_t code;
+
+	if (!v)
+		return cli_usage_error(g, "--filter '%s': want KEY=VALUE", arg);
+	*v++ = '\0';
+	for (i = 0; i < ARRAY_SIZE(filter_keys) && strcmp(k, filter_keys[i]); i++)
+		;
+	if (i == ARRAY_SIZE(filter_keys))
+		return cli_usage_error(
+		    g, "--filter '%s': unknown filter (status, name, label, ancestor, id, exited)",
+		    arg);
+	if (!strcmp(k, "status")) {
+		for (i = 0; i < ARRAY_SIZE(states) && strcmp(v, states[i]); i++)
+			;
+		if (i == ARRAY_SIZE(states))
+			return cli_usage_error(g, "--filter '%s': unknown status", arg);
+	}
+	if (!strcmp(k, "exited") && (parse_int64(v, &code) < 0 || code < 0 || code > 255))
+		return cli_usage_error(g, "--filter '%s': want an exit code", arg);
+	if (!strcmp(k, "name")) {
+		regex_t re;
+
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+			return cli_usage_error(g, "--filter '%s': not a regular expression", arg);
+		regfree(&re);
+	}
+	strv_push(&f->keys, k);
+	strv_push(&f->values, v);
+	return 0;
+}
+
+static bool filter_one(struct img_store *s, const struct img_ctr *c, struct json_object *row,
+		       const char *key, const char *v)
+{
+	const char *state = json_object_get_string(json_object_object_get(row, "State"));
+
+	if (!strcmp(key, "status"))
+		return !strcmp(state, v);
+	if (!strcmp(key, "id"))
+		return str_has_prefix(c->id, v);
+	if (!strcmp(key, "exited")) {
+		int64_t code;
+
+		return !strcmp(state, "exited") && c->finished && parse_int64(v, &code) == 0 &&
+		       c->exit_code == code;
+	}
+	if (!strcmp(key, "name")) {
+		regex_t re;
+		bool m;
+
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+			return false;
+		m = regexec(&re, c->name, 0, NULL, 0) == 0;
+		regfree(&re);
+		return m;
+	}
+	if (!strcmp(key, "label")) {
+		_cleanup_free_ char *k = xstrdup(v);
+		char *want = strchr(k, '=');
+		struct json_object *l;
+
+		if (want)
+			*want++ = '\0';
+		return json_object_object_get_ex(json_object_object_get(row, "Labels"), k, &l) &&
+		       (!want || !strcmp(json_object_get_string(l), want));
+	}
+	/* ancestor: the image as named at create, or what the name resolves
+	 * to now (a tag, a full or short id). */
+	if (!strcmp(c->image, v))
+		return true;
+	{
+		_cleanup_free_ char *id = NULL;
+		struct error err;
+
+		return img_resolve(s, v, &id, &err) == 0 && !strcmp(id, c->image_id);
+	}
+}
+
+static bool filter_match(struct img_store *s, const struct ps_filter *f, const struct img_ctr *c,
+			 struct json_object *row)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(filter_keys); k++) {
+		bool asked = false, any = false;
+
+		for (size_t i = 0; f->keys && f->keys[i]; i++) {
+			if (strcmp(f->keys[i], filter_keys[k]))
+				continue;
+			asked = true;
+			any = any || filter_one(s, c, row, f->keys[i], f->values[i]);
+		}
+		if (asked && !any)
+			return false;
+	}
+	return true;
+}
+
+static const char *const ps_headers[] = {
+    "ID",	  "CONTAINER ID", "Image",    "IMAGE", "Command", "COMMAND", "CreatedAt",
+    "CREATED AT", "RunningFor",	  "CREATED",  "Ports", "PORTS",	  "State",   "STATE",
+    "Status",	  "STATUS",	  "Names",    "NAMES", "Labels",  "LABELS",  "Mounts",
+    "MOUNTS",	  "Networks",	  "NETWORKS", NULL};
+#define PS_TABLE                                                                                   \
+	"table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t"      \
+	"{{.Names}}"
+
+/* --format: "table" (the default), "json" (one object a line, as
+ * docker's), or a template.  NULL, with the error reported, on a bad
+ * template. */
+struct cli_template *cli_format_template(struct cli_globals *g, const char *format,
+					 const char *table, const char *const *headers, int *rc)
+{
+	struct cli_template *t;
+	struct error err = {0};
+
+	if (!format || !strcmp(format, "table"))
+		format = table;
+	else if (!strcmp(format, "json"))
+		format = "{{json .}}";
+	t = cli_template_new(format, headers, &err);
+	if (!t) {
+		cli_error(g, &err);
+		*rc = CLI_EXIT_NOOK;
+	}
+	return t;
+}
+
+/* Print rows through t (a header first for a table); 0 or 125 after an
+ * error line (an unknown field). */
+int cli_format_print(struct cli_globals *g, const struct cli_template *t,
+		     struct json_object *const *rows, size_t n)
+{
+	_cleanup_strv_ char **out = xzalloc(sizeof(char *));
+	struct error err = {0};
+
+	if (cli_template_table(t)) {
+		_cleanup_free_ char *h = cli_template_header(t);
+
+		strv_push(&out, h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *line = NULL;
+
+		if (cli_template_render(t, rows[i], &line, &err) < 0) {
+			cli_error(g, &err);
+			return CLI_EXIT_NOOK;
+		}
+		strv_push(&out, line);
+	}
+	if (cli_template_table(t))
+		cli_table_print(stdout, out);
 	else
-		snprintf(buf, size, "\"%s\"", joined);
+		for (size_t i = 0; out[i]; i++)
+			printf("%s\n", out[i]);
+	return 0;
 }
 
 const struct cli_options cli_ps_options = {
-    ":aq", (const struct option[]){
-	       {"all", no_argument, NULL, 'a'}, {"quiet", no_argument, NULL, 'q'}, {0}}};
+    ":aqn:lf:", (const struct option[]){{"all", no_argument, NULL, 'a'},
+					{"quiet", no_argument, NULL, 'q'},
+					{"last", required_argument, NULL, 'n'},
+					{"latest", no_argument, NULL, 'l'},
+					{"no-trunc", no_argument, NULL, 'T'},
+					{"filter", required_argument, NULL, 'f'},
+					{"format", required_argument, NULL, 'F'},
+					{0}}};
 
-int cli_cmd_ps(int argc, char **argv, struct cli_globals *g)
+struct ps_args {
+	bool all, quiet, trunc;
+	int64_t last;
+	const char *format;
+	struct ps_filter filter;
+};
+
+static int ps_parse(struct cli_globals *g, int argc, char **argv, struct ps_args *a)
 {
-	_cleanup_engine_store_ struct img_store *s = NULL;
-	struct img_ctr *v = NULL;
-	struct error err = {0};
-	bool all = false, quiet = false;
-	struct rt_context ctx = {.root = g->root};
-	size_t n = 0;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, cli_ps_options.shortopts, cli_ps_options.longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			all = true;
+			a->all = true;
 			break;
 		case 'q':
-			quiet = true;
+			a->quiet = true;
 			break;
-		default:
-			return cli_bad_option(g, c, argv);
-		}
-	}
-	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
-		return rc;
-	if (!(s = cli_store_open(g, &err)) || img_ctr_list(s, &v, &n, &err) < 0)
-		return cli_error(g, &err);
-	if (!quiet)
-		printf("%-12s  %-20s  %-22s  %-16s  %-30s  %s\n", "CONTAINER ID", "IMAGE",
-		       "COMMAND", "CREATED", "STATUS", "NAMES");
-	for (size_t i = 0; i < n; i++) {
-		char st[96], cmd[64], created[64];
-
-		if (!all && rt_engine_status(&v[i]) != RT_ENGINE_RUNNING)
-			continue;
-		if (quiet) {
-			printf("%.12s\n", v[i].id);
-			continue;
-		}
-		status_text(&v[i], st, sizeof(st));
-		if (rt_engine_paused(&ctx, &v[i]))
-			snprintf(st + strlen(st), sizeof(st) - strlen(st), " (Paused)");
-		command_text(&v[i], cmd, sizeof(cmd));
-		human_duration(rt_now_ns() - v[i].created, created, sizeof(created) - 4);
-		strcat(created, " ago");
-		printf("%-12.12s  %-20s  %-22s  %-16s  %-30s  %s\n", v[i].id, v[i].image, cmd,
-		       created, st, v[i].name);
-	}
-	img_ctr_list_free(v, n);
-	return 0;
-}
-
-/* -------------------------------------------------------------- logs -- */
-
-const struct cli_options cli_logs_options = {
-    ":fn:t", (const struct option[]){{"follow", no_argument, NULL, 'f'},
-				     {"tail", required_argument, NULL, 'n'},
-				     {"timestamps", no_argument, NULL, 't'},
-				     {0}}};
-
-/* Print the records of buf[0..len) (whole lines only); returns what it
- * used. */
-static size_t logs_print(const char *buf, size_t len, bool ts)
-{
-	size_t used = 0;
-
-	while (used < len) {
-		const char *line = buf + used, *nl = memchr(line, '\n', len - used);
-		const char *sp1, *sp2;
-		size_t l;
-
-		if (!nl)
+		case 'l':
+			a->last = 1;
 			break;
-		l = (size_t)(nl - line);
-		used += l + 1;
-		sp1 = memchr(line, ' ', l);
-		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(nl - sp1 - 1)) : NULL;
-		if (!sp2)
-			continue;
-		{
-			int fd = !strncmp(sp1 + 1, "stderr", 6) ? 2 : 1;
-			FILE *f = fd == 2 ? stderr : stdout;
-
-			if (ts)
-				fprintf(f, "%.*s ", (int)(sp1 - line), line);
-			fprintf(f, "%.*s\n", (int)(nl - sp2 - 1), sp2 + 1);
-		}
-	}
-	fflush(stdout);
-	return used;
-}
-
-/* The offset where the last n records start, read backwards from the end
- * in blocks: --tail does not read the whole log. */
-static off_t tail_offset(int fd, off_t size, int64_t n)
-{
-	char buf[8192];
-	off_t pos = size;
-	int64_t seen = 0;
-
-	if (n < 0)
-		return 0;
-	if (n == 0)
-		return size;
-	while (pos > 0) {
-		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
-
-		pos -= (off_t)chunk;
-		if (pread(fd, buf, chunk, pos) != (ssize_t)chunk)
-			return 0;
-		for (size_t i = chunk; i-- > 0;) {
-			if (buf[i] != '\n' || pos + (off_t)i == size - 1)
-				continue;
-			if (++seen == n)
-				return pos + (off_t)i + 1;
-		}
-	}
-	return 0;
-}
-
-int cli_cmd_logs(int argc, char **argv, struct cli_globals *g)
-{
-	_cleanup_engine_store_ struct img_store *s = NULL;
-	_cleanup_free_ char *path = NULL, *id = NULL;
-	_cleanup_close_ int fd = -1;
-	struct img_ctr ct;
-	struct error err = {0};
-	bool follow = false, ts = false;
-	int64_t tail = -1;
-	char buf[65536];
-	size_t have = 0;
-	struct stat st;
-	off_t off;
-	int c, rc;
-
-	while ((c = getopt_long(argc, argv, cli_logs_options.shortopts, cli_logs_options.longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			follow = true;
+		case 'T':
+			a->trunc = false;
 			break;
-		case 't':
-			ts = true;
+		case 'F':
+			a->format = optarg;
 			break;
 		case 'n':
-			if (!strcmp(optarg, "all"))
-				tail = -1;
-			else if (parse_int64(optarg, &tail) < 0 || tail < 0)
-				return cli_usage_error(g, "--tail '%s': not a number", optarg);
+			if (parse_int64(optarg, &a->last) < 0 || a->last < 0)
+				return cli_usage_error(g, "-n '%s': not a number", optarg);
+			break;
+		case 'f':
+			if ((rc = filter_add(g, &a->filter, optarg)) != 0)
+				return rc;
 			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
-	if ((rc = cli_want_args(g, argc - optind, 1, 1)) != 0)
-		return rc;
-	if (!(s = cli_store_open(g, &err)) || img_ctr_find(s, argv[optind], &ct, &err) < 0)
-		return cli_error(g, &err);
-	path = rt_engine_log_path(&ct);
-	id = xstrdup(ct.id);
-	img_ctr_release(&ct);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : cli_fail(g, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return cli_fail(g, "cannot stat '%s': %s", path, strerror(errno));
-	off = tail_offset(fd, st.st_size, tail);
-	if (lseek(fd, off, SEEK_SET) < 0)
-		return cli_fail(g, "cannot seek '%s': %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-		size_t used;
+	return cli_want_args(g, argc - optind, 0, 0);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cli_fail(g, "cannot read '%s': %s", path, strerror(errno));
-		if (n == 0) {
-			bool running;
+int cli_cmd_ps(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	_cleanup_template_ struct cli_template *t = NULL;
+	struct rt_context ctx = {.root = g->root};
+	struct ps_args a = {.trunc = true, .last = -1};
+	struct json_object **rows = NULL;
+	struct img_ctr *v = NULL;
+	struct error err = {0};
+	size_t n = 0, shown = 0;
+	int rc;
 
-			if (!follow)
-				break;
-			if (img_ctr_find(s, id, &ct, &err) < 0)
-				break; /* removed */
-			running = rt_engine_status(&ct) == RT_ENGINE_RUNNING || !ct.finished;
-			if (rt_engine_status(&ct) != RT_ENGINE_RUNNING && ct.finished)
-				running = false;
-			if (rt_engine_status(&ct) == RT_ENGINE_CREATED)
-				running = false;
-			img_ctr_release(&ct);
-			if (!running) {
-				/* What the monitor wrote before recording the exit. */
-				n = read(fd, buf + have, sizeof(buf) - have);
-				if (n <= 0)
-					break;
-			} else {
-				usleep(100000);
-				continue;
-			}
-		}
-		have += (size_t)n;
-		used = logs_print(buf, have, ts);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		if (have == sizeof(buf)) /* a record longer than buf: as it is */
-			have = 0;
+	if ((rc = ps_parse(g, argc, argv, &a)) != 0)
+		goto out;
+	/* -n and -l look at every state, as docker's, and so does asking
+	 * for a state (status=, exited=). */
+	for (size_t i = 0; a.filter.keys && a.filter.keys[i]; i++)
+		if (!strcmp(a.filter.keys[i], "status") || !strcmp(a.filter.keys[i], "exited"))
+			a.all = true;
+	if (a.last >= 0)
+		a.all = true;
+	if (!a.quiet && !(t = cli_format_template(g, a.format, PS_TABLE, ps_headers, &rc)))
+		goto out;
+	if (!(s = cli_store_open(g, &err)) || img_ctr_list(s, &v, &n, &err) < 0) {
+		rc = cli_error(g, &err);
+		goto out;
 	}
-	return 0;
+	rows = xzalloc((n + 1) * sizeof(*rows));
+	for (size_t i = 0; i < n && (a.last < 0 || (int64_t)shown < a.last); i++) {
+		struct json_object *row = ps_row(&ctx, &v[i], a.trunc);
+		const char *state = json_object_get_string(json_object_object_get(row, "State"));
+
+		if ((!a.all && strcmp(state, "running") && strcmp(state, "paused")) ||
+		    !filter_match(s, &a.filter, &v[i], row)) {
+			json_object_put(row);
+			continue;
+		}
+		if (a.quiet) {
+			printf("%s\n", json_object_get_string(json_object_object_get(row, "ID")));
+			json_object_put(row);
+		} else {
+			rows[shown] = row;
+		}
+		shown++;
+	}
+	if (!a.quiet)
+		rc = cli_format_print(g, t, rows, shown);
+	for (size_t i = 0; rows && i < shown; i++)
+		json_object_put(rows[i]);
+out:
+	free(rows);
+	img_ctr_list_free(v, n);
+	strv_free(a.filter.keys);
+	strv_free(a.filter.values);
+	return rc;
 }
 
 /* -------------------------------------------------- stop, kill, wait -- */
@@ -497,107 +610,5 @@ int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g)
 	rc = rt_engine_prune(s, &ctx, &removed, &err) < 0 ? cli_error(g, &err) : 0;
 	for (size_t i = 0; removed && removed[i]; i++)
 		printf("%s\n", removed[i]);
-	return rc;
-}
-
-/* ----------------------------------------------------------- inspect -- */
-
-static struct json_object *time_json(int64_t ns)
-{
-	char buf[64];
-	struct tm tm;
-	time_t t = (time_t)(ns / 1000000000);
-	int n;
-
-	if (!ns)
-		return json_object_new_string("0001-01-01T00:00:00Z");
-	gmtime_r(&t, &tm);
-	n = (int)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - (size_t)n, ".%09lldZ", (long long)(ns % 1000000000));
-	return json_object_new_string(buf);
-}
-
-static struct json_object *inspect_one(const struct img_ctr *c, bool paused)
-{
-	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
-	struct json_object *cfg = json_tokener_parse(c->config), *v, *mounts;
-	enum rt_engine_status s = rt_engine_status(c);
-	_cleanup_free_ char *name = xasprintf("/%s", c->name);
-
-	json_object_object_add(o, "Id", json_object_new_string(c->id));
-	json_object_object_add(o, "Name", json_object_new_string(name));
-	json_object_object_add(o, "Image", json_object_new_string(c->image_id));
-	json_object_object_add(o, "Created", time_json(c->created));
-	json_object_object_add(
-	    st, "Status", json_object_new_string(paused ? "paused" : rt_engine_status_name(s)));
-	json_object_object_add(st, "Running", json_object_new_boolean(s == RT_ENGINE_RUNNING));
-	json_object_object_add(st, "Paused", json_object_new_boolean(paused));
-	json_object_object_add(st, "OOMKilled", json_object_new_boolean(c->oom));
-	json_object_object_add(st, "Pid", json_object_new_int(s == RT_ENGINE_RUNNING ? c->pid : 0));
-	json_object_object_add(st, "ExitCode", json_object_new_int(c->exit_code));
-	json_object_object_add(st, "StartedAt", time_json(c->started));
-	json_object_object_add(st, "FinishedAt", time_json(c->finished));
-	json_object_object_add(o, "State", st);
-	if (cfg && json_object_object_get_ex(cfg, "Config", &v))
-		json_object_object_add(o, "Config", json_object_get(v));
-	mounts = json_object_new_array();
-	if (cfg && json_object_object_get_ex(cfg, "HostConfig", &v)) {
-		struct json_object *binds;
-
-		json_object_object_add(o, "HostConfig", json_object_get(v));
-		if (json_object_object_get_ex(v, "Binds", &binds))
-			for (size_t i = 0; i < json_object_array_length(binds); i++) {
-				_cleanup_free_ char *b = xstrdup(
-				    json_object_get_string(json_object_array_get_idx(binds, i)));
-				char *dst = strchr(b, ':'), *mode;
-				struct json_object *m = json_object_new_object();
-
-				if (!dst)
-					continue;
-				*dst++ = '\0';
-				mode = strchr(dst, ':');
-				if (mode)
-					*mode++ = '\0';
-				json_object_object_add(m, "Type", json_object_new_string("bind"));
-				json_object_object_add(m, "Source", json_object_new_string(b));
-				json_object_object_add(m, "Destination",
-						       json_object_new_string(dst));
-				json_object_object_add(
-				    m, "RW", json_object_new_boolean(!mode || strcmp(mode, "ro")));
-				json_object_array_add(mounts, m);
-			}
-	}
-	json_object_object_add(o, "Mounts", mounts);
-	json_object_put(cfg);
-	return o;
-}
-
-int cli_cmd_inspect(int argc, char **argv, struct cli_globals *g)
-{
-	_cleanup_engine_store_ struct img_store *s = NULL;
-	struct json_object *a;
-	struct rt_context ctx = {.root = g->root};
-	struct error err = {0};
-	int rc;
-
-	if ((rc = cli_only_args(g, argc, argv, 1, -1)) != 0)
-		return rc;
-	if (!(s = cli_store_open(g, &err)))
-		return cli_error(g, &err);
-	a = json_object_new_array();
-	for (int i = optind; i < argc; i++) {
-		struct img_ctr c;
-
-		memset(&err, 0, sizeof(err));
-		if (img_ctr_find(s, argv[i], &c, &err) < 0) {
-			rc = cli_error(g, &err);
-			continue;
-		}
-		json_object_array_add(a, inspect_one(&c, rt_engine_paused(&ctx, &c)));
-		img_ctr_release(&c);
-	}
-	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(a);
 	return rc;
 }

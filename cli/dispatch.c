@@ -123,6 +123,15 @@ static void print_table_help(FILE *f, const struct cli_table *t, const struct cl
 		g->prog);
 }
 
+static const struct {
+	const char *option, *usage_has;
+	const char *text;
+} option_notes[] = {
+    {"format", "TEMPLATE", cli_template_help},
+    {"since", "TIME", cli_time_help},
+    {"log-opt", "max-size", cli_log_opt_help},
+};
+
 void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct cli_command *c)
 {
 	unsigned mask = g->globals_seen & ~(unsigned)(CLI_G_HELP | CLI_G_VERSION);
@@ -139,6 +148,14 @@ void cli_print_command_help(FILE *f, const struct cli_globals *g, const struct c
 	print_globals(f, mask);
 	if (c->flags & CLI_STORE)
 		fprintf(f, "--storage-root DIR is also accepted after the command.\n");
+	/* The longer story of some options, once per command that takes one. */
+	for (size_t k = 0; k < ARRAY_SIZE(option_notes); k++)
+		for (const struct option *o = c->opts ? c->opts->longopts : NULL; o && o->name; o++)
+			if (!strcmp(o->name, option_notes[k].option) &&
+			    strstr(c->usage, option_notes[k].usage_has)) {
+				fprintf(f, "\n%s", option_notes[k].text);
+				break;
+			}
 }
 
 static const struct cli_command *find(const struct cli_table *t, const char *name)

@@ -123,7 +123,8 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor, uint
 {
 	return ctr_exec(s,
 			"UPDATE engine_containers SET monitor = ?2, monitor_start = ?3, pid = ?4, "
-			"pid_start = ?5, started = ?6 WHERE id = ?1",
+			"pid_start = ?5, started = ?6, config = json_remove(config, '$.Error') "
+			"WHERE id = ?1",
 			id, monitor, (int64_t)monitor_start, pid, (int64_t)pid_start, started, err);
 }
 
@@ -134,6 +135,30 @@ int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64
 			"UPDATE engine_containers SET exit_code = ?2, finished = ?3, oom = ?4 "
 			"WHERE id = ?1",
 			id, exit_code, finished, oom, 0, 0, err);
+}
+
+int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const char *msg,
+		      struct error *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0)
+		return -1;
+	q = img_db_prepare(s,
+			   "UPDATE engine_containers SET exit_code = ?2, "
+			   "config = json_set(config, '$.Error', ?3) WHERE id = ?1",
+			   err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, exit_code);
+	sqlite3_bind_text(q, 3, msg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot update container");
+	return 0;
 }
 
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err)

@@ -191,8 +191,10 @@ int img_tag(struct img_store *s, const char *src, const char *dst, struct error 
  * gets lines "Untagged: X" / "Deleted: sha256:...". */
 int img_remove(struct img_store *s, const char *ref, bool force, char ***removed,
 	       struct error *err);
-/* Remove untagged, unused images and unreferenced files. */
-int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct error *err);
+/* Remove untagged (all: also tagged), unused images and unreferenced
+ * files. */
+int img_prune(struct img_store *s, bool all, char ***removed, uint64_t *reclaimed,
+	      struct error *err);
 /* JSON document (caller frees). */
 int img_inspect(struct img_store *s, const char *ref, char **json, struct error *err);
 
@@ -287,6 +289,10 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
 /* finished 0: clear the last exit (before a start). */
 int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64_t finished,
 		       bool oom, struct error *err);
+/* A start that failed: its exit code (docker's 125/126/127) and message
+ * (kept in config as "Error", cleared by the next img_ctr_set_started). */
+int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const char *msg,
+		      struct error *err);
 /* EEXIST when another container has the name. */
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);

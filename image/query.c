@@ -323,7 +323,8 @@ out:
 	return rc;
 }
 
-int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct error *err)
+int img_prune(struct img_store *s, bool all, char ***removed, uint64_t *reclaimed,
+	      struct error *err)
 {
 	char **ids;
 	int rc = -1;
@@ -334,8 +335,11 @@ int img_prune(struct img_store *s, char ***removed, uint64_t *reclaimed, struct 
 		return -1;
 	if (img_db_begin(s, err) < 0)
 		goto out;
-	ids = query_strv(s, "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM tags) "
-			    "AND id NOT IN (SELECT image_id FROM containers)", NULL);
+	ids = query_strv(s,
+			 all ? "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM containers)"
+			     : "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM tags) "
+			       "AND id NOT IN (SELECT image_id FROM containers)",
+			 NULL);
 	for (size_t i = 0; ids[i]; i++)
 		if (delete_image(s, ids[i], removed, err) < 0) {
 			strv_free(ids);
@@ -600,8 +604,14 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 	if (img_db_commit(s, err) < 0)
 		return -1;
 	fault_point("user-recorded");
-	if (user_dirs_make(d, err) < 0)
+	if (user_dirs_make(d, err) < 0) {
+		struct error e2;
+
+		/* A full disk: no recorded user is left without its
+		 * directories (only a kill leaves one, for img_user_prepare). */
+		img_user_remove(s, key, &e2);
 		return -1;
+	}
 	*dir = steal_pointer(&d);
 	return 0;
 }

@@ -289,6 +289,22 @@ static struct json_object *jstr(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/* docker's HostConfig.LogConfig; the monitor reads the cap from here. */
+static struct json_object *log_config(const struct rt_engine_opts *o)
+{
+	struct json_object *l = json_object_new_object(), *c = json_object_new_object();
+
+	json_object_object_add(l, "Type", json_object_new_string("k8s-file"));
+	if (o->log_max_size) {
+		json_object_object_add(c, "max-size",
+				       json_object_new_int64((int64_t)o->log_max_size));
+		json_object_object_add(c, "max-file",
+				       json_object_new_int(o->log_max_file ? o->log_max_file : 1));
+	}
+	json_object_object_add(l, "Config", c);
+	return l;
+}
+
 /* What inspect shows as Config and HostConfig (docker's field names). */
 static char *options_json(const struct rt_engine_opts *o)
 {
@@ -335,6 +351,7 @@ static char *options_json(const struct rt_engine_opts *o)
 	}
 	json_object_object_add(h, "SecurityOpt", sec);
 	rt_engine_opts_json(c, h, o);
+	json_object_object_add(h, "LogConfig", log_config(o));
 	json_object_object_add(doc, "Config", c);
 	json_object_object_add(doc, "HostConfig", h);
 	out = xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
@@ -530,6 +547,16 @@ undo_volumes:
 	return -1;
 }
 
+int rt_engine_start_exit(const struct error *err)
+{
+	if (strstr(err->msg, "not found") || strstr(err->msg, "No such file"))
+		return 127;
+	if (err->code == EACCES || err->code == ENOEXEC || err->code == EPERM ||
+	    strstr(err->msg, "ermission denied"))
+		return 126;
+	return 125;
+}
+
 /* ------------------------------------------------------------ status -- */
 
 static bool alive(pid_t pid, uint64_t start)
@@ -551,11 +578,6 @@ const char *rt_engine_status_name(enum rt_engine_status st)
 	static const char *const names[] = {"created", "running", "exited"};
 
 	return names[st];
-}
-
-char *rt_engine_log_path(const struct img_ctr *c)
-{
-	return xasprintf("%s.log", c->dir);
 }
 
 /* ---------------------------------------------------- kill, stop, rm -- */
@@ -677,7 +699,6 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 			 bool force, bool spare_monitor, struct error *err)
 {
 	struct img_ctr c;
-	_cleanup_free_ char *log = NULL;
 	int r = -1;
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
@@ -699,17 +720,16 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 	    rt_engine_net_remove(s, c.id, c.dir, c.monitor != getpid(), err) < 0)
 		goto out;
 	fault_point("engine-rm-state");
-	log = rt_engine_log_path(&c);
-	if (unlink(log) < 0 && errno != ENOENT) {
-		error_sys(err, "cannot remove '%s'", log);
+	if (rt_engine_log_remove(&c, err) < 0)
 		goto out;
-	}
-	free(log);
 	/* The attach socket a killed monitor left. */
-	log = rt_engine_sock_path(&c);
-	if (unlink(log) < 0 && errno != ENOENT) {
-		error_sys(err, "cannot remove '%s'", log);
-		goto out;
+	{
+		_cleanup_free_ char *sock = rt_engine_sock_path(&c);
+
+		if (unlink(sock) < 0 && errno != ENOENT) {
+			error_sys(err, "cannot remove '%s'", sock);
+			goto out;
+		}
 	}
 	if (rt_bundle_remove(s, c.dir, err) < 0 && err->code != ENOENT)
 		goto out;

@@ -599,4 +599,18 @@ int rt_engine_net_stop(const char *dir, const char *id, struct error *err);
 int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
 			 struct error *err);
 
+/* The monitor's log writer (runtime/logfile.c).  max_size 0: no cap;
+ * max_file: how many files at most (1: the log is emptied when full). */
+struct rt_log {
+	const char *path; /* borrowed */
+	int fd;
+	uint64_t size, max_size;
+	int max_file;
+};
+int rt_log_open(struct rt_log *l, const char *path, uint64_t max_size, int max_file,
+		struct error *err);
+/* One record; rotates first when it would pass the cap.  Failures are
+ * dropped records (the container must not stop for its log). */
+void rt_log_write(struct rt_log *l, const char *stream, const char *text, size_t len);
+
 #endif

@@ -93,28 +93,11 @@ struct line_buf {
 	char buf[8192];
 };
 
-/* One record: "2026-11-30T11:40:00.123456789Z stdout TEXT\n". */
-static void log_line(int logfd, const char *stream, const char *text, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char head[96];
-	int n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = (int)strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += snprintf(head + n, sizeof(head) - (size_t)n, ".%09ldZ %s ", ts.tv_nsec, stream);
-	if (write_all(logfd, head, (size_t)n) < 0 || write_all(logfd, text, len) < 0)
-		return;
-	write_all(logfd, "\n", 1);
-}
-
-static void log_chunk(int logfd, struct line_buf *lb, const char *data, size_t len)
+static void log_chunk(struct rt_log *log, struct line_buf *lb, const char *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] == '\n' || lb->len == sizeof(lb->buf)) {
-			log_line(logfd, lb->stream, lb->buf, lb->len);
+			rt_log_write(log, lb->stream, lb->buf, lb->len);
 			lb->len = 0;
 			if (data[i] == '\n')
 				continue;
@@ -124,10 +107,10 @@ static void log_chunk(int logfd, struct line_buf *lb, const char *data, size_t l
 	}
 }
 
-static void log_flush(int logfd, struct line_buf *lb)
+static void log_flush(struct rt_log *log, struct line_buf *lb)
 {
 	if (lb->len)
-		log_line(logfd, lb->stream, lb->buf, lb->len);
+		rt_log_write(log, lb->stream, lb->buf, lb->len);
 	lb->len = 0;
 }
 
@@ -138,8 +121,11 @@ struct monitor {
 	const char *store_root, *id, *dir;
 	bool tty, interactive, rm;
 	unsigned timeout; /* podman's --timeout: SIGKILL after it; 0 none */
-	int sync_fd, attach_fd, logfd;
+	int sync_fd, attach_fd;
 	int listen_fd; /* the attach socket (nook attach) */
+	struct rt_log log;
+	uint64_t log_max_size;
+	int log_max_file;
 	int out_fd, err_fd, in_fd; /* our ends of the container's stdio */
 	struct line_buf lout, lerr;
 };
@@ -156,7 +142,7 @@ static void mon_output(struct monitor *m, int fd, struct line_buf *lb, enum fram
 		*open_ = false;
 		return;
 	}
-	log_chunk(m->logfd, lb, buf, (size_t)n);
+	log_chunk(&m->log, lb, buf, (size_t)n);
 	if (m->attach_fd >= 0 && frame_send(m->attach_fd, t, buf, (size_t)n) < 0) {
 		close(m->attach_fd);
 		m->attach_fd = -1;
@@ -294,8 +280,8 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 			kill(pid, (int)si.ssi_signo);
 		}
 	}
-	log_flush(m->logfd, &m->lout);
-	log_flush(m->logfd, &m->lerr);
+	log_flush(&m->log, &m->lout);
+	log_flush(&m->log, &m->lerr);
 	return code;
 }
 
@@ -420,9 +406,7 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
-	m->logfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (m->logfd < 0) {
-		error_sys(&err, "cannot open '%s'", log);
+	if (rt_log_open(&m->log, log, m->log_max_size, m->log_max_file, &err) < 0) {
 		mon_fail(m, &err);
 		_exit(1);
 	}
@@ -503,13 +487,16 @@ static _Noreturn void mon_main(struct monitor *m)
  * comes along, and it stays small. */
 static _Noreturn void mon_exec(struct monitor *m)
 {
-	char sync[16], att[16], flags[32];
+	char sync[16], att[16], flags[64];
 	struct error err;
 
 	snprintf(sync, sizeof(sync), "%d", m->sync_fd);
 	snprintf(att, sizeof(att), "%d", m->attach_fd);
-	snprintf(flags, sizeof(flags), "%c%c%cT%u", m->tty ? 't' : '_', m->interactive ? 'i' : '_',
-		 m->rm ? 'r' : '_', m->timeout);
+	/* "tir" (or '_'), the log cap ":MAX_SIZE:MAX_FILE", then "T" and
+	 * the --timeout seconds. */
+	snprintf(flags, sizeof(flags), "%c%c%c:%llu:%dT%u", m->tty ? 't' : '_',
+		 m->interactive ? 'i' : '_', m->rm ? 'r' : '_', (unsigned long long)m->log_max_size,
+		 m->log_max_file, m->timeout);
 	/* Only these two cross the exec. */
 	if (fcntl(m->sync_fd, F_SETFD, 0) < 0 ||
 	    (m->attach_fd >= 0 && fcntl(m->attach_fd, F_SETFD, 0) < 0)) {
@@ -547,6 +534,15 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .lerr = {.stream = "stderr"},
 	};
 
+	{
+		unsigned long long size = 0;
+		int files = 0;
+
+		if (strlen(flags) > 3 && sscanf(flags + 3, ":%llu:%d", &size, &files) == 2) {
+			m.log_max_size = size;
+			m.log_max_file = files;
+		}
+	}
 	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
 	if (attach_fd >= 0)
 		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
@@ -565,6 +561,24 @@ static int64_t config_int(const char *config, const char *section, const char *k
 
 	json_object_put(doc);
 	return r;
+}
+
+/* HostConfig.LogConfig.Config's max-size and max-file. */
+static void log_cap(const char *config, uint64_t *size, int *files)
+{
+	struct json_object *doc = json_tokener_parse(config), *h, *l, *c, *v;
+
+	*size = 0;
+	*files = 1;
+	if (doc && json_object_object_get_ex(doc, "HostConfig", &h) &&
+	    json_object_object_get_ex(h, "LogConfig", &l) &&
+	    json_object_object_get_ex(l, "Config", &c)) {
+		if (json_object_object_get_ex(c, "max-size", &v))
+			*size = (uint64_t)json_object_get_int64(v);
+		if (json_object_object_get_ex(c, "max-file", &v))
+			*files = json_object_get_int(v);
+	}
+	json_object_put(doc);
 }
 
 int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
@@ -596,6 +610,7 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	m.interactive = rt_engine_config_flag(c.config, "Config", "OpenStdin");
 	m.rm = rt_engine_config_flag(c.config, "HostConfig", "AutoRemove");
 	m.timeout = (unsigned)config_int(c.config, "Config", "Timeout");
+	log_cap(c.config, &m.log_max_size, &m.log_max_file);
 	m.lout.stream = "stdout";
 	m.lerr.stream = "stderr";
 	/* What a killed monitor left of the last run. */
@@ -656,7 +671,11 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 		goto out;
 	}
 	if (!msg.ok) {
+		struct error e2;
+
 		*err = msg.err;
+		/* What inspect shows as State.Error (the row is gone with --rm). */
+		img_ctr_set_error(s, c.id, rt_engine_start_exit(err), err->msg, &e2);
 		goto out;
 	}
 	if (img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid, msg.pid_start,

@@ -188,6 +188,8 @@ struct rt_engine_opts {
 	const char *memory, *memory_swap, *memory_reservation, *cpus, *cpuset_cpus;
 	const char *cpu_shares, *pids_limit;
 	bool init; /* --init: PID 1 reaps and forwards (RT_ANNOTATION_INIT) */
+	uint64_t log_max_size;  /* --log-opt max-size; 0: no cap */
+	int log_max_file;       /* --log-opt max-file; 0: 1 */
 };
 /* The annotation that makes the container's init stay as PID 1: it forks,
  * the child execs the process, the init reaps every zombie, forwards the
@@ -212,6 +214,9 @@ const char *rt_engine_status_name(enum rt_engine_status st);
  * attach and -i, what the client copies to the container. */
 int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		    bool attach, int *attach_fd, struct error *err);
+/* The exit code of a start that failed with err, as docker's: 127 the
+ * command is not found, 126 it cannot be invoked, else 125. */
+int rt_engine_start_exit(const struct error *err);
 /* The monitor process (`nook __monitor`, exec'd by rt_engine_start):
  * never returns. */
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
@@ -273,8 +278,17 @@ int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs,
 		      struct error *err);
 
 /* The log of a container: <dir>.log, one record a line:
- * "RFC3339NANO stdout|stderr TEXT". */
+ * "RFC3339NANO stdout|stderr TEXT"; with --log-opt max-size also the
+ * rotated <dir>.log.1 (newer) ... <dir>.log.N (older). */
 char *rt_engine_log_path(const struct img_ctr *c);
+#define RT_ENGINE_LOG_FILES_MAX 100
+/* The files of log (rt_engine_log_path) that exist, oldest first (the log
+ * itself last); strv_free. */
+char **rt_engine_log_files(const char *log);
+/* Bytes a container takes (its writable layer and logs; runtime/engine_df.c). */
+uint64_t rt_engine_size(struct img_store *s, const struct img_ctr *c);
+/* Remove the log and its rotated files (missing ones are fine). */
+int rt_engine_log_remove(const struct img_ctr *c, struct error *err);
 
 /* --------------------------------------------------- engine networks -- */
 

@@ -58,13 +58,80 @@ killed_then_clean() {
 	killed_then_clean
 }
 
-@test "a foreground run killed with SIGKILL: the container goes on, ps and rm -f agree" {
+# A foreground `run` of $P (sleep 1000), killed with SIGKILL once it runs.
+run_then_kill_client() {
+	local client
 	nk run --name "$P" bb:1 sleep 1000 &
 	client=$!
 	for _ in $(seq 50); do nk ps | grep -q " $P\$" && break; sleep 0.1; done
 	kill -9 "$client"
 	wait "$client" || true
+}
+
+@test "a foreground run killed with SIGKILL: the container goes on, ps and rm -f agree" {
+	run_then_kill_client
 	run nk ps
 	assert_line --regexp "Up .* $P\$"
 	killed_then_clean
+}
+
+# The records of $P are line<first>..line<last> without a gap or a double.
+logs_contiguous() {
+	local out first last
+	out=$(nk logs "$P" | sed 's/^line//')
+	first=$(head -1 <<<"$out")
+	last=$(tail -1 <<<"$out")
+	[ -n "$first" ] && [ "$(seq "$first" "$last")" = "$out" ] ||
+		{ echo "records out of order or missing: $(tr '\n' ' ' <<<"$out")"; return 1; }
+}
+
+@test "the monitor killed at each step of a log rotation: logs stays in order, start goes on, prune cleans up" {
+	for step in log-rotate-shift:2 log-rotate-renamed:1 log-rotate-renamed:3 log-rotate-opened:2; do
+		P="e$$-${BATS_TEST_NUMBER}-${step%%:*}-${step##*:}"
+		run env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" --root "$ROOT" \
+			run -d --name "$P" --log-opt max-size=1k,max-file=3 bb:1 \
+			sh -c 'i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo line$i; done'
+		assert_success
+		nk wait "$P" >/dev/null || true
+		for _ in $(seq 50); do [ -z "$(monitors)" ] && break; sleep 0.1; done
+		[ -z "$(monitors)" ]
+		# The monitor died there: it recorded no exit.
+		run nk inspect --format '{{.State.FinishedAt}}' "$P"
+		assert_output 0001-01-01T00:00:00Z
+		logs_contiguous
+		# A new monitor rotates on from what the dead one left.
+		nk start "$P" >/dev/null
+		nk wait "$P" >/dev/null
+		run nk logs "$P"
+		[ "${lines[-1]}" = line400 ]
+		run nk ps -a --filter "name=^$P\$" --format '{{.State}}'
+		assert_output exited
+		run nk container prune
+		assert_success
+		engine_assert_clean
+	done
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}
+
+@test "kill -9 of the CLI and of the monitor mid-run: ps tells the truth, container prune cleans up" {
+	run_then_kill_client
+	m=$(monitors)
+	[ -n "$m" ]
+	pid=$(nk inspect --format '{{.State.Pid}}' "$P")
+	kill -9 "$m"
+	run nk ps --format '{{.Names}} {{.State}}'
+	assert_output "$P running"
+	# Running: prune keeps it.
+	run nk container prune
+	assert_success
+	run nk ps -aq
+	[ -n "$output" ]
+	kill -9 "$pid"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	run nk ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --regexp "^$P Exited"
+	run nk container prune
+	assert_success
+	engine_assert_clean
 }
