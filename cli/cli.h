@@ -27,6 +27,7 @@ struct cli_globals {
 	bool debug;
 	bool systemd_cgroup;
 	bool log_ready;
+	bool oci; /* a command of the oci family (nook oci, nook-oci) */
 	unsigned globals_seen; /* global options of the tables walked through */
 	int usage_exit;        /* exit code of a usage error: 2, runc's 1 for oci */
 	const char *prog;      /* "nook", "nook oci", "nook-oci", "nook image" */
@@ -210,6 +211,18 @@ extern const struct cli_options cli_oci_events_options;
 
 /* Image commands (cli/cmd_image.c, cli/cmd_bundle.c). */
 struct img_store;
+/* cli/rootless.c: the defaults that derive from the user.  Root:
+ * /run/nook and the store's /var/lib/nook (NULL); others:
+ * $XDG_RUNTIME_DIR/nook (else /tmp/nook-UID) and $XDG_DATA_HOME/nook (else
+ * ~/.local/share/nook). */
+const char *cli_default_root(void);
+const char *cli_default_storage_root(void);
+/* For an unprivileged caller, before the command's handler: the default
+ * dirs made and checked (owned by the user, 0700, no symlink), and, for
+ * engine and image commands, the user's namespace joined (see
+ * ns_rootless_enter).  Returns 0 or the exit code after one error line. */
+int cli_rootless_setup(struct cli_globals *g, bool oci);
+
 /* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
 extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_options,

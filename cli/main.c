@@ -104,6 +104,7 @@ static int cli_main(int argc, char **argv)
 	if (!strcmp(base, "nook-oci")) {
 		g.prog = "nook-oci";
 		g.top = &cli_oci_table;
+		g.oci = true;
 		return cli_dispatch(&cli_oci_table, argc, argv, &g);
 	}
 	return cli_dispatch(&top_table, argc, argv, &g);

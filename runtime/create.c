@@ -49,6 +49,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 {
 	_cleanup_free_ char *mnt = NULL;
 	struct error e2;
+	bool without;
 
 	/* Parsed even when absent: the result carries the default device
 	 * allow-list, so every container gets a device filter. */
@@ -64,6 +65,10 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 		if (d->type != 'p')
 			cg_resources_add_device(*res, &rule);
 	}
+	if (rt_rootless_cgroup_plan(*res, &without, err) < 0)
+		return -1;
+	if (without)
+		return 0;
 	/* No v2 hierarchy and nothing to limit: run without a cgroup (pause
 	 * and ps then say they need one). */
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))

@@ -71,7 +71,8 @@ static void rootfs_from_spec(const struct rt_spec *spec, struct ns_rootfs *r)
 	r->n_mounts = spec->n_mounts;
 	r->devices = spec->devices;
 	r->n_devices = spec->n_devices;
-	r->userns = rt_spec_namespace(spec, CLONE_NEWUSER) != NULL;
+	/* Also when nook itself runs in a user namespace (rootless): no mknod. */
+	r->userns = rt_spec_namespace(spec, CLONE_NEWUSER) != NULL || userns_nested();
 	r->masked_paths = spec->masked_paths;
 	r->readonly_paths = spec->readonly_paths;
 	r->console_fd = -1;

@@ -230,6 +230,11 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct error *err);
 
 /* linux.resources (JSON) -> cgroup limits.  Errors name the JSON path. */
 int rt_resources_parse(json_object *resources, struct cg_resources **out, struct error *err);
+/* runtime/rootless.c: in a user namespace other than the host's (a
+ * rootless nook), *without is set: the container gets no cgroup; a real
+ * limit in res is then refused naming it, unless $NOOK_CGROUPS=disabled
+ * (the user's explicit opt-out). */
+int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */
 
