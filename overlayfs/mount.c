@@ -47,6 +47,10 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 	if (o->upper && (sys_fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", o->upper, 0) < 0 ||
 			 sys_fsconfig(fs, FSCONFIG_SET_STRING, "workdir", o->work, 0) < 0))
 		return error_sys(err, "overlay: cannot set upper '%s'", o->upper);
+	/* In a user namespace (rootless) trusted.* xattrs are out of reach:
+	 * whiteouts and opaque dirs are user.overlay.* (image/unpack.c). */
+	if (userns_nested() && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return error_sys(err, "overlay: cannot set userxattr");
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return error_sys(err, "cannot create overlay for '%s'", target);
 	mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, o->upper ? 0 : MOUNT_ATTR_RDONLY);
@@ -61,7 +65,7 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, const char *work,
 			 const char *empty)
 {
-	size_t len = 64 + (upper ? strlen(upper) + strlen(work) : strlen(empty)), pos;
+	size_t len = 80 + (upper ? strlen(upper) + strlen(work) : strlen(empty)), pos;
 	char *opts;
 
 	for (size_t i = 0; i < nlower; i++)
@@ -73,7 +77,9 @@ static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, c
 	if (nlower == 1 && !upper)
 		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", empty);
 	if (upper)
-		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", upper, work);
+		pos += (size_t)snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s", upper, work);
+	if (userns_nested())
+		snprintf(opts + pos, len - pos, ",userxattr");
 	return opts;
 }
 

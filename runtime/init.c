@@ -141,6 +141,11 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 		return -1;
 	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
 		return -1;
+	/* Rootless: newuidmap (setuid, checking /proc/PID is the user's)
+	 * has mapped us; nothing of the container has run yet (runc does
+	 * the same). */
+	if (in->rootless_maps && ns_dumpable_clear(err) < 0)
+		return -1;
 	if (in->join_user_fd >= 0 && ns_enter(in->join_user_fd, CLONE_NEWUSER, err) < 0)
 		return -1;
 	if (rt_spec_namespace(spec, CLONE_NEWUSER)) {
@@ -291,7 +296,7 @@ static int init_enter(struct rt_init *in, struct error *err)
 	 * process exec'd into a created container must not be able to open
 	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd.  A
 	 * failure here is a failure of the container, never ignored. */
-	if (ns_dumpable_clear(err) < 0)
+	if (!in->rootless_maps && ns_dumpable_clear(err) < 0)
 		return -1;
 	/* Drop every fd inherited from the runtime (state dir, cgroup dir,
 	 * ...) but what the init needs: none can then be reached through

@@ -351,6 +351,9 @@ struct rt_init {
 	int preserve_fds;
 	int join_user_fd;   /* user namespace to join first, or -1 */
 	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+	/* An unprivileged runtime maps the new user namespace through
+	 * newuidmap, which needs the init dumpable until then. */
+	bool rootless_maps;
 	const char *cgroup_dir; /* host path of its cgroup when it gets no cgroupns */
 };
 

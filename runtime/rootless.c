@@ -11,7 +11,7 @@ int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struc
 	char names[512];
 
 	*without = false;
-	if (!userns_nested())
+	if (geteuid() == 0 && !userns_nested())
 		return 0;
 	/* The host's cgroup tree belongs to host root: without a delegated
 	 * subtree nothing can be limited, and a limit silently not applied
