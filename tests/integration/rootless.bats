@@ -228,3 +228,70 @@ for d, _, _ in os.walk(sys.argv[1]):
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" =~ ^\ +0\ +$A_UID\ +1$ ]]
 }
+
+@test "attack: rootless container reads /etc/shadow through a bind mount" {
+	run ra run --rm -v /etc/shadow:/s:ro bb:1 cat /s
+	[ "$status" -ne 0 ]
+	[[ "$output" != *root:* ]]
+	[[ "$output" == *"Permission denied"* ]]
+}
+
+@test "attack: rootless container reaches host devices (bind of /dev/mem, mknod)" {
+	run ra run --rm -v /dev/mem:/mem bb:1 sh -c 'head -c 1 /mem >/dev/null && echo READ'
+	[[ "$output" != *READ* ]]
+	run ra run --rm bb:1 sh -c 'mknod /m c 1 1 && echo MADE'
+	[[ "$output" != *MADE* ]]
+	# Only the default devices, bound from the host.
+	run ra run --rm bb:1 ls /dev
+	[[ "$output" != *mem* ]] && [[ "$output" != *sda* ]] && [[ "$output" != *vda* ]]
+}
+
+@test "attack: rootless container writes outside the user's store (host /etc bound in)" {
+	run ra run --rm -v /etc:/h bb:1 sh -c "touch /h/nook-pwn-$$ && echo WROTE"
+	[[ "$output" != *WROTE* ]]
+	[ ! -e "/etc/nook-pwn-$$" ]
+	run ra run --rm -v /etc:/h bb:1 sh -c 'echo x >>/h/passwd && echo WROTE'
+	[[ "$output" != *WROTE* ]]
+}
+
+@test "attack: rootless container gains a capability in the host's user namespace" {
+	ra run -d --name cap --network host bb:1 sleep 1000
+	sleep 0.5
+	pid=$(ra inspect cap | jq '.[0].State.Pid')
+	# Seen from the host: the user's uid, its capabilities held in a
+	# child user namespace (owned by the user), none in the host's.
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = "$A_UID" ]
+	[ "$(awk '/^CapEff:/ {print $2}' /proc/"$pid"/status)" != 0000000000000000 ]
+	[ "$(readlink /proc/"$pid"/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+	[ "$(python3 -c 'import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+b = fcntl.ioctl(fd, 0xb704, b"\0" * 4)   # NS_GET_OWNER_UID
+print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
+	# CAP_NET_ADMIN of the container does not reach the host's network
+	# namespace it shares (the mtu it tries is lo's own: harmless; the
+	# same command as root succeeds).
+	run ra run --rm --network host bb:1 ip link set lo mtu "$(cat /sys/class/net/lo/mtu)"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "rootless isolation: two users see neither each other's stores nor containers" {
+	rootless_image B
+	ra run -d --name a-only bb:1 sleep 1000
+	run rb ps -a
+	[[ "$output" != *a-only* ]]
+	run as B ls "$A_HOME/data/nook"
+	[ "$status" -ne 0 ]
+	run rb --storage-root "$A_HOME/data/nook" images
+	[ "$status" -ne 0 ]
+	run rb --root "$A_HOME/run/nook" ps -a
+	[ "$status" -ne 0 ]
+	[[ "$output" != *a-only* ]]
+	run rb rm -f a-only
+	[ "$status" -ne 0 ]
+	run ra ps
+	[[ "$output" == *a-only* ]]
+	rb rmi bb:1
+	run ra images
+	[[ "$output" == *bb* ]]
+}
