@@ -153,6 +153,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
 	@BUILD=$(BUILD) tests/bench/bench-image.sh
+	@tests/bench/bench-rootless.sh
 
 # The man page and the completion scripts come from the built binary's
 # command tables (hidden `nook __man`, `nook completion SHELL`).
