@@ -207,6 +207,8 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 			       json_object_new_string(o->hostname ? o->hostname : host));
 	if (o->network && !strcmp(o->network, "host"))
 		network_host(doc);
+	if (rt_userns_edit(doc, o->userns, err) < 0)
+		return -1;
 	if (o->read_only)
 		json_object_object_add(child(doc, "root", json_type_object), "readonly",
 				       json_object_new_boolean(true));
@@ -283,6 +285,9 @@ static void config_adjust(struct img_config *c, void *data)
 	if (o->user) {
 		free(c->user);
 		c->user = xstrdup(o->user);
+	} else if (o->userns && !strcmp(o->userns, "keep-id")) {
+		free(c->user);
+		c->user = rt_userns_keep_id_user(o->userns);
 	}
 }
 

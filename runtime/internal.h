@@ -234,6 +234,13 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
  * rootless nook), *without is set: the container gets no cgroup; a real
  * limit in res is then refused naming it, unless $NOOK_CGROUPS=disabled
  * (the user's explicit opt-out). */
+/* runtime/userns.c: --userns host|keep-id of engine containers.  check:
+ * the mode is known and possible here; keep_id_user: "UID:GID" of the
+ * user outside for keep-id (NULL otherwise); edit: the user namespace and
+ * its maps added to config.json. */
+int rt_userns_check(const char *mode, struct error *err);
+char *rt_userns_keep_id_user(const char *mode);
+int rt_userns_edit(struct json_object *doc, const char *mode, struct error *err);
 int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */

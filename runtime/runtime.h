@@ -165,6 +165,7 @@ struct rt_engine_opts {
 	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
 	const char *workdir, *user, *hostname;
 	const char *network;    /* NULL/"none" or "host" */
+	const char *userns;     /* NULL/"host" or "keep-id" (rootless) */
 	bool read_only, privileged, no_new_privs, seccomp_unconfined;
 	bool rm, tty, interactive;
 	char **cap_add, **cap_drop;

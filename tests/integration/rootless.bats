@@ -295,3 +295,23 @@ print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
 	run ra images
 	[[ "$output" == *bb* ]]
 }
+
+@test "rootless --userns=keep-id: the user's own uid and gid inside; its files stay its own" {
+	run ra run --rm --userns=keep-id bb:1 sh -c 'id -u; id -g; touch /tmp/k; stat -c %u /tmp/k; stat -c %u /bin/busybox'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$A_UID" ]
+	[ "${lines[1]}" = "$(id -g "$A_NAME")" ]
+	[ "${lines[2]}" = "$A_UID" ]
+	# Root's files of the image (root inside nook's namespace) are the user's.
+	[ "${lines[3]}" = "$A_UID" ]
+	run ra run --rm --userns=bogus bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--userns 'bogus': expected host or keep-id"* ]]
+	# Root has no user to keep.
+	local sr="$BATS_TEST_TMPDIR/store"
+	"$NOOK" --storage-root "$sr" import "$BASE_ROOTFS" bb:1 >/dev/null
+	run "$NOOK" --storage-root "$sr" --root "$BATS_TEST_TMPDIR/state" run --rm --userns=keep-id bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"only for rootless"* ]]
+	[ -z "$("$NOOK" --storage-root "$sr" --root "$BATS_TEST_TMPDIR/state" ps -aq)" ]
+}
