@@ -263,9 +263,10 @@ int cli_cmd_rename(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_container_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_container_table;
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_network_hook(int argc, char **argv, struct cli_globals *g);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
-	"[--entrypoint CMD] [--hostname NAME] [--network none|host] [--userns host|keep-id] "             \
+	"[--entrypoint CMD] [--hostname NAME] [--network none|host|pasta[:OPT,...]] [--userns host|keep-id] "             \
 	"[--read-only] [--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "               \
 	"[-v HOST:CTR[:ro|rw]] [-l KEY=VAL] IMAGE [COMMAND [ARG...]]"
 #define CLI_ENGINE_FLAGS (CLI_STATE | CLI_STORE)

@@ -146,6 +146,10 @@ int ns_rootless_enter(const char *run_dir, struct error *err);
  * (not a symlink), ours, and closed to others: for a per-user directory
  * whose name others can guess (/tmp/nook-UID). */
 int ns_rootless_dir(const char *path, struct error *err);
+/* Bind the network namespace of pid onto a new file target (for pasta);
+ * ns_netns_unbind undoes it (unmount, unlink; errors ignored). */
+int ns_netns_bind(pid_t pid, const char *target, struct error *err);
+void ns_netns_unbind(const char *target);
 
 /* ----------------------------------------------------------------- rootfs -- */
 

@@ -388,3 +388,33 @@ int ns_rootless_dir(const char *path, struct error *err)
 				 (unsigned)(st.st_mode & 0777));
 	return 0;
 }
+
+int ns_netns_bind(pid_t pid, const char *target, struct error *err)
+{
+	char src[64];
+	int fd;
+
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)pid);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_sys(err, "cannot create '%s'", target);
+	close(fd);
+	/* A file naming the namespace, so a helper without any capability
+	 * (pasta drops them) can open it: /proc/PID/ns/net of a
+	 * non-dumpable init would need CAP_SYS_PTRACE. */
+	if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+
+		unlink(target);
+		errno = e;
+		return error_sys(err, "cannot bind %s on '%s'", src, target);
+	}
+	return 0;
+}
+
+void ns_netns_unbind(const char *target)
+{
+	if (umount2(target, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_debug("cannot unmount '%s': %s", target, strerror(errno));
+	unlink(target);
+}

@@ -207,7 +207,8 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 			       json_object_new_string(o->hostname ? o->hostname : host));
 	if (o->network && !strcmp(o->network, "host"))
 		network_host(doc);
-	if (rt_userns_edit(doc, o->userns, err) < 0)
+	if (rt_userns_edit(doc, o->userns, err) < 0 ||
+	    rt_network_rootless_edit(doc, o->network, err) < 0)
 		return -1;
 	if (o->read_only)
 		json_object_object_add(child(doc, "root", json_type_object), "readonly",
@@ -407,8 +408,9 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 {
 	if (o->name && name_check(o->name, err) < 0)
 		return -1;
-	if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host"))
-		return error_set(err, EINVAL, "network '%s' is not supported: none or host",
+	if (o->network && strcmp(o->network, "none") && strcmp(o->network, "host") &&
+	    !rt_network_is_rootless(o->network))
+		return error_set(err, EINVAL, "network '%s' is not supported: none, host or pasta[:OPTIONS]",
 				 o->network);
 	for (char **v = o->env; v && *v; v++)
 		if (!**v || **v == '=')

@@ -177,6 +177,14 @@ struct rt_engine_opts {
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
 		     struct error *err);
 
+/* runtime/network_rootless.c: `--network pasta[:OPT,...]`.  is: the value
+ * names pasta; edit: config.json gets the createRuntime hook that runs
+ * `nook __network NETWORK`; start (in that hook): pasta connects the
+ * network namespace of pid (one line naming what failed). */
+bool rt_network_is_rootless(const char *network);
+int rt_network_rootless_edit(struct json_object *doc, const char *network, struct error *err);
+int rt_network_rootless_start(const char *network, pid_t pid, struct error *err);
+
 /* CLOCK_REALTIME in nanoseconds (the records' times). */
 int64_t rt_now_ns(void);
 
