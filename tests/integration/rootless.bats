@@ -169,16 +169,20 @@ for d, _, _ in os.walk(sys.argv[1]):
 	# sysctl untouched) whose user.max_user_namespaces is 0.
 	mkfifo "$BATS_TEST_TMPDIR/go"
 	# (sh is exec'd again once root is mapped, to hold root's capabilities.)
-	unshare -U sh -c "read x <$BATS_TEST_TMPDIR/go; exec sh -c 'echo 0 >/proc/sys/user/max_user_namespaces &&
-		exec setpriv --reuid=$A_UID --regid=$A_UID --clear-groups env -i PATH=/usr/bin:/bin HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/run XDG_DATA_HOME=$A_HOME/data $NOOK --root $A_HOME/run/restricted images'" \
+	(exec unshare -U sh -c "read x <$BATS_TEST_TMPDIR/go; exec sh -c 'echo 0 >/proc/sys/user/max_user_namespaces &&
+		exec setpriv --reuid=$A_UID --regid=$A_UID --clear-groups env -i PATH=/usr/bin:/bin HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/run XDG_DATA_HOME=$A_HOME/data $NOOK --root $A_HOME/run/restricted images'") \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
-	sleep 0.2
-	echo "0 0 4000000000" >/proc/$pid/uid_map
+	# Its maps can be written once it is in its own user namespace.
+	for _ in $(seq 100); do
+		echo "0 0 4000000000" 2>/dev/null >/proc/$pid/uid_map && break
+		sleep 0.05
+	done
 	echo "0 0 4000000000" >/proc/$pid/gid_map
 	echo go >"$BATS_TEST_TMPDIR/go"
-	run wait $pid
-	[ "$status" -ne 0 ]
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -ne 0 ]
 	output=$(cat "$BATS_TEST_TMPDIR/out")
 	[ "$(echo "$output" | wc -l)" = 1 ]
 	[[ "$output" == *"unprivileged user namespaces are restricted on this host"*"user.max_user_namespaces"* ]]
