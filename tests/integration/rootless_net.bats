@@ -57,9 +57,12 @@ in_netns() {
 @test "rootless --network pasta: the host's loopback is not reachable from the container" {
 	run in_netns '
 		mkdir -p /tmp/nkl-$$ && echo on-host >/tmp/nkl-$$/h
-		busybox httpd -p 127.0.0.1:19090 -h /tmp/nkl-$$
+		busybox httpd -f -p 127.0.0.1:19090 -h /tmp/nkl-$$ </dev/null >/dev/null 2>&1 3>&- &
+		h=$!
+		sleep 0.3
 		wget -q -O- http://127.0.0.1:19090/h
 		$N run --rm --network pasta bb:1 wget -q -T 2 -O- http://10.99.0.1:19090/h || echo refused
+		kill $h
 		rm -rf /tmp/nkl-$$'
 	echo "$output"
 	[ "${lines[0]}" = on-host ]
