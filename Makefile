@@ -177,6 +177,7 @@ bench: deps
 	@N=$${N_PODMAN:-12} tests/bench/bench-podman.sh
 	@tests/bench/bench-density.sh
 	@tests/bench/bench-network.sh
+	@tests/bench/bench-rootless.sh
 
 # The man page and the completion scripts come from the built binary's
 # command tables (hidden `nook __man`, `nook completion SHELL`).

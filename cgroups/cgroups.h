@@ -75,6 +75,9 @@ void cg_resources_add_alt(struct cg_resources *r, const char *file, const char *
 size_t cg_resources_count(const struct cg_resources *r);
 void cg_resources_get(const struct cg_resources *r, size_t i, const char **file,
 		      const char **value);
+/* How many writes set a real limit (not "no limit"); their OCI names
+ * ("linux.resources.memory.limit", else the file) joined by ", " into buf. */
+size_t cg_resources_limits(const struct cg_resources *r, char *buf, size_t len);
 
 /* One device rule of the eBPF device filter (OCI linux.resources.devices). */
 enum cg_dev_access { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4 };

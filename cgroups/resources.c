@@ -90,6 +90,26 @@ void cg_resources_get(const struct cg_resources *r, size_t i, const char **file,
 	*value = r->w[i].value;
 }
 
+size_t cg_resources_limits(const struct cg_resources *r, char *buf, size_t len)
+{
+	size_t n = 0, pos = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; r && i < r->n_w; i++) {
+		const struct cg_write *w = &r->w[i];
+		const char *name = w->origin ? w->origin : w->file ? w->file : w->v1_file;
+
+		if (w->flags & CG_WRITE_NO_LIMIT)
+			continue;
+		if (pos < len)
+			pos += (size_t)snprintf(buf + pos, len - pos, "%s%s", n ? ", " : "",
+						name ? name : "?");
+		n++;
+	}
+	return n;
+}
+
 void cg_resources_add_device(struct cg_resources *r, const struct cg_device_rule *rule)
 {
 	r->dev = xrealloc(r->dev, (r->n_dev + 1) * sizeof(*r->dev));

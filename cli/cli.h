@@ -27,6 +27,7 @@ struct cli_globals {
 	bool debug;
 	bool systemd_cgroup;
 	bool log_ready;
+	bool oci; /* a command of the oci family (nook oci, nook-oci) */
 	unsigned globals_seen; /* global options of the tables walked through */
 	int usage_exit;        /* exit code of a usage error: 2, runc's 1 for oci */
 	const char *prog;      /* "nook", "nook oci", "nook-oci", "nook image" */
@@ -212,6 +213,18 @@ extern const struct cli_options cli_oci_events_options;
 
 /* Image commands (cli/cmd_image.c, cli/cmd_bundle.c). */
 struct img_store;
+/* cli/rootless.c: the defaults that derive from the user.  Root:
+ * /run/nook and the store's /var/lib/nook (NULL); others:
+ * $XDG_RUNTIME_DIR/nook (else /tmp/nook-UID) and $XDG_DATA_HOME/nook (else
+ * ~/.local/share/nook). */
+const char *cli_default_root(void);
+const char *cli_default_storage_root(void);
+/* For an unprivileged caller, before the command's handler: the default
+ * dirs made and checked (owned by the user, 0700, no symlink), and, for
+ * engine and image commands, the user's namespace joined (see
+ * ns_rootless_enter).  Returns 0 or the exit code after one error line. */
+int cli_rootless_setup(struct cli_globals *g, bool oci);
+
 /* Open the image store of g->storage_root (the dispatcher resolved it). */
 struct img_store *cli_store_open(struct cli_globals *g, struct error *err);
 /* The same for create, run and start: commits of the engine's container
@@ -345,6 +358,7 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",  \
 	 NULL, NULL}
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
+int cli_cmd_network_hook(int argc, char **argv, struct cli_globals *g);
 /* Networks and published ports (cli/cmd_network.c). */
 extern const struct cli_table cli_network_table;
 int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
@@ -365,7 +379,8 @@ int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int 
 int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
-	"[--entrypoint CMD] [--hostname NAME] [--network MODE] [-p [IP:]HOST:CTR[/PROTO]] [-P] "   \
+	"[--entrypoint CMD] [--hostname NAME] [--network MODE|pasta[:OPT,...]] "                 \
+	"[--userns host|keep-id] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                               \
 	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \

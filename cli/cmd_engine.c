@@ -18,6 +18,7 @@ enum {
 	OPT_ENTRYPOINT,
 	OPT_HOSTNAME,
 	OPT_NETWORK,
+	OPT_USERNS,
 	OPT_READ_ONLY,
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
@@ -62,6 +63,7 @@ const struct cli_options cli_run_options = {
 			    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
 			    {"hostname", required_argument, NULL, OPT_HOSTNAME},
 			    {"network", required_argument, NULL, OPT_NETWORK},
+			    {"userns", required_argument, NULL, OPT_USERNS},
 			    {"read-only", no_argument, NULL, OPT_READ_ONLY},
 			    {"cap-add", required_argument, NULL, OPT_CAP_ADD},
 			    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
@@ -231,6 +233,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 			break;
 		case OPT_NETWORK:
 			o->network = optarg;
+			break;
+		case OPT_USERNS:
+			o->userns = optarg;
 			break;
 		case OPT_READ_ONLY:
 			o->read_only = true;

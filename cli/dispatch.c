@@ -210,21 +210,6 @@ static int log_setup(struct cli_globals *g)
 	return 0;
 }
 
-static const char *default_root(void)
-{
-	static char buf[4096];
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		return "/run/nook";
-	/* Rootless: state belongs to the user, never to a shared path. */
-	if (xdg && *xdg)
-		snprintf(buf, sizeof(buf), "%s/nook", xdg);
-	else
-		snprintf(buf, sizeof(buf), "/run/user/%u/nook", (unsigned)geteuid());
-	return buf;
-}
-
 /* CLI_STORE: take --storage-root out of the command's arguments (the
  * spelling after the command that scripts use), then $NOOK_STORAGE_ROOT. */
 static int store_setup(struct cli_globals *g, int *argc, char **argv)
@@ -290,8 +275,10 @@ static int run_command(const struct cli_command *c, int argc, char **argv, struc
 				"--systemd-cgroup: the systemd cgroup driver is not supported yet; "
 				"nook manages cgroup v2 directly (use cgroupfs)");
 	if ((c->flags & CLI_STATE) && !g->root)
-		g->root = default_root();
+		g->root = cli_default_root();
 	if ((c->flags & CLI_STORE) && (rc = store_setup(g, &argc, argv)) != 0)
+		return rc;
+	if ((rc = cli_rootless_setup(g, g->oci)) != 0)
 		return rc;
 	optind = 0;
 	opterr = 0;
@@ -380,6 +367,7 @@ int cli_dispatch(const struct cli_table *t, int argc, char **argv, struct cli_gl
 	}
 	if (c->sub) {
 		g->prog = c->sub->prog;
+		g->oci = g->oci || c->sub == &cli_oci_table;
 		return cli_dispatch(c->sub, argc - i, argv + i, g);
 	}
 	return run_command(c, argc - i, argv + i, g);

@@ -340,7 +340,8 @@ static int apply_meta(int fd, struct archive_entry *e, const char *name, struct 
 		/* overlayfs metadata (redirects, opaque, metacopy) comes from
 		 * our whiteout conversion only: a layer forging it could
 		 * redirect lookups of the stacked view. */
-		if (str_has_prefix(xname, "trusted.overlay."))
+		if (str_has_prefix(xname, "trusted.overlay.") ||
+		    str_has_prefix(xname, "user.overlay."))
 			continue;
 		if (fsetxattr(fd, xname, val, size, 0) < 0) {
 			if (errno == ENOTSUP)
@@ -427,9 +428,20 @@ static bool is_whiteout_node(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
+/* Rootless, overlayfs is mounted with "userxattr" inside the user's
+ * namespace (trusted.* is out of its reach), and reads user.overlay.*. */
+static const char *opaque_xattr(void)
+{
+	static int nested = -1;
+
+	if (nested < 0)
+		nested = userns_nested();
+	return nested ? "user.overlay.opaque" : "trusted.overlay.opaque";
+}
+
 static int mark_opaque(int fd, const char *name, struct error *err)
 {
-	if (fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+	if (fsetxattr(fd, opaque_xattr(), "y", 1, 0) < 0)
 		return error_sys(err, "cannot mark '%s' opaque", name);
 	return 0;
 }
@@ -512,6 +524,12 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
+		/* In a user namespace no device node can be made (nor opened
+		 * if it could): rootless stores leave them out, as podman's. */
+		if (type != AE_IFIFO && userns_nested()) {
+			log_debug("rootless: device node '%s' left out", name);
+			return 0;
+		}
 		if (mknodat(pfd, base, type | 0600, archive_entry_rdev(e)) < 0)
 			return error_sys(err, "cannot create node '%s'", name);
 		if (fchmodat(pfd, base, archive_entry_mode(e) & 07777, 0) < 0)

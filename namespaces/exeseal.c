@@ -247,13 +247,20 @@ static int exe_link_set(int exe_fd, struct error *err)
 	_cleanup_free_ char *stat = NULL, *auxv = NULL;
 	unsigned long long f[52] = {0};
 	struct prctl_mm_map map;
-	size_t auxv_len;
+	size_t auxv_len = 0;
 	char *p, *save = NULL;
 	int k = 3;
 
-	if (file_read_at(AT_FDCWD, "/proc/self/stat", 0, &stat, NULL, err) < 0 ||
-	    file_read_at(AT_FDCWD, "/proc/self/auxv", 0, &auxv, &auxv_len, err) < 0)
+	if (file_read_at(AT_FDCWD, "/proc/self/stat", 0, &stat, NULL, err) < 0)
 		return -1;
+	/* Rootless, in a user namespace not yet mapped, our auxv belongs to
+	 * the host's root: the kernel keeps the current one when none is
+	 * given. */
+	if (file_read_at(AT_FDCWD, "/proc/self/auxv", 0, &auxv, &auxv_len, err) < 0) {
+		if (err->code != EACCES)
+			return -1;
+		auxv_len = 0;
+	}
 	p = strrchr(stat, ')');
 	if (!p)
 		return error_set(err, EPROTO, "cannot parse /proc/self/stat");
@@ -273,7 +280,7 @@ static int exe_link_set(int exe_fd, struct error *err)
 	    .arg_end = f[49],
 	    .env_start = f[50],
 	    .env_end = f[51],
-	    .auxv = (__u64 *)auxv,
+	    .auxv = auxv_len ? (__u64 *)auxv : NULL,
 	    .auxv_size = (__u32)auxv_len,
 	    .exe_fd = (__u32)exe_fd,
 	};

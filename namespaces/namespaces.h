@@ -119,6 +119,44 @@ int ns_idmap_write(pid_t pid, const struct ns_idmap *uids, size_t n_uids,
 		   const struct ns_idmap *gids, size_t n_gids, bool deny_setgroups,
 		   struct error *err);
 
+/* -------------------------------------------------------------- rootless -- */
+/* namespaces/rootless.c: an ordinary user's nook, as root of its own user
+ * namespace.  These run in the CLI process, before any command work. */
+
+/* A subordinate id range of /etc/subuid or /etc/subgid. */
+struct ns_subid {
+	uint32_t start;
+	uint32_t count; /* at most 65536 are used */
+};
+/* The first range of file for uid (by name or number): 0, or 1 when the
+ * file or the entry is missing. */
+int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct error *err);
+/* The rootless maps for uid/gid: itself to 0, its subordinate range to
+ * 1..N (*n = 2).  Fails (one actionable line) when it has no range. */
+int ns_rootless_maps(uid_t uid, gid_t gid, struct ns_idmap uids[2], struct ns_idmap gids[2],
+		     size_t *n, struct error *err);
+/* Write the maps of an unprivileged caller's child user namespace: the
+ * caller's own id directly (setgroups denied), anything else through
+ * newuidmap/newgidmap (their absence is a one-line error naming the
+ * package). */
+int ns_idmap_write_rootless(pid_t pid, const struct ns_idmap *uids, size_t n_uids,
+			    const struct ns_idmap *gids, size_t n_gids, struct error *err);
+/* Join (or first create) the user and mount namespace that every rootless
+ * command of state root run_dir shares, and become root in it.  A small
+ * "pause" process holds them (pid in run_dir/pause.pid, created under
+ * run_dir/pause.lock).  Must be called single-threaded.  Errors are one
+ * actionable line: no subordinate ids, no newuidmap, user namespaces
+ * restricted by the host. */
+int ns_rootless_enter(const char *run_dir, struct error *err);
+/* Create the directory path 0700 if missing, then check it is a directory
+ * (not a symlink), ours, and closed to others: for a per-user directory
+ * whose name others can guess (/tmp/nook-UID). */
+int ns_rootless_dir(const char *path, struct error *err);
+/* Bind the network namespace of pid onto a new file target (for pasta);
+ * ns_netns_unbind undoes it (unmount, unlink; errors ignored). */
+int ns_netns_bind(pid_t pid, const char *target, struct error *err);
+void ns_netns_unbind(const char *target);
+
 /* ----------------------------------------------------------------- rootfs -- */
 
 struct ns_mount {

@@ -52,6 +52,10 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 	/* Before Linux 6.8 overlayfs parses its options the legacy way:
 	 * "lowerdir+" is accepted as a string and refused only here, with
 	 * EINVAL.  mount(2) then does it (and reports a real EINVAL). */
+	/* In a user namespace (rootless) trusted.* xattrs are out of reach:
+	 * whiteouts and opaque dirs are user.overlay.* (image/unpack.c). */
+	if (userns_nested() && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		return error_sys(err, "overlay: cannot set userxattr");
 	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return errno == EINVAL ? 1
 				       : error_sys(err, "cannot create overlay for '%s'", target);
@@ -80,8 +84,10 @@ static char *legacy_opts(char *const *lower, size_t nlower, const char *upper, c
 	if (nlower == 1 && !upper)
 		pos += (size_t)snprintf(opts + pos, len - pos, ":%s", empty);
 	if (upper)
-		snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s%s", upper, work,
-			 scratch ? ",volatile" : "");
+		pos += (size_t)snprintf(opts + pos, len - pos, ",upperdir=%s,workdir=%s%s", upper,
+					work, scratch ? ",volatile" : "");
+	if (userns_nested())
+		snprintf(opts + pos, len - pos, ",userxattr");
 	return opts;
 }
 

@@ -49,6 +49,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 {
 	_cleanup_free_ char *mnt = NULL;
 	struct error e2;
+	bool without;
 
 	/* Parsed even when absent: the result carries the default device
 	 * allow-list, so every container gets a device filter. */
@@ -64,6 +65,10 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 		if (d->type != 'p')
 			cg_resources_add_device(*res, &rule);
 	}
+	if (rt_rootless_cgroup_plan(*res, &without, err) < 0)
+		return -1;
+	if (without)
+		return 0;
 	/* No v2 hierarchy and nothing to limit: run without a cgroup (pause
 	 * and ps then say they need one). */
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
@@ -301,9 +306,14 @@ static int make_fifo(struct rt_launch *l, int flags, struct error *err)
 static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_opts *o,
 		    struct rt_spawn *sp, struct error *err)
 {
+	/* Rootless: our own id written directly, subordinate ranges through
+	 * newuidmap/newgidmap. */
 	if ((sp->flags & CLONE_NEWUSER) &&
-	    ns_idmap_write(l->pid, l->spec.uid_mappings, l->spec.n_uid_mappings,
-			   l->spec.gid_mappings, l->spec.n_gid_mappings, false, err) < 0)
+	    (geteuid() ? ns_idmap_write_rootless(l->pid, l->spec.uid_mappings,
+						 l->spec.n_uid_mappings, l->spec.gid_mappings,
+						 l->spec.n_gid_mappings, err)
+		       : ns_idmap_write(l->pid, l->spec.uid_mappings, l->spec.n_uid_mappings,
+					l->spec.gid_mappings, l->spec.n_gid_mappings, false, err)) < 0)
 		return -1;
 	/* The init can outlive us from here: its pid and start time go into
 	 * the state before it does anything, so `delete -f` finds it. */
@@ -398,6 +408,7 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 		.preserve_fds = o->preserve_fds,
 		.join_user_fd = join_user,
 		.no_pivot = o->no_pivot,
+		.rootless_maps = geteuid() != 0 && (flags & CLONE_NEWUSER),
 	};
 	if (l->has_cg && l->cg.root && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
 		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);

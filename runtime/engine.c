@@ -193,7 +193,8 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 	snprintf(host, sizeof(host), "%.12s", e->id);
 	json_object_object_add(doc, "hostname",
 			       json_object_new_string(o->hostname ? o->hostname : host));
-	if (rt_engine_net_spec(doc, e->net, err) < 0)
+	if (rt_engine_net_spec(doc, e->net, err) < 0 || rt_userns_edit(doc, o->userns, err) < 0 ||
+	    rt_network_rootless_edit(doc, o->network, err) < 0)
 		return -1;
 	if (o->read_only)
 		json_object_object_add(child(doc, "root", json_type_object), "readonly",
@@ -272,6 +273,9 @@ static void config_adjust(struct img_config *c, void *data)
 	if (o->user) {
 		free(c->user);
 		c->user = xstrdup(o->user);
+	} else if (o->userns && !strcmp(o->userns, "keep-id")) {
+		free(c->user);
+		c->user = rt_userns_keep_id_user(o->userns);
 	}
 }
 

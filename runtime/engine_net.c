@@ -450,14 +450,16 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	n->dir = xstrdup(dir);
 	if (net_config_load(rt_net_config_path(), &cfg, err) < 0)
 		return -1;
-	mode = o->network ? o->network : cfg.network;
+	/* Rootless, the bridge is out of reach (the host's network namespace
+	 * is not ours): no network unless asked (--network pasta). */
+	mode = o->network ? o->network : userns_nested() ? "none" : cfg.network;
 	if (!bridge_mode(mode) &&
 	    (o->publish || o->publish_all || o->ip || o->mac || o->network_aliases))
 		return error_set(err, EINVAL,
 				 "-p, --ip, --mac-address and --network-alias need a bridge "
 				 "network, not '%s'",
 				 mode);
-	if (!strcmp(mode, "none"))
+	if (!strcmp(mode, "none") || rt_network_is_rootless(mode))
 		return 0;
 	if (!strcmp(mode, "host")) {
 		n->host = true;

@@ -71,7 +71,8 @@ static void rootfs_from_spec(const struct rt_spec *spec, struct ns_rootfs *r)
 	r->n_mounts = spec->n_mounts;
 	r->devices = spec->devices;
 	r->n_devices = spec->n_devices;
-	r->userns = rt_spec_namespace(spec, CLONE_NEWUSER) != NULL;
+	/* Also when nook itself runs in a user namespace (rootless): no mknod. */
+	r->userns = rt_spec_namespace(spec, CLONE_NEWUSER) != NULL || userns_nested();
 	r->masked_paths = spec->masked_paths;
 	r->readonly_paths = spec->readonly_paths;
 	r->console_fd = -1;
@@ -136,6 +137,11 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 	struct ns_rootfs r;
 
 	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
+		return -1;
+	/* Rootless: newuidmap (setuid, checking /proc/PID is the user's)
+	 * has mapped us; nothing of the container has run yet (runc does
+	 * the same). */
+	if (in->rootless_maps && ns_dumpable_clear(err) < 0)
 		return -1;
 	if (in->join_user_fd >= 0 && ns_enter(in->join_user_fd, CLONE_NEWUSER, err) < 0)
 		return -1;
@@ -282,7 +288,7 @@ static int init_enter(struct rt_init *in, struct error *err)
 	 * process exec'd into a created container must not be able to open
 	 * /proc/1/exe (to overwrite nook, CVE-2019-5736) or /proc/1/fd.  A
 	 * failure here is a failure of the container, never ignored. */
-	if (ns_dumpable_clear(err) < 0)
+	if (!in->rootless_maps && ns_dumpable_clear(err) < 0)
 		return -1;
 	/* Drop every fd inherited from the runtime (state dir, cgroup dir,
 	 * ...) but what the init needs: none can then be reached through

@@ -270,6 +270,18 @@ void rt_engine_volumes_json(json_object *mounts, struct img_store *s, const stru
 
 /* linux.resources (JSON) -> cgroup limits.  Errors name the JSON path. */
 int rt_resources_parse(json_object *resources, struct cg_resources **out, struct error *err);
+/* runtime/rootless.c: in a user namespace other than the host's (a
+ * rootless nook), *without is set: the container gets no cgroup; a real
+ * limit in res is then refused naming it, unless $NOOK_CGROUPS=disabled
+ * (the user's explicit opt-out). */
+/* runtime/userns.c: --userns host|keep-id of engine containers.  check:
+ * the mode is known and possible here; keep_id_user: "UID:GID" of the
+ * user outside for keep-id (NULL otherwise); edit: the user namespace and
+ * its maps added to config.json. */
+int rt_userns_check(const char *mode, struct error *err);
+char *rt_userns_keep_id_user(const char *mode);
+int rt_userns_edit(struct json_object *doc, const char *mode, struct error *err);
+int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */
 
@@ -387,6 +399,9 @@ struct rt_init {
 	int preserve_fds;
 	int join_user_fd;   /* user namespace to join first, or -1 */
 	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+	/* An unprivileged runtime maps the new user namespace through
+	 * newuidmap, which needs the init dumpable until then. */
+	bool rootless_maps;
 	const char *cgroup_dir; /* host path of its cgroup when it gets no cgroupns */
 };
 

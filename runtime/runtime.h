@@ -164,11 +164,13 @@ struct rt_engine_opts {
 	const char *entrypoint; /* NULL: the image's; "" none */
 	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
 	const char *workdir, *user, *hostname;
-	const char *network;    /* none, host, bridge, NAME, container:REF; NULL: config's */
+	const char *network;    /* none, host, bridge, NAME, container:REF, pasta[:OPTS];
+				 * NULL: config's (rootless: none) */
 	char **publish;         /* -p values */
 	bool publish_all;       /* -P: the image's ExposedPorts */
 	char **network_aliases, **dns, **add_hosts;
 	const char *ip, *mac;
+	const char *userns;     /* NULL/"host" or "keep-id" (rootless) */
 	bool read_only, privileged, no_new_privs, seccomp_unconfined;
 	bool rm, tty, interactive;
 	char **cap_add, **cap_drop;
@@ -199,6 +201,14 @@ struct rt_engine_opts {
  * default spec, docker's profile, the options).  *id gets its id. */
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
 		     struct error *err);
+
+/* runtime/network_rootless.c: `--network pasta[:OPT,...]`.  is: the value
+ * names pasta; edit: config.json gets the createRuntime hook that runs
+ * `nook __network NETWORK`; start (in that hook): pasta connects the
+ * network namespace of pid (one line naming what failed). */
+bool rt_network_is_rootless(const char *network);
+int rt_network_rootless_edit(struct json_object *doc, const char *network, struct error *err);
+int rt_network_rootless_start(const char *network, pid_t pid, struct error *err);
 
 /* CLOCK_REALTIME in nanoseconds (the records' times). */
 int64_t rt_now_ns(void);

@@ -135,14 +135,28 @@ static json_object *default_mounts_json(bool rootless)
 	return arr;
 }
 
-static json_object *idmap_json(unsigned int host_id)
+static json_object *idmap_entry(unsigned int container_id, unsigned int host_id,
+				unsigned int size)
 {
-	json_object *arr = json_object_new_array(), *m = json_object_new_object();
+	json_object *m = json_object_new_object();
 
-	add(m, "containerID", json_object_new_int(0));
+	add(m, "containerID", json_object_new_int64(container_id));
 	add(m, "hostID", json_object_new_int64(host_id));
-	add(m, "size", json_object_new_int(1));
-	json_object_array_add(arr, m);
+	add(m, "size", json_object_new_int64(size));
+	return m;
+}
+
+/* The caller's id as root and, when file (/etc/subuid, /etc/subgid) grants
+ * it a range, that range as ids 1..N (mapped through newuidmap). */
+static json_object *idmap_json(unsigned int host_id, const char *file)
+{
+	json_object *arr = json_object_new_array();
+	struct ns_subid sub;
+	struct error err;
+
+	json_object_array_add(arr, idmap_entry(0, host_id, 1));
+	if (ns_subid_find(file, getuid(), &sub, &err) == 0)
+		json_object_array_add(arr, idmap_entry(1, sub.start, sub.count));
 	return arr;
 }
 
@@ -151,8 +165,8 @@ static json_object *default_linux(bool rootless)
 	json_object *l = json_object_new_object(), *ns = json_object_new_array();
 
 	if (rootless) {
-		add(l, "uidMappings", idmap_json(getuid()));
-		add(l, "gidMappings", idmap_json(getgid()));
+		add(l, "uidMappings", idmap_json(getuid(), "/etc/subuid"));
+		add(l, "gidMappings", idmap_json(getgid(), "/etc/subgid"));
 	} else {
 		/* The device cgroup denies everything; the default devices
 		 * nook creates are allowed by the runtime on top. */

@@ -6,7 +6,7 @@ PKGS="gcc make pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-de
 libnftables-dev nftables iperf3 sqlite3 libjson-c-dev libarchive-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcmocka-dev
 bats bats-support bats-assert busybox-static jq crun runc umoci skopeo docker-registry clang libclang-rt-14-dev
 qemu-system-x86 cpio zstd xz-utils lz4 iproute2 util-linux procps zsh fish
-podman conmon containerd catatonit"
+podman conmon containerd catatonit uidmap passt slirp4netns"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
