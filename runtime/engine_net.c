@@ -461,6 +461,11 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 				 mode);
 	if (!strcmp(mode, "none") || rt_network_is_rootless(mode))
 		return 0;
+	if (userns_nested() && strcmp(mode, "host") && !str_has_prefix(mode, "container:"))
+		return error_set(err, EPERM,
+				 "network '%s' is not supported rootless: none, host or "
+				 "pasta[:OPTIONS] (bridge networks need root)",
+				 mode);
 	if (!strcmp(mode, "host")) {
 		n->host = true;
 		return 0;

@@ -73,5 +73,6 @@ in_netns() {
 @test "rootless --network: unknown value refused in one line" {
 	run as A "$NOOK" run --rm --network bogus bb:1 true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"network 'bogus' is not supported: none, host or pasta"* ]]
+	[[ "$output" == *"network 'bogus' is not supported rootless: none, host or pasta"* ]]
+	[ "${#lines[@]}" -eq 1 ]
 }
