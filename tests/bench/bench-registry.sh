@@ -21,9 +21,13 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-ms() { # run a command, print its wall time in ms
+ms() { # run a command, print its wall time in ms; a failed run is noted, not timed
 	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1
+	if ! "$@" >/dev/null 2>"$work/ms.err"; then
+		echo "bench-registry: $1 failed: $(tail -n 1 "$work/ms.err")" >&2
+		echo "$1" >>"$work/failed"
+		return 0
+	fi
 	echo "$t0 $EPOCHREALTIME" | awk '{printf "%.0f\n", ($2 - $1) * 1000}'
 }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -99,6 +103,7 @@ for _ in $(seq "$R"); do
 	command -v podman >/dev/null && t[podman]+="$(ms pod) "
 done
 med() { echo "${t[$1]:-}" | tr ' ' '\n' | grep . | median; }
+[ ! -s "$work/failed" ] || echo "bench-registry: failed runs (not timed): $(sort "$work/failed" | uniq -c | tr -s ' \n' ' ')" >&2
 printf 'registry pull, %d layers, %d MB compressed, loopback docker-registry, median of %d:\n' \
 	"$i" "$((size / 1000000))" "$R"
 printf '  %-44s %6s ms\n' "nook pull" "$(med nook)"
