@@ -369,6 +369,7 @@ static int regconf_load(struct regconf *c, const char *path, struct error *err)
 	if (file_read_at(AT_FDCWD, c->path, MAX_CONF, &text, NULL, err) < 0) {
 		if (err->code == ENOENT && !path)
 			return 0;
+		regconf_release(c);
 		return error_prefix(err, "cannot read registries.conf");
 	}
 	if (parse_conf(c, text, err) < 0) {
