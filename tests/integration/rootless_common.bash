@@ -74,6 +74,9 @@ rootless_teardown_file() {
 			for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
 			sleep 0.2
 		done
+		# The fallback state dir of the user (/tmp/nook-UID), or what a
+		# failed attack test planted there (a symlink, root's dir).
+		rm -rf "/tmp/nook-$uid"
 		userdel "$name" 2>/dev/null || true
 		# userdel removes the user's subordinate ranges; make sure.
 		sed -i "/^$name:/d" /etc/subuid /etc/subgid
