@@ -276,8 +276,10 @@ char *cli_template_header(const struct cli_template *t);
 /* Print rows whose cells end at a tab, aligned as docker's tables (Go's
  * tabwriter: minimum width 10, padding 3). */
 void cli_table_print(FILE *f, char *const *rows);
-/* Exit code when nook itself fails (docker's 125). */
-#define CLI_EXIT_NOOK 125
+/* docker's exit codes for the engine's commands: nook itself failed, the
+ * command cannot be invoked, it is not found. */
+enum { EXIT_NOOK = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
+#define CLI_EXIT_NOOK EXIT_NOOK
 /* --format of ps, inspect, images: NULL or "table" -> table (the
  * default table template), "json" -> {{json .}}, else a template.  NULL
  * after reporting a syntax error, *rc then 125. */

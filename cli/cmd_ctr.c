@@ -14,8 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-enum { EXIT_NOOK = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
-
 enum {
 	OPT_PRIVILEGED = 256,
 	OPT_ENV_FILE,

@@ -10,8 +10,6 @@
 #include <getopt.h>
 #include <string.h>
 
-enum { EXIT_NOOK = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
-
 enum {
 	OPT_NAME = 256,
 	OPT_RM,
