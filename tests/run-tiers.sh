@@ -87,7 +87,41 @@ vm() {
 	return $rc
 }
 
+# The VM tier is the guest's CPU (software emulation) while the host tiers
+# spend much of their time waiting on processes: when it is asked for with
+# other tiers, the guests start first, beside them, and their output is
+# printed (and counted) after the host tiers.  CHECK_SERIAL=1 runs them one
+# after another.
+vm_out= vm_pid=
+vm_background() {
+	vm_out=$(mktemp /tmp/nook-check-vm.XXXXXX)
+	set -m # a process group of its own, to end it whole
+	{ vm >"$vm_out" 2>&1 </dev/null; echo "rc $?" >>"$vm_out"; } &
+	vm_pid=$!
+	set +m
+	# Killed (Ctrl-C, CI timeout): the guests go with us, by pid.
+	trap 'kill -- -$vm_pid 2>/dev/null; rm -f "$vm_out"' EXIT
+}
+vm_replay() { # (in run_tier's pipeline, after the main shell's wait)
+	local rc
+	rc=$(sed -n 's/^rc //p' "$vm_out" | tail -1)
+	sed '$d' "$vm_out"
+	return "${rc:-1}"
+}
+if [ $# -gt 1 ] && [ -z "${CHECK_SERIAL:-}" ] && [ -x tests/vm/run.sh ]; then
+	for tier in "$@"; do [ "$tier" != vm ] || vm_background; done
+fi
+
 for tier in "$@"; do
+	case $tier in
+	vm) if [ -n "$vm_pid" ]; then
+		wait "$vm_pid"
+		run_tier vm vm_replay
+		trap - EXIT
+		rm -f "$vm_out"
+		continue
+	fi ;;
+	esac
 	case $tier in
 	unit) run_tier unit unit ;;
 	integration) run_tier integration integration ;;

@@ -53,9 +53,12 @@ teardown() {
 	echo "10000 100000" >"$CG/cpu.max"
 	run cg_run "$T" timeout 1 sh -c 'while :; do :; done'
 	assert_equal "$status" 124
-	[ "$(cg_key "$T" cpu.stat nr_throttled)" -gt 0 ]
-	# 10% of one second, with room for timer slack under emulation.
-	[ "$(cg_key "$T" cpu.stat usage_usec)" -lt 500000 ]
+	# Throttled in more than one period, and for a while: the kernel's
+	# own counters.  (No bound on usage_usec: under emulation on a busy
+	# host, time the vCPU thread is not scheduled counts as guest CPU
+	# time, and the check became a timing assertion.)
+	[ "$(cg_key "$T" cpu.stat nr_throttled)" -gt 1 ]
+	[ "$(cg_key "$T" cpu.stat throttled_usec)" -gt 0 ]
 }
 
 @test "overlay mounts work in a private mount namespace" {
