@@ -22,6 +22,7 @@ void cg_v1_dirs_free(struct cg_v1_dir *d, size_t n)
 	for (size_t i = 0; d && i < n; i++) {
 		free(d[i].mnt);
 		strv_free(d[i].ctrls);
+		free(d[i].path);
 		if (d[i].dirfd >= 0)
 			close(d[i].dirfd);
 	}
@@ -526,9 +527,9 @@ static char *components_join(char **v, size_t n)
 	return steal_pointer(&s);
 }
 
-int cg_v1_create(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		 struct error *err)
+int cg_v1_create(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err)
 {
+	const char *path = d->path;
 	_cleanup_strv_ char **v = NULL;
 	_cleanup_free_ int *fds = NULL;
 	bool cpuset = in_strv(d->ctrls, "cpuset"), made_any = false;
@@ -588,26 +589,44 @@ rollback:
 	return -1;
 }
 
-int cg_v1_apply(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		struct error *err)
+int cg_v1_apply(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err)
 {
-	return cg_writes_apply(d->dirfd, d->mnt, path, res, err);
+	return cg_writes_apply(d->dirfd, d->mnt, d->path, res, err);
 }
 
-int cg_v1_open(struct cg_group *g, struct error *err)
+/* p's path for the hierarchy d, or NULL (it is p->path). */
+static const char *path_for(const struct cg_paths *p, const struct cg_v1_dir *d)
 {
-	struct cg_v1_dir *d;
-	size_t n;
+	for (size_t i = 0; p && i < p->n_v1; i++)
+		if (in_strv(d->ctrls, p->v1[i].ctrl))
+			return p->v1[i].path;
+	return NULL;
+}
 
-	if (cg_v1_find(&d, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", d[i].mnt, g->path);
+int cg_v1_paths_set(struct cg_group *g, const struct cg_paths *p, struct error *err)
+{
+	for (size_t i = 0; i < g->n_v1; i++) {
+		const char *own = path_for(p, &g->v1[i]);
 
-		d[i].dirfd = open_dir(AT_FDCWD, p);
+		free(g->v1[i].path);
+		g->v1[i].path = NULL;
+		if (!own)
+			g->v1[i].path = xstrdup(g->path);
+		else if (cg_path_normalize(own, &g->v1[i].path, err) < 0)
+			return -1;
 	}
-	g->v1 = d;
-	g->n_v1 = n;
+	return 0;
+}
+
+int cg_v1_open(struct cg_group *g, const struct cg_paths *p, struct error *err)
+{
+	if (cg_v1_find(&g->v1, &g->n_v1, err) < 0 || cg_v1_paths_set(g, p, err) < 0)
+		return -1;
+	for (size_t i = 0; i < g->n_v1; i++) {
+		_cleanup_free_ char *full = xasprintf("%s%s", g->v1[i].mnt, g->v1[i].path);
+
+		g->v1[i].dirfd = open_dir(AT_FDCWD, full);
+	}
 	return 0;
 }
 
@@ -622,7 +641,7 @@ int cg_group_enter(const struct cg_group *g, pid_t pid, struct error *err)
 		/* cgroup.procs moves the whole thread group. */
 		if (cg_write_file(g->v1[i].dirfd, "cgroup.procs", buf, err) < 0)
 			return error_prefix(err, "cannot move process %d into cgroup %s%s",
-					    (int)pid, g->v1[i].mnt, g->path);
+					    (int)pid, g->v1[i].mnt, g->v1[i].path);
 	}
 	return 0;
 }
@@ -686,12 +705,12 @@ int cg_v1_freeze(const struct cg_group *g, bool freeze, struct error *err)
 		if (cg_write_file(d->dirfd, "freezer.state", want, err) < 0 ||
 		    file_read_at(d->dirfd, "freezer.state", 0, &text, NULL, err) < 0)
 			return error_prefix(err, "cannot %s cgroup %s%s",
-					    freeze ? "freeze" : "thaw", d->mnt, g->path);
+					    freeze ? "freeze" : "thaw", d->mnt, d->path);
 		if (str_has_prefix(text, want))
 			return 0;
 		if (mono_ms() > deadline)
 			return error_set(err, ETIMEDOUT, "timed out %s cgroup %s%s",
-					 freeze ? "freezing" : "thawing", d->mnt, g->path);
+					 freeze ? "freezing" : "thawing", d->mnt, d->path);
 		usleep(1000);
 	}
 }
@@ -707,8 +726,8 @@ int cg_v1_remove(struct cg_group *g, struct error *err)
 		rootfd = open_dir(AT_FDCWD, d->mnt);
 		if (rootfd < 0)
 			return error_sys(err, "cannot open the cgroup v1 hierarchy at %s", d->mnt);
-		if (cg_dir_remove(rootfd, g->path + 1, d->dirfd, err) < 0)
-			return error_prefix(err, "cgroup %s%s", d->mnt, g->path);
+		if (cg_dir_remove(rootfd, d->path + 1, d->dirfd, err) < 0)
+			return error_prefix(err, "cgroup %s%s", d->mnt, d->path);
 		close(d->dirfd);
 		d->dirfd = -1;
 	}
