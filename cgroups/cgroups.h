@@ -213,6 +213,27 @@ int cg_group_remove_if_empty(const char *path, bool v1, struct error *err);
  * Parents ("/nook") are left in place. */
 int cg_group_destroy(struct cg_group *g, struct error *err);
 
+/* ------------------------------------------------------------- views -- */
+
+/* One hierarchy of a container's "cgroup" mount on a host with cgroup v1
+ * hierarchies, laid out as runc does: a directory `name` under a tmpfs
+ * (the host mount's own name: "memory", "cpu,cpuacct", "systemd",
+ * "unified") holding the hierarchy.  options: of a fresh "cgroup" mount
+ * of it ("cpu,cpuacct", "name=systemd"); NULL for the cgroup2 one.
+ * own_dir: host path of the calling process's group in it. */
+struct cg_view {
+	char *name;
+	char *options;
+	char *own_dir;
+};
+
+/* The views, v1 hierarchies first (mountinfo order), then unified/ on a
+ * hybrid host.  None (n 0) on a pure v2 host and with NOOK_CGROUP_V1=off
+ * (nook then shows the v2 hierarchy alone, as before).  Called by the
+ * container init once it is in its groups, before its cgroup namespace. */
+int cg_views_find(struct cg_view **out, size_t *n, struct error *err);
+void cg_views_free(struct cg_view *v, size_t n);
+
 /* ------------------------------------------------------------- stats -- */
 
 struct cg_kv {

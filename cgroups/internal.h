@@ -64,6 +64,9 @@ int cg_dir_remove(int parent, const char *name, int dirfd, struct error *err);
  * NOOK_CGROUP_V1=off); dirfds -1. */
 int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err);
 void cg_v1_dirs_free(struct cg_v1_dir *d, size_t n);
+/* v1.c: the same, with the named hierarchies ("name=systemd" among
+ * ctrls), read afresh. */
+int cg_v1_scan_all(struct cg_v1_dir **out, size_t *n, struct error *err);
 /* v1.c: the v1 hierarchy holding controller c (in d[0..n)), or NULL. */
 struct cg_v1_dir *cg_v1_lookup(struct cg_v1_dir *d, size_t n, const char *c);
 /* v1.c: split res into what the v2 hierarchy applies (*v2; NULL

@@ -73,8 +73,9 @@ static bool in_strv(char **v, const char *s)
 
 /* One mountinfo line of a v1 hierarchy mounted at its root: the mount
  * point and the controllers among its super options ("rw,cpu,cpuacct").
- * A named hierarchy without controllers (name=systemd) is not one. */
-static bool parse_mount(char *line, char **known, char **mnt, char ***ctrls)
+ * A named hierarchy without controllers (name=systemd) is not one, unless
+ * named is true: then "name=..." counts as a controller. */
+static bool parse_mount(char *line, char **known, bool named, char **mnt, char ***ctrls)
 {
 	char *f[6] = {0}, *save = NULL, *sep, *tok;
 	size_t i = 0;
@@ -95,7 +96,7 @@ static bool parse_mount(char *line, char **known, char **mnt, char ***ctrls)
 	if (!tok)
 		return false;
 	for (char *p = tok, *s2 = NULL, *o; (o = strtok_r(p, ",", &s2)); p = NULL)
-		if (in_strv(known, o))
+		if (in_strv(known, o) || (named && str_has_prefix(o, "name=")))
 			strv_push(ctrls, o);
 	if (!*ctrls)
 		return false;
@@ -111,7 +112,9 @@ static struct cg_v1_dir *v1_cache;
 static size_t v1_cache_n;
 static bool v1_cached;
 
-static int v1_scan(struct error *err)
+/* Every v1 hierarchy in /proc/self/mountinfo (named ones too when
+ * named), the first mount of each. */
+static int scan(bool named, struct cg_v1_dir **out, size_t *n, struct error *err)
 {
 	_cleanup_strv_ char **known = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -125,7 +128,7 @@ static int v1_scan(struct error *err)
 		_cleanup_strv_ char **ctrls = NULL;
 		char *mnt = NULL;
 
-		if (!strstr(line, " - cgroup ") || !parse_mount(line, known, &mnt, &ctrls))
+		if (!strstr(line, " - cgroup ") || !parse_mount(line, known, named, &mnt, &ctrls))
 			continue;
 		/* The same hierarchy mounted twice: the first mount wins. */
 		if (cg_v1_lookup(d, count, ctrls[0])) {
@@ -136,10 +139,24 @@ static int v1_scan(struct error *err)
 		d[count++] =
 		    (struct cg_v1_dir){.mnt = mnt, .ctrls = steal_pointer(&ctrls), .dirfd = -1};
 	}
-	v1_cache = d;
-	v1_cache_n = count;
+	*out = d;
+	*n = count;
+	return 0;
+}
+
+static int v1_scan(struct error *err)
+{
+	if (scan(false, &v1_cache, &v1_cache_n, err) < 0)
+		return -1;
 	v1_cached = true;
 	return 0;
+}
+
+int cg_v1_scan_all(struct cg_v1_dir **out, size_t *n, struct error *err)
+{
+	*out = NULL;
+	*n = 0;
+	return v1_off() ? 0 : scan(true, out, n, err);
 }
 
 int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err)

@@ -218,6 +218,49 @@ init_pid() { oci state "$ID" | jq -r .pid; }
 	assert_failure
 }
 
+# What a "cgroup" mount shows inside the container ($1: "ns" with a
+# cgroup namespace, "" without): runc's layout for v1, a tmpfs with one
+# directory per hierarchy (the container's own group there), symlinks for
+# co-mounted controllers, unified/ on hybrid; read-only.
+cgroup_view() {
+	local filter='.linux.resources = {memory: {limit: 67108864}, pids: {limit: 50}}'
+	[ "$1" = ns ] || filter+=' | .linux.namespaces -= [{type: "cgroup"}]'
+	ctr "$filter" -- sh -c '
+		cd /sys/fs/cgroup || exit 1
+		echo "mem $(cat memory/memory.limit_in_bytes)"
+		echo "pids $(cat pids/pids.max)"
+		echo "cpu $(readlink cpu) $(readlink cpuacct) $(test -e cpu/cpu.shares && echo shares)"
+		own() { n=$(wc -l <"$1/cgroup.procs") && [ "$n" -ge 1 ] && [ "$n" -le 4 ]; }
+		own memory && echo memory-own
+		own pids && echo pids-own
+		ls -d */nook */nkvm1-* unified/nook 2>/dev/null | sed "s/^/host-tree /"
+		test -e unified && own unified && echo unified-own
+		echo 1 >pids/pids.max 2>/dev/null || echo pids-ro
+		mkdir x 2>/dev/null || echo tmpfs-ro
+		grep " /sys/fs/cgroup " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_line "mem 67108864"
+	assert_line "pids 50"
+	assert_line "cpu cpu,cpuacct cpu,cpuacct shares"
+	assert_line memory-own
+	assert_line pids-own
+	refute_line --partial host-tree
+	assert_line pids-ro
+	assert_line tmpfs-ro
+	assert_line tmpfs
+	if [ -n "$V2" ]; then assert_line unified-own; else refute_line unified-own; fi
+	[ ! -e "$(v1 memory)" ]
+}
+
+@test "a cgroup mount shows the container's own v1 groups (runc's layout), in a cgroup namespace" {
+	cgroup_view ns
+}
+
+@test "a cgroup mount shows the container's own v1 groups (runc's layout), without a cgroup namespace" {
+	cgroup_view ""
+}
+
 # The groups a relative cgroupsPath test made for its launcher.
 rel_cleanup() {
 	local d
