@@ -87,6 +87,16 @@ static char *join_components(char **v, size_t n)
 	return s;
 }
 
+int cg_path_normalize(const char *path, char **out, struct error *err)
+{
+	_cleanup_strv_ char **v = NULL;
+
+	if (cg_path_split(path, &v, err) < 0)
+		return -1;
+	*out = join_components(v, strv_len(v));
+	return 0;
+}
+
 static int open_dir_at(int dirfd, const char *name)
 {
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -389,8 +399,8 @@ static void route_free(struct cg_resources *v2, struct cg_resources **v1, bool *
 	free(join);
 }
 
-int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
-		    struct error *err)
+int cg_group_create_paths(struct cg_group *g, const struct cg_paths *p,
+			  const struct cg_resources *res, struct error *err)
 {
 	static const struct cg_resources nothing;
 	_cleanup_free_ char *root = NULL;
@@ -402,26 +412,37 @@ int cg_group_create(struct cg_group *g, const char *path, const struct cg_resour
 
 	memset(g, 0, sizeof(*g));
 	g->dirfd = -1;
+	/* Every path checked before anything is made. */
+	for (size_t i = 0; i < p->n_v1; i++) {
+		_cleanup_free_ char *norm = NULL;
+
+		if (cg_path_normalize(p->v1[i].path, &norm, err) < 0)
+			return -1;
+	}
 	if (hierarchies(res ? res : &nothing, &root, &dirs, &n, err) < 0)
 		return -1;
 	if (cg_v1_route(res, root, dirs, n, &v2, &v1, &join, err) < 0)
 		goto out;
 	if (root) {
-		if (cg_group_create_in(g, root, path, v2, err) < 0)
+		if (cg_group_create_in(g, root, p->path, v2, err) < 0)
 			goto out;
-	} else {
-		_cleanup_strv_ char **v = NULL;
-
-		if (cg_path_split(path, &v, err) < 0)
-			goto out;
-		g->path = join_components(v, strv_len(v));
+	} else if (cg_path_normalize(p->path, &g->path, err) < 0) {
+		goto out;
 	}
 	g->v1 = steal_pointer(&dirs);
 	g->n_v1 = n;
+	if (cg_v1_paths_set(g, p, err) < 0) {
+		struct error e2;
+
+		if (cg_group_destroy(g, &e2) < 0)
+			log_warn("%s", e2.msg);
+		cg_group_release(g);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct error e2;
 
-		if (!join[i] || cg_v1_create(&g->v1[i], g->path, v1[i], err) == 0)
+		if (!join[i] || cg_v1_create(&g->v1[i], v1[i], err) == 0)
 			continue;
 		/* Undo: the groups made so far are empty. */
 		if (cg_group_destroy(g, &e2) < 0)
@@ -434,6 +455,14 @@ out:
 	cg_v1_dirs_free(dirs, n);
 	route_free(v2, v1, join, n);
 	return r;
+}
+
+int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
+		    struct error *err)
+{
+	const struct cg_paths p = {.path = (char *)path};
+
+	return cg_group_create_paths(g, &p, res, err);
 }
 
 int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err)
@@ -469,7 +498,7 @@ bool cg_group_may_use_v1(const struct cg_resources *res)
 	return cg_hierarchy_find(&root, &e) < 0 || (res && res->n_w > 0);
 }
 
-int cg_group_open(struct cg_group *g, const char *path, bool v1, struct error *err)
+int cg_group_open_paths(struct cg_group *g, const struct cg_paths *p, bool v1, struct error *err)
 {
 	static const struct cg_resources nothing;
 	_cleanup_free_ char *root = NULL;
@@ -482,25 +511,28 @@ int cg_group_open(struct cg_group *g, const char *path, bool v1, struct error *e
 		return -1;
 	cg_v1_dirs_free(dirs, n);
 	if (root) {
-		if (cg_group_open_in(g, root, path, err) < 0)
+		if (cg_group_open_in(g, root, p->path, err) < 0)
 			return -1;
-	} else {
-		_cleanup_strv_ char **v = NULL;
-
-		if (cg_path_split(path, &v, err) < 0)
-			return -1;
-		g->path = join_components(v, strv_len(v));
+	} else if (cg_path_normalize(p->path, &g->path, err) < 0) {
+		return -1;
 	}
-	if (v1 && cg_v1_open(g, err) < 0) {
+	if (v1 && cg_v1_open(g, p, err) < 0) {
 		cg_group_release(g);
 		return -1;
 	}
 	if (!root && cg_v1_procs_fd(g) < 0) {
-		error_set(err, ENOENT, "cannot open cgroup %s: in no cgroup v1 hierarchy", path);
+		error_set(err, ENOENT, "cannot open cgroup %s: in no cgroup v1 hierarchy", p->path);
 		cg_group_release(g);
 		return -1;
 	}
 	return 0;
+}
+
+int cg_group_open(struct cg_group *g, const char *path, bool v1, struct error *err)
+{
+	const struct cg_paths p = {.path = (char *)path};
+
+	return cg_group_open_paths(g, &p, v1, err);
 }
 
 void cg_group_release(struct cg_group *g)
@@ -571,7 +603,7 @@ static int v1_join_late(const struct cg_group *g, struct cg_v1_dir *d,
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
 
-	if (cg_group_pids(g, &pids, &n, err) < 0 || cg_v1_create(d, g->path, res, err) < 0)
+	if (cg_group_pids(g, &pids, &n, err) < 0 || cg_v1_create(d, res, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char buf[32];
@@ -579,7 +611,7 @@ static int v1_join_late(const struct cg_group *g, struct cg_v1_dir *d,
 		snprintf(buf, sizeof(buf), "%d", (int)pids[i]);
 		if (cg_write_file(d->dirfd, "cgroup.procs", buf, err) < 0 && err->code != ESRCH)
 			return error_prefix(err, "cannot move process %d into cgroup %s%s",
-					    (int)pids[i], d->mnt, g->path);
+					    (int)pids[i], d->mnt, d->path);
 	}
 	return 0;
 }
@@ -600,7 +632,7 @@ int cg_group_update(const struct cg_group *g, const struct cg_resources *res, st
 	for (size_t i = 0; i < g->n_v1; i++) {
 		struct cg_v1_dir *d = &g->v1[i];
 
-		if (d->dirfd >= 0 ? v1[i] && cg_v1_apply(d, g->path, v1[i], err) < 0
+		if (d->dirfd >= 0 ? v1[i] && cg_v1_apply(d, v1[i], err) < 0
 				  : join[i] && v1_join_late(g, d, v1[i], err) < 0)
 			goto out;
 	}

@@ -131,6 +131,30 @@ struct cg_group {
 	size_t n_v1;
 };
 
+/* A container's group path in one v1 hierarchy where it is not the v2
+ * one: ctrl names the hierarchy by one of its controllers. */
+struct cg_v1_path {
+	char *ctrl;
+	char *path;
+};
+
+/* Where a container's groups are: path in the v2 hierarchy and in every
+ * v1 hierarchy v1[] does not list. */
+struct cg_paths {
+	char *path;
+	struct cg_v1_path *v1;
+	size_t n_v1;
+};
+
+/* linux.cgroupsPath as runc's cgroupfs driver resolves it: an absolute
+ * path names the group in every hierarchy; a relative one is below the
+ * calling process's own group, in each hierarchy on its own
+ * (/proc/self/cgroup), so p->v1 lists the v1 hierarchies where that
+ * differs from the v2 result (none with NOOK_CGROUP_V1=off).  Paths are
+ * checked when the groups are made or opened. */
+int cg_paths_resolve(struct cg_paths *p, const char *path, struct error *err);
+void cg_paths_release(struct cg_paths *p);
+
 /* Mountpoint of the cgroup v2 hierarchy; -1 (ENOENT) if there is none. */
 int cg_hierarchy_find(char **mountpoint, struct error *err);
 
@@ -141,6 +165,9 @@ int cg_hierarchy_find(char **mountpoint, struct error *err);
  * path must start with '/' and hold no "." or ".." component. */
 int cg_group_create(struct cg_group *g, const char *path, const struct cg_resources *res,
 		    struct error *err);
+/* Same, with the v1 groups where p puts them. */
+int cg_group_create_paths(struct cg_group *g, const struct cg_paths *p,
+			  const struct cg_resources *res, struct error *err);
 /* Same, under an explicit hierarchy mountpoint (tests, or a caller that
  * already knows it). */
 int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
@@ -152,6 +179,7 @@ int cg_group_create_in(struct cg_group *g, const char *root, const char *path,
 bool cg_group_may_use_v1(const struct cg_resources *res);
 /* Open an existing group; v1: look for its v1 groups too. */
 int cg_group_open(struct cg_group *g, const char *path, bool v1, struct error *err);
+int cg_group_open_paths(struct cg_group *g, const struct cg_paths *p, bool v1, struct error *err);
 int cg_group_open_in(struct cg_group *g, const char *root, const char *path, struct error *err);
 /* Frees the strings and closes dirfd; safe on a zeroed group with dirfd -1. */
 void cg_group_release(struct cg_group *g);
@@ -184,6 +212,27 @@ int cg_group_remove_if_empty(const char *path, bool v1, struct error *err);
  * sub-groups, then release g.  A group already gone is not an error.
  * Parents ("/nook") are left in place. */
 int cg_group_destroy(struct cg_group *g, struct error *err);
+
+/* ------------------------------------------------------------- views -- */
+
+/* One hierarchy of a container's "cgroup" mount on a host with cgroup v1
+ * hierarchies, laid out as runc does: a directory `name` under a tmpfs
+ * (the host mount's own name: "memory", "cpu,cpuacct", "systemd",
+ * "unified") holding the hierarchy.  options: of a fresh "cgroup" mount
+ * of it ("cpu,cpuacct", "name=systemd"); NULL for the cgroup2 one.
+ * own_dir: host path of the calling process's group in it. */
+struct cg_view {
+	char *name;
+	char *options;
+	char *own_dir;
+};
+
+/* The views, v1 hierarchies first (mountinfo order), then unified/ on a
+ * hybrid host.  None (n 0) on a pure v2 host and with NOOK_CGROUP_V1=off
+ * (nook then shows the v2 hierarchy alone, as before).  Called by the
+ * container init once it is in its groups, before its cgroup namespace. */
+int cg_views_find(struct cg_view **out, size_t *n, struct error *err);
+void cg_views_free(struct cg_view *v, size_t n);
 
 /* ------------------------------------------------------------- stats -- */
 

@@ -25,6 +25,8 @@ struct cg_write {
 struct cg_v1_dir {
 	char *mnt;    /* "/sys/fs/cgroup/cpu,cpuacct" */
 	char **ctrls; /* {"cpu", "cpuacct"} */
+	char *path;   /* the container's group below mnt (a relative
+		       * cgroupsPath may put it elsewhere than the v2 one) */
 	int dirfd;    /* the group, or -1 */
 };
 
@@ -62,6 +64,9 @@ int cg_dir_remove(int parent, const char *name, int dirfd, struct error *err);
  * NOOK_CGROUP_V1=off); dirfds -1. */
 int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err);
 void cg_v1_dirs_free(struct cg_v1_dir *d, size_t n);
+/* v1.c: the same, with the named hierarchies ("name=systemd" among
+ * ctrls), read afresh. */
+int cg_v1_scan_all(struct cg_v1_dir **out, size_t *n, struct error *err);
 /* v1.c: the v1 hierarchy holding controller c (in d[0..n)), or NULL. */
 struct cg_v1_dir *cg_v1_lookup(struct cg_v1_dir *d, size_t n, const char *c);
 /* v1.c: split res into what the v2 hierarchy applies (*v2; NULL
@@ -72,14 +77,21 @@ struct cg_v1_dir *cg_v1_lookup(struct cg_v1_dir *d, size_t n, const char *c);
 int cg_v1_route(const struct cg_resources *res, const char *root, struct cg_v1_dir *dirs,
 		size_t n, struct cg_resources **v2, struct cg_resources ***v1, bool **join,
 		struct error *err);
-/* v1.c: create the group at path in d (d->dirfd set) and apply res. */
-int cg_v1_create(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		 struct error *err);
+/* v1.c: create the group d->path in d (d->dirfd set) and apply res. */
+int cg_v1_create(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err);
 /* v1.c: apply res to the existing group d->dirfd. */
-int cg_v1_apply(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		struct error *err);
-/* v1.c: open the group at path in every v1 hierarchy where it exists. */
-int cg_v1_open(struct cg_group *g, struct error *err);
+int cg_v1_apply(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err);
+/* v1.c: set each v1 hierarchy's group path (p's entry for it, else
+ * g->path; normalized) in g->v1[0..n_v1). */
+int cg_v1_paths_set(struct cg_group *g, const struct cg_paths *p, struct error *err);
+/* v1.c: open the group of every v1 hierarchy where it exists (paths as
+ * p gives them). */
+int cg_v1_open(struct cg_group *g, const struct cg_paths *p, struct error *err);
+/* paths.c: the path of the line of /proc/PID/cgroup text (changed in
+ * place) for the hierarchy holding ctrl (NULL: the v2 line "0::"). */
+const char *cg_proc_cgroup_path(char *text, const char *ctrl);
+/* cgroups.c: "/a//b/" -> "/a/b" (cg_path_split's checks). */
+int cg_path_normalize(const char *path, char **out, struct error *err);
 /* v1.c: pure v1 freezer, signals, usage figures. */
 int cg_v1_freeze(const struct cg_group *g, bool freeze, struct error *err);
 int cg_v1_frozen(const struct cg_group *g);

@@ -22,6 +22,7 @@ void cg_v1_dirs_free(struct cg_v1_dir *d, size_t n)
 	for (size_t i = 0; d && i < n; i++) {
 		free(d[i].mnt);
 		strv_free(d[i].ctrls);
+		free(d[i].path);
 		if (d[i].dirfd >= 0)
 			close(d[i].dirfd);
 	}
@@ -72,8 +73,9 @@ static bool in_strv(char **v, const char *s)
 
 /* One mountinfo line of a v1 hierarchy mounted at its root: the mount
  * point and the controllers among its super options ("rw,cpu,cpuacct").
- * A named hierarchy without controllers (name=systemd) is not one. */
-static bool parse_mount(char *line, char **known, char **mnt, char ***ctrls)
+ * A named hierarchy without controllers (name=systemd) is not one, unless
+ * named is true: then "name=..." counts as a controller. */
+static bool parse_mount(char *line, char **known, bool named, char **mnt, char ***ctrls)
 {
 	char *f[6] = {0}, *save = NULL, *sep, *tok;
 	size_t i = 0;
@@ -94,7 +96,7 @@ static bool parse_mount(char *line, char **known, char **mnt, char ***ctrls)
 	if (!tok)
 		return false;
 	for (char *p = tok, *s2 = NULL, *o; (o = strtok_r(p, ",", &s2)); p = NULL)
-		if (in_strv(known, o))
+		if (in_strv(known, o) || (named && str_has_prefix(o, "name=")))
 			strv_push(ctrls, o);
 	if (!*ctrls)
 		return false;
@@ -110,7 +112,9 @@ static struct cg_v1_dir *v1_cache;
 static size_t v1_cache_n;
 static bool v1_cached;
 
-static int v1_scan(struct error *err)
+/* Every v1 hierarchy in /proc/self/mountinfo (named ones too when
+ * named), the first mount of each. */
+static int scan(bool named, struct cg_v1_dir **out, size_t *n, struct error *err)
 {
 	_cleanup_strv_ char **known = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -124,7 +128,7 @@ static int v1_scan(struct error *err)
 		_cleanup_strv_ char **ctrls = NULL;
 		char *mnt = NULL;
 
-		if (!strstr(line, " - cgroup ") || !parse_mount(line, known, &mnt, &ctrls))
+		if (!strstr(line, " - cgroup ") || !parse_mount(line, known, named, &mnt, &ctrls))
 			continue;
 		/* The same hierarchy mounted twice: the first mount wins. */
 		if (cg_v1_lookup(d, count, ctrls[0])) {
@@ -135,10 +139,24 @@ static int v1_scan(struct error *err)
 		d[count++] =
 		    (struct cg_v1_dir){.mnt = mnt, .ctrls = steal_pointer(&ctrls), .dirfd = -1};
 	}
-	v1_cache = d;
-	v1_cache_n = count;
+	*out = d;
+	*n = count;
+	return 0;
+}
+
+static int v1_scan(struct error *err)
+{
+	if (scan(false, &v1_cache, &v1_cache_n, err) < 0)
+		return -1;
 	v1_cached = true;
 	return 0;
+}
+
+int cg_v1_scan_all(struct cg_v1_dir **out, size_t *n, struct error *err)
+{
+	*out = NULL;
+	*n = 0;
+	return v1_off() ? 0 : scan(true, out, n, err);
 }
 
 int cg_v1_find(struct cg_v1_dir **out, size_t *n, struct error *err)
@@ -526,9 +544,9 @@ static char *components_join(char **v, size_t n)
 	return steal_pointer(&s);
 }
 
-int cg_v1_create(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		 struct error *err)
+int cg_v1_create(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err)
 {
+	const char *path = d->path;
 	_cleanup_strv_ char **v = NULL;
 	_cleanup_free_ int *fds = NULL;
 	bool cpuset = in_strv(d->ctrls, "cpuset"), made_any = false;
@@ -588,26 +606,44 @@ rollback:
 	return -1;
 }
 
-int cg_v1_apply(struct cg_v1_dir *d, const char *path, const struct cg_resources *res,
-		struct error *err)
+int cg_v1_apply(struct cg_v1_dir *d, const struct cg_resources *res, struct error *err)
 {
-	return cg_writes_apply(d->dirfd, d->mnt, path, res, err);
+	return cg_writes_apply(d->dirfd, d->mnt, d->path, res, err);
 }
 
-int cg_v1_open(struct cg_group *g, struct error *err)
+/* p's path for the hierarchy d, or NULL (it is p->path). */
+static const char *path_for(const struct cg_paths *p, const struct cg_v1_dir *d)
 {
-	struct cg_v1_dir *d;
-	size_t n;
+	for (size_t i = 0; p && i < p->n_v1; i++)
+		if (in_strv(d->ctrls, p->v1[i].ctrl))
+			return p->v1[i].path;
+	return NULL;
+}
 
-	if (cg_v1_find(&d, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", d[i].mnt, g->path);
+int cg_v1_paths_set(struct cg_group *g, const struct cg_paths *p, struct error *err)
+{
+	for (size_t i = 0; i < g->n_v1; i++) {
+		const char *own = path_for(p, &g->v1[i]);
 
-		d[i].dirfd = open_dir(AT_FDCWD, p);
+		free(g->v1[i].path);
+		g->v1[i].path = NULL;
+		if (!own)
+			g->v1[i].path = xstrdup(g->path);
+		else if (cg_path_normalize(own, &g->v1[i].path, err) < 0)
+			return -1;
 	}
-	g->v1 = d;
-	g->n_v1 = n;
+	return 0;
+}
+
+int cg_v1_open(struct cg_group *g, const struct cg_paths *p, struct error *err)
+{
+	if (cg_v1_find(&g->v1, &g->n_v1, err) < 0 || cg_v1_paths_set(g, p, err) < 0)
+		return -1;
+	for (size_t i = 0; i < g->n_v1; i++) {
+		_cleanup_free_ char *full = xasprintf("%s%s", g->v1[i].mnt, g->v1[i].path);
+
+		g->v1[i].dirfd = open_dir(AT_FDCWD, full);
+	}
 	return 0;
 }
 
@@ -622,7 +658,7 @@ int cg_group_enter(const struct cg_group *g, pid_t pid, struct error *err)
 		/* cgroup.procs moves the whole thread group. */
 		if (cg_write_file(g->v1[i].dirfd, "cgroup.procs", buf, err) < 0)
 			return error_prefix(err, "cannot move process %d into cgroup %s%s",
-					    (int)pid, g->v1[i].mnt, g->path);
+					    (int)pid, g->v1[i].mnt, g->v1[i].path);
 	}
 	return 0;
 }
@@ -686,12 +722,12 @@ int cg_v1_freeze(const struct cg_group *g, bool freeze, struct error *err)
 		if (cg_write_file(d->dirfd, "freezer.state", want, err) < 0 ||
 		    file_read_at(d->dirfd, "freezer.state", 0, &text, NULL, err) < 0)
 			return error_prefix(err, "cannot %s cgroup %s%s",
-					    freeze ? "freeze" : "thaw", d->mnt, g->path);
+					    freeze ? "freeze" : "thaw", d->mnt, d->path);
 		if (str_has_prefix(text, want))
 			return 0;
 		if (mono_ms() > deadline)
 			return error_set(err, ETIMEDOUT, "timed out %s cgroup %s%s",
-					 freeze ? "freezing" : "thawing", d->mnt, g->path);
+					 freeze ? "freezing" : "thawing", d->mnt, d->path);
 		usleep(1000);
 	}
 }
@@ -707,8 +743,8 @@ int cg_v1_remove(struct cg_group *g, struct error *err)
 		rootfd = open_dir(AT_FDCWD, d->mnt);
 		if (rootfd < 0)
 			return error_sys(err, "cannot open the cgroup v1 hierarchy at %s", d->mnt);
-		if (cg_dir_remove(rootfd, g->path + 1, d->dirfd, err) < 0)
-			return error_prefix(err, "cgroup %s%s", d->mnt, g->path);
+		if (cg_dir_remove(rootfd, d->path + 1, d->dirfd, err) < 0)
+			return error_prefix(err, "cgroup %s%s", d->mnt, d->path);
 		close(d->dirfd);
 		d->dirfd = -1;
 	}

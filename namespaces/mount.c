@@ -297,6 +297,115 @@ static int mount_remount(int rootfd, const struct ns_mount *m, const struct ns_m
 	return ns_mount_propagate(dest, o->propagation, m->destination, err);
 }
 
+/* "a,b" -> {"a", "b"}. */
+static char **split_commas(const char *s)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char **v = NULL, *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		strv_push(&v, t);
+	return v;
+}
+
+/* One hierarchy of a v1 host's cgroup mount, detached: a fresh mount in
+ * the container's cgroup namespace (rooted at its own group there), or a
+ * bind of its own group's directory.  -2 (errno set) when the kernel
+ * refuses the fresh mount. */
+static int cgroup_view_tree(const struct ns_cgroup_view *v, bool fresh, struct error *err)
+{
+	_cleanup_close_ int fsfd = -1;
+	_cleanup_strv_ char **opts = NULL;
+	char what[512];
+	int mfd;
+
+	if (!fresh)
+		return ns_tree_clone(AT_FDCWD, v->own_dir, false, err);
+	snprintf(what, sizeof(what), "the cgroup hierarchy '%s'", v->name);
+	fsfd = fsopen(v->options ? "cgroup" : "cgroup2", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return errno == EPERM ? -2 : error_sys(err, "cannot mount %s", what);
+	opts = v->options ? split_commas(v->options) : NULL;
+	for (size_t i = 0; opts && opts[i]; i++) {
+		int rc = str_has_prefix(opts[i], "name=")
+			     ? fsconfig(fsfd, FSCONFIG_SET_STRING, "name", opts[i] + 5, 0)
+			     : fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+
+		if (rc < 0)
+			return fs_error(fsfd, what, err);
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return errno == EPERM ? -2 : fs_error(fsfd, what, err);
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mfd < 0)
+		return error_sys(err, "cannot mount %s", what);
+	return mfd;
+}
+
+/* A "cgroup" mount on a host with cgroup v1 hierarchies, as runc makes
+ * it: a tmpfs with one directory per hierarchy holding the container's
+ * own group of it, and symlinks for co-mounted controllers ("cpu" and
+ * "cpuacct" -> "cpu,cpuacct").  An empty cgroup2 there (what the v2 path
+ * gives) would leave a v1 container without its limits and figures.
+ * Read-only unless the mount says "rw": the container's root may
+ * otherwise raise its own limits (a v1 group's files are writable by
+ * root), and without a cgroup namespace the group of a hierarchy it has
+ * not joined is its caller's. */
+static int mount_cgroup_views(const struct ns_rootfs *r, int rootfd, const struct ns_mount *m,
+			      const struct ns_mount_opts *o, struct error *err)
+{
+	const unsigned long restrict_flags =
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC | (o->clear & MS_RDONLY ? 0 : MS_RDONLY);
+	const struct ns_mount tmpfs = {.destination = m->destination, .type = "tmpfs"};
+	const struct ns_mount_opts topts = {.data = (char *[]){"mode=755", NULL}};
+	_cleanup_close_ int dest = -1, top = -1;
+
+	dest = open_dest_nosymlinks(rootfd, m->destination, err);
+	if (dest < 0)
+		return -1;
+	top = fs_create(&tmpfs, &topts, err);
+	if (top < 0)
+		return top == -2 ? error_sys(err, "cannot mount tmpfs on '%s'", m->destination)
+				 : -1;
+	/* Built while detached, so the container never sees it half-made. */
+	for (size_t i = 0; i < r->n_cgroup_views; i++) {
+		const char *name = r->cgroup_views[i].name;
+		_cleanup_strv_ char **parts = split_commas(name);
+
+		if (mkdirat(top, name, 0755) < 0)
+			return error_sys(err, "cannot create '%s/%s'", m->destination, name);
+		for (size_t j = 0; parts && parts[1] && parts[j]; j++)
+			if (symlinkat(name, top, parts[j]) < 0 && errno != EEXIST)
+				return error_sys(err, "cannot create '%s/%s'", m->destination,
+						 parts[j]);
+	}
+	if (ns_mount_setattr(top, restrict_flags, 0, false, m->destination, err) < 0 ||
+	    ns_tree_attach(top, dest, m->destination, err) < 0 ||
+	    ns_mount_propagate(top, o->propagation, m->destination, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n_cgroup_views; i++) {
+		const struct ns_cgroup_view *v = &r->cgroup_views[i];
+		_cleanup_close_ int at = -1, tree = -1;
+
+		at = openat(top, v->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (at < 0)
+			return error_sys(err, "cannot open '%s/%s'", m->destination, v->name);
+		tree = cgroup_view_tree(v, r->cgroupns, err);
+		/* In a user namespace the kernel may refuse a fresh
+		 * hierarchy: bind the group instead (runc does the same for
+		 * sysfs). */
+		if (tree == -2)
+			tree = cgroup_view_tree(v, false, err);
+		/* Mount flags, never superblock ones: a fresh v1 mount shares
+		 * its superblock with the host's hierarchy. */
+		if (tree < 0 ||
+		    ns_mount_setattr(tree, restrict_flags, 0, false, m->destination, err) < 0 ||
+		    ns_tree_attach(tree, at, m->destination, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_mount *m,
 		     struct error *err)
 {
@@ -321,6 +430,8 @@ static int mount_one(const struct ns_rootfs *r, int rootfd, const struct ns_moun
 	if (!m->type)
 		return error_set(err, EINVAL, "mount on '%s' has no type", m->destination);
 
+	if (r->n_cgroup_views && !strcmp(m->type, "cgroup"))
+		return mount_cgroup_views(r, rootfd, m, &o, err);
 	if (r->cgroup_dir && (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))) {
 		/* No cgroup namespace: a fresh cgroup2 mount would show the
 		 * host's whole tree.  The container gets its own group only. */

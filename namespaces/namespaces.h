@@ -199,6 +199,22 @@ struct ns_rootfs {
 	 * namespace of its own), a "cgroup" mount binds this directory instead
 	 * of mounting the whole hierarchy, as runc does. */
 	const char *cgroup_dir;
+	/* A host with cgroup v1 hierarchies: a "cgroup" mount is a tmpfs
+	 * holding each of these, as runc lays it out (n_cgroup_views 0: the
+	 * cgroup2 mount above). */
+	const struct ns_cgroup_view *cgroup_views;
+	size_t n_cgroup_views;
+	/* The container has a cgroup namespace (new or joined): the
+	 * hierarchies are mounted afresh, rooted at its groups; without one
+	 * the views' own_dir are bound instead. */
+	bool cgroupns;
+};
+
+/* One hierarchy of a "cgroup" mount on a host with cgroup v1. */
+struct ns_cgroup_view {
+	const char *name;    /* directory under the mount ("cpu,cpuacct") */
+	const char *options; /* of a fresh "cgroup" mount; NULL: cgroup2 */
+	const char *own_dir; /* host path of the container's group in it */
 };
 
 /* Translate one OCI mount option into flags.  Returns 0 if known (and

@@ -12,33 +12,23 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static char *own_cgroup(void)
-{
-	_cleanup_free_ char *text = NULL;
-	struct error err;
-	char *line;
-
-	if (file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &text, NULL, &err) < 0)
-		return xstrdup("/");
-	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-		if (str_has_prefix(line, "0::"))
-			return xstrdup(line + 3);
-	return xstrdup("/");
-}
-
 /* linux.cgroupsPath as runc reads it: absolute paths are taken as they
- * are, relative ones are below the runtime's own cgroup; none means
- * /nook/ID. */
-static char *cgroup_path_for(const struct rt_spec *spec, const char *id)
+ * are, relative ones are below the runtime's own cgroup in each hierarchy
+ * (cg_paths_resolve); none means /nook/ID. */
+static int cgroup_paths_for(struct rt_launch *l, const char *id, struct error *err)
 {
-	_cleanup_free_ char *self = NULL;
+	_cleanup_free_ char *def = NULL;
+	const char *path = l->spec.cgroups_path;
+	struct cg_paths p;
 
-	if (!spec->cgroups_path || !*spec->cgroups_path)
-		return xasprintf("/nook/%s", id);
-	if (spec->cgroups_path[0] == '/')
-		return xstrdup(spec->cgroups_path);
-	self = own_cgroup();
-	return xasprintf("%s%s%s", self, str_has_suffix(self, "/") ? "" : "/", spec->cgroups_path);
+	if (!path || !*path)
+		path = def = xasprintf("/nook/%s", id);
+	if (cg_paths_resolve(&p, path, err) < 0)
+		return error_prefix(err, "linux.cgroupsPath");
+	l->st.cgroup_path = p.path;
+	l->st.cgroup_v1_paths = p.v1;
+	l->st.n_cgroup_v1_paths = p.n_v1;
+	return 0;
 }
 
 /* Which cgroup the container gets, decided before anything is made: the
@@ -73,7 +63,8 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 	 * and ps then say they need one). */
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
 		return 0;
-	l->st.cgroup_path = cgroup_path_for(&l->spec, id);
+	if (cgroup_paths_for(l, id, err) < 0)
+		return -1;
 	l->st.cgroup_v1 = cg_group_may_use_v1(*res);
 	return 0;
 }
@@ -87,7 +78,11 @@ static int make_cgroup(struct rt_launch *l, const struct cg_resources *res, stru
 	/* A delete running beside us may remove an empty /nook between our
 	 * steps (ENOENT): try again. */
 	for (int tries = 0;; tries++) {
-		r = cg_group_create(&l->cg, l->st.cgroup_path, res, err);
+		r = cg_group_create_paths(&l->cg,
+					  &(struct cg_paths){.path = l->st.cgroup_path,
+							     .v1 = l->st.cgroup_v1_paths,
+							     .n_v1 = l->st.n_cgroup_v1_paths},
+					  res, err);
 		if (r == 0 || err->code != ENOENT || tries == 3)
 			break;
 	}

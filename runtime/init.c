@@ -78,6 +78,41 @@ static void rootfs_from_spec(const struct rt_spec *spec, struct ns_rootfs *r)
 	r->console_fd = -1;
 }
 
+/* The hierarchies a "cgroup" mount shows on a host with cgroup v1. */
+struct init_views {
+	struct cg_view *cg;
+	struct ns_cgroup_view *ns;
+	size_t n;
+};
+
+static void init_views_release(struct init_views *v)
+{
+	cg_views_free(v->cg, v->n);
+	free(v->ns);
+}
+
+/* A "cgroup" mount on a host with cgroup v1 shows the init's own group
+ * of each hierarchy (runc's layout).  Read now, once clone3 and the
+ * runtime have put it into its groups and before a cgroup namespace of
+ * its own hides the host's paths.  None when no such mount is asked for
+ * or the host is pure v2. */
+static int cgroup_views_for(const struct rt_spec *spec, struct init_views *v, struct error *err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (!spec->mounts[i].type || strcmp(spec->mounts[i].type, "cgroup") != 0)
+			continue;
+		if (cg_views_find(&v->cg, &v->n, err) < 0)
+			return -1;
+		v->ns = xzalloc((v->n + 1) * sizeof(*v->ns));
+		for (size_t j = 0; j < v->n; j++)
+			v->ns[j] = (struct ns_cgroup_view){.name = v->cg[j].name,
+							   .options = v->cg[j].options,
+							   .own_dir = v->cg[j].own_dir};
+		return 0;
+	}
+	return 0;
+}
+
 static int state_for_hook(struct rt_init *in, pid_t host_pid, char **out)
 {
 	struct rt_state st = {
@@ -134,6 +169,7 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 	const struct rt_process *p = &spec->process;
 	/* New or joined: the root is mounted and pivoted into either way. */
 	bool mntns = rt_spec_namespace(spec, CLONE_NEWNS) != NULL, has_hooks;
+	_cleanup_(init_views_release) struct init_views views = {0};
 	struct ns_rootfs r;
 
 	if (wait_for(in, RT_SYNC_GO, host_pid, err) < 0)
@@ -152,6 +188,8 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 					 "cannot become root in the user namespace (is 0 mapped?)");
 	}
 	if (join_namespaces(spec, err) < 0)
+		return -1;
+	if (mntns && cgroup_views_for(spec, &views, err) < 0)
 		return -1;
 	/* The cgroup namespace is made here, after clone3 put us into the
 	 * container's cgroup, so its root is that cgroup. */
@@ -179,6 +217,9 @@ static int init_setup(struct rt_init *in, pid_t *host_pid, int *procfd, struct r
 	rootfs_from_spec(spec, &r);
 	r.no_pivot = in->no_pivot;
 	r.cgroup_dir = in->cgroup_dir;
+	r.cgroup_views = views.ns;
+	r.n_cgroup_views = views.n;
+	r.cgroupns = rt_spec_namespace(spec, CLONE_NEWCGROUP) != NULL;
 	r.no_mntns = !mntns;
 	if (mntns && ns_rootfs_mount(&r, err) < 0)
 		return -1;

@@ -317,6 +317,10 @@ struct rt_state {
 	char *rootfs;
 	char *cgroup_path;   /* below the v2 hierarchy, or NULL when none */
 	bool cgroup_v1;      /* it may have v1 groups (true if unknown) */
+	/* v1 hierarchies whose group is not at cgroup_path (a relative
+	 * linux.cgroupsPath, resolved per hierarchy) */
+	struct cg_v1_path *cgroup_v1_paths;
+	size_t n_cgroup_v1_paths;
 	char created[64];
 	char *owner;
 	json_object *annotations; /* owned */

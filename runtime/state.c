@@ -186,6 +186,19 @@ int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *
 	st->bundle = json_dup_string(doc, "bundle");
 	st->rootfs = json_dup_string(doc, "rootfs");
 	st->cgroup_path = json_dup_string(doc, "cgroup_path");
+	if (json_object_object_get_ex(doc, "cgroup_v1_paths", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, ctrl, path)
+		{
+			if (!json_object_is_type(path, json_type_string))
+				continue;
+			st->cgroup_v1_paths =
+			    xrealloc(st->cgroup_v1_paths,
+				     (st->n_cgroup_v1_paths + 1) * sizeof(*st->cgroup_v1_paths));
+			st->cgroup_v1_paths[st->n_cgroup_v1_paths++] = (struct cg_v1_path){
+			    .ctrl = xstrdup(ctrl), .path = xstrdup(json_object_get_string(path))};
+		}
+	}
 	/* Written by create; a state without it may have v1 groups. */
 	st->cgroup_v1 = true;
 	if (json_object_object_get_ex(doc, "cgroup_v1", &v))
@@ -223,6 +236,14 @@ int rt_state_write(int dirfd, const struct rt_state *st, struct error *err)
 	json_add_string(doc, "rootfs", st->rootfs);
 	json_add_string(doc, "cgroup_path", st->cgroup_path);
 	json_object_object_add(doc, "cgroup_v1", json_object_new_boolean(st->cgroup_v1));
+	if (st->n_cgroup_v1_paths) {
+		json_object *paths = json_object_new_object();
+
+		for (size_t i = 0; i < st->n_cgroup_v1_paths; i++)
+			json_object_object_add(paths, st->cgroup_v1_paths[i].ctrl,
+					       json_object_new_string(st->cgroup_v1_paths[i].path));
+		json_object_object_add(doc, "cgroup_v1_paths", paths);
+	}
 	json_add_string(doc, "created", st->created);
 	json_add_string(doc, "owner", st->owner);
 	if (st->annotations)
@@ -238,7 +259,13 @@ void rt_state_release(struct rt_state *st)
 	free(st->id);
 	free(st->bundle);
 	free(st->rootfs);
-	free(st->cgroup_path);
+	{
+		struct cg_paths p = {.path = st->cgroup_path,
+				     .v1 = st->cgroup_v1_paths,
+				     .n_v1 = st->n_cgroup_v1_paths};
+
+		cg_paths_release(&p);
+	}
 	free(st->owner);
 	json_object_put(st->annotations);
 	memset(st, 0, sizeof(*st));
@@ -276,7 +303,13 @@ int rt_state_cgroup(const struct rt_state *st, struct cg_group *g, struct error 
 {
 	if (!st->cgroup_path)
 		return 0;
-	if (cg_group_open(g, st->cgroup_path, st->cgroup_v1, err) < 0)
+	/* Each v1 group where create put it: a relative cgroupsPath may have
+	 * put them at different places per hierarchy. */
+	if (cg_group_open_paths(g,
+				&(struct cg_paths){.path = st->cgroup_path,
+						   .v1 = st->cgroup_v1_paths,
+						   .n_v1 = st->n_cgroup_v1_paths},
+				st->cgroup_v1, err) < 0)
 		return -1;
 	return 1;
 }

@@ -66,6 +66,33 @@ static void test_swap_math(void **state)
 	assert_int_equal(cg_swap_to_v2(200, -1, &out, &set, &err), -1);
 }
 
+/* /proc/PID/cgroup lines: a controller matches a whole list element
+ * ("cpu" is not "cpuset"), NULL the v2 line, name= hierarchies by name. */
+static void test_proc_cgroup_path(void **state)
+{
+	static const char text[] = "12:cpuset:/s\n4:cpu,cpuacct:/a/b\n1:name=systemd:/sd\n"
+				   "0::/v2\n";
+	static const struct {
+		const char *ctrl, *want;
+	} cases[] = {
+	    {"cpu", "/a/b"}, {"cpuacct", "/a/b"},     {"cpuset", "/s"},
+	    {NULL, "/v2"},   {"name=systemd", "/sd"}, {"memory", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char copy[sizeof(text)];
+		const char *got;
+
+		memcpy(copy, text, sizeof(text));
+		got = cg_proc_cgroup_path(copy, cases[i].ctrl);
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+	}
+}
+
 static void test_file_names(void **state)
 {
 	static const char *const good[] = {"memory.max", "cgroup.max.depth", "hugetlb.2MB.max",
@@ -972,6 +999,7 @@ int main(void)
 	    cmocka_unit_test(test_blkio_weight),
 	    cmocka_unit_test(test_swap_math),
 	    cmocka_unit_test(test_file_names),
+	    cmocka_unit_test(test_proc_cgroup_path),
 	    cmocka_unit_test(test_hugepage_sizes),
 	    cmocka_unit_test(test_access_parse),
 	    cmocka_unit_test(test_parse_values),

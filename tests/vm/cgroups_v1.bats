@@ -218,6 +218,103 @@ init_pid() { oci state "$ID" | jq -r .pid; }
 	assert_failure
 }
 
+# What a "cgroup" mount shows inside the container ($1: "ns" with a
+# cgroup namespace, "" without): runc's layout for v1, a tmpfs with one
+# directory per hierarchy (the container's own group there), symlinks for
+# co-mounted controllers, unified/ on hybrid; read-only.
+cgroup_view() {
+	local filter='.linux.resources = {memory: {limit: 67108864}, pids: {limit: 50}}'
+	[ "$1" = ns ] || filter+=' | .linux.namespaces -= [{type: "cgroup"}]'
+	ctr "$filter" -- sh -c '
+		cd /sys/fs/cgroup || exit 1
+		echo "mem $(cat memory/memory.limit_in_bytes)"
+		echo "pids $(cat pids/pids.max)"
+		echo "cpu $(readlink cpu) $(readlink cpuacct) $(test -e cpu/cpu.shares && echo shares)"
+		own() { n=$(wc -l <"$1/cgroup.procs") && [ "$n" -ge 1 ] && [ "$n" -le 4 ]; }
+		own memory && echo memory-own
+		own pids && echo pids-own
+		ls -d */nook */nkvm1-* unified/nook 2>/dev/null | sed "s/^/host-tree /"
+		test -e unified && own unified && echo unified-own
+		echo 1 >pids/pids.max 2>/dev/null || echo pids-ro
+		mkdir x 2>/dev/null || echo tmpfs-ro
+		grep " /sys/fs/cgroup " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1'
+	run oci run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_line "mem 67108864"
+	assert_line "pids 50"
+	assert_line "cpu cpu,cpuacct cpu,cpuacct shares"
+	assert_line memory-own
+	assert_line pids-own
+	refute_line --partial host-tree
+	assert_line pids-ro
+	assert_line tmpfs-ro
+	assert_line tmpfs
+	if [ -n "$V2" ]; then assert_line unified-own; else refute_line unified-own; fi
+	[ ! -e "$(v1 memory)" ]
+}
+
+@test "a cgroup mount shows the container's own v1 groups (runc's layout), in a cgroup namespace" {
+	cgroup_view ns
+}
+
+@test "a cgroup mount shows the container's own v1 groups (runc's layout), without a cgroup namespace" {
+	cgroup_view ""
+}
+
+# The groups a relative cgroupsPath test made for its launcher.
+rel_cleanup() {
+	local d
+	for d in "$@"; do
+		[ -d "$d" ] || continue
+		rmdir "$d"/*/* "$d"/* "$d" 2>/dev/null || true
+	done
+}
+
+@test "a relative cgroupsPath is below nook's own group in each hierarchy; update, events, ps, pause and delete find them" {
+	local rel=rel$$ pid hier=(memory/ma pids/pb/x) line
+	[ -n "$V2" ] || hier+=(freezer/fz)
+	ctr --arg p "$rel/$ID" '.linux.cgroupsPath = $p |
+		.linux.resources = {memory: {limit: 67108864}, pids: {limit: 40}}' -- sleep 600
+	local d dirs=()
+	for d in "${hier[@]}"; do dirs+=("/sys/fs/cgroup/$d"); done
+	[ -z "$V2" ] || dirs+=("$V2/vv")
+	mkdir -p "${dirs[@]}"
+	# nook started from a shell in a different group per hierarchy (and
+	# the root group of the others).
+	(
+		for d in "${dirs[@]}"; do echo "$BASHPID" >"$d/cgroup.procs"; done
+		exec "$NOOK" oci --root "$ROOT" run -d --bundle "$BUNDLE" "$ID"
+	)
+	pid=$(init_pid)
+	run cat "/proc/$pid/cgroup"
+	assert_line --regexp "^[0-9]+:memory:/ma/$rel/$ID\$"
+	assert_line --regexp "^[0-9]+:pids:/pb/x/$rel/$ID\$"
+	assert_line --regexp "^[0-9]+:cpu,cpuacct:/$rel/$ID\$"
+	if [ -n "$V2" ]; then
+		assert_line "0::/vv/$rel/$ID"
+	else
+		assert_line --regexp "^[0-9]+:freezer:/fz/$rel/$ID\$"
+	fi
+	oci update --pids-limit 7 "$ID"
+	assert_equal "$(</sys/fs/cgroup/pids/pb/x/$rel/$ID/pids.max)" 7
+	run oci events --stats "$ID"
+	assert_equal "$(jq -c '[.data.pids.limit, .data.memory.usage.limit]' <<<"$output")" '[7,67108864]'
+	run oci ps --format json "$ID"
+	assert_equal "$output" "[$pid]"
+	oci pause "$ID"
+	if [ -n "$V2" ]; then
+		[[ $(<"$V2/vv/$rel/$ID/cgroup.events") == *"frozen 1"* ]]
+	else
+		assert_equal "$(</sys/fs/cgroup/freezer/fz/$rel/$ID/freezer.state)" FROZEN
+	fi
+	oci resume "$ID"
+	oci delete --force "$ID"
+	for d in "${dirs[@]}" /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/blkio; do
+		[ ! -e "$d/$rel/$ID" ]
+	done
+	rel_cleanup "${dirs[@]}" /sys/fs/cgroup/*/"$rel" ${V2:+"$V2/$rel"}
+}
+
 @test "a field no hierarchy can apply is refused, naming it; nothing is left behind" {
 	# unified keys name v2 files: runc refuses them on v1 too.
 	ctr '.linux.resources.unified = {"memory.high": "1000000"}' -- true
