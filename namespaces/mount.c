@@ -347,15 +347,15 @@ static int cgroup_view_tree(const struct ns_cgroup_view *v, bool fresh, struct e
  * own group of it, and symlinks for co-mounted controllers ("cpu" and
  * "cpuacct" -> "cpu,cpuacct").  An empty cgroup2 there (what the v2 path
  * gives) would leave a v1 container without its limits and figures.
- * Read-only unless the mount says "rw": the container's root may
- * otherwise raise its own limits (a v1 group's files are writable by
- * root), and without a cgroup namespace the group of a hierarchy it has
- * not joined is its caller's. */
+ * Read-only as the mount asks, as runc and the v2 path here: every
+ * default config (nook's, runc's, docker's and podman's) asks "ro", and
+ * one that does not wants a writable tree (a privileged container may
+ * raise its own limits, as it could under runc). */
 static int mount_cgroup_views(const struct ns_rootfs *r, int rootfd, const struct ns_mount *m,
 			      const struct ns_mount_opts *o, struct error *err)
 {
 	const unsigned long restrict_flags =
-	    MS_NOSUID | MS_NODEV | MS_NOEXEC | (o->clear & MS_RDONLY ? 0 : MS_RDONLY);
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC | (o->set & MS_RDONLY);
 	const struct ns_mount tmpfs = {.destination = m->destination, .type = "tmpfs"};
 	const struct ns_mount_opts topts = {.data = (char *[]){"mode=755", NULL}};
 	_cleanup_close_ int dest = -1, top = -1;
