@@ -341,6 +341,13 @@ int rt_engine_pause(struct img_store *s, const struct rt_context *ctx, const cha
 		    bool pause, struct error *err);
 /* c runs and its cgroup is frozen. */
 bool rt_engine_paused(const struct rt_context *ctx, const struct img_ctr *c);
+/* Send sig to the container's init; thaw: a paused container is thawed
+ * after it, so the signal is delivered.  rt_engine_signal_thaws: whether
+ * docker would thaw for sig (SIGKILL, or c's stop signal, or any when c
+ * names none). */
+int rt_engine_signal(const struct rt_context *ctx, const char *id, int sig, bool thaw,
+		     struct error *err);
+bool rt_engine_signal_thaws(struct img_store *s, const struct img_ctr *c, int sig);
 /* The host pids of the processes in a running container's cgroup (free). */
 int rt_engine_pids(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   pid_t **pids, size_t *n, struct error *err);

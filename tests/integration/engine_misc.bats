@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# The engine's smaller promises: signals to a paused container, --init's
+# PID 1 command line, inspect's Mounts, system prune --volumes and exec's
+# detach keys.
+load engine_common
+bats_require_minimum_version 1.5.0
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() {
+	engine_setup
+	PTY="$BATS_TEST_DIRNAME/pty_drive.py"
+}
+teardown() {
+	engine_teardown || return 1
+	[ -n "${ROOT:-}" ] || return 0
+	nk volume prune >/dev/null
+	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
+}
+
+# sh as PID 1 that exits with CODE on SIGNAL (a handled signal reaches a
+# namespace's init).
+trapper() { echo "trap 'exit $2' $1; while :; do sleep 0.1; done"; }
+
+# ------------------------------------------------------ paused signals --
+
+@test "stop of a paused container thaws it: the stop signal is delivered, it exits with its code" {
+	nk run -d --name "$P" bb:1 sh -c "$(trapper TERM 3)" >/dev/null
+	nk pause "$P" >/dev/null
+	# Frozen, SIGTERM would wait out the 60 s and SIGKILL would give 137.
+	run nk stop -t 60 "$P"
+	assert_success
+	run nk inspect "$P"
+	echo "$output" | jq -e '.[0].State | .Status == "exited" and .ExitCode == 3 and .Paused == false'
+	run nk ps -a
+	assert_line --regexp "Exited \(3\) .* $P\$"
+}
+
+@test "kill of a paused container: thawed for its stop signal (any, when it names none), as docker" {
+	nk run -d --name "$P" bb:1 sh -c "$(trapper USR1 4)" >/dev/null
+	nk pause "$P" >/dev/null
+	nk kill -s USR1 "$P" >/dev/null
+	run timeout 20 "$NOOK" --storage-root "$SR" --root "$ROOT" wait "$P"
+	assert_output 4
+	# With --stop-signal USR2, USR1 waits in the frozen container.
+	nk run -d --name "$P-s" --stop-signal USR2 bb:1 sh -c "$(trapper USR1 5)" >/dev/null
+	nk pause "$P-s" >/dev/null
+	nk kill -s USR1 "$P-s" >/dev/null
+	nk inspect "$P-s" | jq -e '.[0].State.Paused == true'
+	nk unpause "$P-s" >/dev/null
+	run timeout 20 "$NOOK" --storage-root "$SR" --root "$ROOT" wait "$P-s"
+	assert_output 5
+	# rm -f of a paused container removes it and all it had.
+	nk run -d --name "$P-r" bb:1 sleep 1000 >/dev/null
+	pid=$(nk inspect "$P-r" | jq -r '.[0].State.Pid')
+	nk pause "$P-r" >/dev/null
+	run nk rm -f "$P-r"
+	assert_success
+	[ ! -d "/proc/$pid" ] || ! grep -q '^State:.*[RSD]' "/proc/$pid/status"
+	run nk inspect "$P-r"
+	assert_failure
+}
