@@ -269,7 +269,9 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
  * directory (caller frees).  rt_volume_create: name NULL makes an
  * anonymous one (a random name); EEXIST when a volume has the name; *out
  * (optional) its name.  rt_volume_remove: EBUSY while a container uses
- * it.  rt_volume_prune: every unused one; *removed their names.
+ * it.  rt_volume_prune: every unused one (anonymous_only: only those
+ * made for a container, docker's system prune --volumes); *removed their
+ * names.
  * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
  * rt_volume_attach: the volume (made when missing; name NULL: a new
  * anonymous one) linked to container ctr; *out its name.
@@ -279,7 +281,7 @@ char *rt_volume_path(struct img_store *s, const char *name);
 int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
 		     struct error *err);
 int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
-int rt_volume_prune(struct img_store *s, char ***removed, struct error *err);
+int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err);
 int rt_volume_list(struct img_store *s, char ***names, struct error *err);
 char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,

@@ -133,7 +133,7 @@ int rt_volume_remove(struct img_store *s, const char *name, struct error *err)
 	return vol_remove_locked(s, dfd, name, err);
 }
 
-int rt_volume_prune(struct img_store *s, char ***removed, struct error *err)
+int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err)
 {
 	_cleanup_close_ int dfd = vol_lock(s, err);
 	struct img_vol *v;
@@ -144,7 +144,8 @@ int rt_volume_prune(struct img_store *s, char ***removed, struct error *err)
 	if (dfd < 0 || img_vol_list(s, NULL, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (v[i].in_use)
+		/* A half-made or half-removed one goes either way. */
+		if (v[i].in_use || (anonymous_only && !v[i].anonymous && v[i].state == IMG_VOL_READY))
 			continue;
 		r = vol_remove_locked(s, dfd, v[i].name, err);
 		if (r < 0 && err->code == EBUSY) /* taken meanwhile */

@@ -60,3 +60,34 @@ trapper() { echo "trap 'exit $2' $1; while :; do sleep 0.1; done"; }
 	run nk inspect "$P-r"
 	assert_failure
 }
+
+# -------------------------------------------------------------- prune --
+
+@test "system prune --volumes removes unused anonymous volumes, keeps named and used ones (docker 23+)" {
+	nk volume create "$P-named" >/dev/null
+	nk run --name "$P-a" -v /anon bb:1 true >/dev/null
+	anon=$(nk volume ls -q | grep -v "^$P-named\$")
+	nk rm "$P-a" >/dev/null
+	nk run -d --name "$P-u" -v /used bb:1 sleep 1000 >/dev/null
+	used=$(nk volume ls -q | grep -v -e "^$P-named\$" -e "^$anon\$")
+	[ -d "$SR/volumes/$anon/_data" ]
+	# Without --volumes no volume goes.
+	run nk system prune -f
+	assert_success
+	run nk volume ls -q
+	[ "${#lines[@]}" = 3 ]
+	run nk system prune -f --volumes
+	assert_success
+	assert_line "Deleted Volumes:"
+	assert_line "$anon"
+	refute_line "$used"
+	refute_line "$P-named"
+	run nk volume ls -q
+	assert_line "$P-named"
+	assert_line "$used"
+	refute_line "$anon"
+	[ ! -e "$SR/volumes/$anon" ]
+	[ -d "$SR/volumes/$used/_data" ]
+	nk rm -f -v "$P-u" >/dev/null
+	nk volume rm "$P-named" >/dev/null
+}
