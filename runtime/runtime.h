@@ -282,6 +282,10 @@ int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char
 		     struct error *err);
 int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
 int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err);
+/* docker inspect's Mounts of c: the volumes (Name, Driver), binds and
+ * --mount tmpfs its bundle mounts, with Source, Destination, Mode, RW,
+ * Propagation.  An empty array when it has no bundle. */
+struct json_object *rt_engine_mounts_json(struct img_store *s, const struct img_ctr *c);
 int rt_volume_list(struct img_store *s, char ***names, struct error *err);
 char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,

@@ -91,3 +91,33 @@ trapper() { echo "trap 'exit $2' $1; while :; do sleep 0.1; done"; }
 	nk rm -f -v "$P-u" >/dev/null
 	nk volume rm "$P-named" >/dev/null
 }
+
+# ------------------------------------------------------------- inspect --
+
+@test "inspect Mounts lists volumes (named and anonymous) and bind mounts in docker's shape" {
+	mkdir "$BATS_TEST_TMPDIR/hb"
+	nk volume create "$P-v" >/dev/null
+	nk create --name "$P" -v "$P-v:/n" -v /anon -v "$BATS_TEST_TMPDIR/hb:/hb:ro" \
+		--mount "type=bind,src=$BATS_TEST_TMPDIR/hb,dst=/hb2" --mount type=tmpfs,dst=/t \
+		bb:1 true >/dev/null
+	anon=$(nk volume ls -q | grep -v "^$P-v\$")
+	run nk inspect "$P"
+	m=$(echo "$output" | jq -c '.[0].Mounts')
+	echo "$m"
+	[ "$(echo "$m" | jq length)" = 5 ]
+	echo "$m" | jq -e --arg n "$P-v" --arg src "$SR/volumes/$P-v/_data" \
+		'.[] | select(.Destination == "/n") | .Type == "volume" and .Name == $n and
+		 .Source == $src and .Driver == "local" and .RW == true and .Propagation == ""'
+	echo "$m" | jq -e --arg n "$anon" --arg src "$SR/volumes/$anon/_data" \
+		'.[] | select(.Destination == "/anon") | .Type == "volume" and .Name == $n and .Source == $src'
+	echo "$m" | jq -e --arg src "$BATS_TEST_TMPDIR/hb" \
+		'.[] | select(.Destination == "/hb") | .Type == "bind" and .Source == $src and
+		 .Mode == "ro" and .RW == false and .Propagation == "rprivate" and (has("Name") | not)'
+	echo "$m" | jq -e --arg src "$BATS_TEST_TMPDIR/hb" \
+		'.[] | select(.Destination == "/hb2") | .Type == "bind" and .Source == $src and .RW == true'
+	echo "$m" | jq -e '.[] | select(.Destination == "/t") | .Type == "tmpfs"'
+	# Nothing of nook's own (/proc, /etc/hosts ...).
+	! echo "$m" | jq -e '.[] | select(.Destination == "/etc/hosts" or .Destination == "/proc")'
+	nk rm -v "$P" >/dev/null
+	nk volume rm "$P-v" >/dev/null
+}
