@@ -44,7 +44,8 @@ static struct json_object *inspect_one(struct img_store *s, const struct rt_cont
 	json_object_object_add(st, "Running", json_object_new_boolean(run == RT_ENGINE_RUNNING));
 	json_object_object_add(st, "Paused", json_object_new_boolean(!strcmp(state, "paused")));
 	json_object_object_add(st, "OOMKilled", json_object_new_boolean(c->oom));
-	json_object_object_add(st, "Pid", json_object_new_int(run == RT_ENGINE_RUNNING ? c->pid : 0));
+	json_object_object_add(st, "Pid",
+			       json_object_new_int(run == RT_ENGINE_RUNNING ? c->pid : 0));
 	json_object_object_add(st, "ExitCode", json_object_new_int(c->exit_code));
 	json_object_object_add(st, "StartedAt", time_json(c->started));
 	json_object_object_add(st, "FinishedAt", time_json(c->finished));

@@ -387,8 +387,9 @@ static json_object *mount_entry(struct img_store *s, json_object *host, json_obj
 		json_object_object_add(o, "Driver", json_object_new_string("local"));
 	json_object_object_add(o, "Mode", json_object_new_string(mode ? mode : ""));
 	json_object_object_add(o, "RW", json_object_new_boolean(!has_option(m, "ro")));
-	json_object_object_add(o, "Propagation",
-			       json_object_new_string(name || strcmp(type, "bind") ? "" : "rprivate"));
+	json_object_object_add(
+	    o, "Propagation",
+	    json_object_new_string(name || strcmp(type, "bind") ? "" : "rprivate"));
 	return o;
 }
 
