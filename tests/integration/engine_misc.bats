@@ -121,3 +121,22 @@ trapper() { echo "trap 'exit $2' $1; while :; do sleep 0.1; done"; }
 	nk rm -v "$P" >/dev/null
 	nk volume rm "$P-v" >/dev/null
 }
+
+# ---------------------------------------------------------------- init --
+
+@test "--init: /proc/1/cmdline reads 'nook-init -- CMD...', no host path of the monitor's" {
+	cmd='tr "\0" "|" </proc/1/cmdline; echo; cat /proc/1/comm'
+	run nk run --rm --init bb:1 sh -c "$cmd"
+	assert_success
+	assert_line --index 0 "nook-init|--|sh|-c|$cmd|"
+	assert_line --index 1 nook-init
+	refute_output --partial "$SR"
+	refute_output --partial "$ROOT"
+	# No capability, another user, and a command longer than the
+	# monitor's own command line.
+	long="$cmd; : $(printf 'x%.0s' $(seq 700))"
+	run nk run --rm --init -u nobody --cap-drop ALL bb:1 sh -c "$long"
+	assert_success
+	assert_line --index 0 "nook-init|--|sh|-c|$long|"
+	refute_output --partial "$SR"
+}
