@@ -355,8 +355,10 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 	{"stats", cli_cmd_stats, CLI_ENGINE_FLAGS, "[-a] [--no-stream] [--format table|json] "     \
 	 "[CONTAINER...]",                                                                         \
 	 "show containers' CPU, memory, pids and I/O", NULL, &cli_stats_options},                  \
-	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH, "CONTAINER:PATH HOSTPATH | "          \
-	 "HOSTPATH CONTAINER:PATH", "copy files out of or into a container", NULL, NULL},          \
+	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH,                                       \
+	 "CONTAINER:PATH HOSTPATH|- | HOSTPATH|- CONTAINER:PATH",                                  \
+	 "copy files out of or into a container (-: a tar stream on stdout or stdin)", NULL,       \
+	 NULL},                                                                                    \
 	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",  \
 	 NULL, NULL}
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);

@@ -622,6 +622,31 @@ static const char *ctr_split(const char *arg, char **ctr)
 	return colon + 1;
 }
 
+/* docker's "-": `cp CTR:PATH -` writes a tar of PATH to stdout, `cp -
+ * CTR:DIR` extracts a tar from stdin into DIR. */
+static int cp_tar(struct cli_globals *g, const char *src, const char *dst, const char *sc,
+		  const char *sp, const char *dc, const char *dp)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	bool to_ctr = !strcmp(src, "-");
+	const char *ctr = to_ctr ? dc : sc, *path = to_ctr ? dp : sp;
+
+	if (!strcmp(src, "-") == !strcmp(dst, "-") || !ctr || !*ctr)
+		return cli_usage_error(g,
+				       "'-' (a tar stream) goes with CONTAINER:PATH on the other "
+				       "side");
+	if (!*path)
+		return cli_usage_error(g, "'%s': want CONTAINER:PATH", to_ctr ? dst : src);
+	if (!to_ctr && isatty(1))
+		return cli_usage_error(g, "will not write a tar stream to a terminal: redirect "
+					  "stdout");
+	if (!(s = cli_store_open(g, &err)) ||
+	    rt_engine_cp_tar(s, ctr, path, to_ctr, to_ctr ? 0 : 1, &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
 int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
@@ -635,7 +660,7 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 	sp = ctr_split(argv[optind], &sc);
 	dp = ctr_split(argv[optind + 1], &dc);
 	if (!strcmp(argv[optind], "-") || !strcmp(argv[optind + 1], "-"))
-		return cli_usage_error(g, "'-' (a tar stream on stdio) is not supported yet");
+		return cp_tar(g, argv[optind], argv[optind + 1], sc, sp, dc, dp);
 	if (!sc == !dc)
 		return cli_usage_error(g, "one of the paths must be CONTAINER:PATH, the other a "
 					  "host path");

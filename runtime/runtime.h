@@ -410,5 +410,11 @@ int rt_engine_connect(struct img_store *s, const char *ref, int *fd, bool *tty, 
  * its name. */
 int rt_engine_cp(struct img_store *s, const char *ref,
 		 const char *ctr_path, const char *host_path, bool to_ctr, struct error *err);
+/* cp with "-": to_ctr, the tar stream on fd is extracted into the
+ * directory ctr_path (which must exist); else ctr_path (not followed when
+ * a symlink) and what it holds are written to fd as a tar, named after
+ * its last name.  Paths resolved inside the container's root. */
+int rt_engine_cp_tar(struct img_store *s, const char *ref, const char *ctr_path, bool to_ctr,
+		     int fd, struct error *err);
 
 #endif
