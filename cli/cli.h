@@ -339,8 +339,8 @@ int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 #define CLI_CTR_ENTRIES                                                                            \
 	{"exec", cli_cmd_exec, CLI_ENGINE_FLAGS | CLI_OPERANDS_END,                                \
-	 "[-i] [-t] [-d] [-e KEY=VAL] [--env-file FILE] [-u USER[:GROUP]] [-w DIR] "               \
-	 "[--privileged] CONTAINER COMMAND [ARG...]",                                              \
+	 "[-i] [-t] [-d] [--detach-keys KEYS] [-e KEY=VAL] [--env-file FILE] [-u USER[:GROUP]] "   \
+	 "[-w DIR] [--privileged] CONTAINER COMMAND [ARG...]",                                     \
 	 "run a command in a running container", NULL, &cli_exec_options},                         \
 	{"attach", cli_cmd_attach, CLI_ENGINE_FLAGS,                                               \
 	 "[--detach-keys KEYS] [--no-stdin] CONTAINER",                                            \

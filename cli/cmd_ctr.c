@@ -26,15 +26,17 @@ enum {
 /* -------------------------------------------------------------- exec -- */
 
 const struct cli_options cli_exec_options = {
-    "+:ditu:w:e:", (const struct option[]){{"interactive", no_argument, NULL, 'i'},
-					   {"tty", no_argument, NULL, 't'},
-					   {"detach", no_argument, NULL, 'd'},
-					   {"env", required_argument, NULL, 'e'},
-					   {"env-file", required_argument, NULL, OPT_ENV_FILE},
-					   {"user", required_argument, NULL, 'u'},
-					   {"workdir", required_argument, NULL, 'w'},
-					   {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-					   {0}}};
+    "+:ditu:w:e:",
+    (const struct option[]){{"interactive", no_argument, NULL, 'i'},
+			    {"tty", no_argument, NULL, 't'},
+			    {"detach", no_argument, NULL, 'd'},
+			    {"env", required_argument, NULL, 'e'},
+			    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+			    {"user", required_argument, NULL, 'u'},
+			    {"workdir", required_argument, NULL, 'w'},
+			    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+			    {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+			    {0}}};
 
 /* -e KEY=VAL as is; -e KEY takes KEY from our environment (dropped when
  * we have none), as docker does. */
@@ -128,6 +130,9 @@ int cli_cmd_exec(int argc, char **argv, struct cli_globals *g)
 {
 	struct rt_engine_exec_opts o = {0};
 	_cleanup_strv_ char **env = NULL;
+	struct rt_detach_keys keys;
+	const char *keys_spec = NULL;
+	struct error err = {0};
 	bool input = false;
 	int c, rc;
 
@@ -167,12 +172,22 @@ int cli_cmd_exec(int argc, char **argv, struct cli_globals *g)
 		case OPT_PRIVILEGED:
 			o.privileged = true;
 			break;
+		case OPT_DETACH_KEYS:
+			keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 2, -1)) != 0)
 		return rc;
+	if (rt_detach_keys_parse(keys_spec, &keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
+	/* docker's: with -it our input goes through them (ctrl-p ctrl-q
+	 * unless --detach-keys); typed, exec returns and the command runs
+	 * on. */
+	if (o.tty && input)
+		o.detach_keys = &keys;
 	if (o.detach && o.tty)
 		return cli_usage_error(g, "-d and -t: a detached command has no terminal to use");
 	o.cmd = argv + optind + 1;

@@ -60,8 +60,12 @@ static char *exec_user(const struct img_ctr *c, const char *spec, struct error *
 int rt_engine_exec(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   const struct rt_engine_exec_opts *o, int *status, struct error *err)
 {
-	struct rt_exec_opts x = {
-	    .args = o->cmd, .env = o->env, .tty = o->tty, .detach = o->detach, .cwd = o->workdir};
+	struct rt_exec_opts x = {.args = o->cmd,
+				 .env = o->env,
+				 .tty = o->tty,
+				 .detach = o->detach,
+				 .cwd = o->workdir,
+				 .detach_keys = o->detach_keys};
 	_cleanup_free_ char *user = NULL;
 	_cleanup_strv_ char **caps = NULL;
 	struct img_ctr c;

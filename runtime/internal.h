@@ -535,6 +535,11 @@ void rt_launch_release(struct rt_launch *l);
  * master (or -1) to stdio, reap orphans.  sfd is a signalfd of all
  * signals (blocked).  *status gets the exit code (128+N for signal N). */
 int rt_supervise(pid_t pid, int master, int sfd, int *status);
+/* rt_supervise, our input to the pty master going through the detach
+ * keys (keys NULL or no pty: none); 1 when they were typed (pid runs on,
+ * master is the caller's to keep open). */
+int rt_supervise_keys(pid_t pid, int master, int sfd, const struct rt_detach_keys *keys,
+		      int *status);
 /* Copy our terminal's size to a pty master. */
 void rt_resize_pty(int master);
 /* After the init of a run has exited: cgroup, poststop hooks, state dir. */

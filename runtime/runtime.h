@@ -70,6 +70,9 @@ struct rt_exec_opts {
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;
+	/* With a pty relayed by us: typed, they detach (the process runs
+	 * on; a child of ours keeps its terminal open).  NULL: none. */
+	const struct rt_detach_keys *detach_keys;
 };
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err);
@@ -335,6 +338,7 @@ struct rt_engine_exec_opts {
 	const char *workdir; /* absolute; NULL: the container's */
 	bool tty, detach;
 	bool privileged;     /* every capability (the seccomp filter stays) */
+	const struct rt_detach_keys *detach_keys; /* -it: docker's exec --detach-keys */
 };
 /* Run a command in a running container through rt_container_exec, with
  * the container's profile (capabilities, seccomp, no_new_privs).

@@ -140,3 +140,31 @@ trapper() { echo "trap 'exit $2' $1; while :; do sleep 0.1; done"; }
 	assert_line --index 0 "nook-init|--|sh|-c|$long|"
 	refute_output --partial "$SR"
 }
+
+# ---------------------------------------------------------------- exec --
+
+# The nook command line, for pty_drive.py.
+nook_argv() { echo "$NOOK" --storage-root "$SR" --root "$ROOT"; }
+
+@test "exec -it: ctrl-p ctrl-q (or --detach-keys) detaches; the command runs on in the container" {
+	nk run -d --name "$P" bb:1 sleep 1000 >/dev/null
+	# shellcheck disable=SC2046
+	run python3 "$PTY" 'send:echo $$ >/tmp/a.pid; echo go$((1+1))\r' 'expect:go2' 'send:\x10\x11' \
+		wait -- $(nook_argv) exec -it "$P" sh
+	assert_output --partial "EXIT 0"
+	run nk exec "$P" sh -c 'p=$(cat /tmp/a.pid); grep "^State" /proc/$p/status; cat /proc/$p/cmdline'
+	assert_line --regexp '^State:.*(S|R)'
+	assert_line --partial sh
+	# shellcheck disable=SC2046
+	run python3 "$PTY" 'send:echo $$ >/tmp/b.pid; echo go$((2+2))\r' 'expect:go4' 'send:\x01d' \
+		wait -- $(nook_argv) exec -it --detach-keys ctrl-a,d "$P" sh
+	assert_output --partial "EXIT 0"
+	run nk exec "$P" sh -c 'p=$(cat /tmp/b.pid); grep "^State" /proc/$p/status'
+	assert_line --regexp '^State:.*(S|R)'
+	# Without a terminal the keys are plain input.
+	run nk exec -i "$P" cat <<<$'\x10\x11x'
+	assert_output $'\x10\x11x'
+	run nk exec -it --detach-keys ctrl-% "$P" true
+	assert_failure 125
+	assert_output --partial "detach-keys"
+}
