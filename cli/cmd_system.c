@@ -61,9 +61,9 @@ static bool confirmed(bool all, bool volumes)
 	char line[16];
 
 	fprintf(stderr,
-		"WARNING! This will remove all stopped containers, %s%s.\n"
+		"WARNING! This will remove all stopped containers%s and %s.\n"
 		"Are you sure you want to continue? [y/N] ",
-		volumes ? "all anonymous volumes not used by a container and " : "",
+		volumes ? ", all anonymous volumes not used by a container" : "",
 		all ? "all images without a container" : "all dangling images");
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
