@@ -6,6 +6,7 @@
  * need ptrace access to a process that is not dumpable). */
 #include "namespaces/internal.h"
 
+#include <fcntl.h>
 #include <linux/prctl.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,14 +30,14 @@ enum {
 	F_LAST = 51,
 };
 
-static int stat_fields(unsigned long long *f, struct error *err)
+static int stat_fields(int procfd, unsigned long long *f, struct error *err)
 {
 	char buf[2048], *p, *save = NULL;
-	_cleanup_fclose_ FILE *fp = fopen("/proc/self/stat", "re");
-	size_t n;
+	_cleanup_close_ int fd = openat(procfd, "self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 	int i = 3;
 
-	if (!fp || (n = fread(buf, 1, sizeof(buf) - 1, fp)) == 0)
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
 		return error_sys(err, "cannot read /proc/self/stat");
 	buf[n] = '\0';
 	/* The name in parentheses may hold spaces and ')': after the last. */
@@ -50,7 +51,8 @@ static int stat_fields(unsigned long long *f, struct error *err)
 	return 0;
 }
 
-int ns_cmdline_replace(const char *args, size_t len, const char *comm, struct error *err)
+int ns_cmdline_replace(int procfd, const char *args, size_t len, const char *comm,
+		       struct error *err)
 {
 	unsigned long long f[F_LAST + 1] = {0};
 	struct prctl_mm_map map;
@@ -61,7 +63,7 @@ int ns_cmdline_replace(const char *args, size_t len, const char *comm, struct er
 		return error_sys(err, "cannot set the process name");
 	if (!len || args[len - 1] != '\0')
 		return error_set(err, EINVAL, "command line not NUL-terminated");
-	if (stat_fields(f, err) < 0)
+	if (stat_fields(procfd, f, err) < 0)
 		return -1;
 	area = (char *)(uintptr_t)f[F_ARG_START];
 	room = (size_t)(f[F_ARG_END] - f[F_ARG_START]);

@@ -63,14 +63,9 @@ static _Noreturn void pid1_loop(pid_t child)
 	}
 }
 
-/* PID 1 is a fork of nook's monitor: its argv names the host's store,
- * state root and bundle, and /proc/1/cmdline is readable by every
- * process of the container.  It shows "nook-init -- CMD ARG..." instead,
- * as docker's tini shows "/sbin/docker-init -- CMD".  A failure leaves
- * the old strings overwritten (ns_cmdline_replace's first step), which is
- * what matters; nothing is left to report it to. */
-static void pid1_retitle(char *const *args)
+void rt_init_retitle(int procfd, const struct rt_process *p)
 {
+	char *const *args = p->args;
 	static const char head[] = "nook-init\0--";
 	size_t len = sizeof(head), cap = 4096;
 	_cleanup_free_ char *buf = xmalloc(cap);
@@ -85,7 +80,9 @@ static void pid1_retitle(char *const *args)
 		memcpy(buf + len, *args, n);
 		len += n;
 	}
-	(void)ns_cmdline_replace(buf, len, "nook-init", &e);
+	/* A failure leaves the old strings overwritten (its first step),
+	 * which is what matters; there is no one to report it to. */
+	(void)ns_cmdline_replace(procfd, buf, len, "nook-init", &e);
 }
 
 int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
@@ -99,8 +96,6 @@ int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int s
 	sigfillset(&all);
 	if (sigprocmask(SIG_BLOCK, &all, &old) < 0)
 		return error_sys(err, "cannot block signals");
-	/* Before the fork: the command must not see the old one. */
-	pid1_retitle(p->args);
 	child = fork();
 	if (child < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -450,6 +450,13 @@ int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp
 bool rt_init_stays(const struct rt_spec *spec);
 int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
 		      struct error *err);
+/* PID 1 is a fork of nook's monitor: its argv names the host's store,
+ * state root and bundle, and /proc/1/cmdline is readable by every process
+ * of the container.  rt_init_retitle makes it "nook-init -- ARGS..." (as
+ * docker's tini shows "/sbin/docker-init -- CMD"), comm "nook-init".
+ * Called before the late seccomp filter (it needs prctl) and the fork
+ * (the command never sees the old one).  procfd: a procfs directory. */
+void rt_init_retitle(int procfd, const struct rt_process *p);
 /* Child side, after the container's root is in place: open a pty from the
  * container's /dev/ptmx, send the master over console_sock, make the slave
  * the controlling terminal and stdio (and /dev/console when asked). */
