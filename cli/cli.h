@@ -339,8 +339,8 @@ int cli_cmd_port(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 #define CLI_CTR_ENTRIES                                                                            \
 	{"exec", cli_cmd_exec, CLI_ENGINE_FLAGS | CLI_OPERANDS_END,                                \
-	 "[-i] [-t] [-d] [-e KEY=VAL] [--env-file FILE] [-u USER[:GROUP]] [-w DIR] "               \
-	 "[--privileged] CONTAINER COMMAND [ARG...]",                                              \
+	 "[-i] [-t] [-d] [--detach-keys KEYS] [-e KEY=VAL] [--env-file FILE] [-u USER[:GROUP]] "   \
+	 "[-w DIR] [--privileged] CONTAINER COMMAND [ARG...]",                                     \
 	 "run a command in a running container", NULL, &cli_exec_options},                         \
 	{"attach", cli_cmd_attach, CLI_ENGINE_FLAGS,                                               \
 	 "[--detach-keys KEYS] [--no-stdin] CONTAINER",                                            \
@@ -355,8 +355,10 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 	{"stats", cli_cmd_stats, CLI_ENGINE_FLAGS, "[-a] [--no-stream] [--format table|json] "     \
 	 "[CONTAINER...]",                                                                         \
 	 "show containers' CPU, memory, pids and I/O", NULL, &cli_stats_options},                  \
-	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH, "CONTAINER:PATH HOSTPATH | "          \
-	 "HOSTPATH CONTAINER:PATH", "copy files out of or into a container", NULL, NULL},          \
+	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH,                                       \
+	 "CONTAINER:PATH HOSTPATH|- | HOSTPATH|- CONTAINER:PATH",                                  \
+	 "copy files out of or into a container (-: a tar stream on stdout or stdin)", NULL,       \
+	 NULL},                                                                                    \
 	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",  \
 	 NULL, NULL}
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);

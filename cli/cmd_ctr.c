@@ -26,15 +26,17 @@ enum {
 /* -------------------------------------------------------------- exec -- */
 
 const struct cli_options cli_exec_options = {
-    "+:ditu:w:e:", (const struct option[]){{"interactive", no_argument, NULL, 'i'},
-					   {"tty", no_argument, NULL, 't'},
-					   {"detach", no_argument, NULL, 'd'},
-					   {"env", required_argument, NULL, 'e'},
-					   {"env-file", required_argument, NULL, OPT_ENV_FILE},
-					   {"user", required_argument, NULL, 'u'},
-					   {"workdir", required_argument, NULL, 'w'},
-					   {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-					   {0}}};
+    "+:ditu:w:e:",
+    (const struct option[]){{"interactive", no_argument, NULL, 'i'},
+			    {"tty", no_argument, NULL, 't'},
+			    {"detach", no_argument, NULL, 'd'},
+			    {"env", required_argument, NULL, 'e'},
+			    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+			    {"user", required_argument, NULL, 'u'},
+			    {"workdir", required_argument, NULL, 'w'},
+			    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+			    {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+			    {0}}};
 
 /* -e KEY=VAL as is; -e KEY takes KEY from our environment (dropped when
  * we have none), as docker does. */
@@ -128,6 +130,9 @@ int cli_cmd_exec(int argc, char **argv, struct cli_globals *g)
 {
 	struct rt_engine_exec_opts o = {0};
 	_cleanup_strv_ char **env = NULL;
+	struct rt_detach_keys keys;
+	const char *keys_spec = NULL;
+	struct error err = {0};
 	bool input = false;
 	int c, rc;
 
@@ -167,12 +172,22 @@ int cli_cmd_exec(int argc, char **argv, struct cli_globals *g)
 		case OPT_PRIVILEGED:
 			o.privileged = true;
 			break;
+		case OPT_DETACH_KEYS:
+			keys_spec = optarg;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 2, -1)) != 0)
 		return rc;
+	if (rt_detach_keys_parse(keys_spec, &keys, &err) < 0)
+		return cli_usage_error(g, "%s", err.msg);
+	/* docker's: with -it our input goes through them (ctrl-p ctrl-q
+	 * unless --detach-keys); typed, exec returns and the command runs
+	 * on. */
+	if (o.tty && input)
+		o.detach_keys = &keys;
 	if (o.detach && o.tty)
 		return cli_usage_error(g, "-d and -t: a detached command has no terminal to use");
 	o.cmd = argv + optind + 1;
@@ -622,6 +637,31 @@ static const char *ctr_split(const char *arg, char **ctr)
 	return colon + 1;
 }
 
+/* docker's "-": `cp CTR:PATH -` writes a tar of PATH to stdout, `cp -
+ * CTR:DIR` extracts a tar from stdin into DIR. */
+static int cp_tar(struct cli_globals *g, const char *src, const char *dst, const char *sc,
+		  const char *sp, const char *dc, const char *dp)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	bool to_ctr = !strcmp(src, "-");
+	const char *ctr = to_ctr ? dc : sc, *path = to_ctr ? dp : sp;
+
+	if (!strcmp(src, "-") == !strcmp(dst, "-") || !ctr || !*ctr)
+		return cli_usage_error(g,
+				       "'-' (a tar stream) goes with CONTAINER:PATH on the other "
+				       "side");
+	if (!*path)
+		return cli_usage_error(g, "'%s': want CONTAINER:PATH", to_ctr ? dst : src);
+	if (!to_ctr && isatty(1))
+		return cli_usage_error(g, "will not write a tar stream to a terminal: redirect "
+					  "stdout");
+	if (!(s = cli_store_open(g, &err)) ||
+	    rt_engine_cp_tar(s, ctr, path, to_ctr, to_ctr ? 0 : 1, &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
 int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
@@ -635,7 +675,7 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 	sp = ctr_split(argv[optind], &sc);
 	dp = ctr_split(argv[optind + 1], &dc);
 	if (!strcmp(argv[optind], "-") || !strcmp(argv[optind + 1], "-"))
-		return cli_usage_error(g, "'-' (a tar stream on stdio) is not supported yet");
+		return cp_tar(g, argv[optind], argv[optind + 1], sc, sp, dc, dp);
 	if (!sc == !dc)
 		return cli_usage_error(g, "one of the paths must be CONTAINER:PATH, the other a "
 					  "host path");

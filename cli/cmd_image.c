@@ -809,9 +809,10 @@ const struct cli_table cli_image_table = {
 static const struct cli_command system_commands[] = {
 	{"df", cli_cmd_system_df, CLI_STORE, "",
 	 "show the space used by images, layers and containers", NULL, NULL},
-	{"prune", cli_cmd_system_prune, CLI_ENGINE_FLAGS, "[-a] [-f]",
-	 "remove stopped containers and dangling images (-a: every unused image)", NULL,
-	 &cli_system_prune_options},
+	{"prune", cli_cmd_system_prune, CLI_ENGINE_FLAGS, "[-a] [-f] [--volumes]",
+	 "remove stopped containers and dangling images (-a: every unused image, --volumes: "
+	 "unused anonymous volumes)",
+	 NULL, &cli_system_prune_options},
 	{"check", cmd_check, CLI_STORE, "", "verify the store: database, layers, blobs, leftovers",
 	 NULL, NULL},
 };

@@ -26,11 +26,12 @@ static struct json_object *time_json(int64_t ns)
 	return json_object_new_string(buf);
 }
 
-static struct json_object *inspect_one(const struct rt_context *ctx, const struct img_ctr *c)
+static struct json_object *inspect_one(struct img_store *s, const struct rt_context *ctx,
+				       const struct img_ctr *c)
 {
 	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
 	struct json_object *cfg = json_tokener_parse(c->config), *v, *mounts;
-	enum rt_engine_status s = rt_engine_status(c);
+	enum rt_engine_status run = rt_engine_status(c);
 	_cleanup_free_ char *name = xasprintf("/%s", c->name);
 
 	json_object_object_add(o, "Id", json_object_new_string(c->id));
@@ -40,10 +41,11 @@ static struct json_object *inspect_one(const struct rt_context *ctx, const struc
 	const char *state = cli_ctr_state(ctx, c);
 
 	json_object_object_add(st, "Status", json_object_new_string(state));
-	json_object_object_add(st, "Running", json_object_new_boolean(s == RT_ENGINE_RUNNING));
+	json_object_object_add(st, "Running", json_object_new_boolean(run == RT_ENGINE_RUNNING));
 	json_object_object_add(st, "Paused", json_object_new_boolean(!strcmp(state, "paused")));
 	json_object_object_add(st, "OOMKilled", json_object_new_boolean(c->oom));
-	json_object_object_add(st, "Pid", json_object_new_int(s == RT_ENGINE_RUNNING ? c->pid : 0));
+	json_object_object_add(st, "Pid",
+			       json_object_new_int(run == RT_ENGINE_RUNNING ? c->pid : 0));
 	json_object_object_add(st, "ExitCode", json_object_new_int(c->exit_code));
 	json_object_object_add(st, "StartedAt", time_json(c->started));
 	json_object_object_add(st, "FinishedAt", time_json(c->finished));
@@ -56,33 +58,9 @@ static struct json_object *inspect_one(const struct rt_context *ctx, const struc
 	json_object_object_add(o, "State", st);
 	if (cfg && json_object_object_get_ex(cfg, "Config", &v))
 		json_object_object_add(o, "Config", json_object_get(v));
-	mounts = json_object_new_array();
-	if (cfg && json_object_object_get_ex(cfg, "HostConfig", &v)) {
-		struct json_object *binds;
-
+	if (cfg && json_object_object_get_ex(cfg, "HostConfig", &v))
 		json_object_object_add(o, "HostConfig", json_object_get(v));
-		if (json_object_object_get_ex(v, "Binds", &binds))
-			for (size_t i = 0; i < json_object_array_length(binds); i++) {
-				_cleanup_free_ char *b = xstrdup(
-				    json_object_get_string(json_object_array_get_idx(binds, i)));
-				char *dst = strchr(b, ':'), *mode;
-				struct json_object *m = json_object_new_object();
-
-				if (!dst)
-					continue;
-				*dst++ = '\0';
-				mode = strchr(dst, ':');
-				if (mode)
-					*mode++ = '\0';
-				json_object_object_add(m, "Type", json_object_new_string("bind"));
-				json_object_object_add(m, "Source", json_object_new_string(b));
-				json_object_object_add(m, "Destination",
-						       json_object_new_string(dst));
-				json_object_object_add(
-				    m, "RW", json_object_new_boolean(!mode || strcmp(mode, "ro")));
-				json_object_array_add(mounts, m);
-			}
-	}
+	mounts = rt_engine_mounts_json(s, c);
 	json_object_object_add(o, "Mounts", mounts);
 	json_object_put(cfg);
 	return o;
@@ -104,7 +82,7 @@ static struct json_object *inspect_find(struct img_store *s, const struct rt_con
 		struct json_object *o;
 
 		if (img_ctr_find(s, ref, &c, err) == 0) {
-			o = inspect_one(ctx, &c);
+			o = inspect_one(s, ctx, &c);
 			img_ctr_release(&c);
 			return o;
 		}

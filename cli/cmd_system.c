@@ -45,20 +45,25 @@ int cli_cmd_system_df(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+enum { OPT_VOLUMES = 256 };
+
 const struct cli_options cli_system_prune_options = {
-    ":fa", (const struct option[]){
-	       {"force", no_argument, NULL, 'f'}, {"all", no_argument, NULL, 'a'}, {0}}};
+    ":fa", (const struct option[]){{"force", no_argument, NULL, 'f'},
+				   {"all", no_argument, NULL, 'a'},
+				   {"volumes", no_argument, NULL, OPT_VOLUMES},
+				   {0}}};
 
 /* Asked on a terminal unless -f, as docker does; a script (stdin not a
  * terminal) is not asked, so the store's own `system prune` callers keep
  * working. */
-static bool confirmed(bool all)
+static bool confirmed(bool all, bool volumes)
 {
 	char line[16];
 
 	fprintf(stderr,
-		"WARNING! This will remove all stopped containers and %s.\n"
+		"WARNING! This will remove all stopped containers%s and %s.\n"
 		"Are you sure you want to continue? [y/N] ",
+		volumes ? ", all anonymous volumes not used by a container" : "",
 		all ? "all images without a container" : "all dangling images");
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -68,11 +73,11 @@ static bool confirmed(bool all)
 int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
-	_cleanup_strv_ char **ctrs = NULL, **images = NULL;
+	_cleanup_strv_ char **ctrs = NULL, **images = NULL, **vols = NULL;
 	struct rt_context ctx = {.root = g->root};
 	struct img_ctr *v = NULL;
 	struct error err = {0};
-	bool all = false, force = false;
+	bool all = false, force = false, volumes = false;
 	uint64_t reclaimed = 0, img_reclaimed = 0;
 	size_t n = 0;
 	char sz[32];
@@ -87,13 +92,16 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 		case 'f':
 			force = true;
 			break;
+		case OPT_VOLUMES:
+			volumes = true;
+			break;
 		default:
 			return cli_bad_option(g, c, argv);
 		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (!force && isatty(0) && !confirmed(all)) {
+	if (!force && isatty(0) && !confirmed(all, volumes)) {
 		fprintf(stderr, "nothing removed\n");
 		return 0;
 	}
@@ -104,8 +112,11 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 		if (rt_engine_status(&v[i]) != RT_ENGINE_RUNNING)
 			reclaimed += rt_engine_size(s, &v[i]);
 	img_ctr_list_free(v, n);
-	/* Containers before images: a stopped container pins its image. */
+	/* Containers before images and volumes: a stopped container pins
+	 * both.  --volumes: docker's (since 23.0), anonymous ones only. */
 	if (rt_engine_prune(s, &ctx, &ctrs, &err) < 0)
+		rc = cli_error(g, &err);
+	else if (volumes && rt_volume_prune(s, true, &vols, &err) < 0)
 		rc = cli_error(g, &err);
 	else if (img_prune(s, all, &images, &img_reclaimed, &err) < 0)
 		rc = cli_error(g, &err);
@@ -113,6 +124,12 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 		printf("Deleted Containers:\n");
 		for (size_t i = 0; ctrs[i]; i++)
 			printf("%s\n", ctrs[i]);
+		printf("\n");
+	}
+	if (vols && vols[0]) {
+		printf("Deleted Volumes:\n");
+		for (size_t i = 0; vols[i]; i++)
+			printf("%s\n", vols[i]);
 		printf("\n");
 	}
 	if (images && images[0]) {

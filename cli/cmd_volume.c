@@ -127,7 +127,7 @@ int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g)
 			return cli_bad_option(g, c, argv);
 	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (!(s = cli_store_open(g, &err)) || rt_volume_prune(s, &removed, &err) < 0)
+	if (!(s = cli_store_open(g, &err)) || rt_volume_prune(s, false, &removed, &err) < 0)
 		return cli_error(g, &err);
 	for (char **n = removed; n && *n; n++)
 		printf("%s\n", *n);

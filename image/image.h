@@ -380,4 +380,28 @@ int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err);
 /* The anonymous volumes linked to ctr (strv_free). */
 int img_vol_of_ctr(struct img_store *s, const char *ctr, char ***anonymous, struct error *err);
 
+/* ---------------------------------------------- tar streams (tar.c) -- */
+
+/* `nook cp` with "-".  img_tar_new: a pax tar written to fd (borrowed);
+ * img_tar_add: one entry named name, of st's type, mode, owner, times;
+ * link: a symlink's target; a regular file's st_size bytes are read from
+ * datafd (opened and checked by the caller: nothing here opens a path);
+ * img_tar_close: the end of the archive; img_tar_free: NULL is fine. */
+struct img_tar;
+struct stat;
+struct img_tar *img_tar_new(int fd, struct error *err);
+int img_tar_add(struct img_tar *t, const char *name, const struct stat *st, const char *link,
+		int datafd, struct error *err);
+int img_tar_close(struct img_tar *t, struct error *err);
+void img_tar_free(struct img_tar *t);
+/* Extract the (gzip or zstd compressed) tar stream on fd into the
+ * directory destfd, as the layer unpacker does (image/unpack.c): every
+ * name, symlink and hardlink resolved inside destfd, "..", absolute and
+ * climbing links included, so nothing lands outside it.  Unlike a layer:
+ * no whiteouts, no device nodes (left out), only user.* and
+ * security.capability xattrs, and a directory is never replaced by a
+ * non-directory or the reverse (docker's cp).  Owners and modes are the
+ * archive's. */
+int img_tar_extract(int fd, int destfd, struct error *err);
+
 #endif

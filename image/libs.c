@@ -93,6 +93,8 @@ static const char *const sonames[NLIBS] = {
 	F(archive, long, archive_entry_atime_nsec, (struct archive_entry * a0), (a0))              \
 	V(archive, archive_entry_copy_pathname, (struct archive_entry * a0, const char *a1),       \
 	  (a0, a1))                                                                                \
+	V(archive, archive_entry_copy_stat, (struct archive_entry * a0, const struct stat *a1),    \
+	  (a0, a1))                                                                                \
 	F(archive, mode_t, archive_entry_filetype, (struct archive_entry * a0), (a0))              \
 	V(archive, archive_entry_free, (struct archive_entry * a0), (a0))                          \
 	F(archive, la_int64_t, archive_entry_gid, (struct archive_entry * a0), (a0))               \
@@ -121,6 +123,8 @@ static const char *const sonames[NLIBS] = {
 	  (a0, a1))                                                                                \
 	V(archive, archive_entry_set_perm, (struct archive_entry * a0, mode_t a1), (a0, a1))       \
 	V(archive, archive_entry_set_size, (struct archive_entry * a0, la_int64_t a1), (a0, a1))   \
+	V(archive, archive_entry_set_symlink, (struct archive_entry * a0, const char *a1),         \
+	  (a0, a1))                                                                                \
 	F(archive, la_int64_t, archive_entry_size, (struct archive_entry * a0), (a0))              \
 	F(archive, const char *, archive_entry_symlink, (struct archive_entry * a0), (a0))         \
 	F(archive, la_int64_t, archive_entry_uid, (struct archive_entry * a0), (a0))               \

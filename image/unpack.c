@@ -304,6 +304,7 @@ struct dirtime {
 
 struct unpack {
 	struct archive *a;
+	bool plain; /* img_tar_extract: not a layer (see image.h) */
 	int rootfd;
 	int pfd; /* cached parent directory of pdir, or -1 */
 	char *pdir;
@@ -325,7 +326,8 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 
 /* Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears
  * security.capability), on an fd of the file itself. */
-static int apply_meta(int fd, struct archive_entry *e, const char *name, struct error *err)
+static int apply_meta(int fd, struct archive_entry *e, const char *name, bool plain,
+		      struct error *err)
 {
 	const char *xname;
 	const void *val;
@@ -342,6 +344,11 @@ static int apply_meta(int fd, struct archive_entry *e, const char *name, struct 
 		 * redirect lookups of the stacked view. */
 		if (str_has_prefix(xname, "trusted.overlay.") ||
 		    str_has_prefix(xname, "user.overlay."))
+			continue;
+		/* Into a container: what its root could set itself, not the
+		 * host's trusted.* or security labels. */
+		if (plain &&
+		    (!str_has_prefix(xname, "user.") && strcmp(xname, "security.capability")))
 			continue;
 		if (fsetxattr(fd, xname, val, size, 0) < 0) {
 			if (errno == ENOTSUP)
@@ -502,7 +509,8 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return error_sys(err, "cannot create '%s'", name);
-		if (write_data(u, fd, e, name, err) < 0 || apply_meta(fd, e, name, err) < 0)
+		if (write_data(u, fd, e, name, err) < 0 ||
+		    apply_meta(fd, e, name, u->plain, err) < 0)
 			return -1;
 		if (futimens(fd, ts) < 0)
 			return error_sys(err, "cannot set times of '%s'", name);
@@ -513,7 +521,7 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return error_sys(err, "cannot open directory '%s'", name);
-		if (apply_meta(fd, e, name, err) < 0)
+		if (apply_meta(fd, e, name, u->plain, err) < 0)
 			return -1;
 		/* Later entries change its mtime: set it at the end. */
 		return record_dir(u, clean, e);
@@ -528,6 +536,12 @@ static int make_node(struct unpack *u, struct archive_entry *e, int pfd, const c
 		 * if it could): rootless stores leave them out, as podman's. */
 		if (type != AE_IFIFO && userns_nested()) {
 			log_debug("rootless: device node '%s' left out", name);
+			return 0;
+		}
+		/* cp into a container makes no device node: one of the host's
+		 * disks would be the container's to open. */
+		if (type != AE_IFIFO && u->plain) {
+			log_warn("device node '%s' left out", name);
 			return 0;
 		}
 		if (mknodat(pfd, base, type | 0600, archive_entry_rdev(e)) < 0)
@@ -605,12 +619,14 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 
 	if (img_tar_name_clean(name, &clean, err) < 0)
 		return -1;
+	if (!*clean && u->plain)
+		return 0; /* the destination keeps its own owner and mode */
 	if (!*clean) {
 		/* "./": the layer root itself. */
 		if (!is_dir)
 			return error_set(err, EINVAL, "refusing '%s': the layer root must be a directory", name);
 		rootdir = openat(u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rootdir < 0 || apply_meta(rootdir, e, name, err) < 0)
+		if (rootdir < 0 || apply_meta(rootdir, e, name, u->plain, err) < 0)
 			return rootdir < 0 ? error_sys(err, "cannot open layer root") : -1;
 		return record_dir(u, "", e);
 	}
@@ -629,7 +645,9 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 		base = clean;
 		pfd = u->rootfd;
 	}
-	if (img_whiteout_kind(base, &kind, &target, err) < 0)
+	if (u->plain)
+		kind = IMG_WH_NONE;
+	else if (img_whiteout_kind(base, &kind, &target, err) < 0)
 		return error_prefix(err, "cannot unpack '%s'", name);
 	if (kind == IMG_WH_META)
 		return 0;
@@ -639,6 +657,10 @@ static int apply_entry(struct unpack *u, struct archive_entry *e, struct error *
 	/* Replace what an earlier entry made, as tar does; a directory over a
 	 * directory keeps its contents. */
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(st.st_mode) && is_dir)) {
+		if (u->plain && (S_ISDIR(st.st_mode) || is_dir))
+			return error_set(err, EEXIST, "cannot overwrite %s '%s' with a %s",
+					 is_dir ? "non-directory" : "directory", name,
+					 is_dir ? "directory" : "non-directory");
 		whiteout = is_whiteout_node(&st);
 		if (archive_entry_hardlink(e)) {
 			_cleanup_free_ char *t = NULL;
@@ -796,5 +818,45 @@ out:
 		free(u.dirs[i].path);
 	free(u.dirs);
 	free(o.buf);
+	return rc;
+}
+
+int img_tar_extract(int fd, int destfd, struct error *err)
+{
+	struct unpack u = {.plain = true, .rootfd = destfd, .pfd = -1};
+	struct archive_entry *e;
+	int rc = -1;
+
+	if (img_libs_load(IMG_LIB_ARCHIVE, err) < 0)
+		return -1;
+	u.a = archive_read_new();
+	archive_read_support_filter_gzip(u.a);
+	archive_read_support_filter_zstd(u.a);
+	archive_read_support_format_tar(u.a);
+	if (archive_read_open_fd(u.a, fd, READ_BUF) != ARCHIVE_OK) {
+		error_set(err, EIO, "cannot read the tar stream: %s", archive_error_string(u.a));
+		goto out;
+	}
+	for (;;) {
+		int r = archive_read_next_header(u.a, &e);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			error_set(err, EIO, "corrupt tar stream: %s", archive_error_string(u.a));
+			goto out;
+		}
+		if (apply_entry(&u, e, err) < 0)
+			goto out;
+	}
+	parent_forget(&u);
+	fix_dir_times(&u);
+	rc = 0;
+out:
+	parent_forget(&u);
+	archive_read_free(u.a);
+	for (size_t i = 0; i < u.ndirs; i++)
+		free(u.dirs[i].path);
+	free(u.dirs);
 	return rc;
 }

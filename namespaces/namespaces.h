@@ -84,6 +84,13 @@ int ns_dumpable_clear(struct error *err);
 int ns_parent_death_signal(int sig, struct error *err);
 /* PR_SET_CHILD_SUBREAPER: orphans of the container are reparented to us. */
 int ns_child_subreaper_set(struct error *err);
+/* /proc/self/cmdline becomes args (len bytes: NUL-separated strings,
+ * the last NUL-terminated) and, comm not NULL, /proc/self/comm comm.  The
+ * old argument strings are overwritten in place first, so even when the
+ * kernel refuses PR_SET_MM_MAP (an error is returned) they are gone.
+ * procfd: a procfs directory (self/stat is read there). */
+int ns_cmdline_replace(int procfd, const char *args, size_t len, const char *comm,
+		       struct error *err);
 
 /* ------------------------------------------------------ nook's binary -- */
 

@@ -599,7 +599,7 @@ int rt_engine_kill(struct img_store *s, const struct rt_context *ctx, const char
 		img_ctr_release(&c);
 		return -1;
 	}
-	r = rt_container_kill(ctx, c.id, sig, false, err);
+	r = rt_engine_signal(ctx, c.id, sig, rt_engine_signal_thaws(s, &c, sig), err);
 	img_ctr_release(&c);
 	return r;
 }
@@ -662,7 +662,7 @@ int rt_engine_stop(struct img_store *s, const struct rt_context *ctx, const char
 	img_ctr_release(&c);
 	if (!r)
 		return 0; /* docker: stopping a stopped container succeeds */
-	if (rt_container_kill(ctx, id, sig, false, err) < 0 && err->code != ESRCH)
+	if (rt_engine_signal(ctx, id, sig, true, err) < 0 && err->code != ESRCH)
 		return -1;
 	r = wait_exit(s, id, timeout * 1000, NULL, err);
 	if (r <= 0)

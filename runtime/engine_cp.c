@@ -23,7 +23,8 @@
 #define CP_MAX_DEPTH 128
 
 struct cp {
-	bool to_ctr; /* the destination is the container's */
+	bool to_ctr;	     /* the destination is the container's */
+	struct img_tar *tar; /* set: the destination is this tar stream */
 	int depth;
 };
 
@@ -92,6 +93,35 @@ fail:
 	return -1;
 }
 
+/* The directory sfd (open for reading; taken over) and what it holds
+ * into the tar stream, named dname and dname/... */
+static int tar_dir(struct cp *cp, int sfd, const struct stat *st, const char *dname,
+		   struct error *err)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(sfd);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d) {
+		error_sys(err, "cannot read directory '%s'", dname);
+		close(sfd);
+		return -1;
+	}
+	if (img_tar_add(cp->tar, dname, st, NULL, -1, err) < 0)
+		return -1;
+	cp->depth++;
+	while (r == 0 && (e = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		child = xasprintf("%s/%s", dname, e->d_name);
+		r = copy_entry(cp, dirfd(d), e->d_name, -1, child, err);
+	}
+	cp->depth--;
+	return r;
+}
+
 /* Copy the directory sfd (open for reading) into dname under ddir,
  * made when missing. */
 static int copy_dir(struct cp *cp, int sfd, const struct stat *st, int ddir, const char *dname,
@@ -102,9 +132,13 @@ static int copy_dir(struct cp *cp, int sfd, const struct stat *st, int ddir, con
 	struct dirent *e;
 	int r = 0;
 
-	if (cp->depth >= CP_MAX_DEPTH)
+	if (cp->depth >= CP_MAX_DEPTH) {
+		close(sfd);
 		return error_set(err, ELOOP, "'%s': directories nested deeper than %d", dname,
 				 CP_MAX_DEPTH);
+	}
+	if (cp->tar)
+		return tar_dir(cp, sfd, st, dname, err);
 	if (mkdirat(ddir, dname, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create directory '%s'", dname);
 	/* O_NOFOLLOW: a symlink raced in at the name is not entered. */
@@ -150,6 +184,8 @@ static int copy_entry(struct cp *cp, int sdir, const char *sname, int ddir, cons
 			return error_sys(err, "cannot read symlink '%s'", dname);
 		target[n] = '\0';
 		/* Copied as the link it is; never followed here. */
+		if (cp->tar)
+			return img_tar_add(cp->tar, dname, &st, target, -1, err);
 		if (unlinkat(ddir, dname, 0) < 0 && errno != ENOENT && errno != EISDIR)
 			return error_sys(err, "cannot replace '%s'", dname);
 		if (symlinkat(target, ddir, dname) < 0)
@@ -162,6 +198,14 @@ static int copy_entry(struct cp *cp, int sdir, const char *sname, int ddir, cons
 			return -1;
 		return copy_dir(cp, steal_fd(&fd), &st, ddir, dname, err);
 	}
+	/* Out of the container, set-id bits are dropped, in a tar too: who
+	 * extracts it as root would get the container's setuid program. */
+	if (cp->tar && !cp->to_ctr)
+		st.st_mode &= (mode_t) ~(S_ISUID | S_ISGID);
+	/* A device node or fifo goes into a tar as its header: never
+	 * opened. */
+	if (cp->tar && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
+		return img_tar_add(cp->tar, dname, &st, NULL, -1, err);
 	if (!S_ISREG(st.st_mode))
 		return error_set(err, EINVAL,
 				 "'%s' is not a regular file, directory or symlink: not copied",
@@ -169,6 +213,8 @@ static int copy_entry(struct cp *cp, int sdir, const char *sname, int ddir, cons
 	fd = reopen(pfd, O_RDONLY, err);
 	if (fd < 0)
 		return -1;
+	if (cp->tar)
+		return img_tar_add(cp->tar, dname, &st, NULL, fd, err);
 	return copy_file(cp, fd, &st, ddir, dname, err);
 }
 
@@ -240,6 +286,36 @@ static int dest_open(int rootfd, const char *path, const char *src_name, char **
 	return fd < 0 ? error_prefix(err, "destination '%s'", path) : fd;
 }
 
+/* The root of the container ref names (ctr_root), which must be
+ * completely created. */
+static int ref_root(struct img_store *s, const char *ref, struct error *err)
+{
+	struct img_ctr c;
+	int fd;
+
+	if (img_ctr_find(s, ref, &c, err) < 0)
+		return -1;
+	if (!c.ready) {
+		error_set(err, EINVAL, "container %s is not completely created", ref);
+		img_ctr_release(&c);
+		return -1;
+	}
+	fd = ctr_root(&c, err);
+	img_ctr_release(&c);
+	return fd;
+}
+
+/* The name the copy of path gets: its last one ("root" for "/"). */
+static const char *src_name(const char *path, char **keep)
+{
+	_cleanup_free_ char *parent = NULL;
+	const char *name;
+
+	*keep = xstrdup(path);
+	name = split(*keep, &parent);
+	return !*name || !strcmp(name, ".") || !strcmp(name, "..") ? "root" : name;
+}
+
 int rt_engine_cp(struct img_store *s, const char *ref, const char *ctr_path, const char *host_path,
 		 bool to_ctr, struct error *err)
 {
@@ -249,19 +325,10 @@ int rt_engine_cp(struct img_store *s, const char *ref, const char *ctr_path, con
 	const char *dst_path = to_ctr ? ctr_path : host_path;
 	const char *sname, *dname;
 	struct cp cp = {.to_ctr = to_ctr};
-	struct img_ctr c;
 
 	if (!*ctr_path || !*host_path)
 		return error_set(err, EINVAL, "cp: empty path");
-	if (img_ctr_find(s, ref, &c, err) < 0)
-		return -1;
-	if (!c.ready) {
-		error_set(err, EINVAL, "container %s is not completely created", ref);
-		img_ctr_release(&c);
-		return -1;
-	}
-	rootfd = ctr_root(&c, err);
-	img_ctr_release(&c);
+	rootfd = ref_root(s, ref, err);
 	if (rootfd < 0)
 		return -1;
 	/* The source itself, not what a symlink there points to (docker
@@ -271,16 +338,47 @@ int rt_engine_cp(struct img_store *s, const char *ref, const char *ctr_path, con
 	if (src < 0)
 		return to_ctr ? error_sys(err, "cannot open '%s'", src_path)
 			      : error_prefix(err, "in the container");
-	{
-		_cleanup_free_ char *parent = NULL;
-
-		kb = xstrdup(src_path);
-		sname = split(kb, &parent);
-	}
-	if (!*sname || !strcmp(sname, ".") || !strcmp(sname, ".."))
-		sname = "root";
+	sname = src_name(src_path, &kb);
 	ddir = dest_open(to_ctr ? rootfd : -1, dst_path, sname, &kd, &dname, err);
 	if (ddir < 0)
 		return to_ctr ? error_prefix(err, "in the container") : -1;
 	return copy_entry(&cp, src, NULL, ddir, dname, err);
+}
+
+int rt_engine_cp_tar(struct img_store *s, const char *ref, const char *ctr_path, bool to_ctr,
+		     int fd, struct error *err)
+{
+	_cleanup_close_ int rootfd = -1, target = -1;
+	_cleanup_free_ char *keep = NULL;
+	struct cp cp = {.to_ctr = to_ctr};
+	int r;
+
+	if (!*ctr_path)
+		return error_set(err, EINVAL, "cp: empty path");
+	rootfd = ref_root(s, ref, err);
+	if (rootfd < 0)
+		return -1;
+	if (to_ctr) {
+		/* A directory that exists, as docker wants it; what the
+		 * stream holds is made inside it and nowhere else
+		 * (img_tar_extract resolves every name in it). */
+		target =
+		    open_in_root(rootfd, ctr_path, O_RDONLY | O_DIRECTORY, ROOT_CREATE_NONE, err);
+		if (target < 0)
+			return error_prefix(err, "in the container");
+		return img_tar_extract(fd, target, err) < 0
+			   ? error_prefix(err, "cannot extract into '%s'", ctr_path)
+			   : 0;
+	}
+	/* The path itself, not what a symlink there points to. */
+	target = open_in_root(rootfd, ctr_path, O_PATH | O_NOFOLLOW, ROOT_CREATE_NONE, err);
+	if (target < 0)
+		return error_prefix(err, "in the container");
+	if (!(cp.tar = img_tar_new(fd, err)))
+		return -1;
+	r = copy_entry(&cp, target, NULL, -1, src_name(ctr_path, &keep), err);
+	if (r == 0)
+		r = img_tar_close(cp.tar, err);
+	img_tar_free(cp.tar);
+	return r;
 }

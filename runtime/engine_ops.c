@@ -60,8 +60,12 @@ static char *exec_user(const struct img_ctr *c, const char *spec, struct error *
 int rt_engine_exec(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   const struct rt_engine_exec_opts *o, int *status, struct error *err)
 {
-	struct rt_exec_opts x = {
-	    .args = o->cmd, .env = o->env, .tty = o->tty, .detach = o->detach, .cwd = o->workdir};
+	struct rt_exec_opts x = {.args = o->cmd,
+				 .env = o->env,
+				 .tty = o->tty,
+				 .detach = o->detach,
+				 .cwd = o->workdir,
+				 .detach_keys = o->detach_keys};
 	_cleanup_free_ char *user = NULL;
 	_cleanup_strv_ char **caps = NULL;
 	struct img_ctr c;
@@ -126,6 +130,58 @@ int rt_engine_pause(struct img_store *s, const struct rt_context *ctx, const cha
 	r = pause ? rt_container_pause(ctx, c.id, err) : rt_container_resume(ctx, c.id, err);
 	img_ctr_release(&c);
 	return r;
+}
+
+/* The stop signal c names itself (--stop-signal, else its image's
+ * StopSignal), 0 when neither does. */
+static int stop_signal_named(struct img_store *s, const struct img_ctr *c)
+{
+	struct json_object *doc = json_tokener_parse(c->config), *cc, *v;
+	struct img_config cfg;
+	struct error e;
+	int sig = 0;
+
+	if (json_object_object_get_ex(doc, "Config", &cc) &&
+	    json_object_object_get_ex(cc, "StopSignal", &v))
+		sig = signal_parse(json_object_get_string(v));
+	json_object_put(doc);
+	if (sig <= 0 && img_config_get(s, c->image_id, &cfg, &e) == 0) {
+		sig = cfg.stop_signal ? signal_parse(cfg.stop_signal) : 0;
+		img_config_release(&cfg);
+	}
+	return sig > 0 ? sig : 0;
+}
+
+bool rt_engine_signal_thaws(struct img_store *s, const struct img_ctr *c, int sig)
+{
+	int stop;
+
+	/* docker: SIGKILL, or the container's stop signal (any signal when
+	 * it names none), is meant to end it, so a paused one is thawed. */
+	if (sig == SIGKILL)
+		return true;
+	stop = stop_signal_named(s, c);
+	return !stop || stop == sig;
+}
+
+int rt_engine_signal(const struct rt_context *ctx, const char *id, int sig, bool thaw,
+		     struct error *err)
+{
+	struct rt_info info;
+	struct error e;
+	bool paused = false;
+
+	if (thaw && rt_container_info(ctx, id, &info, &e) == 0) {
+		paused = info.status == RT_STATUS_PAUSED;
+		rt_info_release(&info);
+	}
+	if (rt_container_kill(ctx, id, sig, false, err) < 0)
+		return -1;
+	/* The signal waits in the frozen tasks; thawed, they take it (and
+	 * the container can end, as docker's stop of a paused one does). */
+	if (paused && rt_container_resume(ctx, id, err) < 0)
+		return error_prefix(err, "cannot thaw container %s after signalling it", id);
+	return 0;
 }
 
 int rt_engine_pids(struct img_store *s, const struct rt_context *ctx, const char *ref, pid_t **pids,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 struct exec_ns {
 	int flag;
@@ -306,6 +307,40 @@ static void exec_ctx_release(struct exec_ctx *x, const struct rt_exec_opts *o)
 	rt_state_release(&x->st);
 }
 
+/* Detached by its keys, the process runs on, but its terminal must stay
+ * open: with the master closed it would read EIO and get SIGHUP.  A child
+ * of ours keeps the master, in its own session with nothing else of ours
+ * open (not our caller's stdio either: a reader of our output sees its
+ * end), drops what the process writes, and exits once the last holder of
+ * the terminal closes it. */
+static int pty_keeper(int master, struct error *err)
+{
+	sigset_t none;
+	int null;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return error_sys(err, "cannot fork a keeper for the terminal");
+	if (pid > 0)
+		return 0;
+	sigemptyset(&none);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* stdio first: null may be fd 3. */
+	if (null < 0 || setsid() < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0 || (master == 3 ? fcntl(3, F_SETFD, 0) : dup3(master, 3, 0)) < 0 ||
+	    syscall(SYS_close_range, 4U, ~0U, 0U) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		_exit(1);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(3, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+	}
+}
+
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err)
 {
@@ -363,9 +398,15 @@ int rt_container_exec(const struct rt_context *ctx, const char *id, const struct
 	}
 	if (master >= 0)
 		rt_resize_pty(master);
-	if (rt_supervise(sp.pid, master, sfd, status) < 0) {
+	switch (rt_supervise_keys(sp.pid, master, sfd, o->detach_keys, status)) {
+	case -1:
 		error_sys(err, "waiting for the process");
 		goto out_kill;
+	case 1:
+		*status = 0;
+		if (pty_keeper(master, err) < 0)
+			goto out_kill;
+		break;
 	}
 	sp.pid = 0;
 	r = 0;

@@ -294,6 +294,8 @@ static int init_start(struct rt_init *in, pid_t host_pid, int procfd, struct rt_
 		return error_sys(err, "cannot write exec.fifo");
 	close(in->fifo_fd);
 	in->fifo_fd = -1;
+	if (rt_init_stays(spec))
+		rt_init_retitle(procfd, &spec->process);
 	/* The no_new_privs filter last: under it only the hooks below, the
 	 * report of a failure on the fifo and execve. */
 	if (rt_process_seccomp_late(x, err) < 0)

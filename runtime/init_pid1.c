@@ -63,6 +63,28 @@ static _Noreturn void pid1_loop(pid_t child)
 	}
 }
 
+void rt_init_retitle(int procfd, const struct rt_process *p)
+{
+	char *const *args = p->args;
+	static const char head[] = "nook-init\0--";
+	size_t len = sizeof(head), cap = 4096;
+	_cleanup_free_ char *buf = xmalloc(cap);
+	struct error e;
+
+	memcpy(buf, head, sizeof(head));
+	for (; args && *args; args++) {
+		size_t n = strlen(*args) + 1;
+
+		if (len + n > cap)
+			break; /* whole arguments only */
+		memcpy(buf + len, *args, n);
+		len += n;
+	}
+	/* A failure leaves the old strings overwritten (its first step),
+	 * which is what matters; there is no one to report it to. */
+	(void)ns_cmdline_replace(procfd, buf, len, "nook-init", &e);
+}
+
 int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
 		      struct error *err)
 {

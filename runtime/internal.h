@@ -454,6 +454,13 @@ int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp
 bool rt_init_stays(const struct rt_spec *spec);
 int rt_init_fork_exec(const struct rt_exec *x, const struct rt_process *p, int sync_fd, int *fifo_w,
 		      struct error *err);
+/* PID 1 is a fork of nook's monitor: its argv names the host's store,
+ * state root and bundle, and /proc/1/cmdline is readable by every process
+ * of the container.  rt_init_retitle makes it "nook-init -- ARGS..." (as
+ * docker's tini shows "/sbin/docker-init -- CMD"), comm "nook-init".
+ * Called before the late seccomp filter (it needs prctl) and the fork
+ * (the command never sees the old one).  procfd: a procfs directory. */
+void rt_init_retitle(int procfd, const struct rt_process *p);
 /* Child side, after the container's root is in place: open a pty from the
  * container's /dev/ptmx, send the master over console_sock, make the slave
  * the controlling terminal and stdio (and /dev/console when asked). */
@@ -539,6 +546,11 @@ void rt_launch_release(struct rt_launch *l);
  * master (or -1) to stdio, reap orphans.  sfd is a signalfd of all
  * signals (blocked).  *status gets the exit code (128+N for signal N). */
 int rt_supervise(pid_t pid, int master, int sfd, int *status);
+/* rt_supervise, our input to the pty master going through the detach
+ * keys (keys NULL or no pty: none); 1 when they were typed (pid runs on,
+ * master is the caller's to keep open). */
+int rt_supervise_keys(pid_t pid, int master, int sfd, const struct rt_detach_keys *keys,
+		      int *status);
 /* Copy our terminal's size to a pty master. */
 void rt_resize_pty(int master);
 /* After the init of a run has exited: cgroup, poststop hooks, state dir. */

@@ -40,10 +40,31 @@ void rt_resize_pty(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-static int supervise(pid_t pid, int master, int sfd, int *status);
+/* Our input to the pty master through the detach keys: false on EOF or
+ * error; *detached when the whole sequence was typed. */
+static bool pump_keys(int master, struct rt_detach_state *dk, bool *detached)
+{
+	unsigned char in[4096], out[sizeof(in) + 16];
+	ssize_t n = read(0, in, sizeof(in));
+	size_t k;
+
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN);
+	*detached = rt_detach_filter(dk, in, (size_t)n, out, &k);
+	return write_all(master, out, k) == 0;
+}
+
+static int supervise(pid_t pid, int master, int sfd, struct rt_detach_state *dk, int *status);
 
 int rt_supervise(pid_t pid, int master, int sfd, int *status)
 {
+	return rt_supervise_keys(pid, master, sfd, NULL, status);
+}
+
+int rt_supervise_keys(pid_t pid, int master, int sfd, const struct rt_detach_keys *keys,
+		      int *status)
+{
+	struct rt_detach_state dk = {.keys = keys};
 	struct termios saved, t;
 	bool raw = false;
 	int r;
@@ -55,15 +76,15 @@ int rt_supervise(pid_t pid, int master, int sfd, int *status)
 		cfmakeraw(&t);
 		raw = tcsetattr(0, TCSANOW, &t) == 0;
 	}
-	r = supervise(pid, master, sfd, status);
+	r = supervise(pid, master, sfd, keys && master >= 0 ? &dk : NULL, status);
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	return r;
 }
 
-static int supervise(pid_t pid, int master, int sfd, int *status)
+static int supervise(pid_t pid, int master, int sfd, struct rt_detach_state *dk, int *status)
 {
-	bool stdin_open = master >= 0, master_open = master >= 0;
+	bool stdin_open = master >= 0, master_open = master >= 0, detached = false;
 
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -81,7 +102,9 @@ static int supervise(pid_t pid, int master, int sfd, int *status)
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			master_open = pump(master, 1);
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
-			stdin_open = pump(0, master);
+			stdin_open = dk ? pump_keys(master, dk, &detached) : pump(0, master);
+		if (detached)
+			return 1;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))

@@ -70,6 +70,9 @@ struct rt_exec_opts {
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;
+	/* With a pty relayed by us: typed, they detach (the process runs
+	 * on; a child of ours keeps its terminal open).  NULL: none. */
+	const struct rt_detach_keys *detach_keys;
 };
 int rt_container_exec(const struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *status, struct error *err);
@@ -269,7 +272,9 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
  * directory (caller frees).  rt_volume_create: name NULL makes an
  * anonymous one (a random name); EEXIST when a volume has the name; *out
  * (optional) its name.  rt_volume_remove: EBUSY while a container uses
- * it.  rt_volume_prune: every unused one; *removed their names.
+ * it.  rt_volume_prune: every unused one (anonymous_only: only those
+ * made for a container, docker's system prune --volumes); *removed their
+ * names.
  * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
  * rt_volume_attach: the volume (made when missing; name NULL: a new
  * anonymous one) linked to container ctr; *out its name.
@@ -279,7 +284,11 @@ char *rt_volume_path(struct img_store *s, const char *name);
 int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
 		     struct error *err);
 int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
-int rt_volume_prune(struct img_store *s, char ***removed, struct error *err);
+int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err);
+/* docker inspect's Mounts of c: the volumes (Name, Driver), binds and
+ * --mount tmpfs its bundle mounts, with Source, Destination, Mode, RW,
+ * Propagation.  An empty array when it has no bundle. */
+struct json_object *rt_engine_mounts_json(struct img_store *s, const struct img_ctr *c);
 int rt_volume_list(struct img_store *s, char ***names, struct error *err);
 char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
@@ -329,6 +338,7 @@ struct rt_engine_exec_opts {
 	const char *workdir; /* absolute; NULL: the container's */
 	bool tty, detach;
 	bool privileged;     /* every capability (the seccomp filter stays) */
+	const struct rt_detach_keys *detach_keys; /* -it: docker's exec --detach-keys */
 };
 /* Run a command in a running container through rt_container_exec, with
  * the container's profile (capabilities, seccomp, no_new_privs).
@@ -341,6 +351,13 @@ int rt_engine_pause(struct img_store *s, const struct rt_context *ctx, const cha
 		    bool pause, struct error *err);
 /* c runs and its cgroup is frozen. */
 bool rt_engine_paused(const struct rt_context *ctx, const struct img_ctr *c);
+/* Send sig to the container's init; thaw: a paused container is thawed
+ * after it, so the signal is delivered.  rt_engine_signal_thaws: whether
+ * docker would thaw for sig (SIGKILL, or c's stop signal, or any when c
+ * names none). */
+int rt_engine_signal(const struct rt_context *ctx, const char *id, int sig, bool thaw,
+		     struct error *err);
+bool rt_engine_signal_thaws(struct img_store *s, const struct img_ctr *c, int sig);
 /* The host pids of the processes in a running container's cgroup (free). */
 int rt_engine_pids(struct img_store *s, const struct rt_context *ctx, const char *ref,
 		   pid_t **pids, size_t *n, struct error *err);
@@ -397,5 +414,11 @@ int rt_engine_connect(struct img_store *s, const char *ref, int *fd, bool *tty, 
  * its name. */
 int rt_engine_cp(struct img_store *s, const char *ref,
 		 const char *ctr_path, const char *host_path, bool to_ctr, struct error *err);
+/* cp with "-": to_ctr, the tar stream on fd is extracted into the
+ * directory ctr_path (which must exist); else ctr_path (not followed when
+ * a symlink) and what it holds are written to fd as a tar, named after
+ * its last name.  Paths resolved inside the container's root. */
+int rt_engine_cp_tar(struct img_store *s, const char *ref, const char *ctr_path, bool to_ctr,
+		     int fd, struct error *err);
 
 #endif

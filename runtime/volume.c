@@ -133,7 +133,7 @@ int rt_volume_remove(struct img_store *s, const char *name, struct error *err)
 	return vol_remove_locked(s, dfd, name, err);
 }
 
-int rt_volume_prune(struct img_store *s, char ***removed, struct error *err)
+int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err)
 {
 	_cleanup_close_ int dfd = vol_lock(s, err);
 	struct img_vol *v;
@@ -144,7 +144,8 @@ int rt_volume_prune(struct img_store *s, char ***removed, struct error *err)
 	if (dfd < 0 || img_vol_list(s, NULL, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (v[i].in_use)
+		/* A half-made or half-removed one goes either way. */
+		if (v[i].in_use || (anonymous_only && !v[i].anonymous && v[i].state == IMG_VOL_READY))
 			continue;
 		r = vol_remove_locked(s, dfd, v[i].name, err);
 		if (r < 0 && err->code == EBUSY) /* taken meanwhile */
@@ -273,4 +274,148 @@ int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs,
 	if (src < 0 || fstat(src, &st) < 0)
 		return 0; /* nothing there in the image */
 	return ns_tree_copy(src, dst, dest, err);
+}
+
+/* ----------------------------------------------------- inspect Mounts -- */
+
+/* The destination of one -v spec ("SRC:DST[:MODE]" or "/DST") into *dst,
+ * its MODE into *mode ("" when none); false when it is neither. */
+static bool bind_spec_split(const char *spec, char **dst, char **mode)
+{
+	const char *c1 = strchr(spec, ':'), *c2;
+
+	if (!c1) {
+		*dst = xstrdup(spec);
+		*mode = xstrdup("");
+		return *spec == '/';
+	}
+	c2 = strchr(c1 + 1, ':');
+	*dst = c2 ? xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)) : xstrdup(c1 + 1);
+	*mode = xstrdup(c2 ? c2 + 1 : "");
+	return true;
+}
+
+/* The destination of one --mount spec (dst=, destination= or target=). */
+static char *mount_spec_dst(const char *spec)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *save = NULL;
+
+	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (!strcmp(kv, "dst") || !strcmp(kv, "destination") || !strcmp(kv, "target"))
+			return xstrdup(eq + 1);
+	}
+	return NULL;
+}
+
+/* MODE of the -v that mounted dst ("" for none or --mount), or NULL
+ * when the user asked for no mount there. */
+static char *user_mount_mode(json_object *host, const char *dst)
+{
+	json_object *a;
+
+	if (json_object_object_get_ex(host, "Binds", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			_cleanup_free_ char *d = NULL;
+			char *mode = NULL;
+
+			if (bind_spec_split(json_object_get_string(json_object_array_get_idx(a, i)),
+					    &d, &mode) &&
+			    !strcmp(d, dst))
+				return mode;
+			free(mode);
+		}
+	if (json_object_object_get_ex(host, "Mounts", &a))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			_cleanup_free_ char *d =
+			    mount_spec_dst(json_object_get_string(json_object_array_get_idx(a, i)));
+
+			if (d && !strcmp(d, dst))
+				return xstrdup("");
+		}
+	return NULL;
+}
+
+static bool has_option(json_object *m, const char *opt)
+{
+	json_object *o;
+
+	if (json_object_object_get_ex(m, "options", &o))
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (!strcmp(json_object_get_string(json_object_array_get_idx(o, i)), opt))
+				return true;
+	return false;
+}
+
+/* One mount of the bundle as docker's Mounts entry; NULL when the user
+ * did not ask for it (/proc, /etc/hosts and the like). */
+static json_object *mount_entry(struct img_store *s, json_object *host, json_object *m)
+{
+	json_object *d, *t, *src, *o;
+	_cleanup_free_ char *mode = NULL, *vols = xasprintf("%s/volumes/", img_store_root(s));
+	const char *dst, *type, *source, *name = NULL;
+	_cleanup_free_ char *vname = NULL;
+
+	if (!json_object_object_get_ex(m, "destination", &d) ||
+	    !json_object_object_get_ex(m, "type", &t))
+		return NULL;
+	dst = json_object_get_string(d);
+	type = json_object_get_string(t);
+	source = json_object_object_get_ex(m, "source", &src) ? json_object_get_string(src) : "";
+	if (!strcmp(type, "bind") && str_has_prefix(source, vols)) {
+		const char *rest = source + strlen(vols), *slash = strchr(rest, '/');
+
+		if (slash && !strcmp(slash, "/_data"))
+			name = vname = xstrndup(rest, (size_t)(slash - rest));
+	}
+	/* A volume is listed also when the image's Volumes made it. */
+	if (!(mode = user_mount_mode(host, dst)) && !name)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "Type", json_object_new_string(name ? "volume" : type));
+	if (name)
+		json_object_object_add(o, "Name", json_object_new_string(name));
+	json_object_object_add(o, "Source",
+			       json_object_new_string(strcmp(type, "bind") ? "" : source));
+	json_object_object_add(o, "Destination", json_object_new_string(dst));
+	if (name)
+		json_object_object_add(o, "Driver", json_object_new_string("local"));
+	json_object_object_add(o, "Mode", json_object_new_string(mode ? mode : ""));
+	json_object_object_add(o, "RW", json_object_new_boolean(!has_option(m, "ro")));
+	json_object_object_add(
+	    o, "Propagation",
+	    json_object_new_string(name || strcmp(type, "bind") ? "" : "rprivate"));
+	return o;
+}
+
+json_object *rt_engine_mounts_json(struct img_store *s, const struct img_ctr *c)
+{
+	_cleanup_free_ char *path = xasprintf("%s/config.json", c->dir), *text = NULL;
+	json_object *out = json_object_new_array(), *cfg, *host = NULL, *spec, *mounts;
+	struct error e;
+
+	cfg = json_tokener_parse(c->config);
+	if (!cfg || !json_object_object_get_ex(cfg, "HostConfig", &host) ||
+	    file_read_at(AT_FDCWD, path, 16 << 20, &text, NULL, &e) < 0) {
+		json_object_put(cfg);
+		return out;
+	}
+	/* What the bundle mounts, in its order: the volumes with their
+	 * names, the binds and tmpfs the user asked for. */
+	spec = json_tokener_parse(text);
+	if (spec && json_object_object_get_ex(spec, "mounts", &mounts))
+		for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+			json_object *m = mount_entry(s, host, json_object_array_get_idx(mounts, i));
+
+			if (m)
+				json_object_array_add(out, m);
+		}
+	json_object_put(spec);
+	json_object_put(cfg);
+	return out;
 }

@@ -483,9 +483,8 @@ ambiguous_prefix() {
 	assert_failure 2
 	run nk cp "$P:" "$BATS_TEST_TMPDIR/g"
 	assert_failure 2
-	run nk cp "$P:/etc/passwd" -
+	run nk cp - -
 	assert_failure 2
-	assert_output --partial "not supported"
 	run nk cp no-such-ctr:/etc/passwd "$BATS_TEST_TMPDIR/g"
 	assert_failure
 	[ "${#lines[@]}" = 1 ]
