@@ -1,7 +1,7 @@
 /* The engine's networking: which network a container joins, its address
  * (image/netdb.c), its /etc/hosts, /etc/hostname and /etc/resolv.conf,
- * and — in the monitor, between create and start — its veth, address,
- * route and published ports (network/).
+ * and — in the monitor, while the container's init sets itself up — its
+ * veth, address, route and published ports (network/).
  *
  * What a container's network is, is written at create into a plan file
  * beside its bundle (<dir>.net, text, written whole and renamed into
@@ -10,11 +10,13 @@
  *
  *   create: container row -> address and ports (one transaction) ->
  *           plan -> hosts files -> bundle -> ready
- *   start:  (monitor) bridge and nft table ensured -> veth into the
+ *   start:  (monitor) bridge and nft elements ensured -> veth into the
  *           container's namespace -> its address and route -> ports
  *   exit:   (monitor) ports unpublished; the veth dies with the namespace
- *   rm:     ports unpublished -> host veth deleted -> files -> address
- *           rows -> container row (engine.c)
+ *   rm:     ports unpublished -> host veth deleted if its namespace is
+ *           still held -> files -> address rows -> container row
+ *           (engine.c); for run --rm the monitor checks the veth after
+ *           the client's rm (rt_engine_net_release)
  *
  * A kill -9 anywhere leaves rows that name the container (rm -f finishes
  * them) or rows of a container that is gone (swept by the next address
