@@ -13,8 +13,13 @@
 #include <nftables/libnftables.h>
 #include <string.h>
 
-/* Load libnl-3, libnl-route-3 and libnftables and resolve every function
- * network/ uses, all or nothing.  Safe from any thread. */
-int net_libs_load(struct error *err);
+/* Load the groups of libraries asked for (an OR of net_libs) and resolve
+ * every function network/ uses from them, each group all or nothing.
+ * Safe from any thread. */
+enum net_libs {
+	NET_LIBS_NL = 1,  /* libnl-3 and libnl-route-3 */
+	NET_LIBS_NFT = 2, /* libnftables */
+};
+int net_libs_load(enum net_libs groups, struct error *err);
 
 #endif

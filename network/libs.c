@@ -1,12 +1,15 @@
 /* libnl-3, libnl-route-3 and libnftables, loaded when a container joins a
- * bridge network (or a network command runs).
+ * bridge network (or a network command runs), in two groups: libnl's
+ * for links, addresses and routes, libnftables only when a rule changes
+ * (most runs publish no port and change none: loading libnftables and
+ * its five dependencies costs more than all of a run's netlink work).
  *
  * The same discipline as image/libs.c, for the same reason: `nook oci`
  * and `nook run --network none|host` never need these, and libnftables
  * alone pulls libnftnl, libmnl, libjansson, libgmp and libxtables into
  * every process that links it.  Each function network/ calls is a hidden
- * stub calling through a pointer; net_libs_load() resolves all of them
- * at once or returns an error and publishes nothing.  A stub reached
+ * stub calling through a pointer; net_libs_load() resolves all of a
+ * group's at once or returns an error and publishes nothing.  A stub reached
  * before that is a bug in nook and aborts. */
 #include "network/internal.h"
 
@@ -21,6 +24,12 @@ _Static_assert(sizeof(NOOK_SONAME_NL) > 1 && sizeof(NOOK_SONAME_NL_ROUTE) > 1 &&
 	       "empty soname of a network library");
 
 enum { LIB_nl, LIB_route, LIB_nft, NLIBS };
+
+static const enum net_libs group_of[NLIBS] = {
+    [LIB_nl] = NET_LIBS_NL,
+    [LIB_route] = NET_LIBS_NL,
+    [LIB_nft] = NET_LIBS_NFT,
+};
 
 static const char *const sonames[NLIBS] = {
     [LIB_nl] = NOOK_SONAME_NL,
@@ -37,6 +46,18 @@ static const char *const sonames[NLIBS] = {
 	F(nl, struct nl_addr *, nl_addr_build, (int a0, const void *a1, size_t a2), (a0, a1, a2))  \
 	V(nl, nl_addr_put, (struct nl_addr * a0), (a0))                                            \
 	V(nl, nl_addr_set_prefixlen, (struct nl_addr * a0, int a1), (a0, a1))                      \
+	F(nl, struct nl_msg *, nlmsg_alloc_simple, (int a0, int a1), (a0, a1))                     \
+	V(nl, nlmsg_free, (struct nl_msg * a0), (a0))                                              \
+	F(nl, int, nlmsg_append, (struct nl_msg * a0, void *a1, size_t a2, int a3),                \
+	  (a0, a1, a2, a3))                                                                        \
+	F(nl, int, nla_put_s32, (struct nl_msg * a0, int a1, int32_t a2), (a0, a1, a2))            \
+	F(nl, int, nla_put_string, (struct nl_msg * a0, int a1, const char *a2), (a0, a1, a2))     \
+	F(nl, int, nla_put, (struct nl_msg * a0, int a1, int a2, const void *a3),                  \
+	  (a0, a1, a2, a3))                                                                        \
+	F(nl, struct nlattr *, nla_nest_start, (struct nl_msg * a0, int a1), (a0, a1))             \
+	F(nl, int, nla_nest_end, (struct nl_msg * a0, struct nlattr * a1), (a0, a1))               \
+	F(nl, int, nl_send_auto, (struct nl_sock * a0, struct nl_msg * a1), (a0, a1))              \
+	F(nl, int, nl_wait_for_ack, (struct nl_sock * a0), (a0))                                   \
 	F(route, struct rtnl_link *, rtnl_link_alloc, (void), ())                                  \
 	F(route, struct rtnl_link *, rtnl_link_bridge_alloc, (void), ())                           \
 	F(route, struct rtnl_link *, rtnl_link_veth_alloc, (void), ())                             \
@@ -49,6 +70,10 @@ static const char *const sonames[NLIBS] = {
 	V(route, rtnl_link_set_ns_fd, (struct rtnl_link * a0, int a1), (a0, a1))                   \
 	V(route, rtnl_link_set_addr, (struct rtnl_link * a0, struct nl_addr * a1), (a0, a1))       \
 	F(route, int, rtnl_link_get_ifindex, (struct rtnl_link * a0), (a0))                        \
+	F(route, unsigned int, rtnl_link_get_flags, (struct rtnl_link * a0), (a0))                 \
+	F(route, char *, rtnl_link_get_name, (struct rtnl_link * a0), (a0))                        \
+	F(route, int, rtnl_link_get_link_netnsid, (const struct rtnl_link *a0, int32_t *a1),       \
+	  (a0, a1))                                                                                \
 	F(route, int, rtnl_link_add, (struct nl_sock * a0, struct rtnl_link * a1, int a2),         \
 	  (a0, a1, a2))                                                                            \
 	F(route, int, rtnl_link_change,                                                            \
@@ -95,17 +120,20 @@ static const struct {
 	const char *name;
 } syms[NSYMS] = {SYMBOLS(SYM_INFO_F, SYM_INFO_V)};
 
-/* Written under the lock before `loaded` is published. */
+/* A group's entries are written under the lock before its bit in
+ * `loaded` is published. */
 static void *fns[NSYMS];
-static bool loaded;
+static unsigned loaded;
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int libs_load_locked(struct error *err)
+static int libs_load_locked(enum net_libs group, struct error *err)
 {
-	void *h[NLIBS] = {0}, *got[NSYMS];
+	void *h[NLIBS] = {0}, *got[NSYMS] = {0};
 
 	/* libnl-route-3 needs libnl-3's symbols: RTLD_GLOBAL for that one. */
 	for (int lib = 0; lib < NLIBS; lib++) {
+		if (group_of[lib] != group)
+			continue;
 		h[lib] =
 		    dlopen(sonames[lib], RTLD_NOW | (lib == LIB_nl ? RTLD_GLOBAL : RTLD_LOCAL));
 		if (!h[lib]) {
@@ -114,6 +142,8 @@ static int libs_load_locked(struct error *err)
 		}
 	}
 	for (size_t i = 0; i < NSYMS; i++) {
+		if (group_of[syms[i].lib] != group)
+			continue;
 		got[i] = dlsym(h[syms[i].lib], syms[i].name);
 		if (!got[i]) {
 			error_set(err, ELIBBAD, "cannot use %s: it has no symbol %s",
@@ -121,8 +151,10 @@ static int libs_load_locked(struct error *err)
 			goto fail;
 		}
 	}
-	memcpy(fns, got, sizeof(fns));
-	__atomic_store_n(&loaded, true, __ATOMIC_RELEASE);
+	for (size_t i = 0; i < NSYMS; i++)
+		if (group_of[syms[i].lib] == group)
+			fns[i] = got[i];
+	__atomic_or_fetch(&loaded, (unsigned)group, __ATOMIC_RELEASE);
 	return 0;
 fail:
 	for (int lib = 0; lib < NLIBS; lib++)
@@ -131,20 +163,22 @@ fail:
 	return -1;
 }
 
-int net_libs_load(struct error *err)
+int net_libs_load(enum net_libs groups, struct error *err)
 {
+	static const enum net_libs all[] = {NET_LIBS_NL, NET_LIBS_NFT};
 	int rc = 0;
 
 	pthread_mutex_lock(&load_lock);
-	if (!loaded)
-		rc = libs_load_locked(err);
+	for (size_t i = 0; i < ARRAY_SIZE(all) && rc == 0; i++)
+		if ((groups & all[i]) && !(loaded & all[i]))
+			rc = libs_load_locked(all[i], err);
 	pthread_mutex_unlock(&load_lock);
 	return rc;
 }
 
 static void *fn_of(int sym)
 {
-	if (!__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
+	if (!(__atomic_load_n(&loaded, __ATOMIC_ACQUIRE) & group_of[syms[sym].lib]))
 		abort(); /* a bug: an entry point did not call net_libs_load() */
 	return fns[sym];
 }

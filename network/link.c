@@ -6,6 +6,7 @@
 #include "network/internal.h"
 
 #include <fcntl.h>
+#include <linux/net_namespace.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static struct nl_sock *route_socket(struct error *err)
 	struct nl_sock *sk;
 	int r;
 
-	if (net_libs_load(err) < 0)
+	if (net_libs_load(NET_LIBS_NL, err) < 0)
 		return NULL;
 	if (!(sk = nl_socket_alloc())) {
 		error_set(err, ENOMEM, "cannot allocate a netlink socket");
@@ -112,18 +113,42 @@ static int addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, co
 	return 0;
 }
 
-static int link_up(struct nl_sock *sk, const char *name, int mtu, struct error *err)
+/* l's up flag, and its mtu when > 0, for a request. */
+static void up_with_mtu(struct rtnl_link *l, int mtu)
 {
-	_cleanup_link_ struct rtnl_link *l = NULL, *change = rtnl_link_alloc();
-	int r = rtnl_link_get_kernel(sk, 0, name, &l);
-
-	if (r < 0)
-		return nl_fail(err, r, "cannot find interface '%s'", name);
-	rtnl_link_set_flags(change, IFF_UP);
+	rtnl_link_set_flags(l, IFF_UP);
 	if (mtu > 0)
-		rtnl_link_set_mtu(change, (unsigned)mtu);
+		rtnl_link_set_mtu(l, (unsigned)mtu);
+}
+
+/* A bridge named name, up; one made concurrently by another nook is as
+ * good. */
+static int bridge_add(struct nl_sock *sk, const char *name, int mtu, struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *br = rtnl_link_bridge_alloc();
+	int r;
+
+	if (!br)
+		return error_set(err, ENOMEM, "cannot allocate a bridge");
+	rtnl_link_set_name(br, name);
+	up_with_mtu(br, mtu);
+	r = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0 && r != -NLE_EXIST)
+		return nl_fail(err, r, "cannot create bridge '%s'", name);
+	return 0;
+}
+
+/* l (as the kernel reported it) up, with mtu when > 0. */
+static int link_change_up(struct nl_sock *sk, struct rtnl_link *l, int mtu, struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *change = rtnl_link_alloc();
+	int r;
+
+	if (!change)
+		return error_set(err, ENOMEM, "cannot allocate a link");
+	up_with_mtu(change, mtu);
 	if ((r = rtnl_link_change(sk, l, change, 0)) < 0)
-		return nl_fail(err, r, "cannot bring '%s' up", name);
+		return nl_fail(err, r, "cannot bring '%s' up", rtnl_link_get_name(l));
 	return 0;
 }
 
@@ -136,19 +161,20 @@ int net_bridge_ensure(const char *name, uint32_t gateway, int prefix, int mtu, s
 
 	if (!sk)
 		return -1;
-	if (!(br = rtnl_link_bridge_alloc()))
-		return error_set(err, ENOMEM, "cannot allocate a bridge");
-	rtnl_link_set_name(br, name);
-	rtnl_link_set_flags(br, IFF_UP);
-	if (mtu > 0)
-		rtnl_link_set_mtu(br, (unsigned)mtu);
-	r = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0 && r != -NLE_EXIST)
-		return nl_fail(err, r, "cannot create bridge '%s'", name);
-	if (r == -NLE_EXIST && link_up(sk, name, 0, err) < 0)
+	/* Every run on a network asks: one look-up when the bridge is there
+	 * and up, the common case. */
+	r = rtnl_link_get_kernel(sk, 0, name, &br);
+	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV) {
+		if ((r = bridge_add(sk, name, mtu, err)) < 0)
+			return -1;
+		r = rtnl_link_get_kernel(sk, 0, name, &br);
+	}
+	if (r < 0)
+		return nl_fail(err, r, "cannot find interface '%s'", name);
+	if (!(rtnl_link_get_flags(br) & IFF_UP) && link_change_up(sk, br, 0, err) < 0)
 		return -1;
-	if ((idx = ifindex_of(sk, name, err)) < 0 ||
-	    addr_add(sk, idx, gateway, prefix, name, err) < 0)
+	idx = rtnl_link_get_ifindex(br);
+	if (addr_add(sk, idx, gateway, prefix, name, err) < 0)
 		return -1;
 	/* Forwarding is what the host's NAT needs (docker sets it too);
 	 * route_localnet lets a packet from 127.0.0.1, DNATed to a
@@ -157,13 +183,57 @@ int net_bridge_ensure(const char *name, uint32_t gateway, int prefix, int mtu, s
 	if (sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err) < 0 ||
 	    sysctl_set(rl, "1", err) < 0)
 		return -1;
+	return idx;
+}
+
+static int link_delete(struct nl_sock *sk, const char *name, struct error *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int r;
+
+	if ((r = rtnl_link_get_kernel(sk, 0, name, &l)) < 0)
+		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV
+			   ? 0
+			   : nl_fail(err, r, "cannot find interface '%s'", name);
+	if ((r = rtnl_link_delete(sk, l)) < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
+		return nl_fail(err, r, "cannot delete interface '%s'", name);
 	return 0;
 }
 
 int net_link_delete(const char *name, struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+
+	return sk ? link_delete(sk, name, err) : -1;
+}
+
+/* Whether the namespace the caller's namespace knows as nsid still has a
+ * reference: the kernel finds a namespace by its id only while it does
+ * (RTM_GETNSID answers ENOENT from the moment the last one is gone). */
+static bool netns_alive(struct nl_sock *sk, int32_t nsid)
+{
+	struct rtgenmsg g = {.rtgen_family = AF_UNSPEC};
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETNSID, 0);
+	int r;
+
+	if (!m)
+		abort(); /* allocation failure, as xmalloc */
+	if (nlmsg_append(m, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_s32(m, NETNSA_NSID, nsid) < 0)
+		abort(); /* a few bytes in a page-sized message */
+	r = nl_send_auto(sk, m);
+	nlmsg_free(m);
+	if (r >= 0)
+		r = nl_wait_for_ack(sk);
+	/* Anything but a clear "gone" keeps the deletion: it is only slow. */
+	return r != -NLE_OBJ_NOTFOUND;
+}
+
+int net_veth_release(const char *name, struct error *err)
+{
+	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
 	_cleanup_link_ struct rtnl_link *l = NULL;
+	int32_t nsid;
 	int r;
 
 	if (!sk)
@@ -172,6 +242,14 @@ int net_link_delete(const char *name, struct error *err)
 		return r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV
 			   ? 0
 			   : nl_fail(err, r, "cannot find interface '%s'", name);
+	/* The peer's namespace on its way out takes both ends with it, in
+	 * the kernel's own time; deleting the pair ourselves would wait an
+	 * RCU grace period (tens of ms) for nothing.  A namespace something
+	 * still holds (a container:ID joiner, a crash between steps) keeps
+	 * its end alive: that pair is deleted here. */
+	if (rtnl_link_get_link_netnsid(l, &nsid) == 0 &&
+	    (nsid == NETNSA_NSID_NOT_ASSIGNED || (nsid >= 0 && !netns_alive(sk, nsid))))
+		return 0;
 	if ((r = rtnl_link_delete(sk, l)) < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
 		return nl_fail(err, r, "cannot delete interface '%s'", name);
 	return 0;
@@ -195,7 +273,8 @@ int net_veth_create(const char *host_name, const char *bridge, int nsfd, const c
 	rtnl_link_set_flags(veth, IFF_UP);
 	rtnl_link_set_name(peer, peer_name);
 	/* Made inside the container's namespace: the peer never exists in
-	 * the host's under a name that could clash or be grabbed. */
+	 * the host's under a name that could clash or be grabbed.  (It
+	 * cannot be made up: veth opens a peer only once both are linked.) */
 	rtnl_link_set_ns_fd(peer, nsfd);
 	hw = nl_addr_build(AF_LLC, mac, 6);
 	if (!hw)
@@ -205,7 +284,13 @@ int net_veth_create(const char *host_name, const char *bridge, int nsfd, const c
 		rtnl_link_set_mtu(veth, (unsigned)mtu);
 		rtnl_link_set_mtu(peer, (unsigned)mtu);
 	}
-	if ((r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL)) < 0)
+	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	/* A pair of an earlier run of this container whose namespace is
+	 * still held or not yet torn down: rare (a restart), so asked only
+	 * when the name is taken. */
+	if (r == -NLE_EXIST && link_delete(sk, host_name, err) == 0)
+		r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
 		return nl_fail(err, r, "cannot create veth pair '%s'", host_name);
 	return 0;
 }
@@ -214,12 +299,19 @@ int net_iface_configure(const char *ifname, uint32_t ip, int prefix, uint32_t ga
 			struct error *err)
 {
 	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_link_ struct rtnl_link *l = NULL;
 	struct rtnl_route *rt;
 	struct rtnl_nexthop *nh;
 	int idx, r;
 
-	if (!sk || link_up(sk, "lo", 0, err) < 0 || (idx = ifindex_of(sk, ifname, err)) < 0 ||
-	    addr_add(sk, idx, ip, prefix, ifname, err) < 0 || link_up(sk, ifname, mtu, err) < 0)
+	if (!sk)
+		return -1;
+	if ((r = rtnl_link_get_kernel(sk, 0, ifname, &l)) < 0)
+		return nl_fail(err, r, "cannot find interface '%s'", ifname);
+	idx = rtnl_link_get_ifindex(l);
+	if (addr_add(sk, idx, ip, prefix, ifname, err) < 0)
+		return -1;
+	if (link_change_up(sk, l, mtu, err) < 0)
 		return -1;
 	if (!gateway)
 		return 0;

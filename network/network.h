@@ -64,16 +64,23 @@ void net_config_release(struct net_config *c);
 
 /* The bridge `name` up with gateway/prefix on it; an existing bridge is
  * kept.  Also sets net.ipv4.ip_forward and the bridge's route_localnet
- * (so a port published on 127.0.0.1 reaches a container). */
+ * (so a port published on 127.0.0.1 reaches a container).  Returns the
+ * bridge's ifindex (> 0). */
 int net_bridge_ensure(const char *name, uint32_t gateway, int prefix, int mtu, struct error *err);
 /* ENOENT-style absence is success. */
 int net_link_delete(const char *name, struct error *err);
-/* A veth pair: host_name up on bridge, the peer created as peer_name
- * directly inside the network namespace nsfd with mac. */
+/* The host end host_name of a container's veth pair and its peer, unless
+ * the peer's namespace is already being torn down (the kernel removes
+ * both then); absence is success. */
+int net_veth_release(const char *host_name, struct error *err);
+/* A veth pair: host_name up on bridge, the peer created up as peer_name
+ * directly inside the network namespace nsfd with mac.  A stale
+ * host_name (an earlier run's) is replaced. */
 int net_veth_create(const char *host_name, const char *bridge, int nsfd, const char *peer_name,
 		    const uint8_t mac[6], int mtu, struct error *err);
-/* In the current namespace: lo up, ifname up with ip/prefix and mtu, a
- * default route via gateway unless gateway is 0. */
+/* In the current namespace: ifname up with ip/prefix and mtu, a default
+ * route via gateway unless gateway is 0.  (lo is the namespace's maker's:
+ * a container's init brings it up, ns_loopback_up.) */
 int net_iface_configure(const char *ifname, uint32_t ip, int prefix, uint32_t gateway, int mtu,
 			struct error *err);
 
@@ -86,6 +93,9 @@ int net_nft_ensure(struct error *err);
 /* A network's elements: its bridge in the bridges set, and in
  * nat_bridges (masqueraded on the way out) or internal (not forwarded). */
 int net_nft_network_add(const char *bridge, bool internal, struct error *err);
+/* net_nft_network_add, only when the elements are not there already:
+ * checked without loading libnftables, which most starts then skip. */
+int net_nft_network_ensure(const char *bridge, bool internal, struct error *err);
 int net_nft_network_del(const char *bridge, bool internal, struct error *err);
 /* Publish p to ctr_ip; _del ignores absent entries. */
 int net_nft_port_add(const struct net_port *p, size_t n, uint32_t ctr_ip, struct error *err);

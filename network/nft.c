@@ -51,7 +51,7 @@ static int nft_run(const char *cmd, struct error *err)
 	const char *msg;
 	size_t len;
 
-	if (net_libs_load(err) < 0)
+	if (net_libs_load(NET_LIBS_NFT, err) < 0)
 		return -1;
 	if (!ctx) {
 		if (!(ctx = nft_ctx_new(0)))

@@ -296,8 +296,9 @@ static int make_fifo(struct rt_launch *l, int flags, struct error *err)
 	return fd;
 }
 
-/* After clone: id maps, the init's pid recorded, the init's setup served,
- * its "created" recorded, then the init let go to wait for start. */
+/* After clone: id maps, the init's pid recorded, o->spawned while the
+ * init sets up, the init's setup served, its "created" recorded, then
+ * the init let go to wait for start. */
 static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_opts *o,
 		    struct rt_spawn *sp, struct error *err)
 {
@@ -334,6 +335,9 @@ static int bring_up(struct rt_launch *l, const char *id, const struct rt_create_
 		return -1;
 	if (rt_sync_send(sp->sync_fd, RT_SYNC_GO, l->pid, NULL) < 0)
 		return error_sys(err, "cannot reach the container init");
+	/* In parallel with the init's own setup, which never waits on it. */
+	if (o->spawned && o->spawned(o->spawned_arg, l->pid, err) < 0)
+		return -1;
 	if (serve_init(l, id, sp->sync_fd, err) < 0)
 		return -1;
 	fault_point("create-ready");

@@ -721,7 +721,7 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 		kill(c.pid, SIGKILL);
 	fault_point("engine-rm-killed");
 	if (state_delete(ctx, c.id, err) < 0 ||
-	    rt_engine_net_remove(s, c.id, c.dir, c.monitor != getpid(), err) < 0)
+	    rt_engine_net_remove(s, c.id, c.dir, !spare_monitor && c.monitor != getpid(), err) < 0)
 		goto out;
 	fault_point("engine-rm-state");
 	if (rt_engine_log_remove(&c, err) < 0)

@@ -1,7 +1,7 @@
 /* The engine's networking: which network a container joins, its address
  * (image/netdb.c), its /etc/hosts, /etc/hostname and /etc/resolv.conf,
- * and — in the monitor, between create and start — its veth, address,
- * route and published ports (network/).
+ * and — in the monitor, while the container's init sets itself up — its
+ * veth, address, route and published ports (network/).
  *
  * What a container's network is, is written at create into a plan file
  * beside its bundle (<dir>.net, text, written whole and renamed into
@@ -10,11 +10,13 @@
  *
  *   create: container row -> address and ports (one transaction) ->
  *           plan -> hosts files -> bundle -> ready
- *   start:  (monitor) bridge and nft table ensured -> veth into the
+ *   start:  (monitor) bridge and nft elements ensured -> veth into the
  *           container's namespace -> its address and route -> ports
  *   exit:   (monitor) ports unpublished; the veth dies with the namespace
- *   rm:     ports unpublished -> host veth deleted -> files -> address
- *           rows -> container row (engine.c)
+ *   rm:     ports unpublished -> host veth deleted if its namespace is
+ *           still held -> files -> address rows -> container row
+ *           (engine.c); for run --rm the monitor checks the veth after
+ *           the client's rm (rt_engine_net_release)
  *
  * A kill -9 anywhere leaves rows that name the container (rm -f finishes
  * them) or rows of a container that is gone (swept by the next address
@@ -25,6 +27,7 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -592,14 +595,12 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 	veth_name(id, veth);
 	r = -1;
 	if (net_bridge_ensure(p.bridge, p.gateway, p.prefix, p.mtu, err) < 0 ||
-	    net_nft_network_add(p.bridge, p.internal, err) < 0)
+	    net_nft_network_ensure(p.bridge, p.internal, err) < 0)
 		goto out;
 	if ((nsfd = ns_open_pid(pid, CLONE_NEWNET, err)) < 0 ||
 	    (selffd = ns_open_path("/proc/self/ns/net", CLONE_NEWNET, err)) < 0)
 		goto out;
-	/* A veth of an earlier run whose namespace something still holds. */
-	if (net_link_delete(veth, err) < 0 ||
-	    net_veth_create(veth, p.bridge, nsfd, "eth0", p.mac, p.mtu, err) < 0)
+	if (net_veth_create(veth, p.bridge, nsfd, "eth0", p.mac, p.mtu, err) < 0)
 		goto out;
 	fault_point("net-veth");
 	/* Into the container's namespace for its side, and back: the
@@ -637,6 +638,21 @@ int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
 	return r;
 }
 
+void rt_engine_net_release(const char *id)
+{
+	struct error err;
+	char veth[16];
+
+	veth_name(id, veth);
+	/* Nearly always gone with the namespace already, or going: asked
+	 * without loading libnl.  The client is done: nobody waits on what
+	 * follows (a deletion waits for an RCU grace period). */
+	if (!if_nametoindex(veth))
+		return;
+	if (net_veth_release(veth, &err) < 0)
+		log_error("monitor of %s: %s", id, err.msg);
+}
+
 int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
 			 struct error *err)
 {
@@ -648,9 +664,10 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 		return -1;
 	veth_name(id, veth);
 	/* A namespace something else still holds (a container:ID joiner, a
-	 * crash between steps) keeps the veth: delete it by name. */
+	 * crash between steps) keeps the veth: delete it by name (one whose
+	 * namespace is going away goes with it). */
 	if (r == 1 &&
-	    (rt_engine_net_stop(dir, id, err) < 0 || (links && net_link_delete(veth, err) < 0))) {
+	    (rt_engine_net_stop(dir, id, err) < 0 || (links && net_veth_release(veth, err) < 0))) {
 		plan_release(&p);
 		return -1;
 	}

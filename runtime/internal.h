@@ -617,18 +617,24 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 			 const char *name, const char *dir, struct rt_net_setup **out,
 			 struct error *err);
 int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, struct error *err);
-/* In the monitor, between create and start: the veth into pid's network
- * namespace, its address and route, the published ports.  0 at once for
- * a container without a bridge network. */
+/* In the monitor, while the init pid sets itself up (rt_create_opts's
+ * spawned): the veth into pid's network namespace, its address and
+ * route, the published ports.  0 at once for a container without a
+ * bridge network. */
 int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err);
 /* After the exit: ports unpublished, the host veth gone. */
 int rt_engine_net_stop(const char *dir, const char *id, struct error *err);
 /* rm, before the container's row goes (which releases its address and
  * ports): stop's undo, the host veth when links (not for the monitor
- * removing the container it saw exit: the kernel does it), the files,
- * the others' hosts files.  "Already gone" is done. */
+ * removing the container it saw exit, nor for the client it handed that
+ * to: the kernel does it, or rt_engine_net_release), the files, the
+ * others' hosts files.  "Already gone" is done. */
 int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
 			 struct error *err);
+/* In the monitor, once the client removed the --rm container handed to
+ * it: the host veth, if the container's network namespace outlives it
+ * (something else holds it).  Errors are logged. */
+void rt_engine_net_release(const char *id);
 
 /* The monitor's log writer (runtime/logfile.c).  max_size 0: no cap;
  * max_file: how many files at most (1: the log is emptied when full). */

@@ -381,6 +381,13 @@ static void mon_stdio_release(void)
 	close(null);
 }
 
+static int mon_net_start(void *arg, pid_t pid, struct error *err)
+{
+	struct monitor *m = arg;
+
+	return rt_engine_net_start(m->dir, m->id, pid, err);
+}
+
 static _Noreturn void mon_main(struct monitor *m)
 {
 	struct rt_create_opts o = {.bundle = m->dir};
@@ -416,13 +423,10 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
+	/* The network is made while the init sets itself up. */
+	o.spawned = mon_net_start;
+	o.spawned_arg = m;
 	if (rt_launch_create(&l, m->ctx, m->id, &o, true, &err) < 0) {
-		unlink(sock);
-		mon_fail(m, &err);
-		_exit(1);
-	}
-	if (rt_engine_net_start(m->dir, m->id, l.pid, &err) < 0) {
-		rt_launch_abort(&l, m->id);
 		unlink(sock);
 		mon_fail(m, &err);
 		_exit(1);
@@ -471,6 +475,8 @@ static _Noreturn void mon_main(struct monitor *m)
 	if (m->rm && m->attach_fd >= 0) {
 		if (!mon_hand_off(m, code))
 			mon_record(m, code, oom);
+		else
+			rt_engine_net_release(m->id);
 		_exit(0);
 	}
 	mon_record(m, code, oom);

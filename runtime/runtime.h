@@ -21,6 +21,11 @@ struct rt_create_opts {
 	bool no_new_keyring;
 	int preserve_fds;           /* fds 3..3+N-1 passed to the container */
 	bool detach;                /* run only */
+	/* When set: called in the parent as soon as the init runs in its
+	 * namespaces, while it sets itself up (the engine makes the
+	 * container's network there); a failure aborts the create. */
+	int (*spawned)(void *arg, pid_t pid, struct error *err);
+	void *spawned_arg;
 };
 
 /* Container summary, as `list` and `state` show it. */
