@@ -26,7 +26,8 @@ static struct json_object *time_json(int64_t ns)
 	return json_object_new_string(buf);
 }
 
-static struct json_object *inspect_one(const struct rt_context *ctx, const struct img_ctr *c)
+static struct json_object *inspect_one(struct img_store *store, const struct rt_context *ctx,
+				       const struct img_ctr *c)
 {
 	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
 	struct json_object *cfg = json_tokener_parse(c->config), *v, *mounts;
@@ -84,6 +85,7 @@ static struct json_object *inspect_one(const struct rt_context *ctx, const struc
 			}
 	}
 	json_object_object_add(o, "Mounts", mounts);
+	json_object_object_add(o, "NetworkSettings", rt_engine_net_settings(store, c));
 	json_object_put(cfg);
 	return o;
 }
@@ -104,7 +106,7 @@ static struct json_object *inspect_find(struct img_store *s, const struct rt_con
 		struct json_object *o;
 
 		if (img_ctr_find(s, ref, &c, err) == 0) {
-			o = inspect_one(ctx, &c);
+			o = inspect_one(s, ctx, &c);
 			img_ctr_release(&c);
 			return o;
 		}
