@@ -315,16 +315,31 @@ static int hosts_write(const char *dir, const struct plan *p, const struct peers
  * the store's engine directory (no file of its own: the directory holds
  * only what containers own): the last writer read the rows after every
  * earlier change had committed. */
+/* The lock every writer of hosts files holds (and rm, removing them: a
+ * writer that read a plan before it went would make the file again). */
+static int hosts_lock(struct img_store *s, struct error *err)
+{
+	_cleanup_free_ char *edir = xasprintf("%s/engine", img_store_root(s));
+	int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		error_sys(err, "cannot lock '%s'", edir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int hosts_refresh_where(struct img_store *s, const char *network, const char *only,
 			       const char *gone, struct error *err)
 {
-	_cleanup_free_ char *edir = xasprintf("%s/engine", img_store_root(s));
-	_cleanup_close_ int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = hosts_lock(s, err);
 	struct peers pr = {0};
 	int r = 0;
 
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		return error_sys(err, "cannot lock '%s'", edir);
+	if (fd < 0)
+		return -1;
 	if (img_net_addrs(s, NULL, NULL, &pr.v, &pr.n, err) < 0)
 		return -1;
 	if (img_net_list(s, &pr.nets, &pr.nn, err) < 0) {
@@ -919,7 +934,16 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 		return -1;
 	}
 	fault_point("net-rm-unpublished");
-	etc_files_remove(dir);
+	{
+		int fd = hosts_lock(s, err);
+
+		if (fd < 0) {
+			plan_release(&p);
+			return -1;
+		}
+		etc_files_remove(dir);
+		close(fd);
+	}
 	/* The address and port rows go with the container's row (a trigger
 	 * in the same statement, image/netdb.c); the others' hosts files are
 	 * rewritten without it now. */

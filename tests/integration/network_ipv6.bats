@@ -77,8 +77,6 @@ teardown() { net_teardown; }
 	nk network create --subnet 10.96.0.0/24 --subnet fd00:96::/64 "n$P"
 	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
 		'mkdir -p /tmp/www && echo published6 >/tmp/www/index.html && httpd -p 80 -h /tmp/www && exec /h/udpecho serve 7'
-	run hn nft list table ip6 nook
-	assert_output --partial masquerade
 	# The client reaches the published port on the test host's v6 address.
 	local i
 	for i in $(seq 50); do
