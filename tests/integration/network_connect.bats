@@ -83,3 +83,20 @@ ctr_hosts() { nsenter -t "$(ctr_pid "$1")" -m -r cat /etc/hosts; }
 	nk rm -f "x$P"
 	nk network rm "b$P"
 }
+
+@test "a connected network comes back when the container is started again" {
+	nk network create --subnet 10.100.0.0/24 "b$P"
+	nk run -d --name "x$P" -p 8080:80 bb:1 sleep 300
+	nk network connect --ip 10.100.0.9 "b$P" "x$P"
+	nk stop -t 1 "x$P" >/dev/null
+	# Stopped: the held port is free again.
+	run hn python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 8080))'
+	assert_success
+	nk start "x$P" >/dev/null
+	run in_ctr_net "x$P" ip -o -4 addr show dev eth1
+	assert_output --partial "inet 10.100.0.9/24"
+	run nk run --rm --network "b$P" bb:1 ping -c1 -W2 "x$P"
+	assert_success
+	nk rm -f "x$P"
+	nk network rm "b$P"
+}
