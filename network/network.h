@@ -1,7 +1,8 @@
 /* Container networking mechanisms: bridges, veth pairs, addresses and
  * routes (libnl-route-3), NAT and published ports (libnftables, in nook's
- * own table `ip nook`), and the pure parsers behind the options (CIDR,
- * -p, the config file, hosts files).
+ * own tables `ip nook` and, for dual-stack networks, `ip6 nook`), the
+ * host sockets that hold published ports, and the pure parsers behind
+ * the options (CIDR, -p, the config file, hosts files).
  *
  * Every function that touches the kernel acts on the calling thread's
  * current network namespace: runtime/ decides which one (it enters a

@@ -18,7 +18,14 @@
  *
  * A kill -9 anywhere leaves rows that name the container (rm -f finishes
  * them) or rows of a container that is gone (swept by the next address
- * change); the links die with the container's network namespace. */
+ * change); the links die with the container's network namespace.
+ *
+ * A network connected later (`network connect`) has a plan of its own,
+ * <dir>.netc-NETWORK, with its interface name (eth1, ...): start attaches
+ * it again after the primary one, rm removes it.  On a dual-stack network
+ * the plan holds the v6 address too (derived from the v4 one, network/ip6.c).
+ * The monitor holds the published ports' host sockets while the container
+ * runs (network/hold.c). */
 #include "runtime/internal.h"
 #include "image/image.h"
 #include "network/network.h"
