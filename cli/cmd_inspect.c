@@ -62,6 +62,7 @@ static struct json_object *inspect_one(struct img_store *s, const struct rt_cont
 		json_object_object_add(o, "HostConfig", json_object_get(v));
 	mounts = rt_engine_mounts_json(s, c);
 	json_object_object_add(o, "Mounts", mounts);
+	json_object_object_add(o, "NetworkSettings", rt_engine_net_settings(s, c));
 	json_object_put(cfg);
 	return o;
 }

@@ -10,12 +10,13 @@
 #include <json-c/json.h>
 #include <string.h>
 
-enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL };
+enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL, OPT_IPV6, OPT_IP, OPT_ALIAS };
 
 const struct cli_options cli_network_create_options = {
     ":", (const struct option[]){{"subnet", required_argument, NULL, OPT_SUBNET},
 				 {"gateway", required_argument, NULL, OPT_GATEWAY},
 				 {"internal", no_argument, NULL, OPT_INTERNAL},
+				 {"ipv6", no_argument, NULL, OPT_IPV6},
 				 {0}}};
 
 static int network_create(int argc, char **argv, struct cli_globals *g)
@@ -29,7 +30,14 @@ static int network_create(int argc, char **argv, struct cli_globals *g)
 				cli_network_create_options.longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SUBNET:
-			o.subnet = optarg;
+			/* Given twice for a dual-stack network, as docker's. */
+			if (strchr(optarg, ':'))
+				o.subnet6 = optarg;
+			else
+				o.subnet = optarg;
+			break;
+		case OPT_IPV6:
+			o.ipv6 = true;
 			break;
 		case OPT_GATEWAY:
 			o.gateway = optarg;
@@ -81,6 +89,45 @@ static int network_ls(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+/* A container's v6 address on n ("" without v6): the v4 host part in
+ * the v6 subnet (network/ip6.c). */
+static const char *addr6_of(const struct img_network *n, uint32_t ip)
+{
+	static char buf[NET_IP6_STRLEN + 4];
+	struct net_ip6 sub, a;
+	struct error err;
+	int prefix;
+
+	if (!*n->subnet6 || net_cidr6_parse(n->subnet6, &sub, &prefix, &err) < 0)
+		return "";
+	net_ip6_host(&sub, ip & ~net_mask(n->prefix), &a);
+	net_ip6_str(&a, buf);
+	snprintf(buf + strlen(buf), 5, "/%d", prefix);
+	return buf;
+}
+
+/* docker's IPAM.Config: one entry a subnet. */
+static void ipam_config(struct json_object *ipam, const struct img_network *n)
+{
+	struct json_object *cfg = json_object_new_array(), *e = json_object_new_object();
+	char c[20], ip[16];
+
+	json_object_object_add(e, "Subnet",
+			       json_object_new_string(cidr_str(n->subnet, n->prefix, c)));
+	json_object_object_add(e, "Gateway", json_object_new_string(net_ip_str(n->gateway, ip)));
+	json_object_array_add(cfg, e);
+	if (*n->subnet6) {
+		_cleanup_free_ char *gw = xstrdup(addr6_of(n, n->gateway));
+
+		*strchr(gw, '/') = '\0';
+		e = json_object_new_object();
+		json_object_object_add(e, "Subnet", json_object_new_string(n->subnet6));
+		json_object_object_add(e, "Gateway", json_object_new_string(gw));
+		json_object_array_add(cfg, e);
+	}
+	json_object_object_add(ipam, "Config", cfg);
+}
+
 static struct json_object *network_json(struct img_store *s, const struct img_network *n)
 {
 	struct json_object *o = json_object_new_object(), *ctrs = json_object_new_object();
@@ -96,7 +143,9 @@ static struct json_object *network_json(struct img_store *s, const struct img_ne
 	json_object_object_add(ipam, "Subnet",
 			       json_object_new_string(cidr_str(n->subnet, n->prefix, c)));
 	json_object_object_add(ipam, "Gateway", json_object_new_string(net_ip_str(n->gateway, ip)));
+	ipam_config(ipam, n);
 	json_object_object_add(o, "IPAM", ipam);
+	json_object_object_add(o, "EnableIPv6", json_object_new_boolean(*n->subnet6 != '\0'));
 	json_object_object_add(o, "Internal", json_object_new_boolean(n->internal));
 	if (img_net_addrs(s, n->name, NULL, &a, &cnt, &err) == 0) {
 		for (size_t i = 0; i < cnt; i++) {
@@ -107,6 +156,8 @@ static struct json_object *network_json(struct img_store *s, const struct img_ne
 			    e, "IPv4Address",
 			    json_object_new_string(cidr_str(a[i].ip, n->prefix, c)));
 			json_object_object_add(e, "Aliases", json_object_new_string(a[i].aliases));
+			json_object_object_add(e, "IPv6Address",
+					       json_object_new_string(addr6_of(n, a[i].ip)));
 			json_object_object_add(ctrs, a[i].ctr, e);
 		}
 		img_net_addr_list_free(a, cnt);
@@ -180,9 +231,74 @@ static int network_prune(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
+const struct cli_options cli_network_connect_options = {
+    ":", (const struct option[]){{"ip", required_argument, NULL, OPT_IP},
+				 {"alias", required_argument, NULL, OPT_ALIAS},
+				 {0}}};
+
+static int network_connect(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **aliases = NULL;
+	const char *ip = NULL;
+	struct error err = {0};
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_network_connect_options.shortopts,
+				cli_network_connect_options.longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_IP:
+			ip = optarg;
+			break;
+		case OPT_ALIAS:
+			strv_push(&aliases, optarg);
+			break;
+		default:
+			return cli_bad_option(g, c, argv);
+		}
+	}
+	if ((rc = cli_want_args(g, argc - optind, 2, 2)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) ||
+	    rt_network_connect(s, argv[optind], argv[optind + 1], ip, aliases, &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
+const struct cli_options cli_network_disconnect_options = {
+    ":f", (const struct option[]){{"force", no_argument, NULL, 'f'}, {0}}};
+
+static int network_disconnect(int argc, char **argv, struct cli_globals *g)
+{
+	_cleanup_engine_store_ struct img_store *s = NULL;
+	struct error err = {0};
+	bool force = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, cli_network_disconnect_options.shortopts,
+				cli_network_disconnect_options.longopts, NULL)) != -1) {
+		if (c != 'f')
+			return cli_bad_option(g, c, argv);
+		force = true;
+	}
+	if ((rc = cli_want_args(g, argc - optind, 2, 2)) != 0)
+		return rc;
+	if (!(s = cli_store_open(g, &err)) ||
+	    rt_network_disconnect(s, argv[optind], argv[optind + 1], force, &err) < 0)
+		return cli_error(g, &err);
+	return 0;
+}
+
 static const struct cli_command network_commands[] = {
-    {"create", network_create, CLI_ENGINE_FLAGS, "[--subnet CIDR] [--gateway IP] [--internal] NAME",
-     "create a bridge network", NULL, &cli_network_create_options},
+    {"create", network_create, CLI_ENGINE_FLAGS,
+     "[--subnet CIDR]... [--gateway IP] [--internal] [--ipv6] NAME",
+     "create a bridge network (--ipv6 or an IPv6 --subnet: dual-stack)", NULL,
+     &cli_network_create_options},
+    {"connect", network_connect, CLI_ENGINE_FLAGS, "[--ip IP] [--alias NAME]... NETWORK CONTAINER",
+     "connect a running container to one more network", NULL, &cli_network_connect_options},
+    {"disconnect", network_disconnect, CLI_ENGINE_FLAGS, "[-f] NETWORK CONTAINER",
+     "disconnect a container from a network it was connected to", NULL,
+     &cli_network_disconnect_options},
     {"ls", network_ls, CLI_ENGINE_FLAGS, "", "list networks", NULL, NULL},
     {"inspect", network_inspect, CLI_ENGINE_FLAGS, "NETWORK...",
      "print networks' details as a JSON array", NULL, NULL},

@@ -299,9 +299,11 @@ int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
 
 /* ------------------------------------------------- networks (netdb.c) -- */
 
-/* A network of the engine.  Addresses are IPv4, host byte order. */
+/* A network of the engine.  Addresses are IPv4, host byte order;
+ * subnet6 is a dual-stack network's IPv6 subnet ("ADDR/n"), "" when it
+ * has none. */
 struct img_network {
-	char *name, *bridge;
+	char *name, *bridge, *subnet6;
 	uint32_t subnet, gateway;
 	int prefix;
 	bool internal;

@@ -2,7 +2,9 @@
  * store's database beside the containers they serve.
  *
  * Tables (made on first use, so stores that never network never have
- * them): net_networks, one row a network; net_addrs, one row per
+ * them): net_networks, one row a network; net_networks6, the IPv6
+ * subnet of a dual-stack one (a table of its own, so a store made before
+ * IPv6 needs no migration); net_addrs, one row per
  * container on a network (its address is the row's key part, so two
  * containers can never hold one address: the PRIMARY KEY refuses the
  * second INSERT); net_ports, one row per published port.
@@ -24,6 +26,7 @@ static const char net_schema[] =
     "CREATE TABLE IF NOT EXISTS net_networks (name TEXT PRIMARY KEY, bridge TEXT NOT NULL "
     "UNIQUE, subnet INTEGER NOT NULL, prefix INTEGER NOT NULL, gateway INTEGER NOT NULL, "
     "internal INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS net_networks6 (name TEXT PRIMARY KEY, subnet6 TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS net_addrs (network TEXT NOT NULL, ip INTEGER NOT NULL, "
     "ctr TEXT NOT NULL, name TEXT NOT NULL, aliases TEXT NOT NULL, mac TEXT NOT NULL, "
     "PRIMARY KEY (network, ip), UNIQUE (network, ctr));"
@@ -71,6 +74,7 @@ void img_network_release(struct img_network *n)
 		return;
 	free(n->name);
 	free(n->bridge);
+	free(n->subnet6);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -94,6 +98,9 @@ void img_net_addr_list_free(struct img_net_addr *v, size_t n)
 }
 
 #define NET_COLS "name, bridge, subnet, prefix, gateway, internal, created"
+#define NET_SELECT                                                                                 \
+	"SELECT n.name, bridge, subnet, prefix, gateway, internal, created, subnet6 FROM "         \
+	"net_networks n LEFT JOIN net_networks6 USING (name)"
 
 static void net_read(sqlite3_stmt *q, struct img_network *n)
 {
@@ -104,16 +111,14 @@ static void net_read(sqlite3_stmt *q, struct img_network *n)
 	n->gateway = (uint32_t)sqlite3_column_int64(q, 4);
 	n->internal = sqlite3_column_int64(q, 5) != 0;
 	n->created = sqlite3_column_int64(q, 6);
+	n->subnet6 = col_str(q, 7);
 }
 
 static int nets_read(struct img_store *s, const char *name, struct img_network **out, size_t *n,
 		     struct error *err)
 {
-	sqlite3_stmt *q =
-	    img_db_prepare(s,
-			   name ? "SELECT " NET_COLS " FROM net_networks WHERE name = ?1"
-				: "SELECT " NET_COLS " FROM net_networks ORDER BY name",
-			   err);
+	sqlite3_stmt *q = img_db_prepare(
+	    s, name ? NET_SELECT " WHERE n.name = ?1" : NET_SELECT " ORDER BY n.name", err);
 	struct img_network *v = NULL;
 	size_t cnt = 0;
 	int rc;
@@ -134,6 +139,24 @@ static int nets_read(struct img_store *s, const char *name, struct img_network *
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+static int exec_text(struct img_store *s, const char *sql, const char *a, const char *b,
+		     struct error *err)
+{
+	sqlite3_stmt *q = img_db_prepare(s, sql, err);
+	int rc;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return img_db_error(s, err, "cannot update networks");
+	return rc == SQLITE_ROW ? 1 : 0;
 }
 
 static bool overlap(uint32_t a, int pa, uint32_t b, int pb)
@@ -187,6 +210,10 @@ int img_net_add(struct img_store *s, const struct img_network *n, struct error *
 		img_db_error(s, err, "cannot record network");
 		goto out;
 	}
+	if (n->subnet6 && *n->subnet6 &&
+	    exec_text(s, "INSERT INTO net_networks6(name, subnet6) VALUES (?1, ?2)", n->name,
+		      n->subnet6, err) < 0)
+		goto out;
 	r = 0;
 out:
 	img_network_list_free(v, cnt);
@@ -218,24 +245,6 @@ int img_net_list(struct img_store *s, struct img_network **out, size_t *n, struc
 	return net_end(s, nets_read(s, NULL, out, n, err), err);
 }
 
-static int exec_text(struct img_store *s, const char *sql, const char *a, const char *b,
-		     struct error *err)
-{
-	sqlite3_stmt *q = img_db_prepare(s, sql, err);
-	int rc;
-
-	if (!q)
-		return -1;
-	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-	if (b)
-		sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return img_db_error(s, err, "cannot update networks");
-	return rc == SQLITE_ROW ? 1 : 0;
-}
-
 int img_net_remove(struct img_store *s, const char *name, struct error *err)
 {
 	int r;
@@ -249,6 +258,8 @@ int img_net_remove(struct img_store *s, const char *name, struct error *err)
 		r = error_set(err, EBUSY, "network %s has containers: remove them first", name);
 	if (r == 0)
 		r = exec_text(s, "DELETE FROM net_networks WHERE name = ?1", name, NULL, err);
+	if (r == 0)
+		r = exec_text(s, "DELETE FROM net_networks6 WHERE name = ?1", name, NULL, err);
 	return net_end(s, r, err);
 }
 

@@ -86,6 +86,7 @@ static const char *const sonames[NLIBS] = {
 	F(route, struct rtnl_addr *, rtnl_addr_alloc, (void), ())                                  \
 	V(route, rtnl_addr_put, (struct rtnl_addr * a0), (a0))                                     \
 	V(route, rtnl_addr_set_ifindex, (struct rtnl_addr * a0, int a1), (a0, a1))                 \
+	V(route, rtnl_addr_set_flags, (struct rtnl_addr * a0, unsigned int a1), (a0, a1))          \
 	F(route, int, rtnl_addr_set_local, (struct rtnl_addr * a0, struct nl_addr * a1), (a0, a1)) \
 	F(route, int, rtnl_addr_add, (struct nl_sock * a0, struct rtnl_addr * a1, int a2),         \
 	  (a0, a1, a2))                                                                            \

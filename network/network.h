@@ -1,7 +1,8 @@
 /* Container networking mechanisms: bridges, veth pairs, addresses and
  * routes (libnl-route-3), NAT and published ports (libnftables, in nook's
- * own table `ip nook`), and the pure parsers behind the options (CIDR,
- * -p, the config file, hosts files).
+ * own tables `ip nook` and, for dual-stack networks, `ip6 nook`), the
+ * host sockets that hold published ports, and the pure parsers behind
+ * the options (CIDR, -p, the config file, hosts files).
  *
  * Every function that touches the kernel acts on the calling thread's
  * current network namespace: runtime/ decides which one (it enters a
@@ -100,5 +101,51 @@ int net_nft_network_del(const char *bridge, bool internal, struct error *err);
 /* Publish p to ctr_ip; _del ignores absent entries. */
 int net_nft_port_add(const struct net_port *p, size_t n, uint32_t ctr_ip, struct error *err);
 int net_nft_port_del(const struct net_port *p, size_t n, struct error *err);
+
+/* ------------------------------------------------ IPv6 (ip6.c, nft.c) -- */
+
+/* An IPv6 address, network byte order. */
+struct net_ip6 {
+	uint8_t b[16];
+};
+#define NET_IP6_STRLEN 46
+int net_ip6_parse(const char *s, struct net_ip6 *a, struct error *err);
+/* "ADDR/n", n from 16 to 96 (a container's address keeps its v4 host
+ * part in the low 32 bits): the network address and n. */
+int net_cidr6_parse(const char *s, struct net_ip6 *net, int *prefix, struct error *err);
+char *net_ip6_str(const struct net_ip6 *a, char buf[NET_IP6_STRLEN]);
+bool net_ip6_is_set(const struct net_ip6 *a);
+bool net_cidr6_overlap(const struct net_ip6 *a, int pa, const struct net_ip6 *b, int pb);
+/* subnet with host (a v4 address's host part) in its low 32 bits. */
+void net_ip6_host(const struct net_ip6 *subnet, uint32_t host, struct net_ip6 *out);
+/* A unique local /64 (fdXX:XXXX:XXXX:XXXX::/64) derived from seed. */
+void net_ip6_ula(const char *seed, struct net_ip6 *out);
+/* The bridge (made by net_bridge_ensure) gets gateway/prefix; IPv6
+ * forwarding on.  In the current namespace. */
+int net_bridge6_ensure(const char *name, const struct net_ip6 *gateway, int prefix,
+		       struct error *err);
+/* ifname (up, configured by net_iface_configure) gets ip/prefix and,
+ * unless gateway is NULL, a default v6 route via gateway. */
+int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefix,
+			 const struct net_ip6 *gateway, struct error *err);
+/* Table `ip6 nook`, as `ip nook` for v4: the bridge's elements, and the
+ * ports published on every host address DNATed to ctr_ip. */
+int net_nft6_ensure(struct error *err);
+int net_nft6_network_add(const char *bridge, bool internal, struct error *err);
+int net_nft6_network_del(const char *bridge, bool internal, struct error *err);
+int net_nft6_port_add(const struct net_port *p, size_t n, const struct net_ip6 *ctr_ip,
+		      struct error *err);
+int net_nft6_port_del(const struct net_port *p, size_t n, struct error *err);
+
+/* ------------------------------------------------------ hold (hold.c) -- */
+
+/* Bind each host address and port of p (and [::] for those on every
+ * address when six) in the current namespace, so that nothing else can
+ * while the caller lives; EADDRINUSE with docker's message when
+ * something holds one already.  Appends the sockets (O_CLOEXEC) to *fds,
+ * *nfds; on error nothing is held.  net_ports_release closes them. */
+int net_ports_hold(const struct net_port *p, size_t n, bool six, int **fds, size_t *nfds,
+		   struct error *err);
+void net_ports_release(int *fds, size_t n);
 
 #endif

@@ -74,51 +74,68 @@ static int nft_run(const char *cmd, struct error *err)
 	return error_set(err, EIO, "nftables: %.*s", (int)len, msg);
 }
 
-int net_nft_ensure(struct error *err)
+/* family: "ip" or "ip6"; rules: that table's. */
+static int table_ensure(const char *family, const char *rules, struct error *err)
 {
-	_cleanup_free_ char *cmd = NULL;
+	_cleanup_free_ char *list = xasprintf("list table %s nook", family), *cmd = NULL;
 	struct error e2;
 
 	/* `create table` fails when the table is there, and the whole batch
 	 * with it: of concurrent nooks exactly one adds the rules, and an
 	 * existing table is left as it is. */
-	if (nft_run("list table ip nook", &e2) == 0)
+	if (nft_run(list, &e2) == 0)
 		return 0;
-	cmd = xasprintf("create table ip nook\n%s", ruleset);
+	cmd = xasprintf("create table %s nook\n%s", family, rules);
 	if (nft_run(cmd, err) == 0)
 		return 0;
-	return nft_run("list table ip nook", &e2) == 0 ? 0 : -1;
+	return nft_run(list, &e2) == 0 ? 0 : -1;
 }
 
-static int network_cmd(const char *verb, const char *bridge, bool internal, struct error *err)
+int net_nft_ensure(struct error *err)
 {
-	_cleanup_free_ char *cmd =
-	    xasprintf("%s element ip nook bridges { \"%s\" }\n"
-		      "%s element ip nook %s { \"%s\" }\n",
-		      verb, bridge, verb, internal ? "internal" : "nat_bridges", bridge);
+	return table_ensure("ip", ruleset, err);
+}
+
+static int network_cmd(const char *family, const char *verb, const char *bridge, bool internal,
+		       struct error *err)
+{
+	_cleanup_free_ char *cmd = xasprintf("%s element %s nook bridges { \"%s\" }\n"
+					     "%s element %s nook %s { \"%s\" }\n",
+					     verb, family, bridge, verb, family,
+					     internal ? "internal" : "nat_bridges", bridge);
 
 	return nft_run(cmd, err);
 }
 
-int net_nft_network_add(const char *bridge, bool internal, struct error *err)
+static int network_add(const char *family, const char *bridge, bool internal, struct error *err)
 {
 	struct error e2;
 
 	/* Adding an element that is there is no error: every attach adds
 	 * its network's again (the table may have been flushed).  The table
 	 * is made only when the plain add finds it missing. */
-	if (network_cmd("add", bridge, internal, &e2) == 0)
+	if (network_cmd(family, "add", bridge, internal, &e2) == 0)
 		return 0;
-	if (net_nft_ensure(err) < 0)
+	if ((strcmp(family, "ip") ? net_nft6_ensure(err) : net_nft_ensure(err)) < 0)
 		return -1;
-	return network_cmd("add", bridge, internal, err);
+	return network_cmd(family, "add", bridge, internal, err);
+}
+
+static int network_del(const char *family, const char *bridge, bool internal, struct error *err)
+{
+	if (network_cmd(family, "delete", bridge, internal, err) < 0 && err->code != ENOENT)
+		return -1;
+	return 0;
+}
+
+int net_nft_network_add(const char *bridge, bool internal, struct error *err)
+{
+	return network_add("ip", bridge, internal, err);
 }
 
 int net_nft_network_del(const char *bridge, bool internal, struct error *err)
 {
-	if (network_cmd("delete", bridge, internal, err) < 0 && err->code != ENOENT)
-		return -1;
-	return 0;
+	return network_del("ip", bridge, internal, err);
 }
 
 static char *port_key(const struct net_port *p, char *buf, size_t len)
@@ -191,6 +208,101 @@ int net_nft_port_del(const struct net_port *p, size_t n, struct error *err)
 
 		snprintf(one, sizeof(one), "delete element ip nook %s { %s }",
 			 p[i].host_ip ? "hostports" : "ports", port_key(&p[i], key, sizeof(key)));
+		if (nft_run(one, err) < 0 && err->code != ENOENT)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- IPv6 -- */
+
+/* Table `ip6 nook`, the same design for a dual-stack network's v6 side:
+ * masquerade on the way out, published ports DNATed to the container's
+ * v6 address.  Not on ::1: a packet from the loopback cannot leave
+ * through the bridge in IPv6 (there is no route_localnet). */
+static const char ruleset6[] =
+    "table ip6 nook {\n"
+    " set nat_bridges { type ifname; }\n"
+    " set bridges { type ifname; }\n"
+    " set internal { type ifname; }\n"
+    " map ports { type inet_proto . inet_service : ipv6_addr . inet_service; }\n"
+    " chain publish {\n"
+    "  dnat ip6 to meta l4proto . th dport map @ports\n"
+    " }\n"
+    " chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
+    "  fib daddr type local jump publish\n"
+    " }\n"
+    " chain output { type nat hook output priority -100; policy accept;\n"
+    "  ip6 daddr != ::1 fib daddr type local jump publish\n"
+    " }\n"
+    " chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+    "  iifname @nat_bridges oifname != @bridges masquerade\n"
+    " }\n"
+    " chain forward { type filter hook forward priority filter; policy accept;\n"
+    "  iifname @internal oifname != @internal drop\n"
+    "  oifname @internal iifname != @internal drop\n"
+    " }\n"
+    "}\n";
+
+int net_nft6_ensure(struct error *err)
+{
+	return table_ensure("ip6", ruleset6, err);
+}
+
+int net_nft6_network_add(const char *bridge, bool internal, struct error *err)
+{
+	return network_add("ip6", bridge, internal, err);
+}
+
+int net_nft6_network_del(const char *bridge, bool internal, struct error *err)
+{
+	return network_del("ip6", bridge, internal, err);
+}
+
+/* Only the ports published on every host address have a v6 side: one
+ * published on a v4 address is that address's. */
+int net_nft6_port_add(const struct net_port *p, size_t n, const struct net_ip6 *ctr_ip,
+		      struct error *err)
+{
+	char *cmd = NULL, ip[NET_IP6_STRLEN];
+	size_t len = 0, cnt = 0;
+	struct error e2;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&cmd, &len);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].host_ip)
+			continue;
+		fprintf(f, "add element ip6 nook ports { %s . %u : %s . %u }\n",
+			net_proto_name(p[i].proto), p[i].host_port, net_ip6_str(ctr_ip, ip),
+			p[i].ctr_port);
+		cnt++;
+	}
+	fclose(f);
+	r = 0;
+	if (cnt && (r = nft_run(cmd, &e2)) < 0 && (r = net_nft6_ensure(err)) == 0 &&
+	    (r = net_nft6_port_del(p, n, err)) == 0)
+		r = nft_run(cmd, err);
+	free(cmd);
+	return r;
+}
+
+int net_nft6_port_del(const struct net_port *p, size_t n, struct error *err)
+{
+	struct error e2;
+
+	/* One command each: absent is what a second teardown finds.  A
+	 * missing table means nothing of v6 was ever published. */
+	if (nft_run("list map ip6 nook ports", &e2) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char one[96];
+
+		if (p[i].host_ip)
+			continue;
+		snprintf(one, sizeof(one), "delete element ip6 nook ports { %s . %u }",
+			 net_proto_name(p[i].proto), p[i].host_port);
 		if (nft_run(one, err) < 0 && err->code != ENOENT)
 			return -1;
 	}

@@ -20,12 +20,20 @@
  *
  * A kill -9 anywhere leaves rows that name the container (rm -f finishes
  * them) or rows of a container that is gone (swept by the next address
- * change); the links die with the container's network namespace. */
+ * change); the links die with the container's network namespace.
+ *
+ * A network connected later (`network connect`) has a plan of its own,
+ * <dir>.netc-NETWORK, with its interface name (eth1, ...): start attaches
+ * it again after the primary one, rm removes it.  On a dual-stack network
+ * the plan holds the v6 address too (derived from the v4 one, network/ip6.c).
+ * The monitor holds the published ports' host sockets while the container
+ * runs (network/hold.c). */
 #include "runtime/internal.h"
 #include "image/image.h"
 #include "network/network.h"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <json-c/json.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -45,8 +53,11 @@ struct rt_net_setup {
 
 struct plan {
 	char network[256], bridge[16], hostname[256], name[256], aliases[1024];
+	char ifname[16]; /* eth0; ethN for a network connected later */
 	uint32_t ip, gateway;
 	int prefix, mtu;
+	struct net_ip6 ip6, gateway6; /* a dual-stack network's (prefix6 > 0) */
+	int prefix6;
 	bool internal;
 	uint8_t mac[6];
 	struct net_port *ports;
@@ -70,11 +81,13 @@ const char *rt_net_config_path(void)
 
 /* ------------------------------------------------------------- plan -- */
 
-static int plan_write(const char *dir, const struct plan *p, struct error *err)
+/* The plan at path (<dir>.net; <dir>.netc-NETWORK for a network
+ * connected later), through path.tmp. */
+static int plan_write_path(const char *path, const struct plan *p, struct error *err)
 {
-	_cleanup_free_ char *path = xasprintf("%s.net", dir), *text = NULL;
-	_cleanup_free_ char *tmp = xasprintf("%s.net.tmp", dir);
-	char ip[16], gw[16], mac[18];
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	char ip[16], gw[16], mac[18], ip6[NET_IP6_STRLEN], gw6[NET_IP6_STRLEN];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	int r;
@@ -85,6 +98,11 @@ static int plan_write(const char *dir, const struct plan *p, struct error *err)
 		"internal %d\nmac %s\n",
 		p->network, p->bridge, p->hostname, net_ip_str(p->ip, ip), p->prefix,
 		net_ip_str(p->gateway, gw), p->mtu, p->internal, net_mac_str(p->mac, mac));
+	if (*p->ifname)
+		fprintf(f, "ifname %s\n", p->ifname);
+	if (p->prefix6)
+		fprintf(f, "ip6 %s\nprefix6 %d\ngateway6 %s\n", net_ip6_str(&p->ip6, ip6),
+			p->prefix6, net_ip6_str(&p->gateway6, gw6));
 	for (size_t i = 0; i < p->nports; i++)
 		fprintf(f, "port %u %s %u %u\n", p->ports[i].proto,
 			net_ip_str(p->ports[i].host_ip, ip), p->ports[i].host_port,
@@ -98,10 +116,17 @@ static int plan_write(const char *dir, const struct plan *p, struct error *err)
 	return r;
 }
 
-/* 1 and *p when dir has a plan, 0 when not (none, host, container:). */
-static int plan_read(const char *dir, struct plan *p, struct error *err)
+static int plan_write(const char *dir, const struct plan *p, struct error *err)
 {
-	_cleanup_free_ char *path = xasprintf("%s.net", dir), *text = NULL;
+	_cleanup_free_ char *path = xasprintf("%s.net", dir);
+
+	return plan_write_path(path, p, err);
+}
+
+/* 1 and *p when path is a plan, 0 when there is none. */
+static int plan_read_path(const char *path, struct plan *p, struct error *err)
+{
+	_cleanup_free_ char *text = NULL;
 	char *save = NULL;
 
 	memset(p, 0, sizeof(*p));
@@ -140,6 +165,14 @@ static int plan_read(const char *dir, struct plan *p, struct error *err)
 			net_mac_parse(v, p->mac, err);
 		else if (!strcmp(l, "add-host"))
 			strv_push(&p->add_hosts, v);
+		else if (!strcmp(l, "ifname"))
+			snprintf(p->ifname, sizeof(p->ifname), "%s", v);
+		else if (!strcmp(l, "ip6"))
+			net_ip6_parse(v, &p->ip6, err);
+		else if (!strcmp(l, "gateway6"))
+			net_ip6_parse(v, &p->gateway6, err);
+		else if (!strcmp(l, "prefix6") && parse_int64(v, &n) == 0)
+			p->prefix6 = (int)n;
 		else if (!strcmp(l, "port") &&
 			 sscanf(v, "%u %31s %u %u", &proto, hip, &hp, &cp) == 4) {
 			uint32_t a = 0;
@@ -156,7 +189,33 @@ static int plan_read(const char *dir, struct plan *p, struct error *err)
 		plan_release(p);
 		return error_set(err, EINVAL, "'%s' is damaged", path);
 	}
+	if (!*p->ifname)
+		snprintf(p->ifname, sizeof(p->ifname), "eth0");
 	return 1;
+}
+
+/* 1 and *p when dir has a plan, 0 when not (none, host, container:). */
+static int plan_read(const char *dir, struct plan *p, struct error *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s.net", dir);
+
+	return plan_read_path(path, p, err);
+}
+
+/* A dual-stack network's v6 side of p (its v4 side set): the v4
+ * address's and the gateway's host parts in the v6 subnet. */
+static void plan_set6(struct plan *p, const struct img_network *net)
+{
+	struct net_ip6 sub;
+	struct error e2;
+
+	if (!net->subnet6 || !*net->subnet6 ||
+	    net_cidr6_parse(net->subnet6, &sub, &p->prefix6, &e2) < 0) {
+		p->prefix6 = 0;
+		return;
+	}
+	net_ip6_host(&sub, p->ip & ~net_mask(p->prefix), &p->ip6);
+	net_ip6_host(&sub, p->gateway & ~net_mask(p->prefix), &p->gateway6);
 }
 
 /* The host end of a container's veth: "nk" and 13 hex digits of its id
@@ -183,13 +242,57 @@ static int file_replace(const char *path, const char *text, struct error *err)
 	return 0;
 }
 
+/* Every network's rows, and the networks, that hosts files are made of. */
+struct peers {
+	struct img_net_addr *v;
+	size_t n;
+	struct img_network *nets;
+	size_t nn;
+};
+
+static void peers_release(struct peers *pr)
+{
+	img_net_addr_list_free(pr->v, pr->n);
+	img_network_list_free(pr->nets, pr->nn);
+}
+
+static bool ctr_on(const struct peers *pr, const char *ctr, const char *network)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (!strcmp(pr->v[i].ctr, ctr) && !strcmp(pr->v[i].network, network))
+			return true;
+	return false;
+}
+
+/* One peer's lines: its v4 address, and its v6 one on a dual-stack
+ * network. */
+static void peer_lines(FILE *f, const struct peers *pr, const struct img_net_addr *a)
+{
+	char ip[NET_IP6_STRLEN];
+
+	fprintf(f, "%s\t%s %.12s%s%s\n", net_ip_str(a->ip, ip), a->name, a->ctr,
+		*a->aliases ? " " : "", a->aliases);
+	for (size_t k = 0; k < pr->nn; k++) {
+		struct plan q = {.ip = a->ip, .prefix = pr->nets[k].prefix};
+
+		if (strcmp(pr->nets[k].name, a->network))
+			continue;
+		plan_set6(&q, &pr->nets[k]);
+		if (q.prefix6)
+			fprintf(f, "%s\t%s %.12s%s%s\n", net_ip6_str(&q.ip6, ip), a->name, a->ctr,
+				*a->aliases ? " " : "", a->aliases);
+	}
+}
+
 /* The hosts file of the container at dir: itself, the others on its
- * network (name, aliases, short id), its --add-host entries. */
-static int hosts_write(const char *dir, const struct plan *p, const struct img_net_addr *peers,
-		       size_t n, const char *gone, struct error *err)
+ * user networks (name, aliases, short id; on the default network
+ * containers know only themselves, as on docker's default bridge), its
+ * --add-host entries. */
+static int hosts_write(const char *dir, const struct plan *p, const struct peers *pr,
+		       const char *gone, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s.hosts", dir), *text = NULL;
-	char ip[16];
+	char ip[NET_IP6_STRLEN];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
@@ -198,11 +301,16 @@ static int hosts_write(const char *dir, const struct plan *p, const struct img_n
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	fprintf(f, "%s\t%s %s %.12s%s%s\n", net_ip_str(p->ip, ip), p->hostname, p->name, id,
 		*p->aliases ? " " : "", p->aliases);
-	for (size_t i = 0; i < n; i++) {
-		if (peers[i].ip == p->ip || (gone && !strcmp(peers[i].ctr, gone)))
+	if (p->prefix6)
+		fprintf(f, "%s\t%s %s %.12s%s%s\n", net_ip6_str(&p->ip6, ip), p->hostname, p->name,
+			id, *p->aliases ? " " : "", p->aliases);
+	for (size_t i = 0; pr && i < pr->n; i++) {
+		const struct img_net_addr *a = &pr->v[i];
+
+		if (!strcmp(a->ctr, id) || (gone && !strcmp(a->ctr, gone)) ||
+		    !strcmp(a->network, RT_NET_DEFAULT) || !ctr_on(pr, id, a->network))
 			continue;
-		fprintf(f, "%s\t%s %.12s%s%s\n", net_ip_str(peers[i].ip, ip), peers[i].name,
-			peers[i].ctr, *peers[i].aliases ? " " : "", peers[i].aliases);
+		peer_lines(f, pr, a);
 	}
 	for (char **v = p->add_hosts; v && *v; v++) {
 		const char *c = strrchr(*v, ':');
@@ -217,34 +325,63 @@ static int hosts_write(const char *dir, const struct plan *p, const struct img_n
  * the store's engine directory (no file of its own: the directory holds
  * only what containers own): the last writer read the rows after every
  * earlier change had committed. */
-static int hosts_refresh(struct img_store *s, const char *network, const char *gone,
-			 struct error *err)
+/* The lock every writer of hosts files holds (and rm, removing them: a
+ * writer that read a plan before it went would make the file again). */
+static int hosts_lock(struct img_store *s, struct error *err)
 {
 	_cleanup_free_ char *edir = xasprintf("%s/engine", img_store_root(s));
-	_cleanup_close_ int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct img_net_addr *v = NULL;
-	size_t n = 0;
+	int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		error_sys(err, "cannot lock '%s'", edir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int hosts_refresh_where(struct img_store *s, const char *network, const char *only,
+			       const char *gone, struct error *err)
+{
+	_cleanup_close_ int fd = hosts_lock(s, err);
+	struct peers pr = {0};
 	int r = 0;
 
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		return error_sys(err, "cannot lock '%s'", edir);
-	if (img_net_addrs(s, network, NULL, &v, &n, err) < 0)
+	if (fd < 0)
 		return -1;
-	for (size_t i = 0; i < n && r == 0; i++) {
+	if (img_net_addrs(s, NULL, NULL, &pr.v, &pr.n, err) < 0)
+		return -1;
+	if (img_net_list(s, &pr.nets, &pr.nn, err) < 0) {
+		peers_release(&pr);
+		return -1;
+	}
+	for (size_t i = 0; i < pr.n && r == 0; i++) {
 		struct img_ctr c;
 		struct plan p;
 		struct error e2;
 
-		if ((gone && !strcmp(v[i].ctr, gone)) || img_ctr_find(s, v[i].ctr, &c, &e2) < 0)
+		if ((network && strcmp(pr.v[i].network, network)) ||
+		    (only && strcmp(pr.v[i].ctr, only)) || (gone && !strcmp(pr.v[i].ctr, gone)) ||
+		    img_ctr_find(s, pr.v[i].ctr, &c, &e2) < 0)
 			continue;
+		/* A container on several networks has a row each: one write. */
+		if (only)
+			only = "";
 		if (plan_read(c.dir, &p, &e2) == 1) {
-			r = hosts_write(c.dir, &p, v, n, gone, err);
+			r = hosts_write(c.dir, &p, &pr, gone, err);
 			plan_release(&p);
 		}
 		img_ctr_release(&c);
 	}
-	img_net_addr_list_free(v, n);
+	peers_release(&pr);
 	return r;
+}
+
+static int hosts_refresh(struct img_store *s, const char *network, const char *gone,
+			 struct error *err)
+{
+	return hosts_refresh_where(s, network, NULL, gone, err);
 }
 
 static bool loopback_ns(const char *ip)
@@ -307,7 +444,7 @@ static int etc_files(const char *dir, const struct plan *p, char **dns,
 
 	if (file_replace(hn, htext, err) < 0 || file_replace(rs, rtext, err) < 0)
 		return -1;
-	return hosts_write(dir, p, NULL, 0, NULL, err);
+	return hosts_write(dir, p, NULL, NULL, err);
 }
 
 static void etc_files_remove(const char *dir)
@@ -498,7 +635,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 						 .proto = p.ports[i].proto};
 	if (!o->mac)
 		p.mac[0] = 1; /* decided below, from the address */
-	a.mac = "";
+	a.mac = o->mac ? (char *)o->mac : "";
 	if (img_net_attach(s, &a, ports, p.nports, &p.ip, err) < 0)
 		goto out;
 	for (size_t i = 0; i < p.nports; i++)
@@ -516,6 +653,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	p.prefix = net.prefix;
 	p.internal = net.internal;
 	p.mtu = cfg.mtu;
+	plan_set6(&p, &net);
 	(void)mac;
 	/* On the default network containers know only themselves by name,
 	 * as on docker's default bridge: no file of others to rewrite. */
@@ -583,6 +721,109 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 
 /* ----------------------------------------------------- start and stop -- */
 
+/* The monitor's sockets on the published ports (network/hold.c): held
+ * from start until the container exits, so a host process holding one
+ * fails the start with docker's message and none can take one later. */
+static int *held;
+static size_t nheld;
+
+static int ports_hold(const struct plan *p, struct error *err)
+{
+	return net_ports_hold(p->ports, p->nports, p->prefix6 > 0, &held, &nheld, err);
+}
+
+static void ports_unhold(void)
+{
+	net_ports_release(held, nheld);
+	held = NULL;
+	nheld = 0;
+}
+
+static int bridge6_start(const struct plan *p, struct error *err)
+{
+	if (!p->prefix6)
+		return 0;
+	if (net_bridge6_ensure(p->bridge, &p->gateway6, p->prefix6, err) < 0 ||
+	    net_nft6_network_add(p->bridge, p->internal, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A network connected later: its veth, named after the container and
+ * the network ("nk" and 13 hex digits of their hash: the primary's name
+ * plus the network would not fit IFNAMSIZ). */
+static void veth_name_extra(const char *id, const char *network, char buf[16])
+{
+	struct sha256 h;
+	uint8_t d[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1];
+
+	sha256_init(&h);
+	sha256_update(&h, id, strlen(id));
+	sha256_update(&h, "/", 1);
+	sha256_update(&h, network, strlen(network));
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	snprintf(buf, 16, "nk%.13s", hex);
+}
+
+/* One connected network's kernel side: the bridge and its elements, a
+ * veth into nsfd named p->ifname there, its addresses (no default route:
+ * that stays the primary network's, as docker does).  Comes back to
+ * selffd like rt_engine_net_start, for the same reason. */
+static int extra_attach(const struct plan *p, const char *id, int nsfd, int selffd,
+			struct error *err)
+{
+	char veth[16];
+	int r;
+
+	veth_name_extra(id, p->network, veth);
+	if (net_bridge_ensure(p->bridge, p->gateway, p->prefix, p->mtu, err) < 0 ||
+	    net_nft_network_add(p->bridge, p->internal, err) < 0 || bridge6_start(p, err) < 0 ||
+	    net_link_delete(veth, err) < 0 ||
+	    net_veth_create(veth, p->bridge, nsfd, p->ifname, p->mac, p->mtu, err) < 0)
+		return -1;
+	fault_point("net-connect-veth");
+	if (ns_enter(nsfd, CLONE_NEWNET, err) < 0)
+		return -1;
+	r = net_iface_configure(p->ifname, p->ip, p->prefix, 0, p->mtu, err);
+	if (r == 0 && p->prefix6)
+		r = net_iface6_configure(p->ifname, &p->ip6, p->prefix6, NULL, err);
+	if (ns_enter(selffd, CLONE_NEWNET, err) < 0)
+		abort();
+	return r;
+}
+
+/* The plans of the networks connected to dir's container (glob: what is
+ * on disk is what a restart re-attaches and rm removes). */
+static int extras_glob(const char *dir, glob_t *g)
+{
+	_cleanup_free_ char *pat = xasprintf("%s.netc-*", dir);
+	int r = glob(pat, 0, NULL, g);
+
+	return r == 0 || r == GLOB_NOMATCH ? 0 : -1;
+}
+
+static int extras_start(const char *dir, const char *id, int nsfd, int selffd, struct error *err)
+{
+	glob_t g = {0};
+	int r = 0;
+
+	if (extras_glob(dir, &g) < 0)
+		return error_set(err, EIO, "cannot list the networks of '%s'", dir);
+	for (size_t i = 0; i < g.gl_pathc && r == 0; i++) {
+		struct plan p;
+
+		if (str_has_suffix(g.gl_pathv[i], ".tmp") ||
+		    (r = plan_read_path(g.gl_pathv[i], &p, err)) <= 0)
+			continue;
+		r = extra_attach(&p, id, nsfd, selffd, err);
+		plan_release(&p);
+	}
+	globfree(&g);
+	return r;
+}
+
 int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err)
 {
 	_cleanup_close_ int nsfd = -1, selffd = -1;
@@ -594,8 +835,10 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 		return r;
 	veth_name(id, veth);
 	r = -1;
+	if (ports_hold(&p, err) < 0)
+		goto out;
 	if (net_bridge_ensure(p.bridge, p.gateway, p.prefix, p.mtu, err) < 0 ||
-	    net_nft_network_ensure(p.bridge, p.internal, err) < 0)
+	    net_nft_network_ensure(p.bridge, p.internal, err) < 0 || bridge6_start(&p, err) < 0)
 		goto out;
 	if ((nsfd = ns_open_pid(pid, CLONE_NEWNET, err)) < 0 ||
 	    (selffd = ns_open_path("/proc/self/ns/net", CLONE_NEWNET, err)) < 0)
@@ -611,12 +854,19 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 	if (ns_enter(nsfd, CLONE_NEWNET, err) < 0)
 		goto out;
 	r = net_iface_configure("eth0", p.ip, p.prefix, p.internal ? 0 : p.gateway, p.mtu, err);
+	if (r == 0 && p.prefix6)
+		r = net_iface6_configure("eth0", &p.ip6, p.prefix6, p.internal ? NULL : &p.gateway6,
+					 err);
 	back = ns_enter(selffd, CLONE_NEWNET, err);
 	if (back < 0)
 		abort();
 	if (r < 0)
 		goto out;
 	r = net_nft_port_add(p.ports, p.nports, p.ip, err);
+	if (r == 0 && p.prefix6)
+		r = net_nft6_port_add(p.ports, p.nports, &p.ip6, err);
+	if (r == 0)
+		r = extras_start(dir, id, nsfd, selffd, err);
 out:
 	plan_release(&p);
 	return r;
@@ -634,6 +884,9 @@ int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
 	if ((r = plan_read(dir, &p, err)) <= 0)
 		return r;
 	r = net_nft_port_del(p.ports, p.nports, err);
+	if (r == 0 && p.prefix6)
+		r = net_nft6_port_del(p.ports, p.nports, err);
+	ports_unhold();
 	plan_release(&p);
 	return r;
 }
@@ -651,6 +904,35 @@ void rt_engine_net_release(const char *id)
 		return;
 	if (net_veth_release(veth, &err) < 0)
 		log_error("monitor of %s: %s", id, err.msg);
+}
+
+/* The networks connected later: veth (links: by name, as the primary's),
+ * plan, the others' hosts files. */
+static int extras_remove(struct img_store *s, const char *id, const char *dir, bool links,
+			 struct error *err)
+{
+	glob_t g = {0};
+	int r = 0;
+
+	if (extras_glob(dir, &g) < 0)
+		return error_set(err, EIO, "cannot list the networks of '%s'", dir);
+	for (size_t i = 0; i < g.gl_pathc && r == 0; i++) {
+		const char *net = strstr(g.gl_pathv[i], ".netc-") + strlen(".netc-");
+		char veth[16];
+
+		if (str_has_suffix(net, ".tmp")) {
+			unlink(g.gl_pathv[i]);
+			continue;
+		}
+		veth_name_extra(id, net, veth);
+		if ((links && net_link_delete(veth, err) < 0) ||
+		    (r = hosts_refresh(s, net, id, err)) < 0)
+			r = -1;
+		else
+			unlink(g.gl_pathv[i]);
+	}
+	globfree(&g);
+	return r;
 }
 
 int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
@@ -671,8 +953,21 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 		plan_release(&p);
 		return -1;
 	}
+	if (extras_remove(s, id, dir, links, err) < 0) {
+		plan_release(&p);
+		return -1;
+	}
 	fault_point("net-rm-unpublished");
-	etc_files_remove(dir);
+	{
+		int fd = hosts_lock(s, err);
+
+		if (fd < 0) {
+			plan_release(&p);
+			return -1;
+		}
+		etc_files_remove(dir);
+		close(fd);
+	}
 	/* The address and port rows go with the container's row (a trigger
 	 * in the same statement, image/netdb.c); the others' hosts files are
 	 * rewritten without it now. */
@@ -680,5 +975,203 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 	if (*p.network && strcmp(p.network, RT_NET_DEFAULT))
 		r = hosts_refresh(s, p.network, id, err);
 	plan_release(&p);
+	return r;
+}
+
+/* ------------------------------------------- connect and disconnect -- */
+
+static char *extra_path(const char *dir, const char *network)
+{
+	return xasprintf("%s.netc-%s", dir, network);
+}
+
+/* The lowest ethN (N >= 1) that no connected network of dir uses. */
+static void ifname_pick(const char *dir, char buf[16])
+{
+	_cleanup_strv_ char **used = NULL;
+	glob_t g = {0};
+
+	if (extras_glob(dir, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			struct plan p;
+			struct error e2;
+
+			if (!str_has_suffix(g.gl_pathv[i], ".tmp") &&
+			    plan_read_path(g.gl_pathv[i], &p, &e2) == 1) {
+				strv_push(&used, p.ifname);
+				plan_release(&p);
+			}
+		}
+		globfree(&g);
+	}
+	for (int n = 1;; n++) {
+		bool taken = false;
+
+		snprintf(buf, 16, "eth%d", n);
+		for (char **v = used; v && *v && !taken; v++)
+			taken = !strcmp(*v, buf);
+		if (!taken)
+			return;
+	}
+}
+
+/* Disconnect's steps, each finishing what an earlier killed one left:
+ * the veth (its address and the container's end go with it), the plan,
+ * the row, the hosts files. */
+static int disconnect_steps(struct img_store *s, const struct img_ctr *c, const char *network,
+			    bool force, struct error *err)
+{
+	_cleanup_free_ char *path = extra_path(c->dir, network);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	char veth[16];
+
+	veth_name_extra(c->id, network, veth);
+	if (net_link_delete(veth, err) < 0 && !force)
+		return -1;
+	fault_point("net-disconnect-veth");
+	if ((unlink(path) < 0 && errno != ENOENT) || (unlink(tmp) < 0 && errno != ENOENT))
+		return error_sys(err, "cannot remove '%s'", path);
+	fault_point("net-disconnect-unplanned");
+	if (img_net_detach(s, c->id, network, err) < 0 ||
+	    hosts_refresh_where(s, NULL, c->id, NULL, err) < 0 ||
+	    hosts_refresh(s, network, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int aliases_join(char **aliases, char **out, struct error *err)
+{
+	char *all = xzalloc(1);
+
+	for (char **v = aliases; v && *v; v++) {
+		char *t;
+
+		if (!**v || strcspn(*v, " \t\n#") != strlen(*v)) {
+			free(all);
+			return error_set(err, EINVAL, "invalid --alias '%s'", *v);
+		}
+		t = xasprintf("%s%s%s", all, *all ? " " : "", *v);
+		free(all);
+		all = t;
+	}
+	*out = all;
+	return 0;
+}
+
+/* The order, for crash safety: address row -> plan -> hosts files ->
+ * veth and addresses.  A kill -9 between steps leaves a row and maybe a
+ * plan of a container that exists: `network disconnect` (or rm -f)
+ * finishes the job; a failure undoes it the same way. */
+int rt_network_connect(struct img_store *s, const char *network, const char *ctr, const char *ip,
+		       char **aliases, struct error *err)
+{
+	_cleanup_(net_config_release) struct net_config cfg = {0};
+	_cleanup_free_ char *path = NULL, *al = NULL;
+	_cleanup_close_ int nsfd = -1, selffd = -1;
+	struct img_network net = {0};
+	struct plan prim = {0}, p = {0};
+	struct img_net_addr a = {0};
+	struct img_ctr c;
+	struct error e2;
+	int r = -1, have;
+
+	if (img_ctr_find(s, ctr, &c, err) < 0)
+		return -1;
+	if (!strcmp(network, "bridge"))
+		network = RT_NET_DEFAULT;
+	if (rt_engine_status(&c) != RT_ENGINE_RUNNING) {
+		error_set(err, EINVAL, "container %s is not running", ctr);
+		goto out;
+	}
+	if ((have = plan_read(c.dir, &prim, err)) < 0)
+		goto out;
+	if (!have) {
+		error_set(err, EINVAL,
+			  "container %s is not on a bridge network: it cannot join another", ctr);
+		goto out;
+	}
+	if (aliases_join(aliases, &al, err) < 0 || (ip && net_ip_parse(ip, &a.ip, err) < 0) ||
+	    net_config_load(rt_net_config_path(), &cfg, err) < 0 ||
+	    img_net_find(s, network, &net, err) < 0)
+		goto out;
+	if (!strcmp(prim.network, net.name)) {
+		error_set(err, EEXIST, "container %s is already connected to network %s", ctr,
+			  net.name);
+		goto out;
+	}
+	a.network = net.name;
+	a.ctr = c.id;
+	a.name = c.name;
+	a.aliases = al;
+	a.mac = "";
+	if (img_net_attach(s, &a, NULL, 0, &p.ip, err) < 0)
+		goto out;
+	fault_point("net-connect-recorded");
+	snprintf(p.network, sizeof(p.network), "%s", net.name);
+	snprintf(p.bridge, sizeof(p.bridge), "%s", net.bridge);
+	snprintf(p.hostname, sizeof(p.hostname), "%s", prim.hostname);
+	snprintf(p.name, sizeof(p.name), "%s", c.name);
+	snprintf(p.aliases, sizeof(p.aliases), "%s", al);
+	p.gateway = net.gateway;
+	p.prefix = net.prefix;
+	p.internal = net.internal;
+	p.mtu = cfg.mtu;
+	net_mac_of_ip(p.ip, p.mac);
+	ifname_pick(c.dir, p.ifname);
+	plan_set6(&p, &net);
+	path = extra_path(c.dir, net.name);
+	if (plan_write_path(path, &p, err) < 0)
+		goto undo;
+	fault_point("net-connect-planned");
+	if (hosts_refresh(s, net.name, NULL, err) < 0 ||
+	    (nsfd = ns_open_pid(c.pid, CLONE_NEWNET, err)) < 0 ||
+	    (selffd = ns_open_path("/proc/self/ns/net", CLONE_NEWNET, err)) < 0 ||
+	    extra_attach(&p, c.id, nsfd, selffd, err) < 0)
+		goto undo;
+	r = 0;
+	goto out;
+undo:
+	disconnect_steps(s, &c, net.name, true, &e2);
+out:
+	plan_release(&p);
+	plan_release(&prim);
+	img_network_release(&net);
+	img_ctr_release(&c);
+	return r;
+}
+
+int rt_network_disconnect(struct img_store *s, const char *network, const char *ctr, bool force,
+			  struct error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct img_net_addr *v = NULL;
+	struct plan prim = {0};
+	struct img_ctr c;
+	size_t n = 0;
+	int r = -1;
+
+	if (img_ctr_find(s, ctr, &c, err) < 0)
+		return -1;
+	if (!strcmp(network, "bridge"))
+		network = RT_NET_DEFAULT;
+	if (plan_read(c.dir, &prim, err) < 0 || img_net_addrs(s, network, c.id, &v, &n, err) < 0)
+		goto out;
+	path = extra_path(c.dir, network);
+	if (*prim.network && !strcmp(prim.network, network)) {
+		error_set(err, EINVAL,
+			  "network %s is the one container %s was created on: it cannot be "
+			  "disconnected from it",
+			  network, ctr);
+		goto out;
+	}
+	if (!n && access(path, F_OK) < 0) {
+		error_set(err, ENOENT, "container %s is not connected to network %s", ctr, network);
+		goto out;
+	}
+	r = disconnect_steps(s, &c, network, force, err);
+out:
+	img_net_addr_list_free(v, n);
+	plan_release(&prim);
+	img_ctr_release(&c);
 	return r;
 }

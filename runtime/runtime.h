@@ -323,6 +323,8 @@ struct rt_network_opts {
 	const char *subnet;  /* CIDR; NULL: a free /24 of 10.89.0.0/16 */
 	const char *gateway; /* NULL: the subnet's first address */
 	bool internal;       /* no NAT, no forwarding: containers reach only each other */
+	bool ipv6;           /* dual-stack (set by subnet6 too) */
+	const char *subnet6; /* IPv6 CIDR; NULL with ipv6: a ULA /64 from the name */
 };
 /* Record it, then make its bridge and nftables elements (in the caller's
  * network namespace). */
@@ -332,6 +334,19 @@ int rt_network_remove(struct img_store *s, const char *name, struct error *err);
 /* Every network without containers but the default; *removed their
  * names (strv_free). */
 int rt_network_prune(struct img_store *s, char ***removed, struct error *err);
+/* `nook network connect`: ctr (running) joins network as one more
+ * interface, ethN (ip: that address, NULL: the next free; aliases: NULL
+ * for none); every hosts file on the network learns its name.
+ * `disconnect` undoes it (force: also when the veth cannot be removed);
+ * the network a container was created on stays. */
+int rt_network_connect(struct img_store *s, const char *network, const char *ctr, const char *ip,
+		       char **aliases, struct error *err);
+int rt_network_disconnect(struct img_store *s, const char *network, const char *ctr, bool force,
+			  struct error *err);
+/* docker's NetworkSettings of c (inspect): addresses, gateway, MAC,
+ * ports and one entry a network.  Never fails: what cannot be read is
+ * left out. */
+struct json_object *rt_engine_net_settings(struct img_store *s, const struct img_ctr *c);
 /* ----------------------------------------- engine: running containers -- */
 
 /* The operations on a running engine container (runtime/engine_ops.c,

@@ -78,3 +78,50 @@ killed_then_clean() {
 	run nk network ls
 	refute_output --partial "n$P"
 }
+
+# Only the primary veth of the one container left, and no row of network b.
+connection_gone() {
+	[ "$(hn ip -o link show | grep -c ': nk')" = 1 ]
+	[ "$(sqlite3 "$SR/nook.db" "SELECT count(*) FROM net_addrs WHERE network = '$NET'")" = 0 ]
+	[ -z "$(ls "$SR"/engine/*.netc-* 2>/dev/null)" ]
+	run in_ctr_net "$P" ip -o link show
+	refute_output --partial eth1
+}
+
+@test "network connect killed at each step: disconnect finishes it, rm -f leaves nothing behind" {
+	NET="b$P"
+	nk network create --subnet 10.90.1.0/24 "$NET"
+	for step in net-connect-recorded net-connect-planned net-connect-veth; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		nk run -d --name "$P" bb:1 sleep 1000 >/dev/null
+		run -137 nk_fault "$step" network connect "$NET" "$P"
+		run nk network disconnect "$NET" "$P"
+		assert_success
+		connection_gone
+		# Connected again it works, and rm -f takes it all.
+		run nk_fault "$step-no" network connect "$NET" "$P"
+		assert_success
+		run in_ctr_net "$P" ip -o -4 addr show dev eth1
+		assert_output --partial "10.90.1."
+		nk network disconnect "$NET" "$P"
+		run -137 nk_fault "$step" network connect "$NET" "$P"
+		killed_then_clean
+	done
+	nk network rm "$NET"
+}
+
+@test "network disconnect killed at each step: disconnect again finishes it" {
+	NET="b$P"
+	nk network create --subnet 10.90.2.0/24 "$NET"
+	for step in net-disconnect-veth net-disconnect-unplanned; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		nk run -d --name "$P" bb:1 sleep 1000 >/dev/null
+		nk network connect "$NET" "$P"
+		run -137 nk_fault "$step" network disconnect "$NET" "$P"
+		run nk network disconnect "$NET" "$P"
+		assert_success
+		connection_gone
+		killed_then_clean
+	done
+	nk network rm "$NET"
+}

@@ -84,6 +84,8 @@ net_assert_clean() {
 	[ "${left:-0}" = 0 ] || { echo "published ports left: $(hn nft list map ip nook ports)"; return 1; }
 	left=$(hn nft list map ip nook hostports 2>/dev/null | grep -c 'elements' || true)
 	[ "${left:-0}" = 0 ] || { echo "published ports left: $(hn nft list map ip nook hostports)"; return 1; }
+	left=$(hn nft list map ip6 nook ports 2>/dev/null | grep -c 'elements' || true)
+	[ "${left:-0}" = 0 ] || { echo "published v6 ports left: $(hn nft list map ip6 nook ports)"; return 1; }
 	if [ -e "$SR/nook.db" ]; then
 		left=$(sqlite3 "$SR/nook.db" "SELECT count(*) FROM net_addrs" 2>/dev/null || echo 0)
 		[ "$left" = 0 ] || { echo "IPAM rows left: $left"; return 1; }

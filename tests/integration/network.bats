@@ -258,3 +258,66 @@ retry() {
 	assert_success
 	assert_output "$(in_ctr_net "a$P" ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
 }
+
+@test "inspect shows NetworkSettings as docker: address, prefix, gateway, MAC, ports, networks" {
+	nk network create --subnet 10.76.0.0/24 "n$P"
+	nk run -d --network "n$P" --name "a$P" --network-alias "al$P" -p 8080:80 -p 127.0.0.1:8081:81/udp bb:1 sleep 100
+	nk run -d --network "n$P" --name "b$P" --mac-address 02:00:00:00:00:0b bb:1 sleep 100
+	run nk inspect "a$P"
+	assert_success
+	local ns
+	ns=$(echo "$output" | jq -c '.[0].NetworkSettings')
+	[ "$(jq -r .IPAddress <<<"$ns")" = 10.76.0.2 ]
+	[ "$(jq -r .IPPrefixLen <<<"$ns")" = 24 ]
+	[ "$(jq -r .Gateway <<<"$ns")" = 10.76.0.1 ]
+	[ "$(jq -r .MacAddress <<<"$ns")" = "$(in_ctr_net "a$P" ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" ]
+	[ "$(jq -r .GlobalIPv6Address <<<"$ns")" = "" ]
+	[ "$(jq -c '.Ports["80/tcp"]' <<<"$ns")" = '[{"HostIp":"","HostPort":"8080"}]' ]
+	[ "$(jq -c '.Ports["81/udp"]' <<<"$ns")" = '[{"HostIp":"127.0.0.1","HostPort":"8081"}]' ]
+	[ "$(jq -r ".Networks[\"n$P\"].IPAddress" <<<"$ns")" = 10.76.0.2 ]
+	[ "$(jq -r ".Networks[\"n$P\"].Gateway" <<<"$ns")" = 10.76.0.1 ]
+	[ "$(jq -r ".Networks[\"n$P\"].NetworkID" <<<"$ns")" = "n$P" ]
+	[ "$(jq -c ".Networks[\"n$P\"].Aliases" <<<"$ns")" = "[\"al$P\"]" ]
+	run nk inspect -f '{{.NetworkSettings.MacAddress}}' "b$P"
+	assert_output 02:00:00:00:00:0b
+	# No network: the fields are there, empty.
+	nk run -d --network none --name "c$P" bb:1 sleep 100
+	run nk inspect "c$P"
+	[ "$(echo "$output" | jq -r '.[0].NetworkSettings.IPAddress')" = "" ]
+	[ "$(echo "$output" | jq -c '.[0].NetworkSettings.Networks')" = "{}" ]
+	nk rm -f "a$P" "b$P" "c$P"
+	nk network rm "n$P"
+}
+
+@test "a port a host process already holds is refused with docker's message; one published is held against host processes" {
+	# A server of the test host on 8080 (TCP) and 5353 (UDP).
+	# (nsenter execs busybox: $! is the server's pid.)
+	nsenter --net="/run/netns/$NS" busybox nc -l -p 8080 >/dev/null 2>&1 &
+	local srv=$!
+	local i
+	for i in $(seq 50); do hn ss -ltn | grep -q ':8080 ' && break; sleep 0.1; done
+	run nk run -d --name "a$P" -p 8080:80 bb:1 sleep 100
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "Bind for 0.0.0.0:8080 failed: port is already allocated"
+	kill "$srv"
+	wait "$srv" 2>/dev/null || true
+	# Nothing of the failed run is published (the container stays
+	# created, as docker's; rm releases its rows).
+	run hn nft list map ip nook ports
+	refute_output --partial 8080
+	nk rm -f "a$P"
+	[ "$(sqlite3 "$SR/nook.db" 'SELECT count(*) FROM net_ports')" = 0 ]
+	# Published: a host process cannot bind the port while the container runs.
+	nk run -d --name "b$P" -p 8080:80 -p 5353:53/udp bb:1 sleep 100
+	run hn python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8080))'
+	assert_failure
+	assert_output --partial "Address already in use"
+	run hn python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))'
+	assert_failure
+	assert_output --partial "Address already in use"
+	nk rm -f "b$P"
+	# ... and can once it is gone.
+	run hn python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 8080))'
+	assert_success
+}

@@ -134,6 +134,39 @@ static void test_config(void **state)
 	net_config_release(&c);
 }
 
+static void test_ip6(void **state)
+{
+	struct net_ip6 net, other, a;
+	char buf[NET_IP6_STRLEN];
+	struct error e;
+	int prefix, po;
+
+	(void)state;
+	assert_int_equal(net_cidr6_parse("fd00:1:2:3:4::9/64", &net, &prefix, &e), 0);
+	assert_int_equal(prefix, 64);
+	assert_string_equal(net_ip6_str(&net, buf), "fd00:1:2:3::");
+	/* The v4 host part lands in the low 32 bits. */
+	net_ip6_host(&net, 0x0102, &a);
+	assert_string_equal(net_ip6_str(&a, buf), "fd00:1:2:3::102");
+	assert_int_equal(net_cidr6_parse("fd00:1:2:3:8000::/65", &other, &po, &e), 0);
+	assert_true(net_cidr6_overlap(&net, prefix, &other, po));
+	assert_int_equal(net_cidr6_parse("fd00:1:2:4::/64", &other, &po, &e), 0);
+	assert_false(net_cidr6_overlap(&net, prefix, &other, po));
+	/* Too small for a v4 host part, too big, not v6, no prefix. */
+	assert_int_equal(net_cidr6_parse("fd00::/97", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr6_parse("fd00::/8", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr6_parse("10.0.0.0/24", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr6_parse("::ffff:1.2.3.4/96", &net, &prefix, &e), -1);
+	assert_int_equal(net_cidr6_parse("fd00::", &net, &prefix, &e), -1);
+	assert_non_null(strstr(e.msg, "invalid IPv6 subnet"));
+	/* A ULA: fd, 40 bits from the name, distinct per name. */
+	net_ip6_ula("one", &a);
+	net_ip6_ula("two", &other);
+	assert_int_equal(a.b[0], 0xfd);
+	assert_int_equal(a.b[6] | a.b[7] | a.b[15], 0);
+	assert_false(net_cidr6_overlap(&a, 64, &other, 64));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +174,7 @@ int main(void)
 	    cmocka_unit_test(test_mac),
 	    cmocka_unit_test(test_port_parse),
 	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_ip6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

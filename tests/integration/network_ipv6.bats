@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# Dual-stack networks (`network create --ipv6`): v6 addresses, default
+# route, names, NAT and published ports over v6.  Every nook command runs
+# in a namespace of the test (net_helpers.bash).
+load net_helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() { net_setup_file; }
+teardown_file() { net_teardown_file; }
+setup() { net_setup; }
+teardown() { net_teardown; }
+
+@test "network create --ipv6: a ULA /64 by default, the given subnet otherwise; inspect shows it" {
+	run nk network create --ipv6 --subnet 10.91.0.0/24 "u$P"
+	assert_success
+	run nk network inspect "u$P"
+	assert_success
+	[ "$(echo "$output" | jq -r '.[0].EnableIPv6')" = true ]
+	run jq -r '.[0].IPAM.Config[1].Subnet' <<<"$output"
+	assert_output --regexp '^fd[0-9a-f]{2}:[0-9a-f:]+/64$'
+	run nk network create --ipv6 --subnet 10.92.0.0/24 --subnet fd00:abcd:1::/64 "n$P"
+	assert_success
+	run nk network inspect "n$P"
+	[ "$(echo "$output" | jq -r '.[0].IPAM.Config[1].Subnet')" = "fd00:abcd:1::/64" ]
+	[ "$(echo "$output" | jq -r '.[0].IPAM.Config[1].Gateway')" = "fd00:abcd:1::1" ]
+	# The bridge holds the v6 gateway.
+	run hn ip -o -6 addr show dev "$(echo "$output" | jq -r '.[0].Bridge')"
+	assert_output --partial "inet6 fd00:abcd:1::1/64"
+	# Overlapping v6 subnets and bad ones: one line, nothing made.
+	run nk network create --subnet 10.93.0.0/24 --subnet fd00:abcd:1:0:1::/80 "m$P"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "IPv6 subnet overlaps network n$P"
+	run nk network create --subnet fd00:abcd:zz::/64 "m$P"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "invalid IPv6 subnet"
+	run nk network ls
+	refute_output --partial "m$P"
+	# A network without --ipv6 has none.
+	nk network create --subnet 10.94.0.0/24 "p$P"
+	[ "$(nk network inspect "p$P" | jq -r '.[0].EnableIPv6')" = false ]
+	nk network rm "u$P" "n$P" "p$P"
+}
+
+@test "containers on a dual-stack network get a v6 address and route and reach each other over v6 by address and name" {
+	nk network create --subnet 10.95.0.0/24 --subnet fd00:95::/64 "n$P"
+	nk run -d --network "n$P" --name "srv$P" bb:1 sh -c \
+		'mkdir -p /tmp/www && echo six >/tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www'
+	run in_ctr_net "srv$P" ip -o -6 addr show dev eth0 scope global
+	assert_output --partial "inet6 fd00:95::2/64"
+	run in_ctr_net "srv$P" ip -6 route show default
+	assert_output --partial "default via fd00:95::1 dev eth0"
+	run nk run --rm --network "n$P" bb:1 sh -c "ping -6 -c1 -W2 fd00:95::2 && ping -6 -c1 -W2 srv$P && grep srv$P /etc/hosts"
+	assert_success
+	assert_output --partial "1 packets received"
+	assert_line --regexp "^fd00:95::2.srv$P "
+	# TCP over v6.
+	run nk run --rm --network "n$P" bb:1 sh -c \
+		"printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 fd00:95::2 80"
+	assert_output --partial six
+	# The test host reaches the container over the bridge.
+	run hn busybox ping -6 -c1 -W2 fd00:95::2
+	assert_success
+	run nk inspect "srv$P"
+	[ "$(echo "$output" | jq -r '.[0].NetworkSettings.GlobalIPv6Address')" = "fd00:95::2" ]
+	nk rm -f "srv$P"
+	nk network rm "n$P"
+}
+
+@test "v6: outbound traffic is masqueraded and -p publishes on v6 too (from a client namespace)" {
+	local h="$NOOK_BUILD/tests/helpers"
+	net_client
+	# The client's v6 side: 2001:db8::/64 (documentation, never routed).
+	hn ip addr add 2001:db8::1/64 dev th0 nodad
+	ip netns exec "$CLIENT" ip addr add 2001:db8::2/64 dev cl0 nodad
+	nk network create --subnet 10.96.0.0/24 --subnet fd00:96::/64 "n$P"
+	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
+		'mkdir -p /tmp/www && echo published6 >/tmp/www/index.html && httpd -p 80 -h /tmp/www && exec /h/udpecho serve 7'
+	# The client reaches the published port on the test host's v6 address.
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$CLIENT" busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 2001:db8::1 8080" | grep -q published6 && break
+		sleep 0.1
+	done
+	run ip netns exec "$CLIENT" busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 2001:db8::1 8080"
+	assert_output --partial published6
+	# A container connecting out over v6 is masqueraded: its packets
+	# reach the client with the test host's source (the client has no
+	# route back to fd00:96::/64, so only a masqueraded reply arrives).
+	run nk run --rm --network "n$P" bb:1 sh -c "ping -6 -c1 -W2 2001:db8::2"
+	assert_success
+	assert_output --partial "1 packets received"
+	nk rm -f "srv$P"
+	run hn nft list map ip6 nook ports
+	refute_output --partial 8080
+	nk network rm "n$P"
+}
