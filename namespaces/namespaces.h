@@ -55,6 +55,11 @@ int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd
  * child, its pid in the parent, -1 (errno) on failure.  The caller blocks
  * signals around it (the child must not run the parent's handlers). */
 pid_t ns_clone(int flags, int cgroup_fd);
+/* ns_clone into the pid namespace pidns_fd without switching the caller's
+ * pid_for_children (which a rootless nook could not switch back): a
+ * helper process joins it and clones with CLONE_PARENT, so the result is
+ * the caller's child all the same.  Same returns as ns_clone. */
+pid_t ns_clone_in_pidns(int pidns_fd, int flags, int cgroup_fd);
 /* Open a namespace file (a /proc/PID/ns/X or a bind mount of one) that must
  * be of kind flag (checked with NS_GET_NSTYPE).  Returns an O_CLOEXEC fd. */
 int ns_open_path(const char *path, int flag, struct error *err);
