@@ -124,6 +124,12 @@ int ns_idmap_write(pid_t pid, const struct ns_idmap *uids, size_t n_uids,
 		   const struct ns_idmap *gids, size_t n_gids, bool deny_setgroups,
 		   struct error *err);
 
+/* A user namespace with these maps and nothing in it, for idmapped mounts
+ * (namespaces/idmap.c): a child makes it, we write its maps (root only)
+ * and keep its fd; the child is gone on return.  An O_CLOEXEC fd. */
+int ns_userns_open_mapped(const struct ns_idmap *uids, size_t n_uids, const struct ns_idmap *gids,
+			  size_t n_gids, struct error *err);
+
 /* -------------------------------------------------------------- rootless -- */
 /* namespaces/rootless.c: an ordinary user's nook, as root of its own user
  * namespace.  These run in the CLI process, before any command work. */
@@ -136,6 +142,9 @@ struct ns_subid {
 /* The first range of file for uid (by name or number): 0, or 1 when the
  * file or the entry is missing. */
 int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct error *err);
+/* The same for the entry of a name (a user that need not exist, as
+ * podman's "containers"), its whole count. */
+int ns_subid_find_name(const char *file, const char *name, struct ns_subid *out, struct error *err);
 /* The rootless maps for uid/gid: itself to 0, its subordinate range to
  * 1..N (*n = 2).  Fails (one actionable line) when it has no range. */
 int ns_rootless_maps(uid_t uid, gid_t gid, struct ns_idmap uids[2], struct ns_idmap gids[2],

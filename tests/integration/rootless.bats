@@ -310,7 +310,12 @@ print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
 	[ "${lines[3]}" = "$A_UID" ]
 	run ra run --rm --userns=bogus bb:1 true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--userns 'bogus': expected host or keep-id"* ]]
+	[[ "$output" == *"--userns 'bogus': expected host, keep-id or auto"* ]]
+	# --userns=auto is root's: the user has one range, its own.
+	run ra run --rm --userns=auto bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--userns=auto: only for root"* ]]
+	[ -z "$(ra ps -aq)" ]
 	# Root has no user to keep.
 	local sr="$BATS_TEST_TMPDIR/store"
 	"$NOOK" --storage-root "$sr" import "$BASE_ROOTFS" bb:1 >/dev/null
