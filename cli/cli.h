@@ -384,7 +384,7 @@ int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
 	"[--entrypoint CMD] [--hostname NAME] [--network MODE|pasta[:OPT,...]] "                 \
-	"[--userns host|keep-id] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                               \
+	"[--userns host|keep-id|auto] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                               \
 	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \

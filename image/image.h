@@ -297,6 +297,25 @@ int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const 
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
 
+/* ------------------------------------------- userns id pool (idpool.c) -- */
+
+/* The host ids `--userns=auto` hands out: uid_size ids from uid_start,
+ * gid_size from gid_start. */
+struct img_idpool {
+	uint32_t uid_start, uid_size, gid_start, gid_size;
+};
+/* One container's range: host uid..uid+size-1 and gid..gid+size-1. */
+struct img_idrange {
+	uint32_t uid, gid, size;
+};
+/* Take a free range of size ids for container ctr (its row must exist):
+ * disjoint from every range taken, also under concurrent calls.  Ranges of
+ * removed containers, and of half-made ones whose creator is dead, are
+ * taken back first.  ENOSPC when the pool is full.  The range is released
+ * with the container's row. */
+int img_idpool_alloc(struct img_store *s, const struct img_idpool *pool, uint32_t size,
+		     const char *ctr, struct img_idrange *out, struct error *err);
+
 /* ------------------------------------------------- networks (netdb.c) -- */
 
 /* A network of the engine.  Addresses are IPv4, host byte order;

@@ -11,12 +11,15 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 pid_t ns_clone(int flags, int cgroup_fd)
 {
 	struct clone_args args = {
 	    .flags = (uint64_t)(unsigned)flags,
-	    .exit_signal = SIGCHLD,
+	    /* CLONE_PARENT: the caller's own exit signal (SIGCHLD), which
+	     * clone3 wants left 0. */
+	    .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 
 	if (cgroup_fd >= 0) {
@@ -27,6 +30,56 @@ pid_t ns_clone(int flags, int cgroup_fd)
 		args.cgroup = (uint64_t)cgroup_fd;
 	}
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+pid_t ns_clone_in_pidns(int pidns_fd, int flags, int cgroup_fd)
+{
+	int pfd[2], e;
+	pid_t helper, pid = -1;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	helper = fork();
+	if (helper < 0) {
+		e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		errno = e;
+		return -1;
+	}
+	if (helper == 0) {
+		/* The helper joins the pid namespace for its children and
+		 * never goes back: switching back to nook's own would need
+		 * CAP_SYS_ADMIN over the host's pid namespace, which a nook in
+		 * a user namespace of its own (rootless) does not have.  Its
+		 * child is made nook's (CLONE_PARENT), so nook waits for it as
+		 * for any child; the helper itself exits at once. */
+		close(pfd[0]);
+		if (setns(pidns_fd, CLONE_NEWPID) < 0)
+			pid = -1;
+		else
+			pid = ns_clone(flags | CLONE_PARENT, cgroup_fd);
+		if (pid == 0) {
+			close(pfd[1]);
+			return 0;
+		}
+		e = pid < 0 ? errno : 0;
+		if (write(pfd[1], &pid, sizeof(pid)) != sizeof(pid) ||
+		    write(pfd[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &pid, sizeof(pid)) != sizeof(pid) || read(pfd[0], &e, sizeof(e)) != sizeof(e)) {
+		pid = -1;
+		e = EIO;
+	}
+	close(pfd[0]);
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0)
+		errno = e;
+	return pid;
 }
 
 int ns_open_path(const char *path, int flag, struct error *err)

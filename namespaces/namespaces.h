@@ -55,6 +55,11 @@ int ns_time_prepare(const struct ns_time_offset *offs, size_t n, int *restore_fd
  * child, its pid in the parent, -1 (errno) on failure.  The caller blocks
  * signals around it (the child must not run the parent's handlers). */
 pid_t ns_clone(int flags, int cgroup_fd);
+/* ns_clone into the pid namespace pidns_fd without switching the caller's
+ * pid_for_children (which a rootless nook could not switch back): a
+ * helper process joins it and clones with CLONE_PARENT, so the result is
+ * the caller's child all the same.  Same returns as ns_clone. */
+pid_t ns_clone_in_pidns(int pidns_fd, int flags, int cgroup_fd);
 /* Open a namespace file (a /proc/PID/ns/X or a bind mount of one) that must
  * be of kind flag (checked with NS_GET_NSTYPE).  Returns an O_CLOEXEC fd. */
 int ns_open_path(const char *path, int flag, struct error *err);
@@ -126,6 +131,12 @@ int ns_idmap_write(pid_t pid, const struct ns_idmap *uids, size_t n_uids,
 		   const struct ns_idmap *gids, size_t n_gids, bool deny_setgroups,
 		   struct error *err);
 
+/* A user namespace with these maps and nothing in it, for idmapped mounts
+ * (namespaces/idmap.c): a child makes it, we write its maps (root only)
+ * and keep its fd; the child is gone on return.  An O_CLOEXEC fd. */
+int ns_userns_open_mapped(const struct ns_idmap *uids, size_t n_uids, const struct ns_idmap *gids,
+			  size_t n_gids, struct error *err);
+
 /* -------------------------------------------------------------- rootless -- */
 /* namespaces/rootless.c: an ordinary user's nook, as root of its own user
  * namespace.  These run in the CLI process, before any command work. */
@@ -138,6 +149,9 @@ struct ns_subid {
 /* The first range of file for uid (by name or number): 0, or 1 when the
  * file or the entry is missing. */
 int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct error *err);
+/* The same for the entry of a name (a user that need not exist, as
+ * podman's "containers"), its whole count. */
+int ns_subid_find_name(const char *file, const char *name, struct ns_subid *out, struct error *err);
 /* The rootless maps for uid/gid: itself to 0, its subordinate range to
  * 1..N (*n = 2).  Fails (one actionable line) when it has no range. */
 int ns_rootless_maps(uid_t uid, gid_t gid, struct ns_idmap uids[2], struct ns_idmap gids[2],

@@ -32,15 +32,15 @@
 
 /* --------------------------------------------------------- subid files -- */
 
-int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct error *err)
+/* The first entry of file named name or idbuf (NULL: not looked at);
+ * its count capped at cap. */
+static int subid_lookup(const char *file, const char *name, const char *idbuf, uint32_t cap,
+			struct ns_subid *out, struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
-	struct passwd *pw = getpwuid(uid);
-	char idbuf[16];
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(idbuf, sizeof(idbuf), "%u", (unsigned)uid);
 	if (file_read_at(AT_FDCWD, file, 1 << 20, &text, &len, err) < 0) {
 		if (err->code == ENOENT)
 			return 1;
@@ -48,23 +48,37 @@ int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct erro
 	}
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *name = line, *start = strchr(line, ':'), *count;
-		uint64_t s, c;
+		char *key = line, *start = strchr(line, ':'), *count;
+		uint64_t st, c;
 
 		if (!start || !(count = strchr(start + 1, ':')))
 			continue;
 		*start++ = '\0';
 		*count++ = '\0';
-		if (strcmp(name, idbuf) && (!pw || strcmp(name, pw->pw_name)))
+		if ((!idbuf || strcmp(key, idbuf)) && (!name || strcmp(key, name)))
 			continue;
-		if (parse_uint64(start, &s) < 0 || parse_uint64(count, &c) < 0 || !c ||
-		    s + c > UINT32_MAX)
+		if (parse_uint64(start, &st) < 0 || parse_uint64(count, &c) < 0 || !c ||
+		    st + c > UINT32_MAX)
 			continue;
-		out->start = (uint32_t)s;
-		out->count = (uint32_t)(c > SUBID_MAX ? SUBID_MAX : c);
+		out->start = (uint32_t)st;
+		out->count = (uint32_t)(c > cap ? cap : c);
 		return 0;
 	}
 	return 1;
+}
+
+int ns_subid_find(const char *file, uid_t uid, struct ns_subid *out, struct error *err)
+{
+	struct passwd *pw = getpwuid(uid);
+	char idbuf[16];
+
+	snprintf(idbuf, sizeof(idbuf), "%u", (unsigned)uid);
+	return subid_lookup(file, pw ? pw->pw_name : NULL, idbuf, SUBID_MAX, out, err);
+}
+
+int ns_subid_find_name(const char *file, const char *name, struct ns_subid *out, struct error *err)
+{
+	return subid_lookup(file, name, NULL, UINT32_MAX, out, err);
 }
 
 /* --------------------------------------------------------------- id maps -- */

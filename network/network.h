@@ -55,6 +55,7 @@ const char *net_proto_name(uint8_t proto);
  * space-separated list used when the host's resolvers are loopback). */
 struct net_config {
 	char *network, *default_subnet, *default_bridge, *dns;
+	char *userns_pool; /* START:SIZE, the ids of --userns=auto */
 	int mtu;
 };
 /* The file at path (missing: the defaults).  net_config_release. */

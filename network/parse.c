@@ -208,6 +208,7 @@ void net_config_release(struct net_config *c)
 	free(c->default_subnet);
 	free(c->default_bridge);
 	free(c->dns);
+	free(c->userns_pool);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -259,6 +260,8 @@ int net_config_load(const char *path, struct net_config *c, struct error *err)
 			slot = &c->default_bridge;
 		else if (!strcmp(k, "dns"))
 			slot = &c->dns;
+		else if (!strcmp(k, "userns_pool"))
+			slot = &c->userns_pool;
 		else if (!strcmp(k, "mtu")) {
 			if (parse_int64(val, &mtu) < 0 || mtu < 576 || mtu > 65535)
 				goto bad;
@@ -277,6 +280,6 @@ bad:
 	net_config_release(c);
 	return error_set(err, EINVAL,
 			 "%s:%d: want one of network, default_subnet, default_bridge, "
-			 "mtu, dns = VALUE",
+			 "mtu, dns, userns_pool = VALUE",
 			 path, line);
 }

@@ -2,11 +2,13 @@
 #include "overlayfs/overlayfs.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/mount.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 static int sys_fsopen(const char *fs, unsigned flags)
 {
@@ -28,19 +30,9 @@ static int sys_move_mount(int from, const char *fp, int to, const char *tp, unsi
 	return (int)syscall(SYS_move_mount, from, fp, to, tp, flags);
 }
 
-/* Returns 1 when the kernel lacks what we need (caller falls back). */
-static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *target,
-			 struct error *err)
+/* Upper, work and flags: everything but the lower layers. */
+static int config_rest(int fs, const struct ovl_opts *o, size_t nlower, struct error *err)
 {
-	_cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1;
-
-	if (fs < 0)
-		return errno == ENOSYS ? 1 : error_sys(err, "fsopen(overlay)");
-	for (size_t i = 0; i < nlower; i++)
-		if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0) < 0)
-			return errno == EINVAL && i == 0 ? 1
-							: error_sys(err, "overlay: cannot add layer '%s'",
-								    o->lower[i]);
 	if (nlower == 1 && !o->upper &&
 	    sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->empty, 0) < 0)
 		return error_sys(err, "overlay: cannot add '%s'", o->empty);
@@ -49,16 +41,137 @@ static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *ta
 		return error_sys(err, "overlay: cannot set upper '%s'", o->upper);
 	if (o->upper && o->scratch && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
 		return error_sys(err, "overlay: cannot make '%s' volatile", o->upper);
-	/* Before Linux 6.8 overlayfs parses its options the legacy way:
-	 * "lowerdir+" is accepted as a string and refused only here, with
-	 * EINVAL.  mount(2) then does it (and reports a real EINVAL). */
 	/* In a user namespace (rootless) trusted.* xattrs are out of reach:
 	 * whiteouts and opaque dirs are user.overlay.* (image/unpack.c). */
 	if (userns_nested() && sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
 		return error_sys(err, "overlay: cannot set userxattr");
-	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return errno == EINVAL ? 1
-				       : error_sys(err, "cannot create overlay for '%s'", target);
+	return 0;
+}
+
+/* The child of idmapped_create, in a mount namespace of its own. */
+static int idmapped_stage(int fs, const struct ovl_opts *o, size_t nlower, const char *target,
+			  struct error *err)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)o->userns_fd};
+	_cleanup_free_ int *t = xzalloc(nlower * sizeof(*t));
+	int r = -1;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return error_sys(err, "cannot make a mount namespace for idmapped layers");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return error_sys(err, "cannot make the idmapped layers' namespace private");
+	/* Every layer cloned before any is covered: a layer named twice is
+	 * still idmapped once, from the store's own directory. */
+	for (size_t i = 0; i < nlower; i++)
+		t[i] = -1;
+	for (size_t i = 0; i < nlower; i++) {
+		t[i] = (int)syscall(SYS_open_tree, AT_FDCWD, o->lower[i],
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+		if (t[i] < 0) {
+			error_sys(err, "cannot clone layer '%s'", o->lower[i]);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nlower; i++) {
+		if (syscall(SYS_mount_setattr, t[i], "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+			error_sys(err, "cannot idmap layer '%s'", o->lower[i]);
+			goto out;
+		}
+		if (sys_move_mount(t[i], "", AT_FDCWD, o->lower[i], MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+		    sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0) < 0) {
+			error_sys(err, "overlay: cannot add idmapped layer '%s'", o->lower[i]);
+			goto out;
+		}
+	}
+	if (config_rest(fs, o, nlower, err) < 0)
+		goto out;
+	if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		error_sys(err, "cannot create overlay for '%s'", target);
+		goto out;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < nlower; i++)
+		if (t[i] >= 0)
+			close(t[i]);
+	return r;
+}
+
+/* Idmapped layers (--userns=auto): overlayfs takes its private clone of
+ * each layer when the overlay is created and refuses a detached mount, so
+ * the idmapped clones must be attached somewhere first.  A child does it
+ * in a mount namespace of its own, over the layer directories themselves,
+ * and creates the overlay there; that namespace dies with the child, so
+ * not even a kill -9 leaves one of those mounts behind, and the host
+ * never sees them.  We mount what it created. */
+static int idmapped_create(int fs, const struct ovl_opts *o, size_t nlower, const char *target,
+			   struct error *err)
+{
+	struct error e = {0};
+	int pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return error_sys(err, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		if (idmapped_stage(fs, o, nlower, target, &e) == 0)
+			_exit(0);
+		if (write(pfd[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+			_exit(2);
+		_exit(1);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return error_sys(err, "fork");
+	}
+	n = read(pfd[0], &e, sizeof(e));
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return error_sys(err, "waitpid");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (n == (ssize_t)sizeof(e)) {
+		e.msg[sizeof(e.msg) - 1] = '\0';
+		*err = e;
+		return -1;
+	}
+	return error_set(err, EIO, "cannot create the overlay of idmapped layers for '%s'", target);
+}
+
+/* Returns 1 when the kernel lacks what we need (caller falls back). */
+static int mount_new_api(const struct ovl_opts *o, size_t nlower, const char *target,
+			 struct error *err)
+{
+	_cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0)
+		return errno == ENOSYS && !o->idmap ? 1 : error_sys(err, "fsopen(overlay)");
+	if (o->idmap) {
+		if (idmapped_create(fs, o, nlower, target, err) < 0)
+			return -1;
+	} else {
+		for (size_t i = 0; i < nlower; i++)
+			if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o->lower[i], 0) < 0)
+				return errno == EINVAL && i == 0
+					   ? 1
+					   : error_sys(err, "overlay: cannot add layer '%s'",
+						       o->lower[i]);
+		if (config_rest(fs, o, nlower, err) < 0)
+			return -1;
+		/* Before Linux 6.8 overlayfs parses its options the legacy
+		 * way: "lowerdir+" is accepted as a string and refused only
+		 * here, with EINVAL.  mount(2) then does it (and reports a
+		 * real EINVAL). */
+		if (sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			return errno == EINVAL
+				   ? 1
+				   : error_sys(err, "cannot create overlay for '%s'", target);
+	}
 	mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, o->upper ? 0 : MOUNT_ATTR_RDONLY);
 	if (mnt < 0)
 		return error_sys(err, "cannot mount overlay on '%s'", target);
@@ -176,10 +289,13 @@ int ovl_mount(const struct ovl_opts *o, const char *target, struct error *err)
 
 	if (n == 0)
 		return error_set(err, EINVAL, "overlay on '%s': no layers", target);
-	if (!getenv("NOOK_OVL_LEGACY")) {
+	if (!getenv("NOOK_OVL_LEGACY") || o->idmap) {
 		r = mount_new_api(o, n, target, err);
 		if (r <= 0)
 			return r;
+		if (o->idmap)
+			return error_set(err, ENOSYS,
+					 "idmapped layers need the new mount API (Linux 6.8)");
 	}
 	return mount_legacy(o, n, target, err);
 }

@@ -15,6 +15,10 @@ struct ovl_opts {
 			     * "volatile", which never syncs it, not even at
 			     * unmount, and refuses to mount it again after a
 			     * crash of the host */
+	bool idmap;	    /* the lower layers are seen through idmapped
+			     * mounts of userns_fd's map (--userns=auto;
+			     * root only, Linux 6.8+ for the new mount API) */
+	int userns_fd;
 };
 
 /* Mount an overlay on target.  Uses the new mount API (fsopen("overlay"),

@@ -12,6 +12,7 @@
 #include "runtime/internal.h"
 #include "image/image.h"
 #include "overlayfs/overlayfs.h"
+#include "namespaces/namespaces.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -228,19 +229,34 @@ static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edi
 /* Mount an image's layers on target, with the user's private upper/work
  * under udir when rw (scratch: see ovl_opts). */
 static int root_mount(struct img_store *s, const char *id, const char *udir, const char *target,
-		      bool rw, bool scratch, struct error *err)
+		      bool rw, bool scratch, const struct img_idrange *idmap, struct error *err)
 {
 	_cleanup_strv_ char **lower = NULL;
 	_cleanup_free_ char *upper = xasprintf("%s/upper", udir),
 			    *work = xasprintf("%s/work", udir);
+	_cleanup_close_ int userns = -1;
 	struct ovl_opts o = {.upper = rw ? upper : NULL,
 			     .work = rw ? work : NULL,
 			     .empty = upper,
-			     .scratch = scratch};
+			     .scratch = scratch,
+			     .userns_fd = -1};
 
 	if (img_layer_paths(s, id, &lower, err) < 0)
 		return -1;
 	o.lower = lower;
+	if (idmap) {
+		struct ns_idmap u = {0, idmap->uid, idmap->size}, g = {0, idmap->gid, idmap->size};
+
+		/* The container's root directory is the upper one's: its
+		 * root must own it to use it. */
+		if (chown(upper, idmap->uid, idmap->gid) < 0)
+			return error_sys(err, "cannot give '%s' to the container's root", upper);
+		userns = ns_userns_open_mapped(&u, 1, &g, 1, err);
+		if (userns < 0)
+			return -1;
+		o.idmap = true;
+		o.userns_fd = userns;
+	}
 	return ovl_mount(&o, target, err);
 }
 
@@ -282,7 +298,7 @@ int rt_image_mount(struct img_store *s, const char *image, char **merged, struct
 	if (user_open(s, key, id, &udir, &existed, err) < 0)
 		return -1;
 	m = xasprintf("%s/merged", udir);
-	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, false, err) < 0) {
+	if (!ovl_is_mounted(m) && root_mount(s, id, udir, m, false, false, NULL, err) < 0) {
 		if (!existed)
 			img_user_remove(s, key, &e2);
 		return -1;
@@ -390,6 +406,14 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err)
 {
+	return rt_bundle_make_mapped(s, image, dir, scratch, NULL, adjust, edit, data, err);
+}
+
+int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
+			  const struct img_idrange *idmap,
+			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
+			  void *data, struct error *err)
+{
 	_cleanup_free_ char *id = NULL, *abs = NULL, *key = NULL, *udir = NULL, *rootfs = NULL;
 	_cleanup_free_ char *json = NULL;
 	_cleanup_close_ int dfd = -1, rfd = -1;
@@ -426,7 +450,8 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		error_sys(err, "cannot create '%s'", rootfs);
 		goto fail;
 	}
-	if (!ovl_is_mounted(rootfs) && root_mount(s, id, udir, rootfs, true, scratch, err) < 0)
+	if (!ovl_is_mounted(rootfs) &&
+	    root_mount(s, id, udir, rootfs, true, scratch, idmap, err) < 0)
 		goto fail;
 	fault_point("bundle-mounted");
 	rfd = openat(dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

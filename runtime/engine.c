@@ -55,6 +55,7 @@ struct edit {
 	struct img_store *s;
 	struct rt_vmount *vols; /* the volumes it mounts */
 	size_t n_vols;
+	const struct img_idrange *idmap; /* --userns=auto: its range */
 };
 
 static struct json_object *child(struct json_object *o, const char *key, json_type type)
@@ -193,7 +194,8 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 	snprintf(host, sizeof(host), "%.12s", e->id);
 	json_object_object_add(doc, "hostname",
 			       json_object_new_string(o->hostname ? o->hostname : host));
-	if (rt_engine_net_spec(doc, e->net, err) < 0 || rt_userns_edit(doc, o->userns, err) < 0 ||
+	if (rt_engine_net_spec(doc, e->net, err) < 0 ||
+	    rt_userns_edit(doc, o->userns, e->idmap, err) < 0 ||
 	    rt_network_rootless_edit(doc, o->network, err) < 0)
 		return -1;
 	if (o->read_only)
@@ -471,6 +473,8 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	char hex[65];
 	struct edit e;
 	struct error e2;
+	struct img_idrange range;
+	int mapped;
 
 	if (options_check(o, err) < 0 || img_resolve(s, o->image, &image_id, err) < 0)
 		return -1;
@@ -519,13 +523,21 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	}
 	fault_point("engine-recorded");
 	e = (struct edit){.o = o, .id = hex, .s = s};
+	if ((mapped = rt_userns_auto_alloc(s, o->userns, hex, &range, err)) < 0)
+		goto undo_volumes;
+	e.idmap = mapped ? &range : NULL;
 	if (volumes_attach(s, o, image_id, &e, err) < 0)
 		goto undo_volumes;
 	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0)
 		goto undo_volumes;
 	e.net = net;
-	if (rt_bundle_make(s, image_id, dir, o->rm, config_adjust, spec_edit, &e, err) < 0)
+	if (rt_bundle_make_mapped(s, image_id, dir, o->rm, e.idmap, config_adjust, spec_edit, &e,
+				  err) < 0)
 		goto undo_net; /* the bundle maker undid its part */
+	if (e.idmap && rt_userns_auto_dirs(img_store_root(s), edir, dir, e.idmap, err) < 0) {
+		rt_bundle_remove(s, dir, &e2);
+		goto undo_net;
+	}
 	for (size_t i = 0; i < e.n_vols; i++) {
 		_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
 

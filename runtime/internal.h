@@ -274,13 +274,23 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
  * rootless nook), *without is set: the container gets no cgroup; a real
  * limit in res is then refused naming it, unless $NOOK_CGROUPS=disabled
  * (the user's explicit opt-out). */
-/* runtime/userns.c: --userns host|keep-id of engine containers.  check:
- * the mode is known and possible here; keep_id_user: "UID:GID" of the
- * user outside for keep-id (NULL otherwise); edit: the user namespace and
- * its maps added to config.json. */
+/* runtime/userns.c: --userns host|keep-id|auto of engine containers.
+ * check: the mode is known and possible here; keep_id_user: "UID:GID" of
+ * the user outside for keep-id (NULL otherwise); edit: the user namespace
+ * and its maps added to config.json (auto: range's).  auto_alloc: for
+ * auto, container ctr's range from the pool (nook.conf's userns_pool,
+ * else the "containers" entries of /etc/subuid and /etc/subgid) into
+ * *out, 1; 0 for other modes.  auto_dirs: the store, the engine dir and
+ * the container's dir made reachable for the container's root only. */
+struct img_idrange;
 int rt_userns_check(const char *mode, struct error *err);
 char *rt_userns_keep_id_user(const char *mode);
-int rt_userns_edit(struct json_object *doc, const char *mode, struct error *err);
+int rt_userns_edit(struct json_object *doc, const char *mode, const struct img_idrange *range,
+		   struct error *err);
+int rt_userns_auto_alloc(struct img_store *s, const char *mode, const char *ctr,
+			 struct img_idrange *out, struct error *err);
+int rt_userns_auto_dirs(const char *store_root, const char *edir, const char *dir,
+			const struct img_idrange *r, struct error *err);
 int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */
@@ -576,6 +586,13 @@ typedef int rt_bundle_edit_fn(struct json_object *doc, void *data, struct error 
 int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool scratch,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err);
+/* rt_bundle_make whose layers are seen through idmapped mounts of idmap
+ * (container id 0 at idmap->uid and ->gid; NULL: as they are stored),
+ * the root's upper directory owned by the range's root. */
+int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
+			  const struct img_idrange *idmap,
+			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
+			  void *data, struct error *err);
 
 /* The capabilities nook itself may hand out: its own bounding set
  * (profile.c; root on some hosts lacks a few). */

@@ -61,7 +61,13 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	_cleanup_close_ int exe = -1;
 	sigset_t all;
 
-	if (s->pid_ns_fd >= 0 && ns_pid_enter_for_children(s->pid_ns_fd, &pid_restore, err) < 0)
+	/* Rootless: nook could not switch its children's pid namespace back
+	 * to the host's (that needs the host's CAP_SYS_ADMIN); a helper that
+	 * never comes back clones the child instead. */
+	bool via_helper = s->pid_ns_fd >= 0 && userns_nested();
+
+	if (s->pid_ns_fd >= 0 && !via_helper &&
+	    ns_pid_enter_for_children(s->pid_ns_fd, &pid_restore, err) < 0)
 		return -1;
 	if ((flags & CLONE_NEWTIME) && s->n_time_offs) {
 		/* Offsets are written before anyone is inside: the namespace is
@@ -80,7 +86,8 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	exe = ns_exe_open();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &s->saved_mask);
-	s->pid = ns_clone(flags, s->cgroup_fd);
+	s->pid = via_helper ? ns_clone_in_pidns(s->pid_ns_fd, flags, s->cgroup_fd)
+			    : ns_clone(flags, s->cgroup_fd);
 	if (s->pid == 0) {
 		struct error e2;
 

@@ -310,7 +310,12 @@ print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
 	[ "${lines[3]}" = "$A_UID" ]
 	run ra run --rm --userns=bogus bb:1 true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--userns 'bogus': expected host or keep-id"* ]]
+	[[ "$output" == *"--userns 'bogus': expected host, keep-id or auto"* ]]
+	# --userns=auto is root's: the user has one range, its own.
+	run ra run --rm --userns=auto bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--userns=auto: only for root"* ]]
+	[ -z "$(ra ps -aq)" ]
 	# Root has no user to keep.
 	local sr="$BATS_TEST_TMPDIR/store"
 	"$NOOK" --storage-root "$sr" import "$BASE_ROOTFS" bb:1 >/dev/null
@@ -318,4 +323,48 @@ print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"only for rootless"* ]]
 	[ -z "$("$NOOK" --storage-root "$sr" --root "$BATS_TEST_TMPDIR/state" ps -aq)" ]
+}
+
+@test "rootless exec: a process in the container's namespaces, as root of them; exit code passed" {
+	ra run -d --name ex bb:1 sleep 1000
+	run ra exec ex sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/1/exe; exit 7'
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ +0\ +$A_UID\ +1$ ]]
+	[ "${lines[3]}" = /bin/busybox ]
+	# In the container's pid namespace (its init is pid 1 there), and seen
+	# from the host as the user's own process, in the container's
+	# namespaces.
+	ra exec -d ex sleep 999
+	pid=$(ra inspect ex | jq '.[0].State.Pid')
+	ex=$(pgrep -f '^sleep 999$' | while read -r p; do
+		[ "$(readlink /proc/"$p"/ns/pid)" = "$(readlink /proc/"$pid"/ns/pid)" ] && echo "$p"; done)
+	[ -n "$ex" ]
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$ex"/status)" = "$A_UID" ]
+	for ns in user mnt net uts ipc; do
+		[ "$(readlink /proc/"$ex"/ns/$ns)" = "$(readlink /proc/"$pid"/ns/$ns)" ]
+	done
+	# The exec'd process's parent is nook's exec (gone) or the container's
+	# init, never a helper left in the host's pid namespace.
+	run ra exec ex sh -c 'ps -o pid,comm | grep -c sleep'
+	[ "$output" = 2 ]
+}
+
+@test "rootless exec into a --userns=keep-id container joins its user namespace first" {
+	ra run -d --name exk --userns=keep-id bb:1 sleep 1000
+	run ra exec exk sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$A_UID" ]
+	[[ "${lines[2]}" =~ ^\ +$A_UID\ +0\ +1$ ]]
+}
+
+@test "rootless exec -it: a pty, window size forwarded, exit code passed" {
+	ra run -d --name exi bb:1 sleep 1000
+	run python3 "$BATS_TEST_DIRNAME/pty_drive.py" 'send:tty; id -u; stty size\r' 'expect:24 80' \
+		'size:33,101' 'send:stty size\r' 'expect:33 101' 'send:exit 6\r' wait -- \
+		runuser -u "$A_NAME" -- env -i PATH=/usr/bin:/bin HOME="$A_HOME" \
+		XDG_RUNTIME_DIR="$A_HOME/run" XDG_DATA_HOME="$A_HOME/data" NOOK_CGROUP_V1=off \
+		"$NOOK" exec -it exi sh
+	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *"EXIT 6"* ]]
 }

@@ -91,3 +91,28 @@ rootless_image() {
 	local var=${1:-A}
 	tar -C "$BASE_ROOTFS" -c . | as "$var" "$NOOK" import - bb:1 >/dev/null
 }
+
+# --userns=auto (rootless_userns_auto.bats, tests/crash/userns_auto.bats):
+# a store below directories others may search (the container's root must
+# reach its root directory) with a busybox image, and a private pool of
+# $2 ranges of 65536 ids at offset $1 of this run's own block, far above
+# any user's subordinate ids.  Exports AUTO_DIR, SR, POOL.
+auto_setup_file() {
+	export AUTO_DIR SR POOL
+	AUTO_DIR=$(mktemp -d /tmp/nook-auto.XXXXXX)
+	chmod 711 "$AUTO_DIR"
+	SR="$AUTO_DIR/store"
+	POOL=$((2000000000 + ($$ % 2000) * 1000000 + $1))
+	printf 'network = none\nuserns_pool = %s:%s\n' "$POOL" $(($2 * 65536)) >"$AUTO_DIR/nook.conf"
+	make_rootfs "$BATS_FILE_TMPDIR/rootfs"
+	# A file of another owner in the image: its owner must shift too.
+	chown 5:6 "$BATS_FILE_TMPDIR/rootfs/etc/group"
+	"$NOOK" --storage-root "$SR" import "$BATS_FILE_TMPDIR/rootfs" bb:1 >/dev/null
+}
+
+auto_teardown_file() {
+	[ -n "${AUTO_DIR:-}" ] || return 0
+	awk -v p="$AUTO_DIR" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$AUTO_DIR"
+}
