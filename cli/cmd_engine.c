@@ -398,7 +398,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	_cleanup_free_ char *id = NULL;
 	struct run_args a = {0};
 	struct rt_context ctx = {.root = g->root};
-	struct rt_monitor_spawn sp = {-1, -1};
+	struct rt_monitor_spawn sp = {-1, -1, 0};
 	struct error err = {0};
 	int rc, afd = -1, status = 0;
 

@@ -548,13 +548,23 @@ static _Noreturn void mon_exec(struct monitor *m)
 	_exit(1);
 }
 
+static void mon_reap(pid_t first)
+{
+	int ws;
+
+	while (first > 0 && waitpid(first, &ws, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* Fork the monitor twice (its own session, and the child of nobody we
  * know: it survives our shell and our terminal's hangup) and exec it.
- * *sync_fd and, with attach, *attach_fd get our ends of its sockets. */
-static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_fd,
+ * *sync_fd and, with attach, *attach_fd get our ends of its sockets.
+ * *first: the first child, which exits at once, for mon_reap (NULL: it
+ * is reaped here). */
+static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_fd, pid_t *first,
 		     struct error *err)
 {
-	int sync[2] = {-1, -1}, att[2] = {-1, -1}, ws;
+	int sync[2] = {-1, -1}, att[2] = {-1, -1};
 	pid_t a;
 
 	*sync_fd = *attach_fd = -1;
@@ -587,8 +597,10 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 	close(sync[1]);
 	if (att[1] >= 0)
 		close(att[1]);
-	while (waitpid(a, &ws, 0) < 0 && errno == EINTR)
-		;
+	if (first)
+		*first = a;
+	else
+		mon_reap(a);
 	*sync_fd = sync[0];
 	*attach_fd = att[0];
 	return 0;
@@ -650,11 +662,15 @@ int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt
 {
 	struct monitor m = {.ctx = ctx, .attach_fd = -1};
 
-	return mon_spawn(&m, attach, &sp->sync_fd, &sp->attach_fd, err);
+	/* Its first child is reaped when the monitor is given its
+	 * container, or released: meanwhile we go on creating it. */
+	return mon_spawn(&m, attach, &sp->sync_fd, &sp->attach_fd, &sp->first, err);
 }
 
 void rt_monitor_spawn_release(struct rt_monitor_spawn *sp)
 {
+	mon_reap(sp->first);
+	sp->first = 0;
 	if (sp->sync_fd >= 0)
 		close(sp->sync_fd);
 	if (sp->attach_fd >= 0)
@@ -695,32 +711,37 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 
 /* ------------------------------------------------------------ start -- */
 
-static int64_t config_int(const char *config, const char *section, const char *key)
+static bool jbool(struct json_object *o, const char *key)
 {
-	struct json_object *doc = json_tokener_parse(config), *s, *v;
-	int64_t r = doc && json_object_object_get_ex(doc, section, &s) &&
-			    json_object_object_get_ex(s, key, &v)
-			? json_object_get_int64(v)
-			: 0;
+	struct json_object *v;
 
-	json_object_put(doc);
-	return r;
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* HostConfig.LogConfig.Config's max-size and max-file. */
-static void log_cap(const char *config, uint64_t *size, int *files)
+/* What the monitor takes from the container's options (inspect's Config
+ * and HostConfig; see options_json): -t, -i, --rm, --timeout and
+ * HostConfig.LogConfig.Config's max-size and max-file.  Parsed once. */
+static void mon_options(struct monitor *m, const char *config)
 {
-	struct json_object *doc = json_tokener_parse(config), *h, *l, *c, *v;
+	struct json_object *doc = json_tokener_parse(config), *c = NULL, *h = NULL, *l, *lc, *v;
 
-	*size = 0;
-	*files = 1;
-	if (doc && json_object_object_get_ex(doc, "HostConfig", &h) &&
-	    json_object_object_get_ex(h, "LogConfig", &l) &&
-	    json_object_object_get_ex(l, "Config", &c)) {
-		if (json_object_object_get_ex(c, "max-size", &v))
-			*size = (uint64_t)json_object_get_int64(v);
-		if (json_object_object_get_ex(c, "max-file", &v))
-			*files = json_object_get_int(v);
+	m->log_max_size = 0;
+	m->log_max_file = 1;
+	if (doc && json_object_object_get_ex(doc, "Config", &c)) {
+		m->tty = jbool(c, "Tty");
+		m->interactive = jbool(c, "OpenStdin");
+		if (json_object_object_get_ex(c, "Timeout", &v))
+			m->timeout = (unsigned)json_object_get_int64(v);
+	}
+	if (doc && json_object_object_get_ex(doc, "HostConfig", &h)) {
+		m->rm = jbool(h, "AutoRemove");
+		if (json_object_object_get_ex(h, "LogConfig", &l) &&
+		    json_object_object_get_ex(l, "Config", &lc)) {
+			if (json_object_object_get_ex(lc, "max-size", &v))
+				m->log_max_size = (uint64_t)json_object_get_int64(v);
+			if (json_object_object_get_ex(lc, "max-file", &v))
+				m->log_max_file = json_object_get_int(v);
+		}
 	}
 	json_object_put(doc);
 }
@@ -750,11 +771,7 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	m.store_root = img_store_root(s);
 	m.id = c.id;
 	m.dir = c.dir;
-	m.tty = rt_engine_config_flag(c.config, "Config", "Tty");
-	m.interactive = rt_engine_config_flag(c.config, "Config", "OpenStdin");
-	m.rm = rt_engine_config_flag(c.config, "HostConfig", "AutoRemove");
-	m.timeout = (unsigned)config_int(c.config, "Config", "Timeout");
-	log_cap(c.config, &m.log_max_size, &m.log_max_file);
+	mon_options(&m, c.config);
 	/* What a killed monitor left of the last run. */
 	{
 		struct rt_info info;
@@ -772,6 +789,8 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		goto out;
 	if (sp) {
 		/* Spawned ahead: it gets its container now. */
+		mon_reap(sp->first);
+		sp->first = 0;
 		sync = steal_fd(&sp->sync_fd);
 		att = steal_fd(&sp->attach_fd);
 		if ((att >= 0) != attach) {
@@ -780,7 +799,7 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		}
 		if (mon_go_send(sync, &m, err) < 0)
 			goto out;
-	} else if (mon_spawn(&m, attach, &sync, &att, err) < 0) {
+	} else if (mon_spawn(&m, attach, &sync, &att, NULL, err) < 0) {
 		goto out;
 	}
 	do

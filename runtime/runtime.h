@@ -241,6 +241,7 @@ int rt_engine_start_exit(const struct error *err);
  * container.  Released unused, it exits having done nothing. */
 struct rt_monitor_spawn {
 	int sync_fd, attach_fd; /* -1: none */
+	pid_t first;		/* the first of its double fork, to reap; 0 none */
 };
 int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt_monitor_spawn *sp,
 			    struct error *err);
