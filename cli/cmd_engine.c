@@ -398,14 +398,18 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	_cleanup_free_ char *id = NULL;
 	struct run_args a = {0};
 	struct rt_context ctx = {.root = g->root};
+	struct rt_monitor_spawn sp = {-1, -1, 0};
 	struct error err = {0};
 	int rc, afd = -1, status = 0;
 
 	g->usage_exit = EXIT_NOOK;
 	if ((rc = run_parse(g, argc, argv, &a)) != 0)
 		goto out;
+	a.o.run_root = g->root;
 	rc = EXIT_NOOK;
-	if (!(s = cli_store_open_engine(g, &err)) ||
+	/* The monitor starts (fork, exec) while we create the container. */
+	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, &sp, &err) < 0) ||
+	    !(s = cli_store_open_engine(g, &err)) ||
 	    cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
 	    rt_engine_create(s, &a.o, &id, &err) < 0) {
 		rc = fail(g, &err, EXIT_NOOK);
@@ -416,7 +420,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		rc = 0;
 		goto out;
 	}
-	if (rt_engine_start(s, &ctx, id, !a.detach, &afd, &err) < 0) {
+	if (rt_engine_start_spawned(s, &ctx, id, !a.detach, &sp, &afd, &err) < 0) {
 		rc = fail(g, &err, start_exit(&err));
 		goto out;
 	}
@@ -432,6 +436,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		 : status;
 	close(afd);
 out:
+	rt_monitor_spawn_release(&sp);
 	run_args_release(&a);
 	return rc;
 }

@@ -251,6 +251,14 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 int img_user_prepare(struct img_store *s, const char *key, char **dir, struct error *err);
 /* Forget a user and remove its directory (must be unmounted). */
 int img_user_remove(struct img_store *s, const char *key, struct error *err);
+/* The same, but its directory is left in the store's trash for the caller
+ * to delete later (`run --rm`: its monitor, after `run` returned):
+ * *left gets its path under the store root, or NULL when it had none.
+ * Left undeleted, the next command's sweep deletes it. */
+int img_user_remove_left(struct img_store *s, const char *key, char **left, struct error *err);
+/* Delete what img_user_remove_left left (left: the path it gave) in the
+ * store at root, without opening the store's database. */
+int img_trash_delete(const char *root, const char *left, struct error *err);
 
 /* ------------------------------------------- engine containers (engine.c) -- */
 

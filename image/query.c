@@ -550,13 +550,16 @@ static char *user_dir(struct img_store *s, const char *key)
 	return xasprintf("%s/containers/%.32s", s->root, hex);
 }
 
-static int user_dirs_make(const char *d, struct error *err)
+/* merged is the mount point of rt_image_mount ("mount:" keys); a bundle
+ * mounts its root in the bundle, so its user does without one. */
+static int user_dirs_make(const char *key, const char *d, struct error *err)
 {
 	static const char *const sub[] = {"upper", "work", "merged"};
+	size_t n = str_has_prefix(key, "bundle:") ? 2 : ARRAY_SIZE(sub);
 
 	if (mkdir(d, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", d);
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = xasprintf("%s/%s", d, sub[i]);
 
 		/* upper is the root directory of the container (overlayfs shows
@@ -604,7 +607,7 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 	if (img_db_commit(s, err) < 0)
 		return -1;
 	fault_point("user-recorded");
-	if (user_dirs_make(d, err) < 0) {
+	if (user_dirs_make(key, d, err) < 0) {
 		struct error e2;
 
 		/* A full disk: no recorded user is left without its
@@ -620,7 +623,7 @@ int img_user_prepare(struct img_store *s, const char *key, char **dir, struct er
 {
 	_cleanup_free_ char *d = NULL;
 
-	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(d, err) < 0)
+	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(key, d, err) < 0)
 		return -1;
 	*dir = steal_pointer(&d);
 	return 0;
@@ -646,8 +649,9 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 
 /* The directory moves into the trash inside the transaction that forgets
  * the row (a kill before COMMIT: the next open puts it back), and is
- * deleted after.  Gc lock shared, so no sweep empties the trash under us. */
-int img_user_remove(struct img_store *s, const char *key, struct error *err)
+ * deleted after (by the caller when left).  Gc lock shared, so no sweep
+ * empties the trash under us. */
+int img_user_remove_left(struct img_store *s, const char *key, char **left, struct error *err)
 {
 	_cleanup_free_ char *d = user_dir(s, key), *trashed = NULL;
 	const char *name;
@@ -673,7 +677,9 @@ int img_user_remove(struct img_store *s, const char *key, struct error *err)
 		goto out;
 	}
 	rc = 0;
-	if (trashed) {
+	if (left) {
+		*left = steal_pointer(&trashed);
+	} else if (trashed) {
 		struct error e;
 
 		if (rm_rf_at(s->rootfd, trashed, &e) < 0)
@@ -682,4 +688,9 @@ int img_user_remove(struct img_store *s, const char *key, struct error *err)
 out:
 	flock(s->gcfd, LOCK_UN);
 	return rc;
+}
+
+int img_user_remove(struct img_store *s, const char *key, struct error *err)
+{
+	return img_user_remove_left(s, key, NULL, err);
 }

@@ -348,6 +348,18 @@ int img_trash_put(struct img_store *s, int fromfd, const char *from, const char 
 	}
 }
 
+/* ".del-<name>": an entry a process is deleting (img_trash_delete), left
+ * alone while it holds its lock (a dead one holds none). */
+static bool trash_busy(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!str_has_prefix(name, ".del-"))
+		return false;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 /* Finish interrupted deletions.  An entry "<kind>-<name>" whose owner is
  * still recorded (its transaction never committed) goes back where it
  * was; everything else is deleted.  Under the gc lock held exclusively. */
@@ -362,7 +374,8 @@ static void trash_finish(struct img_store *s, uint64_t *reclaimed)
 	while ((de = readdir(d))) {
 		struct error e;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    trash_busy(dirfd(d), de->d_name))
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 			size_t kl = strlen(kinds[i].kind);
@@ -451,9 +464,39 @@ static bool trash_empty(struct img_store *s)
 	if (tfd < 0 || !(d = fdopendir(steal_fd(&tfd))))
 		return true;
 	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    !trash_busy(dirfd(d), de->d_name))
 			return false;
 	return true;
+}
+
+int img_trash_delete(const char *root, const char *left, struct error *err)
+{
+	_cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int gcfd = -1, fd = -1;
+	_cleanup_free_ char *busy = NULL;
+	const char *name = str_has_prefix(left, "trash/") ? left + 6 : NULL;
+
+	if (!name || !*name || *name == '.' || strchr(name, '/'))
+		return error_set(err, EINVAL, "'%s' is not in the trash", left);
+	if (rootfd < 0)
+		return error_sys(err, "cannot open storage root '%s'", root);
+	gcfd = openat(rootfd, "gc.lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (gcfd < 0 || flock(gcfd, LOCK_SH) < 0)
+		return error_sys(err, "cannot lock '%s/gc.lock'", root);
+	/* Locked and renamed under the gc lock (no sweep is deleting it
+	 * meanwhile) to a name sweeps skip while it is locked: the next
+	 * command neither waits for us nor deletes it beside us.  Killed, we
+	 * hold no lock, and the next command's sweep deletes it. */
+	fd = openat(rootfd, left, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : error_sys(err, "cannot open '%s/%s'", root, left);
+	busy = xasprintf("trash/.del-%s", name);
+	if (flock(fd, LOCK_EX) < 0 || renameat(rootfd, left, rootfd, busy) < 0)
+		return error_sys(err, "cannot take '%s/%s'", root, left);
+	flock(gcfd, LOCK_UN);
+	fault_point("trash-delete");
+	return rm_rf_at(rootfd, busy, err);
 }
 
 void img_store_recover_locked(struct img_store *s, uint64_t *reclaimed)

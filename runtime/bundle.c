@@ -473,6 +473,11 @@ fail_cfg:
 
 int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err)
 {
+	return rt_bundle_remove_left(s, dir, NULL, err);
+}
+
+int rt_bundle_remove_left(struct img_store *s, const char *dir, char **left, struct error *err)
+{
 	_cleanup_free_ char *abs = bundle_path(dir, err), *key = NULL, *rootfs = NULL;
 	_cleanup_free_ char *cfg = NULL;
 
@@ -498,5 +503,5 @@ int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err)
 	if (rmdir(abs) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
 		return error_sys(err, "cannot remove '%s'", abs);
 	fault_point("bundle-remove-dirs");
-	return img_user_remove(s, key, err);
+	return img_user_remove_left(s, key, left, err);
 }

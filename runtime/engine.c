@@ -483,7 +483,19 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	sha256_hex(rnd, hex);
 	if (rt_engine_limits_probe(o, hex, err) < 0)
 		return -1;
-	edir = xasprintf("%s/engine", img_store_root(s));
+	if (o->rm && o->run_root) {
+		/* A --rm container's bundle is of no use after the host
+		 * restarts (its volatile root cannot be mounted again): on the
+		 * runtime's tmpfs its directories and files cost no disk
+		 * writes to make and remove.  Its root's upper layer stays in
+		 * the store, on disk (what the container writes may be big).
+		 * The state root is the runtime's: private to its owner. */
+		if (mkdir_p(o->run_root, 0700, err) < 0)
+			return -1;
+		edir = xasprintf("%s/%s", o->run_root, RT_ENGINE_RM_DIR);
+	} else {
+		edir = xasprintf("%s/engine", img_store_root(s));
+	}
 	if (mkdir(edir, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", edir);
 	dir = xasprintf("%s/%s", edir, hex);
@@ -712,7 +724,7 @@ static int state_delete(const struct rt_context *ctx, const char *id, struct err
 }
 
 static int engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			 bool force, bool spare_monitor, struct error *err)
+			 bool force, bool spare_monitor, char **left, struct error *err)
 {
 	struct img_ctr c;
 	int r = -1;
@@ -747,7 +759,7 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 			goto out;
 		}
 	}
-	if (rt_bundle_remove(s, c.dir, err) < 0 && err->code != ENOENT)
+	if (rt_bundle_remove_left(s, c.dir, left, err) < 0 && err->code != ENOENT)
 		goto out;
 	fault_point("engine-rm-bundle");
 	r = img_ctr_remove(s, c.id, err);
@@ -761,13 +773,13 @@ out:
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref, bool force,
 		     struct error *err)
 {
-	return engine_remove(s, ctx, ref, force, false, err);
+	return engine_remove(s, ctx, ref, force, false, NULL, err);
 }
 
 /* The container, then the anonymous volumes it had (docker's rm -v, and
  * what --rm does). */
 static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			       bool force, bool spare_monitor, struct error *err)
+			       bool force, bool spare_monitor, char **left, struct error *err)
 {
 	_cleanup_strv_ char **anon = NULL;
 	_cleanup_free_ char *id = NULL;
@@ -779,7 +791,7 @@ static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx
 	img_ctr_release(&c);
 	/* Which ones first: the container's removal drops its links. */
 	if (img_vol_of_ctr(s, id, &anon, err) < 0 ||
-	    engine_remove(s, ctx, id, force, spare_monitor, err) < 0)
+	    engine_remove(s, ctx, id, force, spare_monitor, left, err) < 0)
 		return -1;
 	for (char **n = anon; n && *n; n++)
 		if (rt_volume_remove(s, *n, err) < 0 && err->code != ENOENT)
@@ -788,13 +800,13 @@ static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx
 }
 
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    struct error *err)
+			    char **left, struct error *err)
 {
-	return remove_with_volumes(s, ctx, ref, true, true, err);
+	return remove_with_volumes(s, ctx, ref, true, true, left, err);
 }
 
 int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
 			     bool force, struct error *err)
 {
-	return remove_with_volumes(s, ctx, ref, force, false, err);
+	return remove_with_volumes(s, ctx, ref, force, false, NULL, err);
 }

@@ -579,9 +579,14 @@ struct json_object;
  * the file system, about 1 ms of each `run --rm`. */
 /* rt_engine_remove of a --rm container whose monitor handed its removal
  * to us (rt_engine_attach): the same steps, but the monitor, which waits
- * for us to finish, is not killed. */
+ * for us to finish, is not killed, and the root's upper layer is left in
+ * the store's trash for it to delete after we returned (*left: its path
+ * under the store root, or NULL; img_user_remove_left). */
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    struct error *err);
+			    char **left, struct error *err);
+/* rt_bundle_remove, the user's directory left as img_user_remove_left
+ * leaves it (left NULL: deleted). */
+int rt_bundle_remove_left(struct img_store *s, const char *dir, char **left, struct error *err);
 typedef int rt_bundle_edit_fn(struct json_object *doc, void *data, struct error *err);
 int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool scratch,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,

@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -307,21 +308,27 @@ static void mon_record(struct monitor *m, int code, bool oom)
  * has the store open; opening it here would cost the foreground `run`
  * about a millisecond), and we wait until it says it did.  When the client
  * goes away first (killed, or it failed), the removal is still ours: false
- * then.  The container is destroyed already, so nothing runs meanwhile. */
-static bool mon_hand_off(struct monitor *m, int code)
+ * then.  The container is destroyed already, so nothing runs meanwhile.
+ * The client's FRAME_REMOVED names what it left in the store's trash for
+ * us to delete after it returned (*left; "" none). */
+static bool mon_hand_off(struct monitor *m, int code, char left[FRAME_MAX + 1])
 {
 	int32_t c[2] = {code, 1};
 	struct frame f;
 	char buf[FRAME_MAX];
 
+	left[0] = '\0';
 	if (frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) < 0)
 		return false;
 	fault_point("monitor-handed-off");
 	/* Frames the client sent before it saw the exit are skipped. */
 	while (read_all(m->attach_fd, &f, sizeof(f)) == sizeof(f) && f.len <= sizeof(buf) &&
 	       read_all(m->attach_fd, buf, f.len) == (ssize_t)f.len)
-		if (f.type == FRAME_REMOVED)
+		if (f.type == FRAME_REMOVED) {
+			memcpy(left, buf, f.len);
+			left[f.len] = '\0';
 			return true;
+		}
 	return false;
 }
 
@@ -473,10 +480,15 @@ static _Noreturn void mon_main(struct monitor *m)
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
 	if (m->rm && m->attach_fd >= 0) {
-		if (!mon_hand_off(m, code))
+		static char left[FRAME_MAX + 1];
+
+		if (!mon_hand_off(m, code, left))
 			mon_record(m, code, oom);
-		else
+		else {
 			rt_engine_net_release(m->id);
+			if (*left && img_trash_delete(m->store_root, left, &err) < 0)
+				log_error("monitor of %s: %s", m->id, err.msg);
+		}
 		_exit(0);
 	}
 	mon_record(m, code, oom);
@@ -488,9 +500,35 @@ static _Noreturn void mon_main(struct monitor *m)
 	_exit(0);
 }
 
+/* The monitor's FLAGS argument: "tir" (or '_'), the log cap
+ * ":MAX_SIZE:MAX_FILE", then "T" and the --timeout seconds. */
+static void mon_flags(const struct monitor *m, char buf[64])
+{
+	snprintf(buf, 64, "%c%c%c:%llu:%dT%u", m->tty ? 't' : '_', m->interactive ? 'i' : '_',
+		 m->rm ? 'r' : '_', (unsigned long long)m->log_max_size, m->log_max_file,
+		 m->timeout);
+}
+
+static void mon_flags_parse(struct monitor *m, const char *flags)
+{
+	unsigned long long size = 0;
+	int files = 0;
+
+	m->tty = strchr(flags, 't') != NULL;
+	m->interactive = strchr(flags, 'i') != NULL;
+	m->rm = strchr(flags, 'r') != NULL;
+	m->timeout = strchr(flags, 'T') ? (unsigned)strtoul(strchr(flags, 'T') + 1, NULL, 10) : 0;
+	if (strlen(flags) > 3 && sscanf(flags + 3, ":%llu:%d", &size, &files) == 2) {
+		m->log_max_size = size;
+		m->log_max_file = files;
+	}
+}
+
 /* A fresh process image for the monitor: nothing of ours (heap, the
  * store's SQLite connection, whose locks a forked copy would confuse)
- * comes along, and it stays small. */
+ * comes along, and it stays small.  A monitor spawned ahead of its
+ * container (m->id NULL) gets "-" for STORE_ROOT ID DIR FLAGS and reads
+ * them from the sync socket (mon_go). */
 static _Noreturn void mon_exec(struct monitor *m)
 {
 	char sync[16], att[16], flags[64];
@@ -498,18 +536,15 @@ static _Noreturn void mon_exec(struct monitor *m)
 
 	snprintf(sync, sizeof(sync), "%d", m->sync_fd);
 	snprintf(att, sizeof(att), "%d", m->attach_fd);
-	/* "tir" (or '_'), the log cap ":MAX_SIZE:MAX_FILE", then "T" and
-	 * the --timeout seconds. */
-	snprintf(flags, sizeof(flags), "%c%c%c:%llu:%dT%u", m->tty ? 't' : '_',
-		 m->interactive ? 'i' : '_', m->rm ? 'r' : '_', (unsigned long long)m->log_max_size,
-		 m->log_max_file, m->timeout);
+	mon_flags(m, flags);
 	/* Only these two cross the exec. */
 	if (fcntl(m->sync_fd, F_SETFD, 0) < 0 ||
 	    (m->attach_fd >= 0 && fcntl(m->attach_fd, F_SETFD, 0) < 0)) {
 		error_sys(&err, "fcntl");
 	} else {
-		execl("/proc/self/exe", "nook", "__monitor", m->ctx->root, m->store_root, m->id,
-		      m->dir, flags, sync, att, (char *)NULL);
+		execl("/proc/self/exe", "nook", "__monitor", m->ctx->root,
+		      m->id ? m->store_root : "-", m->id ? m->id : "-", m->id ? m->dir : "-",
+		      m->id ? flags : "-", sync, att, (char *)NULL);
 		error_sys(&err, "cannot run the monitor: exec /proc/self/exe");
 	}
 	{
@@ -520,83 +555,214 @@ static _Noreturn void mon_exec(struct monitor *m)
 	_exit(1);
 }
 
+static void mon_reap(pid_t first)
+{
+	int ws;
+
+	while (first > 0 && waitpid(first, &ws, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Fork the monitor twice (its own session, and the child of nobody we
+ * know: it survives our shell and our terminal's hangup) and exec it.
+ * *sync_fd and, with attach, *attach_fd get our ends of its sockets.
+ * *first: the first child, which exits at once, for mon_reap (NULL: it
+ * is reaped here). */
+static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_fd, pid_t *first,
+		     struct error *err)
+{
+	int sync[2] = {-1, -1}, att[2] = {-1, -1};
+	pid_t a;
+
+	*sync_fd = *attach_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
+	    (attach && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, att) < 0)) {
+		error_sys(err, "socketpair");
+		goto fail;
+	}
+	m->sync_fd = sync[1];
+	m->attach_fd = att[1];
+	a = fork();
+	if (a < 0) {
+		error_sys(err, "fork");
+		goto fail;
+	}
+	if (a == 0) {
+		pid_t b;
+
+		close(sync[0]);
+		if (att[0] >= 0)
+			close(att[0]);
+		setsid();
+		b = fork();
+		if (b < 0)
+			_exit(1);
+		if (b > 0)
+			_exit(0);
+		mon_exec(m);
+	}
+	close(sync[1]);
+	if (att[1] >= 0)
+		close(att[1]);
+	if (first)
+		*first = a;
+	else
+		mon_reap(a);
+	*sync_fd = sync[0];
+	*attach_fd = att[0];
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (sync[i] >= 0)
+			close(sync[i]);
+		if (att[i] >= 0)
+			close(att[i]);
+	}
+	return -1;
+}
+
+/* What a monitor spawned ahead waits for: "FLAGS\0STORE_ROOT\0ID\0DIR\0"
+ * in one message.  The client closing the socket instead (its create
+ * failed, or it was killed) ends the monitor: it has done nothing yet. */
+static void mon_go(int sync_fd, char **store_root, char **id, char **dir, char **flags)
+{
+	static char buf[3 * PATH_MAX + 128];
+	char *f[4];
+	ssize_t n;
+	size_t off = 0;
+
+	do
+		n = recv(sync_fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(0);
+	buf[n] = '\0';
+	for (int i = 0; i < 4; i++) {
+		if (off >= (size_t)n)
+			_exit(1);
+		f[i] = buf + off;
+		off += strlen(f[i]) + 1;
+	}
+	*flags = f[0];
+	*store_root = f[1];
+	*id = f[2];
+	*dir = f[3];
+}
+
+static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
+{
+	char flags[64];
+	_cleanup_free_ char *msg = NULL;
+	int len;
+
+	mon_flags(m, flags);
+	len = asprintf(&msg, "%s%c%s%c%s%c%s%c", flags, 0, m->store_root, 0, m->id, 0, m->dir, 0);
+	if (len < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	if (send(sync_fd, msg, (size_t)len, MSG_NOSIGNAL) != len)
+		return error_sys(err, "the monitor of container %s died before it started", m->id);
+	return 0;
+}
+
+int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt_monitor_spawn *sp,
+			    struct error *err)
+{
+	struct monitor m = {.ctx = ctx, .attach_fd = -1};
+
+	/* Its first child is reaped when the monitor is given its
+	 * container, or released: meanwhile we go on creating it. */
+	return mon_spawn(&m, attach, &sp->sync_fd, &sp->attach_fd, &sp->first, err);
+}
+
+void rt_monitor_spawn_release(struct rt_monitor_spawn *sp)
+{
+	mon_reap(sp->first);
+	sp->first = 0;
+	if (sp->sync_fd >= 0)
+		close(sp->sync_fd);
+	if (sp->attach_fd >= 0)
+		close(sp->attach_fd);
+	sp->sync_fd = sp->attach_fd = -1;
+}
+
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd)
 {
 	struct rt_context ctx = {.root = root};
 	struct monitor m = {
 	    .ctx = &ctx,
-	    .store_root = store_root,
-	    .id = id,
-	    .dir = dir,
-	    .tty = strchr(flags, 't') != NULL,
-	    .interactive = strchr(flags, 'i') != NULL,
-	    .rm = strchr(flags, 'r') != NULL,
-	    .timeout = strchr(flags, 'T') ? (unsigned)strtoul(strchr(flags, 'T') + 1, NULL, 10) : 0,
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
 	    .listen_fd = -1,
 	    .lout = {.stream = "stdout"},
 	    .lerr = {.stream = "stderr"},
 	};
+	char *go[4];
 
-	{
-		unsigned long long size = 0;
-		int files = 0;
-
-		if (strlen(flags) > 3 && sscanf(flags + 3, ":%llu:%d", &size, &files) == 2) {
-			m.log_max_size = size;
-			m.log_max_file = files;
-		}
-	}
 	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
 	if (attach_fd >= 0)
 		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
+	if (!strcmp(id, "-")) {
+		mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
+		store_root = go[0];
+		id = go[1];
+		dir = go[2];
+		flags = go[3];
+	}
+	m.store_root = store_root;
+	m.id = id;
+	m.dir = dir;
+	mon_flags_parse(&m, flags);
 	mon_main(&m);
 }
 
 /* ------------------------------------------------------------ start -- */
 
-static int64_t config_int(const char *config, const char *section, const char *key)
+static bool jbool(struct json_object *o, const char *key)
 {
-	struct json_object *doc = json_tokener_parse(config), *s, *v;
-	int64_t r = doc && json_object_object_get_ex(doc, section, &s) &&
-			    json_object_object_get_ex(s, key, &v)
-			? json_object_get_int64(v)
-			: 0;
+	struct json_object *v;
 
-	json_object_put(doc);
-	return r;
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* HostConfig.LogConfig.Config's max-size and max-file. */
-static void log_cap(const char *config, uint64_t *size, int *files)
+/* What the monitor takes from the container's options (inspect's Config
+ * and HostConfig; see options_json): -t, -i, --rm, --timeout and
+ * HostConfig.LogConfig.Config's max-size and max-file.  Parsed once. */
+static void mon_options(struct monitor *m, const char *config)
 {
-	struct json_object *doc = json_tokener_parse(config), *h, *l, *c, *v;
+	struct json_object *doc = json_tokener_parse(config), *c = NULL, *h = NULL, *l, *lc, *v;
 
-	*size = 0;
-	*files = 1;
-	if (doc && json_object_object_get_ex(doc, "HostConfig", &h) &&
-	    json_object_object_get_ex(h, "LogConfig", &l) &&
-	    json_object_object_get_ex(l, "Config", &c)) {
-		if (json_object_object_get_ex(c, "max-size", &v))
-			*size = (uint64_t)json_object_get_int64(v);
-		if (json_object_object_get_ex(c, "max-file", &v))
-			*files = json_object_get_int(v);
+	m->log_max_size = 0;
+	m->log_max_file = 1;
+	if (doc && json_object_object_get_ex(doc, "Config", &c)) {
+		m->tty = jbool(c, "Tty");
+		m->interactive = jbool(c, "OpenStdin");
+		if (json_object_object_get_ex(c, "Timeout", &v))
+			m->timeout = (unsigned)json_object_get_int64(v);
+	}
+	if (doc && json_object_object_get_ex(doc, "HostConfig", &h)) {
+		m->rm = jbool(h, "AutoRemove");
+		if (json_object_object_get_ex(h, "LogConfig", &l) &&
+		    json_object_object_get_ex(l, "Config", &lc)) {
+			if (json_object_object_get_ex(lc, "max-size", &v))
+				m->log_max_size = (uint64_t)json_object_get_int64(v);
+			if (json_object_object_get_ex(lc, "max-file", &v))
+				m->log_max_file = json_object_get_int(v);
+		}
 	}
 	json_object_put(doc);
 }
 
-int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
-		    int *attach_fd, struct error *err)
+int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			    bool attach, struct rt_monitor_spawn *sp, int *attach_fd,
+			    struct error *err)
 {
 	struct img_ctr c;
 	struct monitor m = {.ctx = ctx, .attach_fd = -1};
 	struct start_msg msg;
-	int sync[2] = {-1, -1}, att[2] = {-1, -1};
-	pid_t a;
+	int sync = -1, att = -1;
 	ssize_t n;
-	int r = -1, ws;
+	int r = -1;
 
 	*attach_fd = -1;
 	if (img_ctr_find(s, ref, &c, err) < 0)
@@ -612,13 +778,7 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	m.store_root = img_store_root(s);
 	m.id = c.id;
 	m.dir = c.dir;
-	m.tty = rt_engine_config_flag(c.config, "Config", "Tty");
-	m.interactive = rt_engine_config_flag(c.config, "Config", "OpenStdin");
-	m.rm = rt_engine_config_flag(c.config, "HostConfig", "AutoRemove");
-	m.timeout = (unsigned)config_int(c.config, "Config", "Timeout");
-	log_cap(c.config, &m.log_max_size, &m.log_max_file);
-	m.lout.stream = "stdout";
-	m.lerr.stream = "stderr";
+	mon_options(&m, c.config);
 	/* What a killed monitor left of the last run. */
 	{
 		struct rt_info info;
@@ -634,43 +794,23 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	if ((c.finished || c.pid || c.exit_code || c.oom) &&
 	    img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
 		goto out;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0 ||
-	    (attach && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, att) < 0)) {
-		error_sys(err, "socketpair");
+	if (sp) {
+		/* Spawned ahead: it gets its container now. */
+		mon_reap(sp->first);
+		sp->first = 0;
+		sync = steal_fd(&sp->sync_fd);
+		att = steal_fd(&sp->attach_fd);
+		if ((att >= 0) != attach) {
+			error_set(err, EINVAL, "the monitor was spawned for another start");
+			goto out;
+		}
+		if (mon_go_send(sync, &m, err) < 0)
+			goto out;
+	} else if (mon_spawn(&m, attach, &sync, &att, NULL, err) < 0) {
 		goto out;
 	}
-	m.sync_fd = sync[1];
-	m.attach_fd = att[1];
-	a = fork();
-	if (a < 0) {
-		error_sys(err, "fork");
-		goto out;
-	}
-	if (a == 0) {
-		/* Its own session, and the child of nobody we know: it
-		 * survives our shell and our terminal's hangup. */
-		pid_t b;
-
-		close(sync[0]);
-		if (att[0] >= 0)
-			close(att[0]);
-		setsid();
-		b = fork();
-		if (b < 0)
-			_exit(1);
-		if (b > 0)
-			_exit(0);
-		mon_exec(&m);
-	}
-	close(sync[1]);
-	sync[1] = -1;
-	if (att[1] >= 0)
-		close(att[1]);
-	att[1] = -1;
-	while (waitpid(a, &ws, 0) < 0 && errno == EINTR)
-		;
 	do
-		n = read(sync[0], &msg, sizeof(msg));
+		n = read(sync, &msg, sizeof(msg));
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(msg)) {
 		error_set(err, EIO, "the monitor of container %s died while starting it", ref);
@@ -687,19 +827,21 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 	if (img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid, msg.pid_start,
 				rt_now_ns(), err) < 0)
 		goto out;
-	*attach_fd = steal_fd(&att[0]);
+	*attach_fd = steal_fd(&att);
 	r = 0;
 out:
-	if (sync[0] >= 0)
-		close(sync[0]);
-	if (sync[1] >= 0)
-		close(sync[1]);
-	if (att[0] >= 0)
-		close(att[0]);
-	if (att[1] >= 0)
-		close(att[1]);
+	if (sync >= 0)
+		close(sync);
+	if (att >= 0)
+		close(att);
 	img_ctr_release(&c);
 	return r;
+}
+
+int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
+		    int *attach_fd, struct error *err)
+{
+	return rt_engine_start_spawned(s, ctx, ref, attach, NULL, attach_fd, err);
 }
 
 /* ----------------------------------------------------------- attach -- */
@@ -848,8 +990,14 @@ int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const ch
 	 * socket close and removes what is left (every step of a removal
 	 * takes "already gone" as done). */
 	fault_point("engine-run-handed");
-	if (rt_engine_remove_handed(s, ctx, ref, err) < 0)
-		return -1;
-	frame_send(fd, FRAME_REMOVED, NULL, 0);
+	{
+		/* The root's upper layer: deleted by the monitor after we
+		 * return (the next command's sweep, should it die first). */
+		_cleanup_free_ char *left = NULL;
+
+		if (rt_engine_remove_handed(s, ctx, ref, &left, err) < 0)
+			return -1;
+		frame_send(fd, FRAME_REMOVED, left, left ? strlen(left) : 0);
+	}
 	return 0;
 }

@@ -200,7 +200,15 @@ struct rt_engine_opts {
 	bool init; /* --init: PID 1 reaps and forwards (RT_ANNOTATION_INIT) */
 	uint64_t log_max_size;  /* --log-opt max-size; 0: no cap */
 	int log_max_file;       /* --log-opt max-file; 0: 1 */
+	/* The runtime's state root (a tmpfs, as /run is): the bundle of a
+	 * --rm container (mount point, config.json, log, socket) is made
+	 * under it, RT_ENGINE_RM_DIR/<id>, not in the store.  NULL: the
+	 * store's engine/ for every container. */
+	const char *run_root;
 };
+/* Under run_root: where --rm bundles go ('@' is in no container id, so no
+ * container's state directory is this one). */
+#define RT_ENGINE_RM_DIR ".engine@rm"
 /* The annotation that makes the container's init stay as PID 1: it forks,
  * the child execs the process, the init reaps every zombie, forwards the
  * signals it gets to the child and exits with the child's status. */
@@ -235,6 +243,22 @@ int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const cha
 /* The exit code of a start that failed with err, as docker's: 127 the
  * command is not found, 126 it cannot be invoked, else 125. */
 int rt_engine_start_exit(const struct error *err);
+/* A monitor spawned ahead of its container (`nook run`): forked and
+ * exec'd before the container is created, so that its start overlaps
+ * the create; it waits for rt_engine_start_spawned to name the
+ * container.  Released unused, it exits having done nothing. */
+struct rt_monitor_spawn {
+	int sync_fd, attach_fd; /* -1: none */
+	pid_t first;		/* the first of its double fork, to reap; 0 none */
+};
+int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt_monitor_spawn *sp,
+			    struct error *err);
+void rt_monitor_spawn_release(struct rt_monitor_spawn *sp);
+/* rt_engine_start with the monitor spawned ahead (sp, whose fds it takes;
+ * attach as sp was spawned); NULL: one of its own. */
+int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, const char *ref,
+			    bool attach, struct rt_monitor_spawn *sp, int *attach_fd,
+			    struct error *err);
 /* The monitor process (`nook __monitor`, exec'd by rt_engine_start):
  * never returns. */
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,

@@ -32,6 +32,19 @@ killed_then_clean() {
 	done
 }
 
+@test "run --rm killed at each step of its create: the monitor spawned ahead exits, rm -f leaves nothing behind" {
+	for step in engine-recorded user-recorded bundle-recorded bundle-mounted engine-bundled; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" --root "$ROOT" \
+			run --rm --name "$P" bb:1 true
+		# The monitor waited for a container that never came.
+		monitors_gone
+		run nk ps -a
+		assert_line --partial "$P"
+		killed_then_clean
+	done
+}
+
 @test "rm killed at each step: rm -f again leaves nothing behind" {
 	for step in engine-rm-killed engine-rm-state bundle-remove-config \
 		bundle-remove-unmounted bundle-remove-dirs user-trashed engine-rm-bundle; do

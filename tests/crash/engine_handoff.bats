@@ -11,15 +11,6 @@ teardown_file() { engine_teardown_file; }
 setup() { engine_setup; }
 teardown() { engine_teardown; }
 
-# Until no monitor of this test is left (at most 5 s).
-monitors_gone() {
-	for _ in $(seq 50); do
-		[ -z "$(monitors)" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "the client killed when the monitor handed it the removal: the monitor removes" {
 	run -137 env NOOK_FAULT=engine-run-handed "$NOOK" --storage-root "$SR" --root "$ROOT" \
 		run --rm --name "$P" bb:1 true
@@ -52,4 +43,21 @@ monitors_gone() {
 		run "$NOOK" --storage-root "$SR" system check
 		assert_success
 	done
+}
+
+@test "the monitor killed deleting the root run --rm left in the trash: the next command sweeps it" {
+	# The client removed the container and returned its code; the
+	# monitor died before deleting the root's upper layer.
+	run -5 env NOOK_FAULT=trash-delete "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		run --rm --name "$P" bb:1 sh -c 'echo data >/f; exit 5'
+	monitors_gone
+	run ls -A "$SR/trash"
+	assert_output --partial "user-"
+	run nk ps -aq
+	assert_output ""
+	run ls -A "$SR/trash" "$SR/containers"
+	refute_output --partial "user-"
+	engine_assert_clean
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
 }

@@ -37,6 +37,15 @@ monitors() {
 	true
 }
 
+# Until no monitor of this test is left (at most 5 s).
+monitors_gone() {
+	for _ in $(seq 50); do
+		[ -z "$(monitors)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Remove every container, then: nothing of them left anywhere.
 engine_teardown() {
 	local ids id
@@ -55,7 +64,8 @@ engine_assert_clean() {
 	local left
 	left=$(nk ps -aq)
 	[ -z "$left" ] || { echo "containers left: $left"; return 1; }
-	left=$(awk -v p="$SR/engine" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo)
+	left=$(awk -v p="$SR/engine" -v r="$ROOT/" 'index($5, p) == 1 || index($5, r) == 1 {print $5}' \
+		/proc/self/mountinfo)
 	[ -z "$left" ] || { echo "mounts left: $left"; return 1; }
 	left=$(ls "$ROOT" 2>/dev/null | grep -v '^seccomp' || true)
 	[ -z "$left" ] || { echo "runtime state left: $left"; return 1; }
@@ -71,6 +81,6 @@ engine_assert_clean() {
 		echo "monitors left: $left"
 		return 1
 	fi
-	left=$(ls "$SR/engine" 2>/dev/null || true)
+	left=$(ls "$SR/engine" 2>/dev/null; ls -A "$ROOT/.engine@rm" 2>/dev/null || true)
 	[ -z "$left" ] || { echo "engine files left: $left"; return 1; }
 }

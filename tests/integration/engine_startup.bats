@@ -10,18 +10,18 @@ teardown_file() { engine_teardown_file; }
 setup() { engine_setup; }
 teardown() { engine_teardown; }
 
-# The super options of the overlay mounted on the bundle root of id.
+# The super options of the overlay mounted on the bundle root DIR/rootfs.
 root_opts() {
-	awk -v m="$SR/engine/$1/rootfs" '$5 == m {print $NF}' /proc/self/mountinfo
+	awk -v m="$1/rootfs" '$5 == m {print $NF}' /proc/self/mountinfo
 }
 
 @test "a --rm container's root is a volatile overlay: unmounting it syncs nothing" {
 	id=$(nk create --rm bb:1 true)
-	run root_opts "$id"
+	run root_opts "$ROOT/.engine@rm/$id"
 	assert_output --partial upperdir=
 	assert_output --partial volatile
 	keep=$(nk create bb:1 true)
-	run root_opts "$keep"
+	run root_opts "$SR/engine/$keep"
 	assert_output --partial upperdir=
 	refute_output --partial volatile
 	run nk start -a "$id"
@@ -56,8 +56,38 @@ root_opts() {
 	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/keep.trace" \
 		"$NOOK" --storage-root "$SR" --root "$ROOT" create bb:1 true >/dev/null
 	# config.json is written as an unnamed file in the bundle directory.
-	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/rm.trace"
+	run grep -c -e "$SR/engine/" -e "$ROOT/.engine@rm/" "$BATS_TEST_TMPDIR/rm.trace"
 	assert_output 0
 	run grep -c "$SR/engine/" "$BATS_TEST_TMPDIR/keep.trace"
 	assert_output 1
+}
+
+@test "a --rm container's bundle is on the state root (a tmpfs as /run is), its upper layer in the store" {
+	nk run --rm --name "$P" bb:1 sh -c 'echo hi >/f; sleep 100' &
+	# The bundle: the first of ID*, before ID.log and ID.sock.
+	for _ in $(seq 100); do
+		id=$(nk ps -q --filter name="$P")
+		[ -n "$id" ] && set -- "$ROOT/.engine@rm/$id"* && [ -n "$(root_opts "$1")" ] && break
+		sleep 0.1
+	done
+	dir=$1
+	run root_opts "$dir"
+	assert_output --partial "upperdir=$SR/containers/"
+	[ -f "$dir/config.json" ]
+	[ -f "$dir.log" ]
+	[ -z "$(ls -A "$SR/engine" 2>/dev/null)" ]
+	nk kill "$P" >/dev/null
+	wait
+	# Gone with the container.
+	run ls -A "$ROOT/.engine@rm"
+	assert_output ""
+}
+
+@test "run --rm: the root's upper layer goes with the monitor, after run returned" {
+	nk run --rm bb:1 sh -c 'echo data >/f'
+	# Deleted by the monitor (it holds it locked while it does): gone
+	# once the monitor is.
+	monitors_gone
+	[ -z "$(ls -A "$SR/trash")" ]
+	[ -z "$(ls -A "$SR/containers")" ]
 }
