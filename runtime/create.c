@@ -28,12 +28,22 @@ static char *own_cgroup(void)
 
 /* linux.cgroupsPath as runc reads it: absolute paths are taken as they
  * are, relative ones are below the runtime's own cgroup; none means
- * /nook/ID. */
-static char *cgroup_path_for(const struct rt_spec *spec, const char *id)
+ * /nook/ID.  Rootless, every path is below the delegated subtree base. */
+static char *cgroup_path_for(const struct rt_spec *spec, const char *id, const char *base)
 {
 	_cleanup_free_ char *self = NULL;
+	const char *p = spec->cgroups_path;
 
-	if (!spec->cgroups_path || !*spec->cgroups_path)
+	if (base) {
+		if (!strcmp(base, "/"))
+			base = "";
+		if (!p || !*p)
+			return xasprintf("%s/nook/%s", base, id);
+		if (str_has_prefix(p, base) && p[strlen(base)] == '/')
+			return xstrdup(p);
+		return xasprintf("%s%s%s", base, *p == '/' ? "" : "/", p);
+	}
+	if (!p || !*p)
 		return xasprintf("/nook/%s", id);
 	if (spec->cgroups_path[0] == '/')
 		return xstrdup(spec->cgroups_path);
@@ -47,7 +57,7 @@ static char *cgroup_path_for(const struct rt_spec *spec, const char *id)
 static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources **res,
 		       struct error *err)
 {
-	_cleanup_free_ char *mnt = NULL;
+	_cleanup_free_ char *mnt = NULL, *base = NULL;
 	struct error e2;
 	bool without;
 
@@ -65,7 +75,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 		if (d->type != 'p')
 			cg_resources_add_device(*res, &rule);
 	}
-	if (rt_rootless_cgroup_plan(*res, &without, err) < 0)
+	if (rt_rootless_cgroup_plan(*res, &base, &without, err) < 0)
 		return -1;
 	if (without)
 		return 0;
@@ -73,7 +83,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 	 * and ps then say they need one). */
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
 		return 0;
-	l->st.cgroup_path = cgroup_path_for(&l->spec, id);
+	l->st.cgroup_path = cgroup_path_for(&l->spec, id, base);
 	l->st.cgroup_v1 = cg_group_may_use_v1(*res);
 	return 0;
 }

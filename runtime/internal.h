@@ -281,7 +281,12 @@ int rt_resources_parse(json_object *resources, struct cg_resources **out, struct
 int rt_userns_check(const char *mode, struct error *err);
 char *rt_userns_keep_id_user(const char *mode);
 int rt_userns_edit(struct json_object *doc, const char *mode, struct error *err);
-int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
+/* Not root of the host: *base the delegated subtree the container's group
+ * goes under (res then loses its device rules), else *without (no group;
+ * an error naming res's limits and why none can be applied, unless
+ * NOOK_CGROUPS=disabled). */
+int rt_rootless_cgroup_plan(struct cg_resources *res, char **base, bool *without,
+			    struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */
 
