@@ -97,6 +97,9 @@ struct cg_device_rule {
  * count as "deny everything". */
 void cg_resources_add_device(struct cg_resources *r, const struct cg_device_rule *rule);
 void cg_resources_devices_set(struct cg_resources *r);
+/* Drop every device rule, and the filter with them (applying r leaves
+ * the group's filter as it is). */
+void cg_resources_devices_clear(struct cg_resources *r);
 size_t cg_resources_device_count(const struct cg_resources *r);
 const struct cg_device_rule *cg_resources_device(const struct cg_resources *r, size_t i);
 /* "rwm" -> bits; -1 on an empty string or another letter. */
@@ -157,6 +160,14 @@ void cg_paths_release(struct cg_paths *p);
 
 /* Mountpoint of the cgroup v2 hierarchy; -1 (ENOENT) if there is none. */
 int cg_hierarchy_find(char **mountpoint, struct error *err);
+/* For a runtime that is not root of the host (cgroups/delegate.c): the
+ * top of the delegated v2 subtree the caller runs in (its own group and
+ * the ancestors whose directory, cgroup.procs and cgroup.subtree_control
+ * are owned by the effective uid), as a path below the hierarchy
+ * ("/user.slice/.../user@1000.service"; caller frees).  An error names
+ * what is missing: a v2 hierarchy, the caller's group being its own, or
+ * nsdelegate on the mount. */
+int cg_delegated_find(char **path, struct error *err);
 
 /* Create the group at path (parents as needed, controllers enabled in each
  * ancestor's cgroup.subtree_control as res needs) and apply res (may be

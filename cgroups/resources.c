@@ -122,6 +122,16 @@ void cg_resources_devices_set(struct cg_resources *r)
 	r->devices_set = true;
 }
 
+void cg_resources_devices_clear(struct cg_resources *r)
+{
+	if (!r)
+		return;
+	free(r->dev);
+	r->dev = NULL;
+	r->n_dev = 0;
+	r->devices_set = false;
+}
+
 size_t cg_resources_device_count(const struct cg_resources *r)
 {
 	return r ? r->n_dev : 0;

@@ -383,8 +383,9 @@ int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int 
 int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 #define CLI_RUN_USAGE                                                                              \
 	"[--name NAME] [--rm] [-d] [-i] [-t] [-e KEY=VAL] [-w DIR] [-u USER[:GROUP]] "             \
-	"[--entrypoint CMD] [--hostname NAME] [--network MODE|pasta[:OPT,...]] "                 \
-	"[--userns host|keep-id|auto] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                               \
+	"[--entrypoint CMD] [--hostname NAME] "                                                    \
+	"[--network MODE|pasta[:OPT,...]|slirp4netns[:OPT,...]] "                                  \
+	"[--userns host|keep-id|auto] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                          \
 	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \

@@ -75,8 +75,9 @@ static const struct cli_command top_commands[] = {
 	 "the candidates for the last word (for the completion scripts)", NULL, NULL},
 	{"__monitor", cli_cmd_monitor, CLI_HIDDEN, "ROOT STORE-ROOT ID DIR FLAGS SYNC-FD ATTACH-FD",
 	 "a container's monitor (started by run and start)", NULL, NULL},
-	{"__network", cli_cmd_network_hook, CLI_HIDDEN, "NETWORK",
-	 "connect a container to pasta (its createRuntime hook; state on stdin)", NULL, NULL},
+	{"__network", cli_cmd_network_hook, CLI_HIDDEN, "NETWORK [PORT...]",
+	 "connect a container to pasta or slirp4netns (its createRuntime hook; state on stdin)",
+	 NULL, NULL},
 	{"__man", cli_cmd_man, CLI_HIDDEN, "", "print the nook(1) man page (make man)", NULL, NULL},
 };
 

@@ -14,13 +14,26 @@
 
 /* linux.cgroupsPath as runc reads it: absolute paths are taken as they
  * are, relative ones are below the runtime's own cgroup in each hierarchy
- * (cg_paths_resolve); none means /nook/ID. */
-static int cgroup_paths_for(struct rt_launch *l, const char *id, struct error *err)
+ * (cg_paths_resolve); none means /nook/ID.  Rootless, every path is below
+ * the delegated subtree base (v2 only). */
+static int cgroup_paths_for(struct rt_launch *l, const char *id, const char *base,
+			    struct error *err)
 {
 	_cleanup_free_ char *def = NULL;
 	const char *path = l->spec.cgroups_path;
 	struct cg_paths p;
 
+	if (base) {
+		if (!strcmp(base, "/"))
+			base = "";
+		if (!path || !*path)
+			l->st.cgroup_path = xasprintf("%s/nook/%s", base, id);
+		else if (str_has_prefix(path, base) && path[strlen(base)] == '/')
+			l->st.cgroup_path = xstrdup(path);
+		else
+			l->st.cgroup_path = xasprintf("%s%s%s", base, *path == '/' ? "" : "/", path);
+		return 0;
+	}
 	if (!path || !*path)
 		path = def = xasprintf("/nook/%s", id);
 	if (cg_paths_resolve(&p, path, err) < 0)
@@ -37,7 +50,7 @@ static int cgroup_paths_for(struct rt_launch *l, const char *id, struct error *e
 static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources **res,
 		       struct error *err)
 {
-	_cleanup_free_ char *mnt = NULL;
+	_cleanup_free_ char *mnt = NULL, *base = NULL;
 	struct error e2;
 	bool without;
 
@@ -55,7 +68,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 		if (d->type != 'p')
 			cg_resources_add_device(*res, &rule);
 	}
-	if (rt_rootless_cgroup_plan(*res, &without, err) < 0)
+	if (rt_rootless_cgroup_plan(*res, &base, &without, err) < 0)
 		return -1;
 	if (without)
 		return 0;
@@ -63,7 +76,7 @@ static int plan_cgroup(struct rt_launch *l, const char *id, struct cg_resources 
 	 * and ps then say they need one). */
 	if (cg_hierarchy_find(&mnt, &e2) < 0 && (!*res || cg_resources_empty(*res)))
 		return 0;
-	if (cgroup_paths_for(l, id, err) < 0)
+	if (cgroup_paths_for(l, id, base, err) < 0)
 		return -1;
 	l->st.cgroup_v1 = cg_group_may_use_v1(*res);
 	return 0;

@@ -196,7 +196,7 @@ static int spec_edit(struct json_object *doc, void *data, struct error *err)
 			       json_object_new_string(o->hostname ? o->hostname : host));
 	if (rt_engine_net_spec(doc, e->net, err) < 0 ||
 	    rt_userns_edit(doc, o->userns, e->idmap, err) < 0 ||
-	    rt_network_rootless_edit(doc, o->network, err) < 0)
+	    rt_network_rootless_edit(doc, o->network, o->publish, err) < 0)
 		return -1;
 	if (o->read_only)
 		json_object_object_add(child(doc, "root", json_type_object), "readonly",

@@ -593,18 +593,27 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	/* Rootless, the bridge is out of reach (the host's network namespace
 	 * is not ours): no network unless asked (--network pasta). */
 	mode = o->network ? o->network : userns_nested() ? "none" : cfg.network;
+	if (rt_network_is_rootless(mode) &&
+	    (o->publish_all || o->ip || o->mac || o->network_aliases))
+		return error_set(err, EINVAL,
+				 "-P, --ip, --mac-address and --network-alias need a bridge "
+				 "network, not '%s'",
+				 mode);
+	if (rt_network_is_rootless(mode))
+		return rt_network_rootless_check(mode, o->publish, err);
 	if (!bridge_mode(mode) &&
 	    (o->publish || o->publish_all || o->ip || o->mac || o->network_aliases))
 		return error_set(err, EINVAL,
 				 "-p, --ip, --mac-address and --network-alias need a bridge "
 				 "network, not '%s'",
 				 mode);
-	if (!strcmp(mode, "none") || rt_network_is_rootless(mode))
+	if (!strcmp(mode, "none"))
 		return 0;
 	if (userns_nested() && strcmp(mode, "host") && !str_has_prefix(mode, "container:"))
 		return error_set(err, EPERM,
-				 "network '%s' is not supported rootless: none, host or "
-				 "pasta[:OPTIONS] (bridge networks need root)",
+				 "network '%s' is not supported rootless: none, host, "
+				 "pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bridge networks need "
+				 "root)",
 				 mode);
 	if (!strcmp(mode, "host")) {
 		n->host = true;

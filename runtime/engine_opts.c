@@ -643,8 +643,8 @@ int rt_engine_limits_probe(const struct rt_engine_opts *o, const char *id, struc
 	struct cg_group g = {.dirfd = -1};
 	struct limits l;
 	json_object *j;
-	_cleanup_free_ char *path = NULL;
-	bool v1;
+	_cleanup_free_ char *path = NULL, *base = NULL;
+	bool v1, without;
 	int r;
 
 	if (limits_parse(o, &l, err) < 0)
@@ -656,10 +656,16 @@ int rt_engine_limits_probe(const struct rt_engine_opts *o, const char *id, struc
 	json_object_put(j);
 	if (r < 0)
 		return -1;
+	/* Rootless: below the delegated subtree, or refused here. */
+	r = rt_rootless_cgroup_plan(res, &base, &without, err);
+	if (r < 0 || without) {
+		cg_resources_free(res);
+		return r;
+	}
 	/* The group the container will get, made and removed again: what the
 	 * host cannot apply fails here, naming the limit, before anything of
 	 * the container exists. */
-	path = xasprintf("/nook/%s", id);
+	path = xasprintf("%s/nook/%s", base && strcmp(base, "/") ? base : "", id);
 	v1 = cg_group_may_use_v1(res);
 	r = cg_group_create(&g, path, res, err);
 	cg_resources_free(res);

@@ -291,7 +291,12 @@ int rt_userns_auto_alloc(struct img_store *s, const char *mode, const char *ctr,
 			 struct img_idrange *out, struct error *err);
 int rt_userns_auto_dirs(const char *store_root, const char *edir, const char *dir,
 			const struct img_idrange *r, struct error *err);
-int rt_rootless_cgroup_plan(const struct cg_resources *res, bool *without, struct error *err);
+/* Not root of the host: *base the delegated subtree the container's group
+ * goes under (res then loses its device rules), else *without (no group;
+ * an error naming res's limits and why none can be applied, unless
+ * NOOK_CGROUPS=disabled). */
+int rt_rootless_cgroup_plan(struct cg_resources *res, char **base, bool *without,
+			    struct error *err);
 
 /* ---------------------------------------------------------------- hooks -- */
 

@@ -172,7 +172,8 @@ struct rt_engine_opts {
 	const char *entrypoint; /* NULL: the image's; "" none */
 	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
 	const char *workdir, *user, *hostname;
-	const char *network;    /* none, host, bridge, NAME, container:REF, pasta[:OPTS];
+	const char *network;    /* none, host, bridge, NAME, container:REF, pasta[:OPTS],
+				 * slirp4netns[:OPTS];
 				 * NULL: config's (rootless: none) */
 	char **publish;         /* -p values */
 	bool publish_all;       /* -P: the image's ExposedPorts */
@@ -218,13 +219,19 @@ struct rt_engine_opts {
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
 		     struct error *err);
 
-/* runtime/network_rootless.c: `--network pasta[:OPT,...]`.  is: the value
- * names pasta; edit: config.json gets the createRuntime hook that runs
- * `nook __network NETWORK`; start (in that hook): pasta connects the
- * network namespace of pid (one line naming what failed). */
+/* runtime/network_rootless.c: `--network pasta[:OPT,...]` and
+ * `--network slirp4netns[:OPT,...]`, with -p values publish (NULL: none).
+ * is: the value names one of them; check: the options and ports parse
+ * (one line naming the bad one); edit: config.json gets the createRuntime
+ * hook that runs `nook __network NETWORK [PORT...]`; start (in that hook):
+ * the helper connects the network namespace of pid and publishes the
+ * ports (one line naming what failed). */
 bool rt_network_is_rootless(const char *network);
-int rt_network_rootless_edit(struct json_object *doc, const char *network, struct error *err);
-int rt_network_rootless_start(const char *network, pid_t pid, struct error *err);
+int rt_network_rootless_check(const char *network, char *const *publish, struct error *err);
+int rt_network_rootless_edit(struct json_object *doc, const char *network, char *const *publish,
+			     struct error *err);
+int rt_network_rootless_start(const char *network, char *const *publish, pid_t pid,
+			      struct error *err);
 
 /* CLOCK_REALTIME in nanoseconds (the records' times). */
 int64_t rt_now_ns(void);
