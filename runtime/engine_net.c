@@ -330,8 +330,13 @@ static int hosts_write(const char *dir, const struct plan *p, const struct peers
 static int hosts_lock(struct img_store *s, struct error *err)
 {
 	_cleanup_free_ char *edir = xasprintf("%s/engine", img_store_root(s));
-	int fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 
+	/* A store whose containers all ran with --rm (bundles on the state
+	 * root) has no engine directory yet. */
+	if (mkdir(edir, 0700) < 0 && errno != EEXIST)
+		return error_sys(err, "cannot create '%s'", edir);
+	fd = open(edir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		error_sys(err, "cannot lock '%s'", edir);
 		if (fd >= 0)
