@@ -28,12 +28,9 @@
  * the plan holds the v6 address too (derived from the v4 one, network/ip6.c).
  * The monitor holds the published ports' host sockets while the container
  * runs (network/hold.c). */
-#include "runtime/internal.h"
-#include "image/image.h"
-#include "network/network.h"
+#include "runtime/engine_net.h"
 
 #include <fcntl.h>
-#include <glob.h>
 #include <json-c/json.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -51,21 +48,7 @@ struct rt_net_setup {
 	char *dir;
 };
 
-struct plan {
-	char network[256], bridge[16], hostname[256], name[256], aliases[1024];
-	char ifname[16]; /* eth0; ethN for a network connected later */
-	uint32_t ip, gateway;
-	int prefix, mtu;
-	struct net_ip6 ip6, gateway6; /* a dual-stack network's (prefix6 > 0) */
-	int prefix6;
-	bool internal;
-	uint8_t mac[6];
-	struct net_port *ports;
-	size_t nports;
-	char **add_hosts; /* NAME:IP */
-};
-
-static void plan_release(struct plan *p)
+void rt_plan_release(struct rt_net_plan *p)
 {
 	free(p->ports);
 	strv_free(p->add_hosts);
@@ -83,7 +66,7 @@ const char *rt_net_config_path(void)
 
 /* The plan at path (<dir>.net; <dir>.netc-NETWORK for a network
  * connected later), through path.tmp. */
-static int plan_write_path(const char *path, const struct plan *p, struct error *err)
+int rt_plan_write_path(const char *path, const struct rt_net_plan *p, struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
@@ -116,15 +99,15 @@ static int plan_write_path(const char *path, const struct plan *p, struct error 
 	return r;
 }
 
-static int plan_write(const char *dir, const struct plan *p, struct error *err)
+static int plan_write(const char *dir, const struct rt_net_plan *p, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s.net", dir);
 
-	return plan_write_path(path, p, err);
+	return rt_plan_write_path(path, p, err);
 }
 
 /* 1 and *p when path is a plan, 0 when there is none. */
-static int plan_read_path(const char *path, struct plan *p, struct error *err)
+int rt_plan_read_path(const char *path, struct rt_net_plan *p, struct error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	char *save = NULL;
@@ -186,7 +169,7 @@ static int plan_read_path(const char *path, struct plan *p, struct error *err)
 		}
 	}
 	if (!p->ip || !*p->bridge || !p->prefix) {
-		plan_release(p);
+		rt_plan_release(p);
 		return error_set(err, EINVAL, "'%s' is damaged", path);
 	}
 	if (!*p->ifname)
@@ -195,16 +178,16 @@ static int plan_read_path(const char *path, struct plan *p, struct error *err)
 }
 
 /* 1 and *p when dir has a plan, 0 when not (none, host, container:). */
-static int plan_read(const char *dir, struct plan *p, struct error *err)
+int rt_plan_read(const char *dir, struct rt_net_plan *p, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s.net", dir);
 
-	return plan_read_path(path, p, err);
+	return rt_plan_read_path(path, p, err);
 }
 
 /* A dual-stack network's v6 side of p (its v4 side set): the v4
  * address's and the gateway's host parts in the v6 subnet. */
-static void plan_set6(struct plan *p, const struct img_network *net)
+void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net)
 {
 	struct net_ip6 sub;
 	struct error e2;
@@ -273,11 +256,11 @@ static void peer_lines(FILE *f, const struct peers *pr, const struct img_net_add
 	fprintf(f, "%s\t%s %.12s%s%s\n", net_ip_str(a->ip, ip), a->name, a->ctr,
 		*a->aliases ? " " : "", a->aliases);
 	for (size_t k = 0; k < pr->nn; k++) {
-		struct plan q = {.ip = a->ip, .prefix = pr->nets[k].prefix};
+		struct rt_net_plan q = {.ip = a->ip, .prefix = pr->nets[k].prefix};
 
 		if (strcmp(pr->nets[k].name, a->network))
 			continue;
-		plan_set6(&q, &pr->nets[k]);
+		rt_plan_set6(&q, &pr->nets[k]);
 		if (q.prefix6)
 			fprintf(f, "%s\t%s %.12s%s%s\n", net_ip6_str(&q.ip6, ip), a->name, a->ctr,
 				*a->aliases ? " " : "", a->aliases);
@@ -288,7 +271,7 @@ static void peer_lines(FILE *f, const struct peers *pr, const struct img_net_add
  * user networks (name, aliases, short id; on the default network
  * containers know only themselves, as on docker's default bridge), its
  * --add-host entries. */
-static int hosts_write(const char *dir, const struct plan *p, const struct peers *pr,
+static int hosts_write(const char *dir, const struct rt_net_plan *p, const struct peers *pr,
 		       const char *gone, struct error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s.hosts", dir), *text = NULL;
@@ -346,8 +329,8 @@ static int hosts_lock(struct img_store *s, struct error *err)
 	return fd;
 }
 
-static int hosts_refresh_where(struct img_store *s, const char *network, const char *only,
-			       const char *gone, struct error *err)
+int rt_hosts_refresh_where(struct img_store *s, const char *network, const char *only,
+			   const char *gone, struct error *err)
 {
 	_cleanup_close_ int fd = hosts_lock(s, err);
 	struct peers pr = {0};
@@ -363,7 +346,7 @@ static int hosts_refresh_where(struct img_store *s, const char *network, const c
 	}
 	for (size_t i = 0; i < pr.n && r == 0; i++) {
 		struct img_ctr c;
-		struct plan p;
+		struct rt_net_plan p;
 		struct error e2;
 
 		if ((network && strcmp(pr.v[i].network, network)) ||
@@ -373,9 +356,9 @@ static int hosts_refresh_where(struct img_store *s, const char *network, const c
 		/* A container on several networks has a row each: one write. */
 		if (only)
 			only = "";
-		if (plan_read(c.dir, &p, &e2) == 1) {
+		if (rt_plan_read(c.dir, &p, &e2) == 1) {
 			r = hosts_write(c.dir, &p, &pr, gone, err);
-			plan_release(&p);
+			rt_plan_release(&p);
 		}
 		img_ctr_release(&c);
 	}
@@ -383,10 +366,9 @@ static int hosts_refresh_where(struct img_store *s, const char *network, const c
 	return r;
 }
 
-static int hosts_refresh(struct img_store *s, const char *network, const char *gone,
-			 struct error *err)
+int rt_hosts_refresh(struct img_store *s, const char *network, const char *gone, struct error *err)
 {
-	return hosts_refresh_where(s, network, NULL, gone, err);
+	return rt_hosts_refresh_where(s, network, NULL, gone, err);
 }
 
 static bool loopback_ns(const char *ip)
@@ -440,7 +422,7 @@ static char *resolv_text(char **dns, const struct net_config *cfg)
 	return out;
 }
 
-static int etc_files(const char *dir, const struct plan *p, char **dns,
+static int etc_files(const char *dir, const struct rt_net_plan *p, char **dns,
 		     const struct net_config *cfg, struct error *err)
 {
 	_cleanup_free_ char *hn = xasprintf("%s.hostname", dir),
@@ -522,7 +504,8 @@ static int container_netns(struct img_store *s, const char *ref, char **out, str
 
 /* -P: each of the image's ExposedPorts ("80/tcp", "53/udp") on a host
  * port the store picks (host_port 0). */
-static int publish_all(struct img_store *s, const char *image, struct plan *p, struct error *err)
+static int publish_all(struct img_store *s, const char *image, struct rt_net_plan *p,
+		       struct error *err)
 {
 	struct img_config c;
 
@@ -548,8 +531,8 @@ static int publish_all(struct img_store *s, const char *image, struct plan *p, s
 }
 
 /* The options that only a bridge network takes, parsed. */
-static int bridge_options(struct img_store *s, const struct rt_engine_opts *o, struct plan *p,
-			  struct img_net_addr *a, struct error *err)
+static int bridge_options(struct img_store *s, const struct rt_engine_opts *o,
+			  struct rt_net_plan *p, struct img_net_addr *a, struct error *err)
 {
 	for (char **v = o->publish; v && *v; v++)
 		if (net_port_parse(*v, &p->ports, &p->nports, err) < 0)
@@ -586,7 +569,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	struct img_net_addr a = {.ctr = (char *)id, .name = (char *)name};
 	struct img_net_port *ports = NULL;
 	_cleanup_free_ char *aliases = NULL;
-	struct plan p = {0};
+	struct rt_net_plan p = {0};
 	const char *mode;
 	char hn[13], mac[18];
 	int r = -1;
@@ -667,18 +650,18 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	p.prefix = net.prefix;
 	p.internal = net.internal;
 	p.mtu = cfg.mtu;
-	plan_set6(&p, &net);
+	rt_plan_set6(&p, &net);
 	(void)mac;
 	/* On the default network containers know only themselves by name,
 	 * as on docker's default bridge: no file of others to rewrite. */
 	if (plan_write(dir, &p, err) < 0 || etc_files(dir, &p, o->dns, &cfg, err) < 0 ||
-	    (strcmp(net.name, RT_NET_DEFAULT) && hosts_refresh(s, net.name, NULL, err) < 0))
+	    (strcmp(net.name, RT_NET_DEFAULT) && rt_hosts_refresh(s, net.name, NULL, err) < 0))
 		goto out;
 	n->files = true;
 	r = 0;
 out:
 	free(ports);
-	plan_release(&p);
+	rt_plan_release(&p);
 	img_network_release(&net);
 	return r;
 }
@@ -741,7 +724,7 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 static int *held;
 static size_t nheld;
 
-static int ports_hold(const struct plan *p, struct error *err)
+static int ports_hold(const struct rt_net_plan *p, struct error *err)
 {
 	return net_ports_hold(p->ports, p->nports, p->prefix6 > 0, &held, &nheld, err);
 }
@@ -753,7 +736,7 @@ static void ports_unhold(void)
 	nheld = 0;
 }
 
-static int bridge6_start(const struct plan *p, struct error *err)
+static int bridge6_start(const struct rt_net_plan *p, struct error *err)
 {
 	if (!p->prefix6)
 		return 0;
@@ -766,7 +749,7 @@ static int bridge6_start(const struct plan *p, struct error *err)
 /* A network connected later: its veth, named after the container and
  * the network ("nk" and 13 hex digits of their hash: the primary's name
  * plus the network would not fit IFNAMSIZ). */
-static void veth_name_extra(const char *id, const char *network, char buf[16])
+void rt_veth_name_extra(const char *id, const char *network, char buf[16])
 {
 	struct sha256 h;
 	uint8_t d[SHA256_LEN];
@@ -785,13 +768,13 @@ static void veth_name_extra(const char *id, const char *network, char buf[16])
  * veth into nsfd named p->ifname there, its addresses (no default route:
  * that stays the primary network's, as docker does).  Comes back to
  * selffd like rt_engine_net_start, for the same reason. */
-static int extra_attach(const struct plan *p, const char *id, int nsfd, int selffd,
-			struct error *err)
+int rt_extra_attach(const struct rt_net_plan *p, const char *id, int nsfd, int selffd,
+		    struct error *err)
 {
 	char veth[16];
 	int r;
 
-	veth_name_extra(id, p->network, veth);
+	rt_veth_name_extra(id, p->network, veth);
 	if (net_bridge_ensure(p->bridge, p->gateway, p->prefix, p->mtu, err) < 0 ||
 	    net_nft_network_add(p->bridge, p->internal, err) < 0 || bridge6_start(p, err) < 0 ||
 	    net_link_delete(veth, err) < 0 ||
@@ -810,7 +793,7 @@ static int extra_attach(const struct plan *p, const char *id, int nsfd, int self
 
 /* The plans of the networks connected to dir's container (glob: what is
  * on disk is what a restart re-attaches and rm removes). */
-static int extras_glob(const char *dir, glob_t *g)
+int rt_extras_glob(const char *dir, glob_t *g)
 {
 	_cleanup_free_ char *pat = xasprintf("%s.netc-*", dir);
 	int r = glob(pat, 0, NULL, g);
@@ -823,16 +806,16 @@ static int extras_start(const char *dir, const char *id, int nsfd, int selffd, s
 	glob_t g = {0};
 	int r = 0;
 
-	if (extras_glob(dir, &g) < 0)
+	if (rt_extras_glob(dir, &g) < 0)
 		return error_set(err, EIO, "cannot list the networks of '%s'", dir);
 	for (size_t i = 0; i < g.gl_pathc && r == 0; i++) {
-		struct plan p;
+		struct rt_net_plan p;
 
 		if (str_has_suffix(g.gl_pathv[i], ".tmp") ||
-		    (r = plan_read_path(g.gl_pathv[i], &p, err)) <= 0)
+		    (r = rt_plan_read_path(g.gl_pathv[i], &p, err)) <= 0)
 			continue;
-		r = extra_attach(&p, id, nsfd, selffd, err);
-		plan_release(&p);
+		r = rt_extra_attach(&p, id, nsfd, selffd, err);
+		rt_plan_release(&p);
 	}
 	globfree(&g);
 	return r;
@@ -841,11 +824,11 @@ static int extras_start(const char *dir, const char *id, int nsfd, int selffd, s
 int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err)
 {
 	_cleanup_close_ int nsfd = -1, selffd = -1;
-	struct plan p;
+	struct rt_net_plan p;
 	char veth[16];
 	int r, back;
 
-	if ((r = plan_read(dir, &p, err)) <= 0)
+	if ((r = rt_plan_read(dir, &p, err)) <= 0)
 		return r;
 	veth_name(id, veth);
 	r = -1;
@@ -882,7 +865,7 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 	if (r == 0)
 		r = extras_start(dir, id, nsfd, selffd, err);
 out:
-	plan_release(&p);
+	rt_plan_release(&p);
 	return r;
 }
 
@@ -891,17 +874,17 @@ out:
  * gone (deleting it ourselves waits for an RCU grace period, ~20 ms). */
 int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
 {
-	struct plan p;
+	struct rt_net_plan p;
 	int r;
 
 	(void)id;
-	if ((r = plan_read(dir, &p, err)) <= 0)
+	if ((r = rt_plan_read(dir, &p, err)) <= 0)
 		return r;
 	r = net_nft_port_del(p.ports, p.nports, err);
 	if (r == 0 && p.prefix6)
 		r = net_nft6_port_del(p.ports, p.nports, err);
 	ports_unhold();
-	plan_release(&p);
+	rt_plan_release(&p);
 	return r;
 }
 
@@ -928,7 +911,7 @@ static int extras_remove(struct img_store *s, const char *id, const char *dir, b
 	glob_t g = {0};
 	int r = 0;
 
-	if (extras_glob(dir, &g) < 0)
+	if (rt_extras_glob(dir, &g) < 0)
 		return error_set(err, EIO, "cannot list the networks of '%s'", dir);
 	for (size_t i = 0; i < g.gl_pathc && r == 0; i++) {
 		const char *net = strstr(g.gl_pathv[i], ".netc-") + strlen(".netc-");
@@ -938,9 +921,9 @@ static int extras_remove(struct img_store *s, const char *id, const char *dir, b
 			unlink(g.gl_pathv[i]);
 			continue;
 		}
-		veth_name_extra(id, net, veth);
+		rt_veth_name_extra(id, net, veth);
 		if ((links && net_link_delete(veth, err) < 0) ||
-		    (r = hosts_refresh(s, net, id, err)) < 0)
+		    (r = rt_hosts_refresh(s, net, id, err)) < 0)
 			r = -1;
 		else
 			unlink(g.gl_pathv[i]);
@@ -952,11 +935,11 @@ static int extras_remove(struct img_store *s, const char *id, const char *dir, b
 int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, bool links,
 			 struct error *err)
 {
-	struct plan p;
+	struct rt_net_plan p;
 	char veth[16];
 	int r;
 
-	if ((r = plan_read(dir, &p, err)) < 0)
+	if ((r = rt_plan_read(dir, &p, err)) < 0)
 		return -1;
 	veth_name(id, veth);
 	/* A namespace something else still holds (a container:ID joiner, a
@@ -964,11 +947,11 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 	 * namespace is going away goes with it). */
 	if (r == 1 &&
 	    (rt_engine_net_stop(dir, id, err) < 0 || (links && net_veth_release(veth, err) < 0))) {
-		plan_release(&p);
+		rt_plan_release(&p);
 		return -1;
 	}
 	if (extras_remove(s, id, dir, links, err) < 0) {
-		plan_release(&p);
+		rt_plan_release(&p);
 		return -1;
 	}
 	fault_point("net-rm-unpublished");
@@ -976,7 +959,7 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 		int fd = hosts_lock(s, err);
 
 		if (fd < 0) {
-			plan_release(&p);
+			rt_plan_release(&p);
 			return -1;
 		}
 		etc_files_remove(dir);
@@ -987,205 +970,7 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 	 * rewritten without it now. */
 	r = 0;
 	if (*p.network && strcmp(p.network, RT_NET_DEFAULT))
-		r = hosts_refresh(s, p.network, id, err);
-	plan_release(&p);
-	return r;
-}
-
-/* ------------------------------------------- connect and disconnect -- */
-
-static char *extra_path(const char *dir, const char *network)
-{
-	return xasprintf("%s.netc-%s", dir, network);
-}
-
-/* The lowest ethN (N >= 1) that no connected network of dir uses. */
-static void ifname_pick(const char *dir, char buf[16])
-{
-	_cleanup_strv_ char **used = NULL;
-	glob_t g = {0};
-
-	if (extras_glob(dir, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			struct plan p;
-			struct error e2;
-
-			if (!str_has_suffix(g.gl_pathv[i], ".tmp") &&
-			    plan_read_path(g.gl_pathv[i], &p, &e2) == 1) {
-				strv_push(&used, p.ifname);
-				plan_release(&p);
-			}
-		}
-		globfree(&g);
-	}
-	for (int n = 1;; n++) {
-		bool taken = false;
-
-		snprintf(buf, 16, "eth%d", n);
-		for (char **v = used; v && *v && !taken; v++)
-			taken = !strcmp(*v, buf);
-		if (!taken)
-			return;
-	}
-}
-
-/* Disconnect's steps, each finishing what an earlier killed one left:
- * the veth (its address and the container's end go with it), the plan,
- * the row, the hosts files. */
-static int disconnect_steps(struct img_store *s, const struct img_ctr *c, const char *network,
-			    bool force, struct error *err)
-{
-	_cleanup_free_ char *path = extra_path(c->dir, network);
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
-	char veth[16];
-
-	veth_name_extra(c->id, network, veth);
-	if (net_link_delete(veth, err) < 0 && !force)
-		return -1;
-	fault_point("net-disconnect-veth");
-	if ((unlink(path) < 0 && errno != ENOENT) || (unlink(tmp) < 0 && errno != ENOENT))
-		return error_sys(err, "cannot remove '%s'", path);
-	fault_point("net-disconnect-unplanned");
-	if (img_net_detach(s, c->id, network, err) < 0 ||
-	    hosts_refresh_where(s, NULL, c->id, NULL, err) < 0 ||
-	    hosts_refresh(s, network, NULL, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int aliases_join(char **aliases, char **out, struct error *err)
-{
-	char *all = xzalloc(1);
-
-	for (char **v = aliases; v && *v; v++) {
-		char *t;
-
-		if (!**v || strcspn(*v, " \t\n#") != strlen(*v)) {
-			free(all);
-			return error_set(err, EINVAL, "invalid --alias '%s'", *v);
-		}
-		t = xasprintf("%s%s%s", all, *all ? " " : "", *v);
-		free(all);
-		all = t;
-	}
-	*out = all;
-	return 0;
-}
-
-/* The order, for crash safety: address row -> plan -> hosts files ->
- * veth and addresses.  A kill -9 between steps leaves a row and maybe a
- * plan of a container that exists: `network disconnect` (or rm -f)
- * finishes the job; a failure undoes it the same way. */
-int rt_network_connect(struct img_store *s, const char *network, const char *ctr, const char *ip,
-		       char **aliases, struct error *err)
-{
-	_cleanup_(net_config_release) struct net_config cfg = {0};
-	_cleanup_free_ char *path = NULL, *al = NULL;
-	_cleanup_close_ int nsfd = -1, selffd = -1;
-	struct img_network net = {0};
-	struct plan prim = {0}, p = {0};
-	struct img_net_addr a = {0};
-	struct img_ctr c;
-	struct error e2;
-	int r = -1, have;
-
-	if (img_ctr_find(s, ctr, &c, err) < 0)
-		return -1;
-	if (!strcmp(network, "bridge"))
-		network = RT_NET_DEFAULT;
-	if (rt_engine_status(&c) != RT_ENGINE_RUNNING) {
-		error_set(err, EINVAL, "container %s is not running", ctr);
-		goto out;
-	}
-	if ((have = plan_read(c.dir, &prim, err)) < 0)
-		goto out;
-	if (!have) {
-		error_set(err, EINVAL,
-			  "container %s is not on a bridge network: it cannot join another", ctr);
-		goto out;
-	}
-	if (aliases_join(aliases, &al, err) < 0 || (ip && net_ip_parse(ip, &a.ip, err) < 0) ||
-	    net_config_load(rt_net_config_path(), &cfg, err) < 0 ||
-	    img_net_find(s, network, &net, err) < 0)
-		goto out;
-	if (!strcmp(prim.network, net.name)) {
-		error_set(err, EEXIST, "container %s is already connected to network %s", ctr,
-			  net.name);
-		goto out;
-	}
-	a.network = net.name;
-	a.ctr = c.id;
-	a.name = c.name;
-	a.aliases = al;
-	a.mac = "";
-	if (img_net_attach(s, &a, NULL, 0, &p.ip, err) < 0)
-		goto out;
-	fault_point("net-connect-recorded");
-	snprintf(p.network, sizeof(p.network), "%s", net.name);
-	snprintf(p.bridge, sizeof(p.bridge), "%s", net.bridge);
-	snprintf(p.hostname, sizeof(p.hostname), "%s", prim.hostname);
-	snprintf(p.name, sizeof(p.name), "%s", c.name);
-	snprintf(p.aliases, sizeof(p.aliases), "%s", al);
-	p.gateway = net.gateway;
-	p.prefix = net.prefix;
-	p.internal = net.internal;
-	p.mtu = cfg.mtu;
-	net_mac_of_ip(p.ip, p.mac);
-	ifname_pick(c.dir, p.ifname);
-	plan_set6(&p, &net);
-	path = extra_path(c.dir, net.name);
-	if (plan_write_path(path, &p, err) < 0)
-		goto undo;
-	fault_point("net-connect-planned");
-	if (hosts_refresh(s, net.name, NULL, err) < 0 ||
-	    (nsfd = ns_open_pid(c.pid, CLONE_NEWNET, err)) < 0 ||
-	    (selffd = ns_open_path("/proc/self/ns/net", CLONE_NEWNET, err)) < 0 ||
-	    extra_attach(&p, c.id, nsfd, selffd, err) < 0)
-		goto undo;
-	r = 0;
-	goto out;
-undo:
-	disconnect_steps(s, &c, net.name, true, &e2);
-out:
-	plan_release(&p);
-	plan_release(&prim);
-	img_network_release(&net);
-	img_ctr_release(&c);
-	return r;
-}
-
-int rt_network_disconnect(struct img_store *s, const char *network, const char *ctr, bool force,
-			  struct error *err)
-{
-	_cleanup_free_ char *path = NULL;
-	struct img_net_addr *v = NULL;
-	struct plan prim = {0};
-	struct img_ctr c;
-	size_t n = 0;
-	int r = -1;
-
-	if (img_ctr_find(s, ctr, &c, err) < 0)
-		return -1;
-	if (!strcmp(network, "bridge"))
-		network = RT_NET_DEFAULT;
-	if (plan_read(c.dir, &prim, err) < 0 || img_net_addrs(s, network, c.id, &v, &n, err) < 0)
-		goto out;
-	path = extra_path(c.dir, network);
-	if (*prim.network && !strcmp(prim.network, network)) {
-		error_set(err, EINVAL,
-			  "network %s is the one container %s was created on: it cannot be "
-			  "disconnected from it",
-			  network, ctr);
-		goto out;
-	}
-	if (!n && access(path, F_OK) < 0) {
-		error_set(err, ENOENT, "container %s is not connected to network %s", ctr, network);
-		goto out;
-	}
-	r = disconnect_steps(s, &c, network, force, err);
-out:
-	img_net_addr_list_free(v, n);
-	plan_release(&prim);
-	img_ctr_release(&c);
+		r = rt_hosts_refresh(s, p.network, id, err);
+	rt_plan_release(&p);
 	return r;
 }
