@@ -483,13 +483,15 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	sha256_hex(rnd, hex);
 	if (rt_engine_limits_probe(o, hex, err) < 0)
 		return -1;
-	if (o->rm && o->run_root) {
+	if (o->rm && o->run_root && !(o->userns && !strcmp(o->userns, "auto"))) {
 		/* A --rm container's bundle is of no use after the host
 		 * restarts (its volatile root cannot be mounted again): on the
 		 * runtime's tmpfs its directories and files cost no disk
 		 * writes to make and remove.  Its root's upper layer stays in
 		 * the store, on disk (what the container writes may be big).
-		 * The state root is the runtime's: private to its owner. */
+		 * The state root is the runtime's: private to its owner.  Not
+		 * for --userns=auto: the container's root must search every
+		 * directory above its bundle, which nook sees to in the store. */
 		if (mkdir_p(o->run_root, 0700, err) < 0)
 			return -1;
 		edir = xasprintf("%s/%s", o->run_root, RT_ENGINE_RM_DIR);
