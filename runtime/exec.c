@@ -326,6 +326,10 @@ static int pty_keeper(int master, struct error *err)
 	sigemptyset(&none);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* stdio first: null may be fd 3. */
+	/* Still in our caller's foreground process group until setsid: when
+	 * our caller exits first, its terminal's SIGHUP is pending here (all
+	 * signals are blocked); ignoring it discards it. */
+	signal(SIGHUP, SIG_IGN);
 	if (null < 0 || setsid() < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0 || (master == 3 ? fcntl(3, F_SETFD, 0) : dup3(master, 3, 0)) < 0 ||
 	    syscall(SYS_close_range, 4U, ~0U, 0U) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
