@@ -112,7 +112,7 @@ host_loopback() {
 		sleep 0.3
 		wget -q -O- http://127.0.0.1:19090/h
 		for a in '"$*"'; do
-			$N run --rm --network '"$net"' bb:1 sh -c "printf \"GET /h HTTP/1.0\r\n\r\n\" | timeout 5 nc -w 2 $a 19090 2>/dev/null | tail -n 1 | grep . || echo refused"
+			$N run --rm --network '"$net"' bb:1 sh -c "printf \"GET /h HTTP/1.0\r\n\r\n\" | timeout 5 nc -w 2 $a 19090 2>/dev/null | tail -n 1 | grep . || echo refused" 2>&1 | grep -vx Terminated
 		done
 		kill $h
 		rm -rf /tmp/nkl-$$'
