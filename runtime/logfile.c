@@ -10,6 +10,7 @@
 #include "runtime/internal.h"
 #include "image/image.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,14 +26,56 @@ static char *numbered(const char *log, int i)
 	return i ? xasprintf("%s.%d", log, i) : xstrdup(log);
 }
 
+/* Which of log, log.1 ... log.RT_ENGINE_LOG_FILES_MAX exist, from one
+ * read of their directory instead of a system call for each number (most
+ * logs are never rotated: --rm pays for every name it probes).  Only the
+ * names numbered() makes count ("log.01" is not log.1).  When the
+ * directory cannot be read every number is taken as there, so callers
+ * probe them all as before. */
+static void log_numbers(const char *log, bool have[RT_ENGINE_LOG_FILES_MAX + 1])
+{
+	const char *slash = strrchr(log, '/');
+	_cleanup_free_ char *dir = slash ? xstrndup(log, (size_t)(slash - log + 1)) : xstrdup(".");
+	const char *base = slash ? slash + 1 : log;
+	size_t n = strlen(base);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	for (int i = 0; i <= RT_ENGINE_LOG_FILES_MAX; i++)
+		have[i] = !d && errno != ENOENT;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *t = de->d_name + n;
+		char *end;
+		long i;
+
+		if (strncmp(de->d_name, base, n))
+			continue;
+		if (!*t) {
+			have[0] = true;
+			continue;
+		}
+		if (t[0] != '.' || t[1] < '1' || t[1] > '9')
+			continue;
+		errno = 0;
+		i = strtol(t + 1, &end, 10);
+		if (!*end && !errno && i <= RT_ENGINE_LOG_FILES_MAX)
+			have[i] = true;
+	}
+	closedir(d);
+}
+
 char **rt_engine_log_files(const char *log)
 {
 	char **v = xzalloc(sizeof(char *));
+	bool have[RT_ENGINE_LOG_FILES_MAX + 1];
 
+	log_numbers(log, have);
 	for (int i = RT_ENGINE_LOG_FILES_MAX; i >= 0; i--) {
-		_cleanup_free_ char *p = numbered(log, i);
+		_cleanup_free_ char *p = have[i] ? numbered(log, i) : NULL;
 
-		if (access(p, F_OK) == 0)
+		if (p && access(p, F_OK) == 0)
 			strv_push(&v, p);
 	}
 	return v;
@@ -41,13 +84,15 @@ char **rt_engine_log_files(const char *log)
 int rt_engine_log_remove(const struct img_ctr *c, struct error *err)
 {
 	_cleanup_free_ char *log = rt_engine_log_path(c);
+	bool have[RT_ENGINE_LOG_FILES_MAX + 1];
 
 	/* The rotated files first: the log itself goes last, so a log
 	 * that is still there says the removal has not finished. */
+	log_numbers(log, have);
 	for (int i = RT_ENGINE_LOG_FILES_MAX; i >= 0; i--) {
-		_cleanup_free_ char *p = numbered(log, i);
+		_cleanup_free_ char *p = have[i] ? numbered(log, i) : NULL;
 
-		if (unlink(p) < 0 && errno != ENOENT)
+		if (p && unlink(p) < 0 && errno != ENOENT)
 			return error_sys(err, "cannot remove '%s'", p);
 	}
 	return 0;
