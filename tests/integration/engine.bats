@@ -17,6 +17,19 @@ teardown() { engine_teardown; }
 	assert_output ""
 }
 
+@test "run --rm as the first container of a new store" {
+	# Its bundle is on the state root: the store's engine directory
+	# (which removal locks) does not exist yet.
+	local sr=$BATS_TEST_TMPDIR/fresh
+	"$NOOK" --storage-root "$sr" import "$BATS_FILE_TMPDIR/rootfs" bb:1 >/dev/null
+	run "$NOOK" --storage-root "$sr" --root "$ROOT" run --rm bb:1 echo hello
+	assert_success
+	assert_output hello
+	run "$NOOK" --storage-root "$sr" --root "$ROOT" ps -aq
+	assert_success
+	assert_output ""
+}
+
 @test "run passes the container's exit code through" {
 	run nk run --rm bb:1 sh -c 'exit 3'
 	assert_failure 3
