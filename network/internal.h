@@ -22,4 +22,11 @@ enum net_libs {
 };
 int net_libs_load(enum net_libs groups, struct error *err);
 
+/* A NETLINK_ROUTE socket of libnl's (the libraries loaded first), freed
+ * by _cleanup_sock_; an interface's index by name (ENOENT when none). */
+struct nl_sock *net_route_socket(struct error *err);
+void net_sockp(struct nl_sock **sk);
+#define _cleanup_sock_ _cleanup_(net_sockp)
+int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err);
+
 #endif

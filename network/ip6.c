@@ -103,31 +103,6 @@ void net_ip6_ula(const char *seed, struct net_ip6 *out)
 
 /* ----------------------------------------------------------- kernel -- */
 
-static void sock_free(struct nl_sock **sk)
-{
-	if (*sk)
-		nl_socket_free(*sk);
-}
-
-static struct nl_sock *route6_socket(struct error *err)
-{
-	struct nl_sock *sk;
-	int r;
-
-	if (net_libs_load(NET_LIBS_NL, err) < 0)
-		return NULL;
-	if (!(sk = nl_socket_alloc())) {
-		error_set(err, ENOMEM, "cannot allocate a netlink socket");
-		return NULL;
-	}
-	if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		error_set(err, EIO, "cannot open a netlink socket: %s", nl_geterror(r));
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
-}
-
 static struct nl_addr *v6(const struct net_ip6 *a, int prefix)
 {
 	struct nl_addr *n = nl_addr_build(AF_INET6, a->b, 16);
@@ -136,19 +111,6 @@ static struct nl_addr *v6(const struct net_ip6 *a, int prefix)
 		abort(); /* allocation failure, as xmalloc */
 	nl_addr_set_prefixlen(n, prefix);
 	return n;
-}
-
-static int index6_of(struct nl_sock *sk, const char *name, struct error *err)
-{
-	struct rtnl_link *l = NULL;
-	int r = rtnl_link_get_kernel(sk, 0, name, &l), idx;
-
-	if (r < 0)
-		return error_set(err, ENOENT, "cannot find interface '%s': %s", name,
-				 nl_geterror(r));
-	idx = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
-	return idx;
 }
 
 /* Without duplicate address detection: the address is nook's to give
@@ -161,7 +123,7 @@ static int addr6_add(struct nl_sock *sk, const char *ifname, const struct net_ip
 	struct nl_addr *local;
 	int idx, r;
 
-	if ((idx = index6_of(sk, ifname, err)) < 0)
+	if ((idx = net_ifindex_of(sk, ifname, err)) < 0)
 		return -1;
 	if (!(a = rtnl_addr_alloc()))
 		return error_set(err, ENOMEM, "cannot allocate an address");
@@ -192,7 +154,7 @@ static int sysctl6_set(const char *path, const char *val, struct error *err)
 int net_bridge6_ensure(const char *name, const struct net_ip6 *gateway, int prefix,
 		       struct error *err)
 {
-	_cleanup_(sock_free) struct nl_sock *sk = route6_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_free_ char *dis = xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
 
 	if (!sk)
@@ -208,7 +170,7 @@ int net_bridge6_ensure(const char *name, const struct net_ip6 *gateway, int pref
 int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefix,
 			 const struct net_ip6 *gateway, struct error *err)
 {
-	_cleanup_(sock_free) struct nl_sock *sk = route6_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_free_ char *dis = xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	struct rtnl_route *rt;
 	struct rtnl_nexthop *nh;
@@ -219,7 +181,7 @@ int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefi
 		return -1;
 	if (!gateway)
 		return 0;
-	if ((idx = index6_of(sk, ifname, err)) < 0)
+	if ((idx = net_ifindex_of(sk, ifname, err)) < 0)
 		return -1;
 	if (!(rt = rtnl_route_alloc()) || !(nh = rtnl_route_nh_alloc()))
 		abort();

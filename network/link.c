@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-static void sockp(struct nl_sock **sk)
+void net_sockp(struct nl_sock **sk)
 {
 	if (*sk)
 		nl_socket_free(*sk);
@@ -27,7 +27,6 @@ static void addrp(struct nl_addr **a)
 	if (*a)
 		nl_addr_put(*a);
 }
-#define _cleanup_sock_	 _cleanup_(sockp)
 #define _cleanup_link_	 _cleanup_(linkp)
 #define _cleanup_nladdr_ _cleanup_(addrp)
 
@@ -43,7 +42,7 @@ static int nl_fail(struct error *err, int nlerr, const char *fmt, const char *ar
 			 "%s: %s", what, nl_geterror(nlerr));
 }
 
-static struct nl_sock *route_socket(struct error *err)
+struct nl_sock *net_route_socket(struct error *err)
 {
 	struct nl_sock *sk;
 	int r;
@@ -73,7 +72,7 @@ static struct nl_addr *v4(uint32_t ip, int prefix)
 	return a;
 }
 
-static int ifindex_of(struct nl_sock *sk, const char *name, struct error *err)
+int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err)
 {
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	int r = rtnl_link_get_kernel(sk, 0, name, &l);
@@ -154,7 +153,7 @@ static int link_change_up(struct nl_sock *sk, struct rtnl_link *l, int mtu, stru
 
 int net_bridge_ensure(const char *name, uint32_t gateway, int prefix, int mtu, struct error *err)
 {
-	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_link_ struct rtnl_link *br = NULL;
 	_cleanup_free_ char *rl = NULL;
 	int r, idx;
@@ -202,7 +201,7 @@ static int link_delete(struct nl_sock *sk, const char *name, struct error *err)
 
 int net_link_delete(const char *name, struct error *err)
 {
-	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 
 	return sk ? link_delete(sk, name, err) : -1;
 }
@@ -231,7 +230,7 @@ static bool netns_alive(struct nl_sock *sk, int32_t nsid)
 
 int net_veth_release(const char *name, struct error *err)
 {
-	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	int32_t nsid;
 	int r;
@@ -258,12 +257,12 @@ int net_veth_release(const char *name, struct error *err)
 int net_veth_create(const char *host_name, const char *bridge, int nsfd, const char *peer_name,
 		    const uint8_t mac[6], int mtu, struct error *err)
 {
-	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_link_ struct rtnl_link *veth = NULL, *peer = NULL;
 	_cleanup_nladdr_ struct nl_addr *hw = NULL;
 	int r, br;
 
-	if (!sk || (br = ifindex_of(sk, bridge, err)) < 0)
+	if (!sk || (br = net_ifindex_of(sk, bridge, err)) < 0)
 		return -1;
 	if (!(veth = rtnl_link_veth_alloc()))
 		return error_set(err, ENOMEM, "cannot allocate a veth pair");
@@ -298,7 +297,7 @@ int net_veth_create(const char *host_name, const char *bridge, int nsfd, const c
 int net_iface_configure(const char *ifname, uint32_t ip, int prefix, uint32_t gateway, int mtu,
 			struct error *err)
 {
-	_cleanup_sock_ struct nl_sock *sk = route_socket(err);
+	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_link_ struct rtnl_link *l = NULL;
 	struct rtnl_route *rt;
 	struct rtnl_nexthop *nh;

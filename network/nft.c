@@ -13,6 +13,19 @@
 #include <netinet/in.h>
 #include <stdio.h>
 
+/* The chains both families' tables have alike: ports published on a
+ * local address, and an internal network's isolation. */
+#define PREROUTING_CHAIN                                                                           \
+	" chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"           \
+	"  fib daddr type local jump publish\n"                                                    \
+	" }\n"
+#define FORWARD_CHAIN                                                                              \
+	" chain forward { type filter hook forward priority filter; policy accept;\n"              \
+	"  iifname @internal oifname != @internal drop\n"                                          \
+	"  oifname @internal iifname != @internal drop\n"                                          \
+	" }\n"
+
+/* clang-format off */
 static const char ruleset[] =
     "table ip nook {\n"
     " set nat_bridges { type ifname; }\n"
@@ -24,9 +37,7 @@ static const char ruleset[] =
     "  dnat ip to ip daddr . meta l4proto . th dport map @hostports\n"
     "  dnat ip to meta l4proto . th dport map @ports\n"
     " }\n"
-    " chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
-    "  fib daddr type local jump publish\n"
-    " }\n"
+    PREROUTING_CHAIN
     " chain output { type nat hook output priority -100; policy accept;\n"
     "  fib daddr type local jump publish\n"
     " }\n"
@@ -34,11 +45,9 @@ static const char ruleset[] =
     "  oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
     "  iifname @nat_bridges oifname != @bridges masquerade\n"
     " }\n"
-    " chain forward { type filter hook forward priority filter; policy accept;\n"
-    "  iifname @internal oifname != @internal drop\n"
-    "  oifname @internal iifname != @internal drop\n"
-    " }\n"
+    FORWARD_CHAIN
     "}\n";
+/* clang-format on */
 
 /* One context per process, made on first use (its setup is most of the
  * cost of a small command).  network/ is called from one thread. */
@@ -220,6 +229,7 @@ int net_nft_port_del(const struct net_port *p, size_t n, struct error *err)
  * masquerade on the way out, published ports DNATed to the container's
  * v6 address.  Not on ::1: a packet from the loopback cannot leave
  * through the bridge in IPv6 (there is no route_localnet). */
+/* clang-format off */
 static const char ruleset6[] =
     "table ip6 nook {\n"
     " set nat_bridges { type ifname; }\n"
@@ -229,20 +239,16 @@ static const char ruleset6[] =
     " chain publish {\n"
     "  dnat ip6 to meta l4proto . th dport map @ports\n"
     " }\n"
-    " chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
-    "  fib daddr type local jump publish\n"
-    " }\n"
+    PREROUTING_CHAIN
     " chain output { type nat hook output priority -100; policy accept;\n"
     "  ip6 daddr != ::1 fib daddr type local jump publish\n"
     " }\n"
     " chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
     "  iifname @nat_bridges oifname != @bridges masquerade\n"
     " }\n"
-    " chain forward { type filter hook forward priority filter; policy accept;\n"
-    "  iifname @internal oifname != @internal drop\n"
-    "  oifname @internal iifname != @internal drop\n"
-    " }\n"
+    FORWARD_CHAIN
     "}\n";
+/* clang-format on */
 
 int net_nft6_ensure(struct error *err)
 {
