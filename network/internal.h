@@ -28,5 +28,8 @@ struct nl_sock *net_route_socket(struct error *err);
 void net_sockp(struct nl_sock **sk);
 #define _cleanup_sock_ _cleanup_(net_sockp)
 int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err);
+/* A /proc/sys/net value of the caller's network namespace, written only
+ * when it differs. */
+int net_sysctl_set(const char *path, const char *val, struct error *err);
 
 #endif

@@ -140,17 +140,6 @@ static int addr6_add(struct nl_sock *sk, const char *ifname, const struct net_ip
 	return 0;
 }
 
-/* Per network namespace, like everything under /proc/sys/net. */
-static int sysctl6_set(const char *path, const char *val, struct error *err)
-{
-	_cleanup_free_ char *old = NULL;
-
-	if (file_read_at(AT_FDCWD, path, 64, &old, NULL, err) == 0 &&
-	    !strncmp(old, val, strlen(val)))
-		return 0;
-	return file_write_at(AT_FDCWD, path, val, err);
-}
-
 int net_bridge6_ensure(const char *name, const struct net_ip6 *gateway, int prefix,
 		       struct error *err)
 {
@@ -161,8 +150,8 @@ int net_bridge6_ensure(const char *name, const struct net_ip6 *gateway, int pref
 		return -1;
 	/* Forwarding is what routes the containers' traffic out (and the
 	 * published ports' in); docker sets it for its v6 networks too. */
-	if (sysctl6_set(dis, "0", err) < 0 || addr6_add(sk, name, gateway, prefix, err) < 0 ||
-	    sysctl6_set("/proc/sys/net/ipv6/conf/all/forwarding", "1", err) < 0)
+	if (net_sysctl_set(dis, "0", err) < 0 || addr6_add(sk, name, gateway, prefix, err) < 0 ||
+	    net_sysctl_set("/proc/sys/net/ipv6/conf/all/forwarding", "1", err) < 0)
 		return -1;
 	return 0;
 }
@@ -177,7 +166,7 @@ int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefi
 	struct nl_addr *dst, *gw;
 	int idx, r;
 
-	if (!sk || sysctl6_set(dis, "0", err) < 0 || addr6_add(sk, ifname, ip, prefix, err) < 0)
+	if (!sk || net_sysctl_set(dis, "0", err) < 0 || addr6_add(sk, ifname, ip, prefix, err) < 0)
 		return -1;
 	if (!gateway)
 		return 0;

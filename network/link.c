@@ -84,7 +84,7 @@ int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err)
 
 /* Written only in the caller's namespace: /proc/sys/net is per network
  * namespace, so a test's namespace never changes the machine's. */
-static int sysctl_set(const char *path, const char *val, struct error *err)
+int net_sysctl_set(const char *path, const char *val, struct error *err)
 {
 	_cleanup_free_ char *old = NULL;
 
@@ -179,8 +179,8 @@ int net_bridge_ensure(const char *name, uint32_t gateway, int prefix, int mtu, s
 	 * route_localnet lets a packet from 127.0.0.1, DNATed to a
 	 * container, leave through the bridge (it is masqueraded there). */
 	rl = xasprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", name);
-	if (sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err) < 0 ||
-	    sysctl_set(rl, "1", err) < 0)
+	if (net_sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err) < 0 ||
+	    net_sysctl_set(rl, "1", err) < 0)
 		return -1;
 	return idx;
 }
