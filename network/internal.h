@@ -28,6 +28,10 @@ struct nl_sock *net_route_socket(struct error *err);
 void net_sockp(struct nl_sock **sk);
 #define _cleanup_sock_ _cleanup_(net_sockp)
 int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err);
+/* The default route of family through gw on ifindex: libnl's code
+ * (-NLE_EXIST when there is one). */
+int net_default_route_add(struct nl_sock *sk, int family, int ifindex, struct nl_addr *dst,
+			  struct nl_addr *gw);
 /* A /proc/sys/net value of the caller's network namespace, written only
  * when it differs. */
 int net_sysctl_set(const char *path, const char *val, struct error *err);

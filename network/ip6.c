@@ -161,8 +161,6 @@ int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefi
 {
 	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_free_ char *dis = xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	struct rtnl_route *rt;
-	struct rtnl_nexthop *nh;
 	struct nl_addr *dst, *gw;
 	int idx, r;
 
@@ -172,17 +170,9 @@ int net_iface6_configure(const char *ifname, const struct net_ip6 *ip, int prefi
 		return 0;
 	if ((idx = net_ifindex_of(sk, ifname, err)) < 0)
 		return -1;
-	if (!(rt = rtnl_route_alloc()) || !(nh = rtnl_route_nh_alloc()))
-		abort();
 	dst = v6(&(struct net_ip6){0}, 0);
 	gw = v6(gateway, 128);
-	rtnl_route_set_family(rt, AF_INET6);
-	rtnl_route_set_dst(rt, dst);
-	rtnl_route_nh_set_gateway(nh, gw);
-	rtnl_route_nh_set_ifindex(nh, idx);
-	rtnl_route_add_nexthop(rt, nh);
-	r = rtnl_route_add(sk, rt, NLM_F_CREATE);
-	rtnl_route_put(rt);
+	r = net_default_route_add(sk, AF_INET6, idx, dst, gw);
 	nl_addr_put(dst);
 	nl_addr_put(gw);
 	if (r < 0 && r != -NLE_EXIST)

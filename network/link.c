@@ -82,6 +82,25 @@ int net_ifindex_of(struct nl_sock *sk, const char *name, struct error *err)
 	return rtnl_link_get_ifindex(l);
 }
 
+int net_default_route_add(struct nl_sock *sk, int family, int ifindex, struct nl_addr *dst,
+			  struct nl_addr *gw)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	int r;
+
+	if (!rt || !nh)
+		abort(); /* allocation failure, as xmalloc */
+	rtnl_route_set_family(rt, family);
+	rtnl_route_set_dst(rt, dst);
+	rtnl_route_nh_set_gateway(nh, gw);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh);
+	r = rtnl_route_add(sk, rt, NLM_F_CREATE);
+	rtnl_route_put(rt);
+	return r;
+}
+
 /* Written only in the caller's namespace: /proc/sys/net is per network
  * namespace, so a test's namespace never changes the machine's. */
 int net_sysctl_set(const char *path, const char *val, struct error *err)
@@ -299,8 +318,6 @@ int net_iface_configure(const char *ifname, uint32_t ip, int prefix, uint32_t ga
 {
 	_cleanup_sock_ struct nl_sock *sk = net_route_socket(err);
 	_cleanup_link_ struct rtnl_link *l = NULL;
-	struct rtnl_route *rt;
-	struct rtnl_nexthop *nh;
 	int idx, r;
 
 	if (!sk)
@@ -314,19 +331,11 @@ int net_iface_configure(const char *ifname, uint32_t ip, int prefix, uint32_t ga
 		return -1;
 	if (!gateway)
 		return 0;
-	if (!(rt = rtnl_route_alloc()) || !(nh = rtnl_route_nh_alloc()))
-		abort();
 	{
 		_cleanup_nladdr_ struct nl_addr *dst = v4(0, 0), *gw = v4(gateway, 32);
 
-		rtnl_route_set_family(rt, AF_INET);
-		rtnl_route_set_dst(rt, dst);
-		rtnl_route_nh_set_gateway(nh, gw);
-		rtnl_route_nh_set_ifindex(nh, idx);
-		rtnl_route_add_nexthop(rt, nh);
-		r = rtnl_route_add(sk, rt, NLM_F_CREATE);
+		r = net_default_route_add(sk, AF_INET, idx, dst, gw);
 	}
-	rtnl_route_put(rt);
 	if (r < 0 && r != -NLE_EXIST)
 		return nl_fail(err, r, "cannot add the default route on '%s'", ifname);
 	return 0;
