@@ -36,11 +36,17 @@ CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -fPIE -fstack-protector-strong \
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # libseccomp and json-c are linked in (as runc links libseccomp): every
 # `nook oci run` execs nook once, and loading two more shared objects cost
-# ~0.13 ms of it (bench).  A libseccomp fix then needs a rebuild of nook.
-# STATIC_LIBS= links them dynamically.
-STATIC_LIBS ?= seccomp json-c
+# ~0.13 ms of it (bench).  sqlite3 too: every engine command opens the
+# store, and loading libsqlite3.so (1,600 symbol relocations, BIND_NOW)
+# cost each ~0.6 ms; linked in, only the pages a command runs are read,
+# and `nook oci` runs none.  A fix in one of them then needs a rebuild of
+# nook.  STATIC_LIBS= links seccomp and json-c dynamically and loads
+# sqlite3 on first use as the other image libraries (image/libs.c).
+STATIC_LIBS ?= seccomp json-c sqlite3
+STATIC_LIBM := -lm
 LDLIBS += -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
-	$(filter-out $(addprefix -l,$(STATIC_LIBS)),$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -ldl
+	$(filter-out $(addprefix -l,$(STATIC_LIBS)),$(shell pkg-config --libs $(PKGS) 2>/dev/null)) \
+	$(if $(filter sqlite3,$(STATIC_LIBS)),$(STATIC_LIBM)) -ldl
 IMAGE_LIBS := $(shell pkg-config --libs $(IMAGE_PKGS) 2>/dev/null)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -95,7 +101,7 @@ $(BUILD)/image/libs.o: image/libs.c
 	$(Q)$(CC) $(CFLAGS) -DNOOK_SONAME_ARCHIVE='"$(SONAME_ARCHIVE)"' \
 		-DNOOK_SONAME_SQLITE3='"$(SONAME_SQLITE3)"' -DNOOK_SONAME_CRYPTO='"$(SONAME_CRYPTO)"' \
 		-DNOOK_SONAME_CURL='"$(SONAME_CURL)"' \
-		-c -o $@ $<
+		$(if $(filter sqlite3,$(STATIC_LIBS)),-DNOOK_SQLITE3_LINKED) -c -o $@ $<
 
 $(BUILD)/network/libs.o: network/libs.c
 	$(foreach l,NL NL_ROUTE NFTABLES,$(if $(SONAME_$(l)),,$(error no soname found for the \

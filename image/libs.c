@@ -170,6 +170,14 @@ static const char *const sonames[NLIBS] = {
 	F(archive, struct archive *, archive_write_new, (void), ())                                \
 	F(archive, int, archive_write_open_fd, (struct archive * a0, int a1), (a0, a1))            \
 	F(archive, int, archive_write_set_format_pax_restricted, (struct archive * a0), (a0))      \
+	SQLITE_SYMBOLS(F, V)
+
+/* sqlite3 is linked in unless built with STATIC_LIBS= (Makefile): then its
+ * functions are the library's own and need no stub. */
+#ifdef NOOK_SQLITE3_LINKED
+#define SQLITE_SYMBOLS(F, V)
+#else
+#define SQLITE_SYMBOLS(F, V)                                                                       \
 	F(sqlite3, int, sqlite3_bind_int64, (sqlite3_stmt * a0, int a1, sqlite3_int64 a2),         \
 	  (a0, a1, a2))                                                                            \
 	F(sqlite3, int, sqlite3_bind_text,                                                         \
@@ -183,7 +191,7 @@ static const char *const sonames[NLIBS] = {
 	  (a0, a1))                                                                                \
 	F(sqlite3, const char *, sqlite3_errmsg, (sqlite3 * a0), (a0))                             \
 	F(sqlite3, const char *, sqlite3_errstr, (int a0), (a0))                                   \
-	F(sqlite3, int, sqlite3_file_control, (sqlite3 * a0, const char *a1, int a2, void *a3),   \
+	F(sqlite3, int, sqlite3_file_control, (sqlite3 * a0, const char *a1, int a2, void *a3),    \
 	  (a0, a1, a2, a3))                                                                        \
 	F(sqlite3, int, sqlite3_exec,                                                              \
 	  (sqlite3 * a0, const char *a1, int (*a2)(void *, int, char **, char **), void *a3,       \
@@ -197,6 +205,7 @@ static const char *const sonames[NLIBS] = {
 	  (a0, a1, a2, a3, a4))                                                                    \
 	F(sqlite3, int, sqlite3_reset, (sqlite3_stmt * a0), (a0))                                  \
 	F(sqlite3, int, sqlite3_step, (sqlite3_stmt * a0), (a0))
+#endif
 
 /* archive_set_error, curl_easy_setopt, curl_easy_getinfo and
  * sqlite3_db_config are variadic: resolved with the rest, their stubs are
@@ -207,7 +216,9 @@ enum {
 	SYMBOLS(SYM_ENUM_F, SYM_ENUM_V) SYM_archive_set_error,
 	SYM_curl_easy_setopt,
 	SYM_curl_easy_getinfo,
+#ifndef NOOK_SQLITE3_LINKED
 	SYM_sqlite3_db_config,
+#endif
 	NSYMS
 };
 
@@ -220,7 +231,9 @@ static const struct {
     SYMBOLS(SYM_INFO_F, SYM_INFO_V)[SYM_archive_set_error] = {LIB_archive, "archive_set_error"},
     [SYM_curl_easy_setopt] = {LIB_curl, "curl_easy_setopt"},
     [SYM_curl_easy_getinfo] = {LIB_curl, "curl_easy_getinfo"},
+#ifndef NOOK_SQLITE3_LINKED
     [SYM_sqlite3_db_config] = {LIB_sqlite3, "sqlite3_db_config"},
+#endif
 };
 
 /* Written once per library under the lock, before its flag is published;
@@ -234,6 +247,12 @@ static int lib_load(int lib, struct error *err)
 {
 	void *h, *got[NSYMS];
 
+#ifdef NOOK_SQLITE3_LINKED
+	if (lib == LIB_sqlite3) {
+		__atomic_store_n(&loaded[lib], true, __ATOMIC_RELEASE);
+		return 0;
+	}
+#endif
 	h = dlopen(sonames[lib], RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		return error_set(err, ELIBACC, "cannot load %s: %s", sonames[lib], dlerror());
@@ -348,7 +367,11 @@ int img_curl_getinfo(void *h, int info, void *out)
 /* sqlite3_db_config of the options that take (int, int *). */
 int img_sqlite_db_flag(sqlite3 *db, int op, int on)
 {
+#ifdef NOOK_SQLITE3_LINKED
+	return sqlite3_db_config(db, op, on, (int *)NULL);
+#else
 	__typeof__(sqlite3_db_config) *fn = fn_of(SYM_sqlite3_db_config);
 
 	return fn(db, op, on, (int *)NULL);
+#endif
 }
