@@ -417,9 +417,22 @@ int rt_profile_apply(json_object *doc, const struct rt_profile_opts *o, struct e
 	json_object_object_add(process, "noNewPrivileges", json_object_new_boolean(!o->privileged));
 
 	if (o->privileged) {
+		json_object *res, *devs, *all;
+
 		json_object_object_del(linux_, "seccomp");
 		json_object_object_del(linux_, "maskedPaths");
 		json_object_object_del(linux_, "readonlyPaths");
+		/* And every device, as docker's and podman's ("a *:* rwm"),
+		 * where there is a device filter (not rootless). */
+		if (json_object_object_get_ex(linux_, "resources", &res) &&
+		    json_object_is_type(res, json_type_object)) {
+			devs = json_object_new_array();
+			all = json_object_new_object();
+			json_object_object_add(all, "allow", json_object_new_boolean(1));
+			json_object_object_add(all, "access", json_object_new_string("rwm"));
+			json_object_array_add(devs, all);
+			json_object_object_add(res, "devices", devs);
+		}
 		return 0;
 	}
 	json_object_object_add(linux_, "seccomp", rt_profile_seccomp(bounding));
