@@ -97,6 +97,15 @@ struct cg_device_rule {
  * count as "deny everything". */
 void cg_resources_add_device(struct cg_resources *r, const struct cg_device_rule *rule);
 void cg_resources_devices_set(struct cg_resources *r);
+/* Load ahead the device filter of instructions insns (len bytes, as
+ * cg_devices_last gave them): the next group whose rules build exactly
+ * these gets it without a second load.  The program's fd (keep it open),
+ * or -1 when it was not loaded. */
+int cg_devices_prewarm(const void *insns, size_t len);
+/* Close what cg_devices_prewarm loaded if nothing took it. */
+void cg_devices_prewarm_drop(void);
+/* The instructions of the last device filter attached; false if none. */
+bool cg_devices_last(const void **insns, size_t *len);
 /* Drop every device rule, and the filter with them (applying r leaves
  * the group's filter as it is). */
 void cg_resources_devices_clear(struct cg_resources *r);

@@ -217,6 +217,14 @@ void rt_seccomp_release(struct rt_seccomp *s);
  * architecture, kernel and nook), others are compiled and stored.  A
  * cache that cannot be used (root NULL or read-only, not private) only
  * costs the compile. */
+/* prewarm.c: an engine monitor waiting for its container loads what the
+ * last container's start needed (rt_prewarm), and after a start keeps
+ * what this one needed for the next (rt_prewarm_remember).  ROOT is the
+ * runtime's state root.  rt_prewarm returns an fd to keep open until the
+ * container is made (-1: nothing loaded). */
+int rt_prewarm(const char *root);
+void rt_prewarm_remember(const char *root);
+
 int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp *out,
 		       struct error *err);
 /* The cache key: SHA-256 of the profile with its object keys sorted, and

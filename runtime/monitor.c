@@ -123,6 +123,7 @@ struct monitor {
 	bool tty, interactive, rm;
 	unsigned timeout; /* podman's --timeout: SIGKILL after it; 0 none */
 	int sync_fd, attach_fd;
+	int warm_fd; /* what rt_prewarm loaded, kept until the container is made */
 	int listen_fd; /* the attach socket (nook attach) */
 	struct rt_log log;
 	uint64_t log_max_size;
@@ -404,11 +405,11 @@ static _Noreturn void mon_main(struct monitor *m)
 	struct error err = {0};
 	sigset_t all;
 	bool oom = false;
-	int keep[2] = {m->sync_fd, m->attach_fd};
+	int keep[3] = {m->sync_fd, m->attach_fd, m->warm_fd};
 	int sfd, code;
 	pid_t pid;
 
-	fds_close_except(3, keep, m->attach_fd >= 0 ? 2 : 1);
+	fds_close_except(3, keep, ARRAY_SIZE(keep));
 	/* Hold no directory of the caller's busy (an unmount would fail). */
 	if (m->ctx->root[0] == '/' && m->store_root[0] == '/' && m->dir[0] == '/' &&
 	    chdir("/") < 0) {
@@ -439,6 +440,7 @@ static _Noreturn void mon_main(struct monitor *m)
 		_exit(1);
 	}
 	mon_stdio_release();
+	rt_prewarm_remember(m->ctx->root);
 	if (m->tty)
 		m->out_fd = m->err_fd = m->in_fd = l.console_master;
 	if (m->tty && m->in_fd >= 0 && !m->interactive)
@@ -693,6 +695,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .ctx = &ctx,
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
+	    .warm_fd = -1,
 	    .listen_fd = -1,
 	    .lout = {.stream = "stdout"},
 	    .lerr = {.stream = "stderr"},
@@ -703,6 +706,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	if (attach_fd >= 0)
 		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
 	if (!strcmp(id, "-")) {
+		m.warm_fd = rt_prewarm(root);
 		mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
 		store_root = go[0];
 		id = go[1];
@@ -795,9 +799,8 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	    img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
 		goto out;
 	if (sp) {
-		/* Spawned ahead: it gets its container now. */
-		mon_reap(sp->first);
-		sp->first = 0;
+		/* Spawned ahead: it gets its container now (and then its
+		 * first child, gone by now or soon, is reaped). */
 		sync = steal_fd(&sp->sync_fd);
 		att = steal_fd(&sp->attach_fd);
 		if ((att >= 0) != attach) {
@@ -806,6 +809,8 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		}
 		if (mon_go_send(sync, &m, err) < 0)
 			goto out;
+		mon_reap(sp->first);
+		sp->first = 0;
 	} else if (mon_spawn(&m, attach, &sync, &att, NULL, err) < 0) {
 		goto out;
 	}

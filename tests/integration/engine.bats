@@ -208,6 +208,33 @@ teardown() { engine_teardown; }
 	assert_output --regexp "CapBnd:.*1fff[ef]ffffff"
 }
 
+# The monitor loads ahead the device filter the last container had
+# (ROOT/.devices@cache) and uses it only when the new container's rules
+# build the very same program.  After --privileged (every device allowed),
+# a default container must still be denied a device not in docker's list
+# (c 240:11: past the filter the kernel says ENXIO, the filter says EPERM);
+# and a filter file someone else wrote is never what decides.
+@test "device filter loaded ahead: only ever the container's own rules" {
+	probe='mknod /dev/x2 c 240 11 && (: </dev/x2) 2>&1; cat /dev/null && echo null-ok'
+	run nk run --rm --privileged bb:1 sh -c "$probe"
+	assert_output --partial "No such device"
+	assert_output --partial "null-ok"
+	[ -s "$ROOT/.devices@cache" ]
+	for _ in 1 2; do
+		run nk run --rm bb:1 sh -c "$probe"
+		assert_output --partial "not permitted"
+		refute_output --partial "No such device"
+		assert_output --partial "null-ok"
+	done
+	# A filter file that allows everything, put in place by hand.
+	nk run --rm --privileged bb:1 true
+	cp "$ROOT/.devices@cache" "$BATS_TEST_TMPDIR/allow-all"
+	nk run --rm bb:1 true
+	cp "$BATS_TEST_TMPDIR/allow-all" "$ROOT/.devices@cache"
+	run nk run --rm bb:1 sh -c "$probe"
+	assert_output --partial "not permitted"
+}
+
 @test "a detached container survives the shell that started it" {
 	bash -c "\"$NOOK\" --storage-root \"$SR\" --root \"$ROOT\" run -d --name $P bb:1 sleep 1000 >/dev/null; kill -9 \$\$"  || true
 	sleep 0.2
