@@ -372,8 +372,8 @@ int cli_cmd_volume_inspect(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_volume_rm(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_volume_table;
-extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
-    cli_volume_prune_options;
+extern const struct cli_options cli_volume_create_options, cli_volume_ls_options,
+    cli_volume_rm_options, cli_volume_prune_options;
 /* --log-opt max-size=SIZE[,max-file=N] (cli/cmd_logs.c): 0 or the
  * usage error's exit code. */
 int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file);
