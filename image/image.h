@@ -432,8 +432,11 @@ void img_tar_free(struct img_tar *t);
  * climbing links included, so nothing lands outside it.  Unlike a layer:
  * no whiteouts, no device nodes (left out), only user.* and
  * security.capability xattrs, and a directory is never replaced by a
- * non-directory or the reverse (docker's cp).  Owners and modes are the
- * archive's. */
-int img_tar_extract(int fd, int destfd, struct error *err);
+ * non-directory or the reverse (docker's cp).  Modes are the archive's;
+ * owners too, or what owner (when not NULL) makes of each entry's ids
+ * (its error stops the extraction). */
+int img_tar_extract(int fd, int destfd,
+		    int (*owner)(void *data, uint32_t *uid, uint32_t *gid, struct error *err),
+		    void *data, struct error *err);
 
 #endif

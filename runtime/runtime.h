@@ -464,19 +464,31 @@ int rt_engine_connect(struct img_store *s, const char *ref, int *fd, bool *tty, 
 
 /* `cp`: copy between the host and a container's root (running: the root
  * its processes see, with their mounts; else the bundle's root).  Every
- * path in the container is resolved inside that root (RESOLVE_IN_ROOT),
- * and what is copied is walked by fds without following symlinks, so
- * nothing of the container can point the copy at the host's files.
+ * path in the container is resolved inside that root (RESOLVE_IN_ROOT:
+ * also the link -L follows), and what is copied is walked by fds without
+ * following symlinks, so nothing of the container can point the copy at
+ * the host's files.
  * to_ctr: host_path -> ctr_path, else ctr_path -> host_path.  Directories
  * recursively, as docker cp: into an existing directory the source keeps
  * its name. */
-int rt_engine_cp(struct img_store *s, const char *ref,
-		 const char *ctr_path, const char *host_path, bool to_ctr, struct error *err);
+struct rt_cp_opts {
+	/* -a: into a container with a user (-u, the image's User), what is
+	 * copied belongs to that user; otherwise, as without it, it keeps
+	 * the source's uid and gid as the container's ids (docker's code;
+	 * its manual says otherwise).  Out of a container files belong to
+	 * who runs nook either way. */
+	bool archive;
+	bool follow; /* -L: a symlink at the source path is followed (in the
+		      * container: inside its root) */
+};
+int rt_engine_cp(struct img_store *s, const char *ref, const char *ctr_path, const char *host_path,
+		 bool to_ctr, const struct rt_cp_opts *o, struct error *err);
 /* cp with "-": to_ctr, the tar stream on fd is extracted into the
- * directory ctr_path (which must exist); else ctr_path (not followed when
- * a symlink) and what it holds are written to fd as a tar, named after
- * its last name.  Paths resolved inside the container's root. */
+ * directory ctr_path (which must exist), owned as o says; else ctr_path
+ * (not followed when a symlink, unless o->follow) and what it holds are
+ * written to fd as a tar with the container's ids, named after its last
+ * name.  Paths resolved inside the container's root. */
 int rt_engine_cp_tar(struct img_store *s, const char *ref, const char *ctr_path, bool to_ctr,
-		     int fd, struct error *err);
+		     const struct rt_cp_opts *o, int fd, struct error *err);
 
 #endif
