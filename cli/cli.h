@@ -328,7 +328,8 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g);
 void cli_human_size(uint64_t n, char buf[32]);
 extern const struct cli_table cli_container_table;
 /* On running containers (cli/cmd_ctr.c, cli/cmd_cp.c). */
-extern const struct cli_options cli_exec_options, cli_attach_options, cli_stats_options;
+extern const struct cli_options cli_exec_options, cli_attach_options, cli_stats_options,
+    cli_cp_options;
 int cli_cmd_exec(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_attach(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_pause(int argc, char **argv, struct cli_globals *g);
@@ -356,9 +357,11 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g);
 	 "[CONTAINER...]",                                                                         \
 	 "show containers' CPU, memory, pids and I/O", NULL, &cli_stats_options},                  \
 	{"cp", cli_cmd_cp, CLI_ENGINE_FLAGS | CLI_ARGS_PATH,                                       \
-	 "CONTAINER:PATH HOSTPATH|- | HOSTPATH|- CONTAINER:PATH",                                  \
-	 "copy files out of or into a container (-: a tar stream on stdout or stdin)", NULL,       \
-	 NULL},                                                                                    \
+	 "[-a] [-L] CONTAINER:PATH HOSTPATH|- | [-a] [-L] HOSTPATH|- CONTAINER:PATH",              \
+	 "copy files out of or into a container (-: a tar stream on stdout or stdin; -L: follow "  \
+	 "a symlink at the source; -a: into a container with a user, owned by that user, else "    \
+	 "the source's ids, as docker)",                                                           \
+	 NULL, &cli_cp_options},                                                                   \
 	{"port", cli_cmd_port, CLI_ENGINE_FLAGS, "CONTAINER", "list a container's published ports",  \
 	 NULL, NULL}
 int cli_cmd_monitor(int argc, char **argv, struct cli_globals *g);
@@ -372,8 +375,8 @@ int cli_cmd_volume_inspect(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_volume_rm(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g);
 extern const struct cli_table cli_volume_table;
-extern const struct cli_options cli_volume_ls_options, cli_volume_rm_options,
-    cli_volume_prune_options;
+extern const struct cli_options cli_volume_create_options, cli_volume_ls_options,
+    cli_volume_rm_options, cli_volume_prune_options;
 /* --log-opt max-size=SIZE[,max-file=N] (cli/cmd_logs.c): 0 or the
  * usage error's exit code. */
 int cli_log_opt(struct cli_globals *g, const char *arg, uint64_t *max_size, int *max_file);

@@ -640,7 +640,7 @@ static const char *ctr_split(const char *arg, char **ctr)
 /* docker's "-": `cp CTR:PATH -` writes a tar of PATH to stdout, `cp -
  * CTR:DIR` extracts a tar from stdin into DIR. */
 static int cp_tar(struct cli_globals *g, const char *src, const char *dst, const char *sc,
-		  const char *sp, const char *dc, const char *dp)
+		  const char *sp, const char *dc, const char *dp, const struct rt_cp_opts *o)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	struct error err = {0};
@@ -657,25 +657,39 @@ static int cp_tar(struct cli_globals *g, const char *src, const char *dst, const
 		return cli_usage_error(g, "will not write a tar stream to a terminal: redirect "
 					  "stdout");
 	if (!(s = cli_store_open(g, &err)) ||
-	    rt_engine_cp_tar(s, ctr, path, to_ctr, to_ctr ? 0 : 1, &err) < 0)
+	    rt_engine_cp_tar(s, ctr, path, to_ctr, o, to_ctr ? 0 : 1, &err) < 0)
 		return cli_error(g, &err);
 	return 0;
 }
+
+const struct cli_options cli_cp_options = {
+    ":aL", (const struct option[]){
+	       {"archive", no_argument, NULL, 'a'}, {"follow-link", no_argument, NULL, 'L'}, {0}}};
 
 int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *sc = NULL, *dc = NULL;
+	struct rt_cp_opts o = {0};
 	struct error err = {0};
 	const char *sp, *dp;
-	int rc = cli_only_args(g, argc, argv, 2, 2);
+	int c, rc;
 
-	if (rc)
+	while ((c = getopt_long(argc, argv, cli_cp_options.shortopts, cli_cp_options.longopts,
+				NULL)) != -1) {
+		if (c == 'a')
+			o.archive = true;
+		else if (c == 'L')
+			o.follow = true;
+		else
+			return cli_bad_option(g, c, argv);
+	}
+	if ((rc = cli_want_args(g, argc - optind, 2, 2)) != 0)
 		return rc;
 	sp = ctr_split(argv[optind], &sc);
 	dp = ctr_split(argv[optind + 1], &dc);
 	if (!strcmp(argv[optind], "-") || !strcmp(argv[optind + 1], "-"))
-		return cp_tar(g, argv[optind], argv[optind + 1], sc, sp, dc, dp);
+		return cp_tar(g, argv[optind], argv[optind + 1], sc, sp, dc, dp, &o);
 	if (!sc == !dc)
 		return cli_usage_error(g, "one of the paths must be CONTAINER:PATH, the other a "
 					  "host path");
@@ -683,8 +697,8 @@ int cli_cmd_cp(int argc, char **argv, struct cli_globals *g)
 		return cli_usage_error(g, "'%s': want CONTAINER:PATH",
 				       argv[sc ? optind : optind + 1]);
 	if (!(s = cli_store_open(g, &err)) ||
-	    (sc ? rt_engine_cp(s, sc, sp, argv[optind + 1], false, &err)
-		: rt_engine_cp(s, dc, dp, argv[optind], true, &err)) < 0)
+	    (sc ? rt_engine_cp(s, sc, sp, argv[optind + 1], false, &o, &err)
+		: rt_engine_cp(s, dc, dp, argv[optind], true, &o, &err)) < 0)
 		return cli_error(g, &err);
 	return 0;
 }

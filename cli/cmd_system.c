@@ -116,7 +116,7 @@ int cli_cmd_system_prune(int argc, char **argv, struct cli_globals *g)
 	 * both.  --volumes: docker's (since 23.0), anonymous ones only. */
 	if (rt_engine_prune(s, &ctx, &ctrs, &err) < 0)
 		rc = cli_error(g, &err);
-	else if (volumes && rt_volume_prune(s, true, &vols, &err) < 0)
+	else if (volumes && rt_volume_prune(s, &(struct rt_volume_filter){0}, &vols, &err) < 0)
 		rc = cli_error(g, &err);
 	else if (img_prune(s, all, &images, &img_reclaimed, &err) < 0)
 		rc = cli_error(g, &err);

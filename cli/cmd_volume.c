@@ -5,19 +5,36 @@
 #include "runtime/runtime.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
+
+enum { OPT_LABEL = 256, OPT_FILTER };
+
+const struct cli_options cli_volume_create_options = {
+    ":", (const struct option[]){{"label", required_argument, NULL, OPT_LABEL}, {0}}};
 
 int cli_cmd_volume_create(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
+	_cleanup_strv_ char **labels = NULL;
 	_cleanup_free_ char *name = NULL;
 	struct error err = {0};
-	int rc = cli_only_args(g, argc, argv, 0, 1);
+	int c, rc;
 
-	if (rc)
+	while ((c = getopt_long(argc, argv, cli_volume_create_options.shortopts,
+				cli_volume_create_options.longopts, NULL)) != -1) {
+		if (c != OPT_LABEL)
+			return cli_bad_option(g, c, argv);
+		if (!*optarg || *optarg == '=')
+			return cli_usage_error(g, "--label '%s': want KEY=VALUE", optarg);
+		strv_push(&labels, optarg);
+	}
+	if ((rc = cli_want_args(g, argc - optind, 0, 1)) != 0)
 		return rc;
+	/* Named also without NAME (a generated one), as docker: only a
+	 * container's -v /path or its image's Volumes make anonymous ones. */
 	if (!(s = cli_store_open(g, &err)) ||
-	    rt_volume_create(s, optind < argc ? argv[optind] : NULL, optind >= argc, &name, &err) <
+	    rt_volume_create(s, optind < argc ? argv[optind] : NULL, false, labels, &name, &err) <
 		0)
 		return cli_error(g, &err);
 	printf("%s\n", name);
@@ -112,22 +129,78 @@ int cli_cmd_volume_rm(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_volume_prune_options = {
-    ":f", (const struct option[]){{"force", no_argument, NULL, 'f'}, {0}}};
+    ":af", (const struct option[]){{"all", no_argument, NULL, 'a'},
+				   {"force", no_argument, NULL, 'f'},
+				   {"filter", required_argument, NULL, OPT_FILTER},
+				   {0}}};
+
+/* docker's volume prune filters: label=KEY[=VALUE], label!=KEY[=VALUE],
+ * all=true|false. */
+static int prune_filter(struct cli_globals *g, struct rt_volume_filter *f, const char *arg)
+{
+	const char *v;
+
+	if ((v = str_has_prefix(arg, "label!=") ? arg + 7 : NULL) ||
+	    (v = str_has_prefix(arg, "label=") ? arg + 6 : NULL)) {
+		if (!*v || *v == '=')
+			return cli_usage_error(g, "--filter '%s': want label=KEY[=VALUE]", arg);
+		strv_push(arg[5] == '!' ? &f->not_labels : &f->labels, v);
+		return 0;
+	}
+	if (str_has_prefix(arg, "all=")) {
+		v = arg + 4;
+		if (!strcmp(v, "true") || !strcmp(v, "1"))
+			f->all = true;
+		else if (strcmp(v, "false") && strcmp(v, "0"))
+			return cli_usage_error(g, "--filter '%s': want all=true or all=false", arg);
+		return 0;
+	}
+	return cli_usage_error(g, "--filter '%s': unknown filter (label, label!, all)", arg);
+}
+
+/* Asked on a terminal unless -f, as docker does. */
+static bool prune_confirmed(bool all)
+{
+	char line[16];
+
+	fprintf(stderr,
+		"WARNING! This will remove %s local volumes not used by at least one container.\n"
+		"Are you sure you want to continue? [y/N] ",
+		all ? "all" : "anonymous");
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
 
 int cli_cmd_volume_prune(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
-	_cleanup_strv_ char **removed = NULL;
+	_cleanup_strv_ char **removed = NULL, **labels = NULL, **not_labels = NULL;
+	struct rt_volume_filter f = {0};
 	struct error err = {0};
-	int c, rc;
+	bool force = false;
+	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, cli_volume_prune_options.shortopts,
-				cli_volume_prune_options.longopts, NULL)) != -1)
-		if (c != 'f')
-			return cli_bad_option(g, c, argv);
-	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
+	while (rc == 0 && (c = getopt_long(argc, argv, cli_volume_prune_options.shortopts,
+					   cli_volume_prune_options.longopts, NULL)) != -1) {
+		if (c == 'a')
+			f.all = true;
+		else if (c == 'f')
+			force = true;
+		else if (c == OPT_FILTER)
+			rc = prune_filter(g, &f, optarg);
+		else
+			rc = cli_bad_option(g, c, argv);
+	}
+	labels = f.labels;
+	not_labels = f.not_labels;
+	if (rc || (rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
 		return rc;
-	if (!(s = cli_store_open(g, &err)) || rt_volume_prune(s, false, &removed, &err) < 0)
+	if (!force && isatty(0) && !prune_confirmed(f.all)) {
+		fprintf(stderr, "nothing removed\n");
+		return 0;
+	}
+	if (!(s = cli_store_open(g, &err)) || rt_volume_prune(s, &f, &removed, &err) < 0)
 		return cli_error(g, &err);
 	for (char **n = removed; n && *n; n++)
 		printf("%s\n", *n);

@@ -96,15 +96,17 @@ const struct cli_table cli_container_table = {
 };
 
 static const struct cli_command volume_commands[] = {
-    {"create", cli_cmd_volume_create, CLI_STORE, "[NAME]",
-     "create a volume (a generated name without NAME)", NULL, NULL},
+    {"create", cli_cmd_volume_create, CLI_STORE, "[--label KEY=VALUE] [NAME]",
+     "create a volume (a generated name without NAME)", NULL, &cli_volume_create_options},
     {"ls", cli_cmd_volume_ls, CLI_STORE, "[-q]", "list volumes", NULL, &cli_volume_ls_options},
     {"inspect", cli_cmd_volume_inspect, CLI_STORE, "VOLUME...",
      "print volumes' details as a JSON array", NULL, NULL},
     {"rm", cli_cmd_volume_rm, CLI_STORE, "[-f] VOLUME...",
      "remove volumes no container uses (-f: a missing one is no error)", NULL,
      &cli_volume_rm_options},
-    {"prune", cli_cmd_volume_prune, CLI_STORE, "[-f]", "remove every volume no container uses",
+    {"prune", cli_cmd_volume_prune, CLI_STORE, "[-a] [-f] [--filter label=KEY[=VALUE]]",
+     "remove the anonymous volumes no container uses (-a: named ones too; filters: label, "
+     "label!, all)",
      NULL, &cli_volume_prune_options},
 };
 

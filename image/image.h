@@ -384,19 +384,22 @@ struct img_vol {
 	char *name;
 	int64_t created; /* ns since the epoch */
 	bool anonymous;	 /* made for a container (-v /path, the image's Volumes) */
+	char *labels;	 /* a JSON object (volume create --label) */
 	enum img_vol_state state;
 	bool in_use; /* a container that exists mounts it */
 };
+void img_vol_release(struct img_vol *v);
 void img_vol_list_free(struct img_vol *v, size_t n);
-/* EEXIST when the name is taken (of two concurrent adds exactly one wins). */
-int img_vol_add(struct img_store *s, const char *name, bool anonymous, int64_t created,
-		struct error *err);
+/* labels: a JSON object (NULL: none).  EEXIST when the name is taken (of
+ * two concurrent adds exactly one wins). */
+int img_vol_add(struct img_store *s, const char *name, bool anonymous, const char *labels,
+		int64_t created, struct error *err);
 int img_vol_set_state(struct img_store *s, const char *name, enum img_vol_state st,
 		      struct error *err);
 /* name NULL: all, oldest first. */
 int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, size_t *n,
 		 struct error *err);
-/* ENOENT when there is none; free(out->name). */
+/* ENOENT when there is none; img_vol_release(out). */
 int img_vol_get(struct img_store *s, const char *name, struct img_vol *out, struct error *err);
 /* Mark REMOVING unless a container uses it (EBUSY); ENOENT when none. */
 int img_vol_remove_begin(struct img_store *s, const char *name, struct error *err);
@@ -429,8 +432,11 @@ void img_tar_free(struct img_tar *t);
  * climbing links included, so nothing lands outside it.  Unlike a layer:
  * no whiteouts, no device nodes (left out), only user.* and
  * security.capability xattrs, and a directory is never replaced by a
- * non-directory or the reverse (docker's cp).  Owners and modes are the
- * archive's. */
-int img_tar_extract(int fd, int destfd, struct error *err);
+ * non-directory or the reverse (docker's cp).  Modes are the archive's;
+ * owners too, or what owner (when not NULL) makes of each entry's ids
+ * (its error stops the extraction). */
+int img_tar_extract(int fd, int destfd,
+		    int (*owner)(void *data, uint32_t *uid, uint32_t *gid, struct error *err),
+		    void *data, struct error *err);
 
 #endif

@@ -117,6 +117,7 @@ static const char *const sonames[NLIBS] = {
 	F(archive, dev_t, archive_entry_rdev, (struct archive_entry * a0), (a0))                   \
 	V(archive, archive_entry_set_filetype, (struct archive_entry * a0, unsigned int a1),       \
 	  (a0, a1))                                                                                \
+	V(archive, archive_entry_set_gid, (struct archive_entry * a0, la_int64_t a1), (a0, a1))    \
 	V(archive, archive_entry_set_mtime, (struct archive_entry * a0, time_t a1, long a2),       \
 	  (a0, a1, a2))                                                                            \
 	V(archive, archive_entry_set_pathname, (struct archive_entry * a0, const char *a1),        \
@@ -125,6 +126,7 @@ static const char *const sonames[NLIBS] = {
 	V(archive, archive_entry_set_size, (struct archive_entry * a0, la_int64_t a1), (a0, a1))   \
 	V(archive, archive_entry_set_symlink, (struct archive_entry * a0, const char *a1),         \
 	  (a0, a1))                                                                                \
+	V(archive, archive_entry_set_uid, (struct archive_entry * a0, la_int64_t a1), (a0, a1))    \
 	F(archive, la_int64_t, archive_entry_size, (struct archive_entry * a0), (a0))              \
 	F(archive, const char *, archive_entry_symlink, (struct archive_entry * a0), (a0))         \
 	F(archive, la_int64_t, archive_entry_uid, (struct archive_entry * a0), (a0))               \

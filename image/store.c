@@ -104,8 +104,10 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 	return st;
 }
 
-/* Bump when the schema changes; upgrades run once, in one transaction. */
-#define SCHEMA_VERSION 4
+/* Bump when the schema changes; upgrades run once, in one transaction
+ * (SQLite's DDL is transactional: a kill -9 mid-upgrade leaves the old
+ * schema and version, which the next command upgrades again). */
+#define SCHEMA_VERSION 5
 /* Size of the write-ahead log kept on disk (see db_reserve). */
 #define WAL_RESERVE (512 << 10)
 
@@ -163,6 +165,12 @@ static int db_upgrade(struct img_store *s, struct error *err)
 	    img_db_exec(s, "ALTER TABLE layers ADD COLUMN files INTEGER;"
 			   "ALTER TABLE layers ADD COLUMN content TEXT", err) < 0)
 		goto fail;
+	/* Version 5: a volume's labels (volume create --label), a JSON object. */
+	if (version < 5 &&
+	    img_db_exec(s, "ALTER TABLE volumes ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
+			err) < 0)
+		goto fail;
+	fault_point("store-upgrading");
 	{
 		_cleanup_free_ char *v = xasprintf("PRAGMA user_version=%d", SCHEMA_VERSION);
 

@@ -821,7 +821,9 @@ out:
 	return rc;
 }
 
-int img_tar_extract(int fd, int destfd, struct error *err)
+int img_tar_extract(int fd, int destfd,
+		    int (*owner)(void *data, uint32_t *uid, uint32_t *gid, struct error *err),
+		    void *data, struct error *err)
 {
 	struct unpack u = {.plain = true, .rootfd = destfd, .pfd = -1};
 	struct archive_entry *e;
@@ -845,6 +847,15 @@ int img_tar_extract(int fd, int destfd, struct error *err)
 		if (r < ARCHIVE_WARN) {
 			error_set(err, EIO, "corrupt tar stream: %s", archive_error_string(u.a));
 			goto out;
+		}
+		if (owner) {
+			uint32_t uid = (uint32_t)archive_entry_uid(e);
+			uint32_t gid = (uint32_t)archive_entry_gid(e);
+
+			if (owner(data, &uid, &gid, err) < 0)
+				goto out;
+			archive_entry_set_uid(e, uid);
+			archive_entry_set_gid(e, gid);
 		}
 		if (apply_entry(&u, e, err) < 0)
 			goto out;

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#define VOL_COLS "name, created, anonymous, state"
+#define VOL_COLS "name, created, anonymous, state, labels"
 
 /* In use: a link to a container that still has a row. */
 #define VOL_IN_USE                                                                                 \
@@ -24,13 +24,21 @@ static void vol_read(sqlite3_stmt *q, struct img_vol *v)
 	v->created = sqlite3_column_int64(q, 1);
 	v->anonymous = sqlite3_column_int64(q, 2) != 0;
 	v->state = (enum img_vol_state)sqlite3_column_int64(q, 3);
-	v->in_use = sqlite3_column_int64(q, 4) != 0;
+	t = sqlite3_column_text(q, 4);
+	v->labels = xstrdup(t ? (const char *)t : "{}");
+	v->in_use = sqlite3_column_int64(q, 5) != 0;
+}
+
+void img_vol_release(struct img_vol *v)
+{
+	free(v->name);
+	free(v->labels);
 }
 
 void img_vol_list_free(struct img_vol *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
+		img_vol_release(&v[i]);
 	free(v);
 }
 
@@ -56,12 +64,13 @@ static int vol_exec(struct img_store *s, const char *sql, const char *a, const c
 	return 0;
 }
 
-int img_vol_add(struct img_store *s, const char *name, bool anonymous, int64_t created,
-		struct error *err)
+int img_vol_add(struct img_store *s, const char *name, bool anonymous, const char *labels,
+		int64_t created, struct error *err)
 {
-	return vol_exec(
-	    s, "INSERT INTO volumes(name, created, anonymous, state) VALUES (?1, ?3, ?4, 0)", name,
-	    NULL, created, anonymous, err);
+	return vol_exec(s,
+			"INSERT INTO volumes(name, labels, created, anonymous, state) "
+			"VALUES (?1, coalesce(?2, '{}'), ?3, ?4, 0)",
+			name, labels, created, anonymous, err);
 }
 
 int img_vol_set_state(struct img_store *s, const char *name, enum img_vol_state st,
@@ -146,7 +155,7 @@ int img_vol_remove_begin(struct img_store *s, const char *name, struct error *er
 
 		if (img_vol_get(s, name, &v, err) < 0)
 			return -1;
-		free(v.name);
+		img_vol_release(&v);
 	}
 	return error_set(err, EBUSY, "volume %s is in use by a container: remove it first", name);
 }

@@ -305,22 +305,29 @@ int rt_engine_rename(struct img_store *s, const char *ref, const char *name, str
 int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***removed,
 		    struct error *err);
 /* Engine volumes (runtime/volume.c).  rt_volume_path: NAME's _data
- * directory (caller frees).  rt_volume_create: name NULL makes an
- * anonymous one (a random name); EEXIST when a volume has the name; *out
- * (optional) its name.  rt_volume_remove: EBUSY while a container uses
- * it.  rt_volume_prune: every unused one (anonymous_only: only those
- * made for a container, docker's system prune --volumes); *removed their
- * names.
+ * directory (caller frees).  rt_volume_create: name NULL gives a random
+ * name; anonymous: made for a container (-v /path, the image's Volumes);
+ * labels KEY=VAL (NULL: none; an empty KEY is EINVAL); EEXIST when a
+ * volume has the name; *out (optional) its name.  rt_volume_remove:
+ * EBUSY while a container uses it.  rt_volume_prune: the volumes no
+ * container uses (running or not) that f selects, as docker 23+'s volume
+ * prune: anonymous ones only unless f->all; *removed their names.
  * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
  * rt_volume_attach: the volume (made when missing; name NULL: a new
  * anonymous one) linked to container ctr; *out its name.
  * rt_volume_copy_up: an empty volume gets the image's content at dest
  * inside rootfs (resolved in the root), as docker does on first use. */
 char *rt_volume_path(struct img_store *s, const char *name);
-int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
-		     struct error *err);
+struct rt_volume_filter {
+	bool all;	   /* named volumes too (-a, or --filter all=true) */
+	char **labels;	   /* label=KEY[=VALUE]: every one must match */
+	char **not_labels; /* label!=KEY[=VALUE]: kept when all of them match */
+};
+int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char *const *labels,
+		     char **out, struct error *err);
 int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
-int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err);
+int rt_volume_prune(struct img_store *s, const struct rt_volume_filter *f, char ***removed,
+		    struct error *err);
 /* docker inspect's Mounts of c: the volumes (Name, Driver), binds and
  * --mount tmpfs its bundle mounts, with Source, Destination, Mode, RW,
  * Propagation.  An empty array when it has no bundle. */
@@ -457,19 +464,31 @@ int rt_engine_connect(struct img_store *s, const char *ref, int *fd, bool *tty, 
 
 /* `cp`: copy between the host and a container's root (running: the root
  * its processes see, with their mounts; else the bundle's root).  Every
- * path in the container is resolved inside that root (RESOLVE_IN_ROOT),
- * and what is copied is walked by fds without following symlinks, so
- * nothing of the container can point the copy at the host's files.
+ * path in the container is resolved inside that root (RESOLVE_IN_ROOT:
+ * also the link -L follows), and what is copied is walked by fds without
+ * following symlinks, so nothing of the container can point the copy at
+ * the host's files.
  * to_ctr: host_path -> ctr_path, else ctr_path -> host_path.  Directories
  * recursively, as docker cp: into an existing directory the source keeps
  * its name. */
-int rt_engine_cp(struct img_store *s, const char *ref,
-		 const char *ctr_path, const char *host_path, bool to_ctr, struct error *err);
+struct rt_cp_opts {
+	/* -a: into a container with a user (-u, the image's User), what is
+	 * copied belongs to that user; otherwise, as without it, it keeps
+	 * the source's uid and gid as the container's ids (docker's code;
+	 * its manual says otherwise).  Out of a container files belong to
+	 * who runs nook either way. */
+	bool archive;
+	bool follow; /* -L: a symlink at the source path is followed (in the
+		      * container: inside its root) */
+};
+int rt_engine_cp(struct img_store *s, const char *ref, const char *ctr_path, const char *host_path,
+		 bool to_ctr, const struct rt_cp_opts *o, struct error *err);
 /* cp with "-": to_ctr, the tar stream on fd is extracted into the
- * directory ctr_path (which must exist); else ctr_path (not followed when
- * a symlink) and what it holds are written to fd as a tar, named after
- * its last name.  Paths resolved inside the container's root. */
+ * directory ctr_path (which must exist), owned as o says; else ctr_path
+ * (not followed when a symlink, unless o->follow) and what it holds are
+ * written to fd as a tar with the container's ids, named after its last
+ * name.  Paths resolved inside the container's root. */
 int rt_engine_cp_tar(struct img_store *s, const char *ref, const char *ctr_path, bool to_ctr,
-		     int fd, struct error *err);
+		     const struct rt_cp_opts *o, int fd, struct error *err);
 
 #endif

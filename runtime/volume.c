@@ -84,11 +84,35 @@ static int vol_finish_create(struct img_store *s, int dfd, const char *name, str
 	return img_vol_set_state(s, name, IMG_VOL_READY, err);
 }
 
-int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char **out,
-		     struct error *err)
+/* KEY=VAL (or KEY: an empty value) each, as a JSON object's text; NULL
+ * with err set on an empty key. */
+static char *labels_json(char *const *labels, struct error *err)
+{
+	json_object *o = json_object_new_object();
+	char *out;
+
+	for (char *const *l = labels; l && *l; l++) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+
+		if (!*k) {
+			json_object_put(o);
+			error_set(err, EINVAL, "invalid label '%s': want KEY=VALUE", *l);
+			return NULL;
+		}
+		json_object_object_add(o, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
+
+int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char *const *labels,
+		     char **out, struct error *err)
 {
 	_cleanup_close_ int dfd = -1;
-	_cleanup_free_ char *gen = NULL;
+	_cleanup_free_ char *gen = NULL, *lj = labels_json(labels, err);
 	struct img_vol v;
 
 	if (!name) {
@@ -101,20 +125,24 @@ int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char
 		sha256_hex(rnd, hex);
 		name = gen = xstrdup(hex);
 	}
+	if (!lj)
+		return -1;
 	if (vol_name_check(name, err) < 0 || (dfd = vol_lock(s, err)) < 0)
 		return -1;
 	if (img_vol_get(s, name, &v, err) == 0) {
 		enum img_vol_state st = v.state;
 
-		free(v.name);
+		img_vol_release(&v);
 		if (st == IMG_VOL_READY)
 			return error_set(err, EEXIST, "volume \"%s\" already exists", name);
 		/* A killed command's: finish its removal, or its creation. */
 		if (st == IMG_VOL_REMOVING && vol_finish_remove(s, dfd, name, err) < 0)
 			return -1;
-		if (st == IMG_VOL_REMOVING && img_vol_add(s, name, anonymous, rt_now_ns(), err) < 0)
+		if (st == IMG_VOL_REMOVING &&
+		    img_vol_add(s, name, anonymous, lj, rt_now_ns(), err) < 0)
 			return -1;
-	} else if (err->code != ENOENT || img_vol_add(s, name, anonymous, rt_now_ns(), err) < 0) {
+	} else if (err->code != ENOENT ||
+		   img_vol_add(s, name, anonymous, lj, rt_now_ns(), err) < 0) {
 		return -1;
 	}
 	if (vol_finish_create(s, dfd, name, err) < 0)
@@ -133,7 +161,36 @@ int rt_volume_remove(struct img_store *s, const char *name, struct error *err)
 	return vol_remove_locked(s, dfd, name, err);
 }
 
-int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, struct error *err)
+/* Does the label filter f ("KEY" or "KEY=VALUE") match the labels? */
+static bool label_match(json_object *labels, const char *f)
+{
+	const char *eq = strchr(f, '=');
+	_cleanup_free_ char *k = eq ? xstrndup(f, (size_t)(eq - f)) : xstrdup(f);
+	json_object *v;
+
+	return json_object_object_get_ex(labels, k, &v) &&
+	       (!eq || !strcmp(json_object_get_string(v), eq + 1));
+}
+
+/* docker's volume prune filters: every label= must match; when there are
+ * label!= ones, a volume that matches them all is kept. */
+static bool prune_wanted(const struct rt_volume_filter *f, const struct img_vol *v)
+{
+	json_object *labels;
+	bool want = true, excluded = f->not_labels && f->not_labels[0];
+
+	if (!(labels = json_tokener_parse(v->labels)))
+		labels = json_object_new_object();
+	for (char **l = f->labels; want && l && *l; l++)
+		want = label_match(labels, *l);
+	for (char **l = f->not_labels; want && excluded && l && *l; l++)
+		excluded = label_match(labels, *l);
+	json_object_put(labels);
+	return want && !excluded;
+}
+
+int rt_volume_prune(struct img_store *s, const struct rt_volume_filter *f, char ***removed,
+		    struct error *err)
 {
 	_cleanup_close_ int dfd = vol_lock(s, err);
 	struct img_vol *v;
@@ -144,8 +201,13 @@ int rt_volume_prune(struct img_store *s, bool anonymous_only, char ***removed, s
 	if (dfd < 0 || img_vol_list(s, NULL, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		/* A half-made or half-removed one goes either way. */
-		if (v[i].in_use || (anonymous_only && !v[i].anonymous && v[i].state == IMG_VOL_READY))
+		/* In use, by a running container or a stopped one: never. */
+		if (v[i].in_use)
+			continue;
+		/* A half-made or half-removed one goes either way: it was
+		 * never listed, and no filter can be asked of it. */
+		if (v[i].state == IMG_VOL_READY &&
+		    ((!f->all && !v[i].anonymous) || !prune_wanted(f, &v[i])))
 			continue;
 		r = vol_remove_locked(s, dfd, v[i].name, err);
 		if (r < 0 && err->code == EBUSY) /* taken meanwhile */
@@ -171,7 +233,9 @@ static json_object *vol_json(struct img_store *s, const struct img_vol *v)
 	json_object_object_add(o, "Driver", json_object_new_string("local"));
 	json_object_object_add(o, "Mountpoint", json_object_new_string(path));
 	json_object_object_add(o, "CreatedAt", json_object_new_string(when));
-	json_object_object_add(o, "Labels", json_object_new_object());
+	json_object *labels = json_tokener_parse(v->labels);
+
+	json_object_object_add(o, "Labels", labels ? labels : json_object_new_object());
 	json_object_object_add(o, "Scope", json_object_new_string("local"));
 	json_object_object_add(o, "Options", json_object_new_object());
 	json_object_object_add(o, "Anonymous", json_object_new_boolean(v->anonymous));
@@ -203,12 +267,12 @@ char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err
 	if (img_vol_get(s, name, &v, err) < 0)
 		return NULL;
 	if (v.state != IMG_VOL_READY) {
-		free(v.name);
+		img_vol_release(&v);
 		error_set(err, ENOENT, "no such volume: %s", name);
 		return NULL;
 	}
 	o = vol_json(s, &v);
-	free(v.name);
+	img_vol_release(&v);
 	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -223,7 +287,7 @@ int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, cha
 	char *made = NULL;
 
 	/* docker's -v NAME:/path makes a missing volume. */
-	if (rt_volume_create(s, name, name == NULL, &made, err) < 0) {
+	if (rt_volume_create(s, name, name == NULL, NULL, &made, err) < 0) {
 		if (err->code != EEXIST)
 			return -1;
 		made = xstrdup(name);

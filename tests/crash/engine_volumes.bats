@@ -13,7 +13,7 @@ setup() { engine_setup; }
 teardown() {
 	engine_teardown || return 1
 	[ -n "${ROOT:-}" ] || return 0
-	nk volume prune >/dev/null
+	nk volume prune -a -f >/dev/null
 	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
 }
 
@@ -93,5 +93,56 @@ sound() {
 	run vol ls -q
 	assert_output ""
 	engine_assert_clean
+	sound
+}
+
+# The store as a nook before volume labels left it (schema 4: no labels
+# column).
+downgrade() {
+	python3 - "$SR/nook.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("ALTER TABLE volumes DROP COLUMN labels")
+db.execute("PRAGMA user_version=4")
+db.commit()
+PY
+}
+
+schema() {
+	python3 - "$SR/nook.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(volumes)")]
+print(db.execute("PRAGMA user_version").fetchone()[0], "labels" in cols)
+PY
+}
+
+@test "an old store (no volume labels) upgraded, killed mid-upgrade: unchanged, the next command upgrades it" {
+	vol create "$P-old" >/dev/null
+	nk run --name "$P" -v /anon bb:1 true >/dev/null
+	anon=$(vol ls -q | grep -v "^$P-old\$")
+	downgrade
+	[ "$(schema)" = "4 False" ]
+	run -137 env NOOK_FAULT=store-upgrading "$NOOK" --storage-root "$SR" volume ls -q
+	# Rolled back: the old schema, which the next command upgrades.
+	[ "$(schema)" = "4 False" ]
+	run vol ls -q
+	assert_success
+	assert_line "$P-old"
+	assert_line "$anon"
+	[ "$(schema)" = "5 True" ]
+	[ "$(vol inspect "$P-old" | jq -c '.[0].Labels')" = '{}' ]
+	# What the old store knew survives: the anonymous one is still
+	# anonymous and still in use by its stopped container.
+	nk volume inspect "$anon" | jq -e '.[0].Anonymous'
+	run vol prune -a -f
+	assert_output "$P-old"
+	nk rm "$P" >/dev/null
+	run vol prune -f
+	assert_output "$anon"
+	run vol create --label k=v "$P-new"
+	assert_success
+	[ "$(vol inspect "$P-new" | jq -r '.[0].Labels.k')" = v ]
+	vol rm "$P-new" >/dev/null
 	sound
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # `nook cp` with "-": a tar stream of a container's path on stdout, and a
 # tar stream on stdin extracted into a container's directory; the
-# hostile streams and containers it must contain.
+# hostile streams and containers it must contain.  Then cp's owners (-a)
+# and -L, whose links are followed inside the container's root only.
 load engine_common
 bats_require_minimum_version 1.5.0
 
@@ -195,4 +196,124 @@ PY
 	run nk cp "$P:/no/such" -
 	assert_failure
 	[ "${#lines[@]}" = 1 ]
+}
+
+# ------------------------------------------------------------ -a and -L --
+
+@test "cp in keeps the source's uid:gid (docker's); -a gives what is copied the container's user; out: the caller's" {
+	in=$BATS_TEST_TMPDIR/in
+	mkdir -p "$in/d"
+	echo f >"$in/f"
+	chown 123:456 "$in/f"
+	chmod 4750 "$in/f"
+	echo g >"$in/d/g"
+	chown 321:654 "$in/d" "$in/d/g"
+	ln -s g "$in/d/l"
+	chown -h 77:88 "$in/d/l"
+	sleeper
+	nk cp "$in/f" "$P:/tmp/f"
+	nk cp "$in/d" "$P:/tmp/d"
+	run nk exec "$P" stat -c '%n %u:%g %a' /tmp/f /tmp/d /tmp/d/g /tmp/d/l
+	assert_line "/tmp/f 123:456 4750"
+	assert_line "/tmp/d 321:654 755"
+	assert_line "/tmp/d/g 321:654 644"
+	assert_line --regexp '^/tmp/d/l 77:88 '
+	# A container without a user: -a changes nothing (docker's).
+	nk cp -a "$in/f" "$P:/tmp/fa"
+	run nk exec "$P" stat -c '%u:%g' /tmp/fa
+	assert_output 123:456
+	# With one (-u): everything copied in is its, by cp and by cp -.
+	nk run -d --name "$P-u" -u 1000:1001 bb:1 sleep 1000 >/dev/null
+	nk cp -a "$in/d" "$P-u:/tmp/d"
+	nk cp -a "$in/f" "$P-u:/tmp/f"
+	mktar "$BATS_TEST_TMPDIR/t.tar" "dir:td" "file:td/x:x" "sym:td/s:x"
+	nk cp -a - "$P-u:/tmp" <"$BATS_TEST_TMPDIR/t.tar"
+	run nk exec "$P-u" stat -c '%n %u:%g %a' /tmp/f /tmp/d /tmp/d/g /tmp/d/l /tmp/td /tmp/td/x /tmp/td/s
+	assert_line "/tmp/f 1000:1001 4750"
+	assert_line "/tmp/d 1000:1001 755"
+	assert_line "/tmp/d/g 1000:1001 644"
+	assert_line --regexp '^/tmp/d/l 1000:1001 '
+	assert_line "/tmp/td 1000:1001 755"
+	assert_line "/tmp/td/x 1000:1001 644"
+	assert_line --regexp '^/tmp/td/s 1000:1001 '
+	nk cp "$in/f" "$P-u:/tmp/plain"
+	run nk exec "$P-u" stat -c '%u:%g' /tmp/plain
+	assert_output 123:456
+	# Out of a container: the files are the caller's, -a or not, and
+	# lose their set-id bits.
+	mkdir "$BATS_TEST_TMPDIR/out"
+	nk cp "$P:/tmp/d" "$BATS_TEST_TMPDIR/out/d"
+	nk cp -a "$P:/tmp/f" "$BATS_TEST_TMPDIR/out/f"
+	run stat -c '%n %u:%g %a' "$BATS_TEST_TMPDIR/out/d" "$BATS_TEST_TMPDIR/out/d/g" "$BATS_TEST_TMPDIR/out/f"
+	assert_line "$BATS_TEST_TMPDIR/out/d 0:0 755"
+	assert_line "$BATS_TEST_TMPDIR/out/d/g 0:0 644"
+	assert_line "$BATS_TEST_TMPDIR/out/f 0:0 750"
+	# A tar stream out carries the container's owners.
+	run tar tvf <(nk cp "$P:/tmp/d" -)
+	assert_line --regexp '^-rw-r--r-- 321/654 .* d/g$'
+}
+
+@test "cp -L follows a symlink at the source (named after the link); without -L the link is copied" {
+	sleeper
+	nk exec "$P" sh -c 'mkdir -p /d/sub; echo real >/d/file; echo deep >/d/sub/x; ln -s /d/file /lnk; ln -s d/sub /dlnk; ln -s ../../../d/file /d/sub/rel'
+	out=$BATS_TEST_TMPDIR/out
+	mkdir "$out"
+	nk cp "$P:/lnk" "$out/plain"
+	[ -L "$out/plain" ]
+	nk cp -L "$P:/lnk" "$out/followed"
+	[ -f "$out/followed" ] && [ ! -L "$out/followed" ]
+	[ "$(cat "$out/followed")" = real ]
+	# Into a directory: the copy has the link's name.
+	nk cp -L "$P:/lnk" "$out"
+	[ -f "$out/lnk" ] && [ "$(cat "$out/lnk")" = real ]
+	# A link to a directory: the directory, whose own links stay links.
+	nk cp --follow-link "$P:/dlnk" "$out/dir"
+	[ -d "$out/dir" ] && [ "$(cat "$out/dir/x")" = deep ]
+	[ "$(readlink "$out/dir/rel")" = ../../../d/file ]
+	# A tar stream too.
+	run tar tvf <(nk cp -L "$P:/lnk" -)
+	assert_output --regexp '^-rw-r--r-- .* lnk$'
+	# In: a symlink on the host.
+	echo host >"$BATS_TEST_TMPDIR/hostfile"
+	ln -s "$BATS_TEST_TMPDIR/hostfile" "$BATS_TEST_TMPDIR/hostlink"
+	nk cp "$BATS_TEST_TMPDIR/hostlink" "$P:/tmp/"
+	nk cp -L "$BATS_TEST_TMPDIR/hostlink" "$P:/tmp/f"
+	run nk exec "$P" sh -c 'readlink /tmp/hostlink; test -f /tmp/f && ! test -L /tmp/f && cat /tmp/f'
+	assert_output "$(printf '%s\nhost' "$BATS_TEST_TMPDIR/hostfile")"
+}
+
+@test "attack: cp -L of a container's symlink pointing out of its root resolves inside it, as a chroot" {
+	secret=$BATS_TEST_TMPDIR/host-secret
+	echo "HOST-SECRET-$$" >"$secret"
+	sleeper
+	# Absolute, climbing and through-a-linked-directory links to the
+	# host's file; inside the root the same path holds a decoy.
+	nk exec "$P" sh -c "ln -s $secret /abs; ln -s ../../../../../../../../..$secret /climb;
+		ln -s $BATS_TEST_TMPDIR /hostdir; ln -s /hostdir/host-secret /via; ln -s /etc/shadow /shadow"
+	out=$BATS_TEST_TMPDIR/out
+	mkdir "$out"
+	# No decoy yet: nothing to follow to, nothing copied.
+	for l in abs climb via; do
+		run nk cp -L "$P:/$l" "$out/$l"
+		assert_failure
+		[ "${#lines[@]}" = 1 ]
+		[ ! -e "$out/$l" ]
+		run nk cp -L "$P:/$l" -
+		assert_failure
+		refute_output --partial HOST-SECRET
+	done
+	nk exec "$P" sh -c "mkdir -p $BATS_TEST_TMPDIR && echo DECOY >$secret"
+	for l in abs climb via; do
+		nk cp -L "$P:/$l" "$out/$l"
+		[ "$(cat "$out/$l")" = DECOY ]
+		[ "$(tar xOf <(nk cp -L "$P:/$l" -) "$l")" = DECOY ]
+	done
+	# /etc/shadow is the container's, not the host's.
+	run nk cp -L "$P:/shadow" "$out/shadow"
+	if [ "$status" = 0 ]; then
+		! cmp -s /etc/shadow "$out/shadow"
+	else
+		[ ! -e "$out/shadow" ]
+	fi
+	! grep -rq HOST-SECRET "$out"
 }

@@ -14,7 +14,7 @@ setup() {
 teardown() {
 	engine_teardown || return 1
 	[ -n "${ROOT:-}" ] || return 0
-	nk volume prune >/dev/null
+	nk volume prune -a -f >/dev/null
 	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
 }
 

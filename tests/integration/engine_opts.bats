@@ -13,7 +13,7 @@ teardown() {
 	engine_teardown || return 1
 	# Volumes of the test: none left in the store or on disk.
 	[ -n "${ROOT:-}" ] || return 0
-	nk volume prune >/dev/null
+	nk volume prune -a -f >/dev/null
 	run nk volume ls -q
 	[ -z "$output" ] || { echo "volumes left: $output"; return 1; }
 	[ -z "$(ls "$SR/volumes" 2>/dev/null)" ] || { echo "volume dirs left"; return 1; }
@@ -362,8 +362,9 @@ zombies() {
 	assert_failure
 	assert_output --partial "in use"
 	[ -d "$SR/volumes/$P-v/_data" ]
-	run nk volume prune
+	run nk volume prune -a -f
 	refute_output --partial "$P-v"
+	[ -d "$SR/volumes/$P-v/_data" ]
 	nk rm "$P" >/dev/null
 	run nk volume rm "$P-v"
 	assert_success
@@ -391,6 +392,86 @@ zombies() {
 	run nk run --rm -v /anon bb:1 true
 	run nk volume ls -q
 	assert_output ""
+}
+
+@test "volume prune: unused anonymous volumes only; -a named ones too; none in use, running or not (docker 23+)" {
+	nk volume create "$P-named" >/dev/null
+	gen=$(nk volume create)
+	nk run --name "$P-a" -v /anon bb:1 true >/dev/null
+	anon=$(nk volume ls -q | grep -v -e "^$P-named\$" -e "^$gen\$")
+	nk rm "$P-a" >/dev/null
+	# A stopped container with a named and an anonymous volume, a
+	# running one with another named one.
+	nk create --name "$P-s" -v "$P-stopped:/n" -v /anon2 bb:1 true >/dev/null
+	nk run -d --name "$P-r" -v "$P-running:/n" bb:1 sleep 1000 >/dev/null
+	anon2=$(nk inspect "$P-s" | jq -r '.[0].Mounts[] | select(.Destination == "/anon2") | .Name')
+	[ -d "$SR/volumes/$anon/_data" ]
+	run nk volume prune -f
+	assert_success
+	assert_output "$anon"
+	[ ! -e "$SR/volumes/$anon" ]
+	run nk volume ls -q
+	[ "${#lines[@]}" = 5 ]
+	for v in "$P-named" "$gen" "$P-stopped" "$P-running" "$anon2"; do
+		assert_line "$v"
+		[ -d "$SR/volumes/$v/_data" ]
+	done
+	# -a: the unused named ones too (also one created without a name),
+	# never one a container has, running or not.
+	run nk volume prune -a -f
+	assert_success
+	assert_line "$P-named"
+	assert_line "$gen"
+	[ "${#lines[@]}" = 2 ]
+	run nk volume ls -q
+	[ "${#lines[@]}" = 3 ]
+	for v in "$P-stopped" "$P-running" "$anon2"; do
+		assert_line "$v"
+		[ -d "$SR/volumes/$v/_data" ]
+	done
+	nk rm -f "$P-r" "$P-s" >/dev/null
+	run nk volume prune -f
+	assert_output "$anon2"
+	run nk volume prune --filter all=true -f
+	assert_line "$P-stopped"
+	assert_line "$P-running"
+	run nk volume ls -q
+	assert_output ""
+}
+
+@test "volume create --label; volume prune --filter label=, label!= (docker's)" {
+	nk volume create --label keep=yes --label team=a "$P-k" >/dev/null
+	nk volume create --label keep=no --label team=a "$P-n" >/dev/null
+	nk volume create --label team "$P-t" >/dev/null
+	nk volume create "$P-plain" >/dev/null
+	run nk volume inspect "$P-k"
+	[ "$(echo "$output" | jq -c '.[0].Labels')" = '{"keep":"yes","team":"a"}' ]
+	[ "$(nk volume inspect "$P-t" | jq -c '.[0].Labels')" = '{"team":""}' ]
+	[ "$(nk volume inspect "$P-plain" | jq -c '.[0].Labels')" = '{}' ]
+	# Named volumes: a filter alone does not take them.
+	run nk volume prune -f --filter label=team
+	assert_output ""
+	run nk volume prune -a -f --filter label=keep=no
+	assert_output "$P-n"
+	[ ! -e "$SR/volumes/$P-n" ]
+	run nk volume prune -a -f --filter label=team --filter label!=keep=yes
+	assert_output "$P-t"
+	run nk volume prune -a -f --filter label!=team
+	assert_output "$P-plain"
+	run nk volume ls -q
+	assert_output "$P-k"
+	# Bad filters and labels: one line, nothing removed.
+	for f in name=x label= "label!=" all=maybe; do
+		run nk volume prune -a -f --filter "$f"
+		assert_failure 2
+		[ "${#lines[@]}" = 1 ]
+	done
+	run nk volume create --label "=v" "$P-bad"
+	assert_failure 2
+	[ "${#lines[@]}" = 1 ]
+	run nk volume ls -q
+	assert_output "$P-k"
+	nk volume rm "$P-k" >/dev/null
 }
 
 @test "the image's Volumes: an anonymous volume each, filled from the image on first use" {

@@ -325,6 +325,23 @@ print(struct.unpack("I", b)[0])' /proc/"$pid"/ns/user)" = "$A_UID" ]
 	[ -z "$("$NOOK" --storage-root "$sr" --root "$BATS_TEST_TMPDIR/state" ps -aq)" ]
 }
 
+@test "rootless cp: the user's files are root's inside, another's are nobody's; out, the user's" {
+	ra run -d --name "cp$$" bb:1 sleep 1000
+	as A sh -c 'echo mine >"$HOME/mine"'
+	echo theirs >"$A_HOME/theirs"
+	chmod 644 "$A_HOME/theirs"
+	ra cp "$A_HOME/mine" "cp$$:/tmp/mine"
+	ra cp "$A_HOME/theirs" "cp$$:/tmp/theirs"
+	run ra exec "cp$$" stat -c '%n %u:%g' /tmp/mine /tmp/theirs
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/tmp/mine 0:0" ]
+	[ "${lines[1]}" = "/tmp/theirs 65534:65534" ]
+	ra cp "cp$$:/tmp/theirs" "$A_HOME/back"
+	[ "$(stat -c %u "$A_HOME/back")" = "$A_UID" ]
+	[ "$(cat "$A_HOME/back")" = theirs ]
+	ra rm -f "cp$$" >/dev/null
+}
+
 @test "rootless exec: a process in the container's namespaces, as root of them; exit code passed" {
 	ra run -d --name ex bb:1 sleep 1000
 	run ra exec ex sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/1/exe; exit 7'

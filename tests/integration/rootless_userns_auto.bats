@@ -74,6 +74,32 @@ root_of() {
 	[ "$(stat -c '%u %a' "$SR/engine/$(nk inspect "$P" | jq -r '.[0].Id')")" = "$POOL 700" ]
 }
 
+@test "userns=auto: cp maps owners through the container's map (in: the source's ids as the container's; a tar out: the container's ids)" {
+	nk run -d --name "$P" --userns=auto -u 1000:1001 bb:1 sh -c 'touch /tmp/made; sleep 1000'
+	for _ in $(seq 50); do nk exec "$P" test -e /tmp/made 2>/dev/null && break; sleep 0.1; done
+	echo f >"$BATS_TEST_TMPDIR/f"
+	chown 123:456 "$BATS_TEST_TMPDIR/f"
+	nk cp "$BATS_TEST_TMPDIR/f" "$P:/tmp/f"
+	nk cp -a "$BATS_TEST_TMPDIR/f" "$P:/tmp/fa"
+	run nk exec "$P" stat -c '%u:%g %n' /tmp/f /tmp/fa
+	assert_line "123:456 /tmp/f"
+	assert_line "1000:1001 /tmp/fa"
+	pid=$(nk inspect "$P" | jq '.[0].State.Pid')
+	[ "$(stat -c '%u:%g' /proc/"$pid"/root/tmp/f)" = "$((POOL + 123)):$((POOL + 456))" ]
+	[ "$(stat -c '%u:%g' /proc/"$pid"/root/tmp/fa)" = "$((POOL + 1000)):$((POOL + 1001))" ]
+	run tar tvf <(nk cp "$P:/tmp/made" -)
+	assert_output --regexp '^-rw-r--r-- 1000/1001 .* made$'
+	# An owner the container's map lacks: one line, nothing made.
+	chown 70000 "$BATS_TEST_TMPDIR/f"
+	run nk cp "$BATS_TEST_TMPDIR/f" "$P:/tmp/g"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "no id in the container's user namespace"
+	run nk exec "$P" ls -A /tmp
+	refute_output --partial g
+	refute_output --partial .nook-cp
+}
+
 @test "userns=auto: 10 concurrent runs get 10 disjoint ranges; an 11th finds the pool full" {
 	local i pids=()
 	for i in $(seq 10); do
