@@ -408,7 +408,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	a.o.run_root = g->root;
 	rc = EXIT_NOOK;
 	/* The monitor starts (fork, exec) while we create the container. */
-	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, &sp, &err) < 0) ||
+	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, rt_engine_wants_netns(&a.o), &sp,
+					    &err) < 0) ||
 	    !(s = cli_store_open_engine(g, &err)) ||
 	    cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
 	    rt_engine_create(s, &a.o, &id, &err) < 0) {

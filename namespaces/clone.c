@@ -145,6 +145,20 @@ int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err)
 	return 0;
 }
 
+int ns_net_enter_for_clone(int fd, int *restore_fd, struct error *err)
+{
+	_cleanup_close_ int saved = -1;
+
+	*restore_fd = -1;
+	saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (saved < 0)
+		return error_sys(err, "cannot open /proc/self/ns/net");
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return error_sys(err, "cannot enter the container's network namespace");
+	*restore_fd = steal_fd(&saved);
+	return 0;
+}
+
 int ns_for_children_restore(int restore_fd, int flag, struct error *err)
 {
 	int r;
@@ -158,7 +172,9 @@ int ns_for_children_restore(int restore_fd, int flag, struct error *err)
 	/* Test-only: a switch back that fails, to prove the caller stops
 	 * and cleans up instead of cloning more children into the
 	 * container's namespace. */
-	else if (fault_fail(flag == CLONE_NEWPID ? "ns-pid-restore" : "ns-time-restore")) {
+	else if (fault_fail(flag == CLONE_NEWPID   ? "ns-pid-restore"
+			    : flag == CLONE_NEWNET ? "ns-net-restore"
+						   : "ns-time-restore")) {
 		error_set(err, EPERM, "cannot switch back to nook's own %s namespace (injected)",
 			  ns_name_from_flag(flag));
 		r = -1;

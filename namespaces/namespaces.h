@@ -71,12 +71,21 @@ int ns_enter(int fd, int flag, struct error *err);
  * *restore_fd gets our own pid_for_children namespace, for
  * ns_for_children_restore(*restore_fd, CLONE_NEWPID). */
 int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err);
-/* Switch our children's pid or time namespace back to nook's own (flag
- * CLONE_NEWPID or CLONE_NEWTIME); closes restore_fd; -1 is a no-op.  A
- * failure must stop the caller: every later child would be born inside
- * the container's namespace.  NOOK_FAULT_FAIL=ns-pid-restore or
- * ns-time-restore makes it fail (tests). */
+/* A network namespace has no switch for children: we enter fd ourselves
+ * for one clone, and *restore_fd gets our own, for
+ * ns_for_children_restore(*restore_fd, CLONE_NEWNET) right after. */
+int ns_net_enter_for_clone(int fd, int *restore_fd, struct error *err);
+/* Switch our children's pid or time namespace, or our own network one,
+ * back to nook's own (flag CLONE_NEWPID, CLONE_NEWTIME or CLONE_NEWNET);
+ * closes restore_fd; -1 is a no-op.  A failure must stop the caller:
+ * every later child would be born inside the container's namespace.
+ * NOOK_FAULT_FAIL=ns-pid-restore, ns-time-restore or ns-net-restore makes
+ * it fail (tests). */
 int ns_for_children_restore(int restore_fd, int flag, struct error *err);
+/* A new network namespace with lo up, left at once: its fd (O_CLOEXEC),
+ * or -1.  -2: the caller could not get back to its own namespace and
+ * must not go on (it would make a network's host side in the new one). */
+int ns_net_fresh(struct error *err);
 /* unshare(flag) for one new namespace of the caller (the init makes its
  * cgroup namespace so, once clone3 has put it into its cgroup). */
 int ns_unshare(int flag, struct error *err);

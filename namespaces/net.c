@@ -1,7 +1,10 @@
 /* The network namespace's own steps. */
 #include "namespaces/namespaces.h"
 
+#include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -27,4 +30,27 @@ int ns_loopback_up(struct error *err)
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		return error_sys(err, "cannot bring lo up");
 	return 0;
+}
+
+int ns_net_fresh(struct error *err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fresh = -1;
+
+	if (self < 0)
+		return error_sys(err, "cannot open /proc/self/ns/net");
+	if (unshare(CLONE_NEWNET) < 0)
+		return error_sys(err, "cannot create a network namespace");
+	fresh = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fresh < 0)
+		error_sys(err, "cannot open the new network namespace");
+	else if (ns_loopback_up(err) < 0)
+		close(steal_fd(&fresh));
+	/* Back where we were, whatever happened: a caller left in the new
+	 * namespace would make the host's side of a network there. */
+	if (setns(self, CLONE_NEWNET) < 0) {
+		error_sys(err, "cannot return to nook's own network namespace");
+		return -2;
+	}
+	return fresh < 0 ? -1 : steal_fd(&fresh);
 }

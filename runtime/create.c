@@ -425,6 +425,13 @@ int rt_launch_create(struct rt_launch *l, const struct rt_context *ctx, const ch
 	if (l->has_cg && l->cg.root && !rt_spec_namespace(&l->spec, CLONE_NEWCGROUP))
 		cgroup_dir = xasprintf("%s%s", l->cg.root, l->cg.path);
 	in.cgroup_dir = cgroup_dir;
+	/* Without a user namespace: one made first would own the fresh
+	 * network namespace, which would not be the container's own. */
+	if (o->has_fresh_netns && (flags & CLONE_NEWNET) && !(flags & CLONE_NEWUSER) &&
+	    join_user < 0) {
+		flags &= ~CLONE_NEWNET;
+		sp.net_ns_fd = o->fresh_netns_fd;
+	}
 	sp.flags = flags;
 	sp.cgroup_fd = l->has_cg ? l->cg.dirfd : -1;
 	sp.pid_ns_fd = join_pid;

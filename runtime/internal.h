@@ -221,8 +221,11 @@ void rt_seccomp_release(struct rt_seccomp *s);
  * last container's start needed (rt_prewarm), and after a start keeps
  * what this one needed for the next (rt_prewarm_remember).  ROOT is the
  * runtime's state root.  rt_prewarm returns an fd to keep open until the
- * container is made (-1: nothing loaded). */
+ * container is made (-1: nothing loaded).  rt_prewarm_netns makes a
+ * network namespace with lo up: its fd, -1 none, -2 the caller could not
+ * get back to its own and must exit. */
 int rt_prewarm(const char *root);
+int rt_prewarm_netns(void);
 void rt_prewarm_remember(const char *root);
 
 int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp *out,
@@ -503,6 +506,7 @@ struct rt_spawn {
 	int flags;              /* CLONE_NEW* the child is born with */
 	int cgroup_fd;          /* cgroup it is born in, or -1 */
 	int pid_ns_fd;          /* pid namespace it is born in, or -1 */
+	int net_ns_fd;          /* network namespace it is born in, or -1 */
 	const struct ns_time_offset *time_offs; /* with CLONE_NEWTIME in flags: */
 	size_t n_time_offs;     /* a new time namespace with these offsets */
 	bool keep_blocked;      /* on success leave every signal blocked */

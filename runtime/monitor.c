@@ -124,6 +124,8 @@ struct monitor {
 	unsigned timeout; /* podman's --timeout: SIGKILL after it; 0 none */
 	int sync_fd, attach_fd;
 	int warm_fd; /* what rt_prewarm loaded, kept until the container is made */
+	bool warm_net; /* spawned ahead: make a network namespace meanwhile */
+	int netns_fd;  /* that namespace, or -1 */
 	int listen_fd; /* the attach socket (nook attach) */
 	struct rt_log log;
 	uint64_t log_max_size;
@@ -405,7 +407,7 @@ static _Noreturn void mon_main(struct monitor *m)
 	struct error err = {0};
 	sigset_t all;
 	bool oom = false;
-	int keep[3] = {m->sync_fd, m->attach_fd, m->warm_fd};
+	int keep[4] = {m->sync_fd, m->attach_fd, m->warm_fd, m->netns_fd};
 	int sfd, code;
 	pid_t pid;
 
@@ -434,6 +436,8 @@ static _Noreturn void mon_main(struct monitor *m)
 	/* The network is made while the init sets itself up. */
 	o.spawned = mon_net_start;
 	o.spawned_arg = m;
+	o.has_fresh_netns = m->netns_fd >= 0;
+	o.fresh_netns_fd = m->netns_fd;
 	if (rt_launch_create(&l, m->ctx, m->id, &o, true, &err) < 0) {
 		unlink(sock);
 		mon_fail(m, &err);
@@ -441,6 +445,9 @@ static _Noreturn void mon_main(struct monitor *m)
 	}
 	mon_stdio_release();
 	rt_prewarm_remember(m->ctx->root);
+	if (m->netns_fd >= 0)
+		close(m->netns_fd); /* the init's now, or nobody's */
+	m->netns_fd = -1;
 	if (m->tty)
 		m->out_fd = m->err_fd = m->in_fd = l.console_master;
 	if (m->tty && m->in_fd >= 0 && !m->interactive)
@@ -566,6 +573,10 @@ static _Noreturn void mon_exec(struct monitor *m)
  * (ignored ones stay ignored, the mask stays); ps shows the command line
  * an exec'd monitor has (tests and tools find monitors by it).  Where the
  * kernel refuses the new command line, the monitor is exec'd as before. */
+static _Noreturn void mon_start(const char *root, const char *store_root, const char *id,
+				const char *dir, const char *flags, int sync_fd, int attach_fd,
+				bool warm_net);
+
 static _Noreturn void mon_forked(struct monitor *m)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -591,7 +602,7 @@ static _Noreturn void mon_forked(struct monitor *m)
 		mon_exec(m);
 	close(procfd);
 	procfd = -1;
-	rt_engine_monitor(root, "-", "-", "-", "-", m->sync_fd, m->attach_fd);
+	mon_start(root, "-", "-", "-", "-", m->sync_fd, m->attach_fd, m->warm_net);
 }
 
 static void mon_reap(pid_t first)
@@ -706,10 +717,10 @@ static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
 	return 0;
 }
 
-int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt_monitor_spawn *sp,
-			    struct error *err)
+int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,
+			    struct rt_monitor_spawn *sp, struct error *err)
 {
-	struct monitor m = {.ctx = ctx, .attach_fd = -1};
+	struct monitor m = {.ctx = ctx, .attach_fd = -1, .warm_net = warm_netns};
 
 	/* Its first child is reaped when the monitor is given its
 	 * container, or released: meanwhile we go on creating it. */
@@ -727,8 +738,9 @@ void rt_monitor_spawn_release(struct rt_monitor_spawn *sp)
 	sp->sync_fd = sp->attach_fd = -1;
 }
 
-_Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
-				const char *dir, const char *flags, int sync_fd, int attach_fd)
+static _Noreturn void mon_start(const char *root, const char *store_root, const char *id,
+				const char *dir, const char *flags, int sync_fd, int attach_fd,
+				bool warm_net)
 {
 	struct rt_context ctx = {.root = root};
 	struct monitor m = {
@@ -736,6 +748,7 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	    .sync_fd = sync_fd,
 	    .attach_fd = attach_fd,
 	    .warm_fd = -1,
+	    .netns_fd = -1,
 	    .listen_fd = -1,
 	    .lout = {.stream = "stdout"},
 	    .lerr = {.stream = "stderr"},
@@ -747,6 +760,8 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
 	if (!strcmp(id, "-")) {
 		m.warm_fd = rt_prewarm(root);
+		if (warm_net && (m.netns_fd = rt_prewarm_netns()) == -2)
+			_exit(1); /* not in our own network namespace */
 		mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
 		store_root = go[0];
 		id = go[1];
@@ -758,6 +773,12 @@ _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const 
 	m.dir = dir;
 	mon_flags_parse(&m, flags);
 	mon_main(&m);
+}
+
+_Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
+				const char *dir, const char *flags, int sync_fd, int attach_fd)
+{
+	mon_start(root, store_root, id, dir, flags, sync_fd, attach_fd, false);
 }
 
 /* ------------------------------------------------------------ start -- */

@@ -8,7 +8,13 @@
  * instructions in ROOT/.devices@cache), and the cgroup code attaches it
  * only when the container's rules build exactly those instructions
  * (cg_devices_prewarm): whatever the file says, no other program is ever
- * attached, so the file decides nothing but the time taken. */
+ * attached, so the file decides nothing but the time taken.
+ *
+ * The network namespace: the kernel takes ~0.7 ms to make one (loopback,
+ * sysctl tables).  When the client says the container will have its own
+ * (rt_engine_wants_netns), the monitor makes it now and the init is born
+ * in it (rt_create_opts.fresh_netns_fd) instead of making one; nothing
+ * but lo is in it, as in one clone3 would make. */
 #include "runtime/internal.h"
 
 #include <errno.h>
@@ -63,4 +69,23 @@ void rt_prewarm_remember(const char *root)
 	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rfd >= 0)
 		file_write_atomic_at(rfd, DEVICES_CACHE, insns, len, 0600, &e);
+}
+
+int rt_prewarm_netns(void)
+{
+	struct error e;
+
+	if (geteuid() != 0 || userns_nested())
+		return -1;
+	return ns_net_fresh(&e);
+}
+
+bool rt_engine_wants_netns(const struct rt_engine_opts *o)
+{
+	const char *n = o->network;
+
+	if (geteuid() != 0 || userns_nested() || (o->userns && strcmp(o->userns, "host")))
+		return false;
+	return !n || (strcmp(n, "host") && strncmp(n, "container:", 10) && strncmp(n, "ns:", 3) &&
+		      !rt_network_is_rootless(n));
 }

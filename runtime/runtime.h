@@ -26,6 +26,12 @@ struct rt_create_opts {
 	 * container's network there); a failure aborts the create. */
 	int (*spawned)(void *arg, pid_t pid, struct error *err);
 	void *spawned_arg;
+	/* When set: a network namespace nobody uses yet, lo up (the engine's
+	 * monitor makes one while it waits), where the init is born instead
+	 * of a new one of its own, when the config asks for a new one and no
+	 * user namespace. */
+	bool has_fresh_netns;
+	int fresh_netns_fd;
 };
 
 /* Container summary, as `list` and `state` show it. */
@@ -258,8 +264,13 @@ struct rt_monitor_spawn {
 	int sync_fd, attach_fd; /* -1: none */
 	pid_t first;		/* the first of its double fork, to reap; 0 none */
 };
-int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, struct rt_monitor_spawn *sp,
-			    struct error *err);
+/* warm_netns: the container will likely have a network namespace of its
+ * own (rt_engine_wants_netns): the monitor makes one while it waits. */
+int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,
+			    struct rt_monitor_spawn *sp, struct error *err);
+/* Whether a container of o will have a new network namespace that nook
+ * makes as root outside any user namespace (none, bridge, a network). */
+bool rt_engine_wants_netns(const struct rt_engine_opts *o);
 void rt_monitor_spawn_release(struct rt_monitor_spawn *sp);
 /* rt_engine_start with the monitor spawned ahead (sp, whose fds it takes;
  * attach as sp was spawned); NULL: one of its own. */

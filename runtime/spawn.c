@@ -12,7 +12,7 @@
 void rt_spawn_init(struct rt_spawn *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->cgroup_fd = s->pid_ns_fd = -1;
+	s->cgroup_fd = s->pid_ns_fd = s->net_ns_fd = -1;
 	s->sync_fd = s->child_sync_fd = -1;
 	s->console_sock = s->console_peer = -1;
 	sigemptyset(&s->saved_mask);
@@ -43,7 +43,8 @@ int rt_spawn_open(struct rt_spawn *s, bool terminal, const char *console_socket,
 
 /* Both switches back are tried even when the first fails; the first
  * failure is the one reported. */
-static int restore_namespaces(int pid_restore, int time_restore, struct error *err)
+static int restore_namespaces(int pid_restore, int time_restore, int net_restore,
+			      struct error *err)
 {
 	struct error e2;
 	int r = 0;
@@ -52,12 +53,14 @@ static int restore_namespaces(int pid_restore, int time_restore, struct error *e
 		r = -1;
 	if (ns_for_children_restore(time_restore, CLONE_NEWTIME, r < 0 ? &e2 : err) < 0)
 		r = -1;
+	if (ns_for_children_restore(net_restore, CLONE_NEWNET, r < 0 ? &e2 : err) < 0)
+		r = -1;
 	return r;
 }
 
 int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct error *err)
 {
-	int pid_restore = -1, time_restore = -1, flags = s->flags, clone_errno;
+	int pid_restore = -1, time_restore = -1, net_restore = -1, flags = s->flags, clone_errno;
 	_cleanup_close_ int exe = -1;
 	sigset_t all;
 
@@ -69,13 +72,20 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	if (s->pid_ns_fd >= 0 && !via_helper &&
 	    ns_pid_enter_for_children(s->pid_ns_fd, &pid_restore, err) < 0)
 		return -1;
+	if (s->net_ns_fd >= 0 && ns_net_enter_for_clone(s->net_ns_fd, &net_restore, err) < 0) {
+		struct error e2;
+
+		if (restore_namespaces(pid_restore, -1, -1, &e2) < 0)
+			error_prefix(err, "%s; then", e2.msg);
+		return -1;
+	}
 	if ((flags & CLONE_NEWTIME) && s->n_time_offs) {
 		/* Offsets are written before anyone is inside: the namespace is
 		 * made for our children and the child is cloned into it. */
 		if (ns_time_prepare(s->time_offs, s->n_time_offs, &time_restore, err) < 0) {
 			struct error e2;
 
-			if (restore_namespaces(pid_restore, -1, &e2) < 0)
+			if (restore_namespaces(pid_restore, -1, net_restore, &e2) < 0)
 				error_prefix(err, "%s; then", e2.msg);
 			return -1;
 		}
@@ -113,7 +123,7 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	/* Back into our own namespaces before anything else.  If that fails,
 	 * every later child of ours would be born in the container's: stop,
 	 * and take the one we made with us. */
-	if (restore_namespaces(pid_restore, time_restore, err) < 0) {
+	if (restore_namespaces(pid_restore, time_restore, net_restore, err) < 0) {
 		rt_spawn_kill(s);
 		goto fail;
 	}

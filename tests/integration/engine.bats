@@ -235,6 +235,30 @@ teardown() { engine_teardown; }
 	assert_output --partial "not permitted"
 }
 
+# The monitor makes the container's network namespace while it waits for
+# the client (runtime/prewarm.c): each container must still have one of
+# its own, with lo up and nothing else, and --network host none at all.
+@test "network namespaces made ahead: one per container, lo up, the host's with --network host" {
+	nk run -d --name "$P-a" bb:1 sleep 100 >/dev/null
+	nk run -d --name "$P-b" bb:1 sleep 100 >/dev/null
+	a=$(readlink /proc/"$(nk inspect -f '{{.State.Pid}}' "$P-a")"/ns/net)
+	b=$(readlink /proc/"$(nk inspect -f '{{.State.Pid}}' "$P-b")"/ns/net)
+	[ "$a" != "$b" ]
+	[ "$a" != "$(readlink /proc/self/ns/net)" ]
+	[ "$b" != "$(readlink /proc/self/ns/net)" ]
+	run nk exec "$P-a" sh -c 'ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags'
+	assert_output "lo
+unknown
+0x9"
+	run nk run --rm --network host bb:1 readlink /proc/self/ns/net
+	assert_output "$(readlink /proc/self/ns/net)"
+	# No monitor keeps a network namespace open.
+	for m in $(monitors); do
+		run sh -c "ls -l /proc/$m/fd | grep -c 'net:\['"
+		assert_output 0
+	done
+}
+
 @test "a detached container survives the shell that started it" {
 	bash -c "\"$NOOK\" --storage-root \"$SR\" --root \"$ROOT\" run -d --name $P bb:1 sleep 1000 >/dev/null; kill -9 \$\$"  || true
 	sleep 0.2
