@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The image libraries (libarchive, sqlite3, libcrypto) are dlopen'd by
+# The image libraries (libarchive, libcrypto, libcurl; sqlite3 too when
+# built with STATIC_LIBS=, else it is linked in) are dlopen'd by
 # image/libs.c.  A library that cannot be loaded, or lacks a function nook
 # needs, is an error of the command (exit 1, one line, nothing half-done),
 # never an exit or abort from inside image/ (possibly in a worker thread).
@@ -43,12 +44,16 @@ soname_of() { strings "$NOOK" | grep -m1 "^lib$1\.so\."; }
 }
 
 @test "a library that cannot be loaded: one error line, exit 1" {
-	so=$(soname_of sqlite3)
+	so=$(soname_of crypto)
 	: >"$FAKE/$so" # an empty file: dlopen fails
-	LD_LIBRARY_PATH="$FAKE" run nk images
+	mk_layer "$T/l.tar" "f('a', b'x')"
+	mk_layout "$T/img" libs/x:1 "$T/l.tar"
+	LD_LIBRARY_PATH="$FAKE" run nk load -i "$T/img"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "nook: cannot load $so: "* ]]
+	[ -z "$(ls -A "$SR/tmp")" ]
+	[ -z "$(ls -A "$SR/layers")" ]
 }
 
 @test "nook oci never loads the image libraries" {
