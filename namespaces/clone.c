@@ -129,34 +129,33 @@ int ns_unshare(int flag, struct error *err)
 	return 0;
 }
 
-int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err)
+/* setns(fd, flag), *restore_fd getting what /proc/self/ns/<ours> was. */
+static int enter_saving(const char *ours, int fd, int flag, int *restore_fd, struct error *err)
 {
+	_cleanup_free_ char *path = xasprintf("/proc/self/ns/%s", ours);
 	_cleanup_close_ int saved = -1;
 
 	*restore_fd = -1;
-	saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	saved = open(path, O_RDONLY | O_CLOEXEC);
 	if (saved < 0)
-		return error_sys(err, "cannot open /proc/self/ns/pid_for_children");
-	/* Changes only where our next children are born; we stay where we
-	 * are, and switch back right after the clone. */
-	if (setns(fd, CLONE_NEWPID) < 0)
-		return error_sys(err, "cannot join the container's pid namespace");
+		return error_sys(err, "cannot open %s", path);
+	if (setns(fd, flag) < 0)
+		return error_sys(err, "cannot join the container's %s namespace",
+				 ns_name_from_flag(flag));
 	*restore_fd = steal_fd(&saved);
 	return 0;
 }
 
+int ns_pid_enter_for_children(int fd, int *restore_fd, struct error *err)
+{
+	/* Changes only where our next children are born; we stay where we
+	 * are, and switch back right after the clone. */
+	return enter_saving("pid_for_children", fd, CLONE_NEWPID, restore_fd, err);
+}
+
 int ns_net_enter_for_clone(int fd, int *restore_fd, struct error *err)
 {
-	_cleanup_close_ int saved = -1;
-
-	*restore_fd = -1;
-	saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (saved < 0)
-		return error_sys(err, "cannot open /proc/self/ns/net");
-	if (setns(fd, CLONE_NEWNET) < 0)
-		return error_sys(err, "cannot enter the container's network namespace");
-	*restore_fd = steal_fd(&saved);
-	return 0;
+	return enter_saving("net", fd, CLONE_NEWNET, restore_fd, err);
 }
 
 int ns_for_children_restore(int restore_fd, int flag, struct error *err)
