@@ -119,6 +119,17 @@ bool net_ip6_is_set(const struct net_ip6 *a);
 bool net_cidr6_overlap(const struct net_ip6 *a, int pa, const struct net_ip6 *b, int pb);
 /* subnet with host (a v4 address's host part) in its low 32 bits. */
 void net_ip6_host(const struct net_ip6 *subnet, uint32_t host, struct net_ip6 *out);
+/* A container's v6 address on a network whose v6 subnet is subnet6
+ * ("" or NULL: none; false then): fixed when set and valid, else the
+ * subnet with the host part of ip4 (prefix4: the v4 subnet's). */
+bool net_addr6_of(const char *subnet6, int prefix4, uint32_t ip4, const char *fixed,
+		  struct net_ip6 *out, int *prefix6);
+/* s, an --ip6 for a network whose v6 subnet is subnet6 and v4 one
+ * subnet4/prefix4 with gateway4: *a, and in *twin the v4 address whose
+ * derived v6 address is s (0: none).  EINVAL when s is no IPv6 address
+ * or outside the subnet, or is its first address or the gateway's. */
+int net_ip6_fixed(const char *s, const char *subnet6, uint32_t subnet4, int prefix4,
+		  uint32_t gateway4, struct net_ip6 *a, uint32_t *twin, struct error *err);
 /* A unique local /64 (fdXX:XXXX:XXXX:XXXX::/64) derived from seed. */
 void net_ip6_ula(const char *seed, struct net_ip6 *out);
 /* The bridge (made by net_bridge_ensure) gets gateway/prefix; IPv6

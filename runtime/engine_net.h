@@ -30,7 +30,9 @@ int rt_plan_write_path(const char *path, const struct rt_net_plan *p, struct err
 int rt_plan_read_path(const char *path, struct rt_net_plan *p, struct error *err);
 /* 1 and *p filled, 0 when dir's container has no plan, -1 on error. */
 int rt_plan_read(const char *dir, struct rt_net_plan *p, struct error *err);
-void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net);
+void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net, const char *fixed);
+int rt_ip6_fixed(const struct img_network *net, const char *s, struct img_net_addr *a,
+		 char buf[NET_IP6_STRLEN], struct error *err);
 /* Every hosts file of network's containers rewritten from the rows (only:
  * just that container's; gone: left out), under the writers' lock. */
 int rt_hosts_refresh_where(struct img_store *s, const char *network, const char *only,
