@@ -7,9 +7,10 @@
  * shadowed silently (and one started later would bind it and never see a
  * connection).  Binding is the check that cannot race: it fails with
  * EADDRINUSE when something holds the port, and once it succeeds nobody
- * else can bind it until the holder exits.  The sockets never listen: no
- * connection is ever accepted on them, the traffic goes to the
- * container. */
+ * else can bind it until the holder exits.  The sockets never listen,
+ * the traffic goes to the container, but for the [::] ones of a
+ * dual-stack network: those relay the host's ::1, which nftables cannot
+ * DNAT into a bridge (proxy.c). */
 #include "network/network.h"
 
 #include <arpa/inet.h>

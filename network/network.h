@@ -160,4 +160,23 @@ int net_ports_hold(const struct net_port *p, size_t n, bool six, int **fds, size
 		   struct error *err);
 void net_ports_release(int *fds, size_t n);
 
+/* ---------------------------------------------------- proxy (proxy.c) -- */
+
+/* A relay of published ports from the host's IPv6 loopback to a
+ * container (nftables cannot DNAT ::1 into a bridge: see proxy.c), run
+ * from its owner's event loop: poll net_proxy_fd for input, then call
+ * net_proxy_run, which does what is ready without blocking.  Single
+ * thread; in the namespace whose ports it holds. */
+struct net_proxy;
+struct net_proxy *net_proxy_new(struct error *err);
+/* Relay fd, a socket of net_ports_hold bound to [::] and a port of proto,
+ * to [dst]:port.  fd stays the caller's (close it after
+ * net_proxy_free). */
+int net_proxy_add(struct net_proxy *px, int fd, uint8_t proto, const struct net_ip6 *dst,
+		  uint16_t port, struct error *err);
+int net_proxy_fd(const struct net_proxy *px); /* -1 for NULL */
+void net_proxy_run(struct net_proxy *px);
+/* Every relayed connection and flow closed; NULL is fine. */
+void net_proxy_free(struct net_proxy *px);
+
 #endif

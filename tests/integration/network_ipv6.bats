@@ -176,3 +176,35 @@ teardown() { net_teardown; }
 	nk rm -f "a$P" "b$P"
 	nk network rm "n$P"
 }
+
+@test "v6: -p is reachable on the test host's ::1, TCP and UDP (relayed by the monitor: no route_localnet for v6)" {
+	local h="$NOOK_BUILD/tests/helpers" i
+	nk network create --subnet 10.100.0.0/24 --subnet fd00:100::/64 "n$P"
+	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
+		'mkdir -p /tmp/www && echo loopback6 >/tmp/www/index.html && httpd -p 80 -h /tmp/www && exec /h/udpecho serve 7'
+	for i in $(seq 50); do
+		hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080" | grep -q loopback6 && break
+		sleep 0.1
+	done
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080"
+	assert_output --partial loopback6
+	# A body larger than one relay buffer comes through whole.
+	nk exec "srv$P" sh -c 'head -c 300000 /dev/zero | tr "\0" x >/tmp/www/big'
+	run hn busybox sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | tail -c 300000 | tr -d x | wc -c"
+	assert_output 0
+	run hn busybox sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | wc -c"
+	[ "$output" -gt 300000 ]
+	run hn "$h/udpecho" send ::1 5353 six
+	assert_success
+	assert_output "echo:six"
+	# v4's loopback still works as before.
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 127.0.0.1 8080"
+	assert_output --partial loopback6
+	nk rm -f "srv$P"
+	# Gone with the container: nothing answers, the port is free.
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 ::1 8080"
+	refute_output --partial loopback6
+	run hn python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::", 8080))'
+	assert_success
+	nk network rm "n$P"
+}
