@@ -32,8 +32,14 @@ static int bind_one(const struct net_port *p, bool six, struct error *err)
 	if (six) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
-		/* v6 alone: the v4 side is the other socket's. */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
+		/* v6 alone: the v4 side is the other socket's.  A TCP one
+		 * listens (proxy.c): the connections it relayed and closed
+		 * first linger in TIME_WAIT on the port, which must not keep
+		 * the next start from holding it.  Once it listens, no
+		 * other socket can bind the port, SO_REUSEADDR or not. */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		    (type == SOCK_STREAM &&
+		     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)) {
 			close(fd);
 			return error_sys(err, "cannot hold port %u", p->host_port);
 		}

@@ -61,7 +61,7 @@ struct conn {
 	int fd[2];
 	char *buf[2]; /* read from fd[i], to be written to fd[1 - i] */
 	size_t off[2], len[2];
-	bool eof[2], connecting, dead;
+	bool eof[2], hup[2], watched[2], connecting, dead;
 	struct conn *next;
 };
 
@@ -148,19 +148,31 @@ static void conn_close(struct net_proxy *px, struct conn *c)
 }
 
 /* What each end waits for now: to read when its buffer is empty and it
- * has not ended, to write when the other end's buffer holds data. */
+ * has not ended, to write when the other end's buffer holds data.  An
+ * end that hung up (its peer closed, and we shut our side) and waits
+ * for nothing leaves the set until it does: epoll reports a hangup
+ * whatever one asks for, and level-triggered it would come back at
+ * once, forever, while the other end drains. */
 static int conn_watch(struct net_proxy *px, struct conn *c)
 {
 	for (int i = 0; i < 2; i++) {
 		uint32_t ev = 0;
+		int op = c->watched[i] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
 		if (c->connecting)
 			ev = i == 1 ? EPOLLOUT : 0;
 		else
 			ev = (!c->eof[i] && !c->len[i] ? EPOLLIN : 0) |
 			     (c->len[1 - i] ? EPOLLOUT : 0);
-		if (watch(px, EPOLL_CTL_MOD, c->fd[i], ev, &c->it[i]) < 0)
+		if (!ev && c->hup[i]) {
+			if (c->watched[i] && epoll_ctl(px->ep, EPOLL_CTL_DEL, c->fd[i], NULL) < 0)
+				return -1;
+			c->watched[i] = false;
+			continue;
+		}
+		if (watch(px, op, c->fd[i], ev, &c->it[i]) < 0)
 			return -1;
+		c->watched[i] = true;
 	}
 	return 0;
 }
@@ -190,25 +202,29 @@ static void tcp_accept(struct net_proxy *px, struct listener *l)
 	}
 	c->next = px->conns;
 	px->conns = c;
+	c->watched[0] = c->watched[1] = true;
 	if (watch(px, EPOLL_CTL_ADD, a, 0, &c->it[0]) < 0 ||
 	    watch(px, EPOLL_CTL_ADD, b, EPOLLOUT, &c->it[1]) < 0)
 		conn_close(px, c);
 }
 
-/* Move what is ready at end i; false when the connection is over. */
+/* Move what is ready at end i; false when the connection is over (or
+ * broken: an error, or a hangup that leaves nothing to move). */
 static bool conn_step(struct conn *c, int i, uint32_t ev)
 {
 	int j = 1 - i, e = 0;
 	socklen_t el = sizeof(e);
 
 	if (c->connecting) {
-		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
+		/* The client's end can only hang up meanwhile. */
+		if (i == 0 || getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
 			return false;
 		c->connecting = false;
 		return true;
 	}
 	if (ev & EPOLLERR)
 		return false;
+	c->hup[i] |= (ev & EPOLLHUP) != 0;
 	if ((ev & (EPOLLIN | EPOLLHUP)) && !c->eof[i] && !c->len[i]) {
 		ssize_t n = recv(c->fd[i], c->buf[i], BUF_LEN, 0);
 

@@ -180,7 +180,7 @@ teardown() { net_teardown; }
 @test "v6: -p is reachable on the test host's ::1, TCP and UDP (relayed by the monitor: no route_localnet for v6)" {
 	local h="$NOOK_BUILD/tests/helpers" i
 	nk network create --subnet 10.100.0.0/24 --subnet fd00:100::/64 "n$P"
-	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
+	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 8081:81 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
 		'mkdir -p /tmp/www && echo loopback6 >/tmp/www/index.html && httpd -p 80 -h /tmp/www && exec /h/udpecho serve 7'
 	for i in $(seq 50); do
 		hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080" | grep -q loopback6 && break
@@ -194,6 +194,15 @@ teardown() { net_teardown; }
 	assert_output 0
 	run hn busybox sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | wc -c"
 	[ "$output" -gt 300000 ]
+	# Twenty at once, each whole.
+	run hn busybox sh -c "for i in \$(seq 20); do (printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | wc -c >/tmp/big.\$i.$$) & done; wait; cat /tmp/big.*.$$; rm -f /tmp/big.*.$$"
+	[ "${#lines[@]}" = 20 ]
+	for i in "${lines[@]}"; do [ "$i" -gt 300000 ]; done
+	# Nothing listening on the container's side: the client is closed,
+	# not left hanging, and the relay goes on.
+	run hn busybox sh -c "printf x | nc -w 5 ::1 8081"
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080"
+	assert_output --partial loopback6
 	run hn "$h/udpecho" send ::1 5353 six
 	assert_success
 	assert_output "echo:six"
@@ -204,7 +213,12 @@ teardown() { net_teardown; }
 	# Gone with the container: nothing answers, the port is free.
 	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 ::1 8080"
 	refute_output --partial loopback6
-	run hn python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::", 8080))'
+	# The relayed connections nook closed first linger in TIME_WAIT on
+	# the port: they keep neither the next container from publishing it
+	# nor a host server (with SO_REUSEADDR, as servers bind) from taking it.
+	nk run -d --network "n$P" --name "again$P" -p 8080:80 bb:1 sleep 600
+	nk rm -f "again$P"
+	run hn python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("::", 8080)); s.listen()'
 	assert_success
 	nk network rm "n$P"
 }
