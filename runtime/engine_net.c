@@ -27,7 +27,7 @@
  * it again after the primary one, rm removes it.  On a dual-stack network
  * the plan holds the v6 address too (derived from the v4 one, network/ip6.c).
  * The monitor holds the published ports' host sockets while the container
- * runs (network/hold.c). */
+ * runs, and relays ::1 to it on a dual-stack network (engine_netports.c). */
 #include "runtime/engine_net.h"
 
 #include <fcntl.h>
@@ -731,61 +731,6 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 
 /* ----------------------------------------------------- start and stop -- */
 
-/* The monitor's sockets on the published ports (network/hold.c): held
- * from start until the container exits, so a host process holding one
- * fails the start with docker's message and none can take one later. */
-static int *held;
-static size_t nheld;
-static struct net_proxy *proxy;
-
-static int ports_hold(const struct rt_net_plan *p, struct error *err)
-{
-	return net_ports_hold(p->ports, p->nports, p->prefix6 > 0, &held, &nheld, err);
-}
-
-/* On a dual-stack network, the [::] sockets of the ports published on
- * every address relay [::1] to the container (network/proxy.c: the
- * kernel cannot NAT the v6 loopback into a bridge).  held has each
- * port's v4 socket, then its [::] one when it has one (hold.c). */
-static int ports_relay(const struct rt_net_plan *p, struct error *err)
-{
-	size_t k = 0;
-
-	if (!p->prefix6 || !p->nports)
-		return 0;
-	if (!(proxy = net_proxy_new(err)))
-		return -1;
-	for (size_t i = 0; i < p->nports; i++) {
-		k++;
-		if (p->ports[i].host_ip)
-			continue;
-		if (k >= nheld || net_proxy_add(proxy, held[k], p->ports[i].proto, &p->ip6,
-						p->ports[i].ctr_port, err) < 0)
-			return -1;
-		k++;
-	}
-	return 0;
-}
-
-int rt_engine_net_proxy_fd(void)
-{
-	return net_proxy_fd(proxy);
-}
-
-void rt_engine_net_proxy_run(void)
-{
-	net_proxy_run(proxy);
-}
-
-static void ports_unhold(void)
-{
-	net_proxy_free(proxy);
-	proxy = NULL;
-	net_ports_release(held, nheld);
-	held = NULL;
-	nheld = 0;
-}
-
 static int bridge6_start(const struct rt_net_plan *p, struct error *err)
 {
 	if (!p->prefix6)
@@ -882,7 +827,7 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 		return r;
 	veth_name(id, veth);
 	r = -1;
-	if (ports_hold(&p, err) < 0)
+	if (rt_ports_hold(&p, err) < 0)
 		goto out;
 	if (net_bridge_ensure(p.bridge, p.gateway, p.prefix, p.mtu, err) < 0 ||
 	    net_nft_network_ensure(p.bridge, p.internal, err) < 0 || bridge6_start(&p, err) < 0)
@@ -913,7 +858,7 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 	if (r == 0 && p.prefix6)
 		r = net_nft6_port_add(p.ports, p.nports, &p.ip6, err);
 	if (r == 0)
-		r = ports_relay(&p, err);
+		r = rt_ports_relay(&p, err);
 	if (r == 0)
 		r = extras_start(dir, id, nsfd, selffd, err);
 out:
@@ -935,7 +880,7 @@ int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
 	r = net_nft_port_del(p.ports, p.nports, err);
 	if (r == 0 && p.prefix6)
 		r = net_nft6_port_del(p.ports, p.nports, err);
-	ports_unhold();
+	rt_ports_unhold();
 	rt_plan_release(&p);
 	return r;
 }
