@@ -389,7 +389,8 @@ int cli_time_parse(const char *s, int64_t now, int64_t *ns, struct error *err);
 	"[--entrypoint CMD] [--hostname NAME] "                                                    \
 	"[--network MODE|pasta[:OPT,...]|slirp4netns[:OPT,...]] "                                  \
 	"[--userns host|keep-id|auto] [-p [IP:]HOST:CTR[/PROTO]] [-P] "                          \
-	"[--ip IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] [--add-host NAME:IP] "    \
+	"[--ip IP] [--ip6 IP] [--mac-address MAC] [--network-alias NAME] [--dns IP] "             \
+	"[--add-host NAME:IP] "                                                                    \
 	"[--read-only] "                \
 	"[--cap-add CAP] [--cap-drop CAP] [--privileged] [--security-opt OPT] "                    \
 	"[-v HOST:CTR|NAME:CTR|CTR[:ro|rw]] [-l KEY=VAL] [--pull always|missing|never] "          \

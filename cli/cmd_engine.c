@@ -26,6 +26,7 @@ enum {
 	OPT_PULL,
 	OPT_NETWORK_ALIAS,
 	OPT_IP,
+	OPT_IP6,
 	OPT_MAC,
 	OPT_DNS,
 	OPT_ADD_HOST,
@@ -74,6 +75,7 @@ const struct cli_options cli_run_options = {
 			    {"publish-all", no_argument, NULL, 'P'},
 			    {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 			    {"ip", required_argument, NULL, OPT_IP},
+			    {"ip6", required_argument, NULL, OPT_IP6},
 			    {"mac-address", required_argument, NULL, OPT_MAC},
 			    {"dns", required_argument, NULL, OPT_DNS},
 			    {"add-host", required_argument, NULL, OPT_ADD_HOST},
@@ -271,6 +273,9 @@ static int run_parse(struct cli_globals *g, int argc, char **argv, struct run_ar
 			break;
 		case OPT_IP:
 			o->ip = optarg;
+			break;
+		case OPT_IP6:
+			o->ip6 = optarg;
 			break;
 		case OPT_MAC:
 			o->mac = optarg;

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL, OPT_IPV6, OPT_IP, OPT_ALIAS };
+enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL, OPT_IPV6, OPT_IP, OPT_IP6, OPT_ALIAS };
 
 const struct cli_options cli_network_create_options = {
     ":", (const struct option[]){{"subnet", required_argument, NULL, OPT_SUBNET},
@@ -89,18 +89,16 @@ static int network_ls(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
-/* A container's v6 address on n ("" without v6): the v4 host part in
- * the v6 subnet (network/ip6.c). */
-static const char *addr6_of(const struct img_network *n, uint32_t ip)
+/* A container's v6 address on n ("" without v6): fixed (--ip6), or the
+ * v4 host part in the v6 subnet (network/ip6.c). */
+static const char *addr6_of(const struct img_network *n, uint32_t ip, const char *fixed)
 {
 	static char buf[NET_IP6_STRLEN + 4];
-	struct net_ip6 sub, a;
-	struct error err;
+	struct net_ip6 a;
 	int prefix;
 
-	if (!*n->subnet6 || net_cidr6_parse(n->subnet6, &sub, &prefix, &err) < 0)
+	if (!net_addr6_of(n->subnet6, n->prefix, ip, fixed, &a, &prefix))
 		return "";
-	net_ip6_host(&sub, ip & ~net_mask(n->prefix), &a);
 	net_ip6_str(&a, buf);
 	snprintf(buf + strlen(buf), 5, "/%d", prefix);
 	return buf;
@@ -117,7 +115,7 @@ static void ipam_config(struct json_object *ipam, const struct img_network *n)
 	json_object_object_add(e, "Gateway", json_object_new_string(net_ip_str(n->gateway, ip)));
 	json_object_array_add(cfg, e);
 	if (*n->subnet6) {
-		_cleanup_free_ char *gw = xstrdup(addr6_of(n, n->gateway));
+		_cleanup_free_ char *gw = xstrdup(addr6_of(n, n->gateway, NULL));
 
 		*strchr(gw, '/') = '\0';
 		e = json_object_new_object();
@@ -156,8 +154,9 @@ static struct json_object *network_json(struct img_store *s, const struct img_ne
 			    e, "IPv4Address",
 			    json_object_new_string(cidr_str(a[i].ip, n->prefix, c)));
 			json_object_object_add(e, "Aliases", json_object_new_string(a[i].aliases));
-			json_object_object_add(e, "IPv6Address",
-					       json_object_new_string(addr6_of(n, a[i].ip)));
+			json_object_object_add(
+			    e, "IPv6Address",
+			    json_object_new_string(addr6_of(n, a[i].ip, a[i].ip6)));
 			json_object_object_add(ctrs, a[i].ctr, e);
 		}
 		img_net_addr_list_free(a, cnt);
@@ -233,6 +232,7 @@ static int network_prune(int argc, char **argv, struct cli_globals *g)
 
 const struct cli_options cli_network_connect_options = {
     ":", (const struct option[]){{"ip", required_argument, NULL, OPT_IP},
+				 {"ip6", required_argument, NULL, OPT_IP6},
 				 {"alias", required_argument, NULL, OPT_ALIAS},
 				 {0}}};
 
@@ -240,7 +240,7 @@ static int network_connect(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **aliases = NULL;
-	const char *ip = NULL;
+	const char *ip = NULL, *ip6 = NULL;
 	struct error err = {0};
 	int c, rc;
 
@@ -249,6 +249,9 @@ static int network_connect(int argc, char **argv, struct cli_globals *g)
 		switch (c) {
 		case OPT_IP:
 			ip = optarg;
+			break;
+		case OPT_IP6:
+			ip6 = optarg;
 			break;
 		case OPT_ALIAS:
 			strv_push(&aliases, optarg);
@@ -260,7 +263,7 @@ static int network_connect(int argc, char **argv, struct cli_globals *g)
 	if ((rc = cli_want_args(g, argc - optind, 2, 2)) != 0)
 		return rc;
 	if (!(s = cli_store_open(g, &err)) ||
-	    rt_network_connect(s, argv[optind], argv[optind + 1], ip, aliases, &err) < 0)
+	    rt_network_connect(s, argv[optind], argv[optind + 1], ip, ip6, aliases, &err) < 0)
 		return cli_error(g, &err);
 	return 0;
 }
@@ -294,7 +297,8 @@ static const struct cli_command network_commands[] = {
      "[--subnet CIDR]... [--gateway IP] [--internal] [--ipv6] NAME",
      "create a bridge network (--ipv6 or an IPv6 --subnet: dual-stack)", NULL,
      &cli_network_create_options},
-    {"connect", network_connect, CLI_ENGINE_FLAGS, "[--ip IP] [--alias NAME]... NETWORK CONTAINER",
+    {"connect", network_connect, CLI_ENGINE_FLAGS,
+     "[--ip IP] [--ip6 IP] [--alias NAME]... NETWORK CONTAINER",
      "connect a running container to one more network", NULL, &cli_network_connect_options},
     {"disconnect", network_disconnect, CLI_ENGINE_FLAGS, "[-f] NETWORK CONTAINER",
      "disconnect a container from a network it was connected to", NULL,

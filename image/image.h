@@ -354,6 +354,13 @@ struct img_net_addr {
 	char *aliases; /* space-separated */
 	char *mac;
 	uint32_t ip;
+	/* A fixed IPv6 address (--ip6, canonical text; "" or NULL: the
+	 * network's v6 subnet with ip's host part, network/ip6.c), and, to
+	 * attach only, the v4 address whose derived v6 address it is (0:
+	 * none): that v4 address is then never given to a container whose v6
+	 * address would be derived from it. */
+	char *ip6;
+	uint32_t twin6;
 };
 void img_net_addr_list_free(struct img_net_addr *v, size_t n);
 struct img_net_port {
@@ -363,7 +370,8 @@ struct img_net_port {
 };
 /* One transaction: forget rows of containers no longer recorded, take
  * the lowest free address of a->network (a->ip when not 0: exactly that
- * one, EADDRINUSE when taken) into *ip, and the host ports (EADDRINUSE
+ * one, EADDRINUSE when taken) into *ip, a->ip6 when set (EADDRINUSE when
+ * another container's fixed or derived v6 address), and the host ports (EADDRINUSE
  * when one is published already; host_port 0: the lowest free one from
  * 32768 up, written back).  Nothing is kept on error. */
 int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img_net_port *ports,

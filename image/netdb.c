@@ -7,7 +7,10 @@
  * IPv6 needs no migration); net_addrs, one row per
  * container on a network (its address is the row's key part, so two
  * containers can never hold one address: the PRIMARY KEY refuses the
- * second INSERT); net_ports, one row per published port.
+ * second INSERT); net_addrs6, a container's fixed IPv6 address (--ip6;
+ * without one its v6 address is derived from its v4 one, network/ip6.c,
+ * and needs no row), keyed the same way; net_ports, one row per
+ * published port.
  *
  * A container's rows go with its row in engine_containers (a trigger):
  * removing the container releases its address in the same statement.
@@ -30,15 +33,22 @@ static const char net_schema[] =
     "CREATE TABLE IF NOT EXISTS net_addrs (network TEXT NOT NULL, ip INTEGER NOT NULL, "
     "ctr TEXT NOT NULL, name TEXT NOT NULL, aliases TEXT NOT NULL, mac TEXT NOT NULL, "
     "PRIMARY KEY (network, ip), UNIQUE (network, ctr));"
+    "CREATE TABLE IF NOT EXISTS net_addrs6 (network TEXT NOT NULL, ip6 TEXT NOT NULL, "
+    "ctr TEXT NOT NULL, twin INTEGER NOT NULL, PRIMARY KEY (network, ip6), "
+    "UNIQUE (network, ctr));"
     "CREATE TABLE IF NOT EXISTS net_ports (proto INTEGER NOT NULL, host_ip INTEGER NOT NULL, "
     "host_port INTEGER NOT NULL, ctr TEXT NOT NULL, ctr_port INTEGER NOT NULL, "
     "PRIMARY KEY (proto, host_port, host_ip));"
     "CREATE TRIGGER IF NOT EXISTS net_release AFTER DELETE ON engine_containers BEGIN "
-    "DELETE FROM net_addrs WHERE ctr = OLD.id; DELETE FROM net_ports WHERE ctr = OLD.id; END;";
+    "DELETE FROM net_addrs WHERE ctr = OLD.id; DELETE FROM net_ports WHERE ctr = OLD.id; END;"
+    "CREATE TRIGGER IF NOT EXISTS net_release6 AFTER DELETE ON engine_containers BEGIN "
+    "DELETE FROM net_addrs6 WHERE ctr = OLD.id; END;";
 
 static const char sweep_sql[] =
     "DELETE FROM net_addrs WHERE ctr NOT IN (SELECT id FROM engine_containers);"
-    "DELETE FROM net_ports WHERE ctr NOT IN (SELECT id FROM engine_containers);";
+    "DELETE FROM net_ports WHERE ctr NOT IN (SELECT id FROM engine_containers);"
+    "DELETE FROM net_addrs6 WHERE NOT EXISTS (SELECT 1 FROM net_addrs a WHERE a.network = "
+    "net_addrs6.network AND a.ctr = net_addrs6.ctr);";
 
 /* Load sqlite, make the tables, begin. */
 static int net_begin(struct img_store *s, struct error *err)
@@ -93,6 +103,7 @@ void img_net_addr_list_free(struct img_net_addr *v, size_t n)
 		free(v[i].name);
 		free(v[i].aliases);
 		free(v[i].mac);
+		free(v[i].ip6);
 	}
 	free(v);
 }
@@ -264,14 +275,21 @@ int img_net_remove(struct img_store *s, const char *name, struct error *err)
 }
 
 /* The first free host address of n at or after its gateway's successor
- * (want: exactly that one, EADDRINUSE when taken). */
-static int addr_pick(struct img_store *s, const struct img_network *n, uint32_t want, uint32_t *ip,
-		     struct error *err)
+ * (want: exactly that one, EADDRINUSE when taken).  With twins, the v4
+ * addresses whose derived v6 address is another container's --ip6 count
+ * as taken: a container without an --ip6 of its own would get that v6
+ * address too. */
+static int addr_pick(struct img_store *s, const struct img_network *n, uint32_t want, bool twins,
+		     uint32_t *ip, struct error *err)
 {
 	uint32_t mask = ~((1u << (32 - n->prefix)) - 1), first = n->subnet + 1,
 		 last = (n->subnet | ~mask) - 1;
-	sqlite3_stmt *q =
-	    img_db_prepare(s, "SELECT ip FROM net_addrs WHERE network = ?1 ORDER BY ip", err);
+	sqlite3_stmt *q = img_db_prepare(
+	    s,
+	    twins ? "SELECT ip FROM net_addrs WHERE network = ?1 UNION SELECT twin FROM "
+		    "net_addrs6 WHERE network = ?1 AND twin != 0 ORDER BY 1"
+		  : "SELECT ip FROM net_addrs WHERE network = ?1 ORDER BY ip",
+	    err);
 	uint32_t cand = first;
 	int rc;
 
@@ -386,6 +404,59 @@ static int port_add(struct img_store *s, const char *ctr, struct img_net_port *p
 	return 0;
 }
 
+/* a->ip6 (when set) is nobody's on a->network: no fixed one of another
+ * container, and no derived one (a container without a fixed one whose
+ * v4 address is a->ip6's twin). */
+static int addr6_check(struct img_store *s, const struct img_net_addr *a, struct error *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (!a->ip6 || !*a->ip6)
+		return 0;
+	q = img_db_prepare(s,
+			   "SELECT 1 FROM net_addrs6 WHERE network = ?1 AND ip6 = ?2 UNION ALL "
+			   "SELECT 1 FROM net_addrs a WHERE network = ?1 AND ip = ?3 AND ?3 != 0 "
+			   "AND NOT EXISTS (SELECT 1 FROM net_addrs6 b WHERE b.network = "
+			   "a.network AND b.ctr = a.ctr)",
+			   err);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, a->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->ip6, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, a->twin6);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_ROW)
+		return error_set(err, EADDRINUSE, "the address %s is already in use on network %s",
+				 a->ip6, a->network);
+	if (rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot read addresses");
+	return 0;
+}
+
+static int addr6_add(struct img_store *s, const struct img_net_addr *a, struct error *err)
+{
+	sqlite3_stmt *q = img_db_prepare(
+	    s, "INSERT INTO net_addrs6(network, ip6, ctr, twin) VALUES (?1, ?2, ?3, ?4)", err);
+	int rc;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, a->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->ip6, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, a->ctr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, a->twin6);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return error_set(err, EADDRINUSE, "the address %s is already in use on network %s",
+				 a->ip6, a->network);
+	if (rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot record address");
+	return 0;
+}
+
 int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img_net_port *ports,
 		   size_t nports, uint32_t *ip, struct error *err)
 {
@@ -402,7 +473,8 @@ int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img
 		error_set(err, ENOENT, "network %s not found", a->network);
 		goto out;
 	}
-	if (addr_pick(s, &v[0], a->ip, ip, err) < 0)
+	if (addr6_check(s, a, err) < 0 ||
+	    addr_pick(s, &v[0], a->ip, !(a->ip6 && *a->ip6), ip, err) < 0)
 		goto out;
 	if (!(q = img_db_prepare(s,
 				 "INSERT INTO net_addrs(network, ip, ctr, name, aliases, mac) "
@@ -425,6 +497,8 @@ int img_net_attach(struct img_store *s, const struct img_net_addr *a, struct img
 		img_db_error(s, err, "cannot record address");
 		goto out;
 	}
+	if (a->ip6 && *a->ip6 && addr6_add(s, a, err) < 0)
+		goto out;
 	for (size_t i = 0; i < nports; i++)
 		if (port_add(s, a->ctr, &ports[i], err) < 0)
 			goto out;
@@ -443,8 +517,13 @@ int img_net_detach(struct img_store *s, const char *ctr, const char *network, st
 	if (network) {
 		r = exec_text(s, "DELETE FROM net_addrs WHERE ctr = ?1 AND network = ?2", ctr,
 			      network, err);
+		if (r == 0)
+			r = exec_text(s, "DELETE FROM net_addrs6 WHERE ctr = ?1 AND network = ?2",
+				      ctr, network, err);
 	} else {
 		r = exec_text(s, "DELETE FROM net_addrs WHERE ctr = ?1", ctr, NULL, err);
+		if (r == 0)
+			r = exec_text(s, "DELETE FROM net_addrs6 WHERE ctr = ?1", ctr, NULL, err);
 		if (r == 0)
 			r = exec_text(s, "DELETE FROM net_ports WHERE ctr = ?1", ctr, NULL, err);
 	}
@@ -464,9 +543,9 @@ int img_net_addrs(struct img_store *s, const char *network, const char *ctr,
 	if (net_begin(s, err) < 0)
 		return -1;
 	q = img_db_prepare(s,
-			   "SELECT network, ip, ctr, name, aliases, mac FROM net_addrs WHERE "
-			   "(?1 IS NULL OR network = ?1) AND (?2 IS NULL OR ctr = ?2) ORDER BY "
-			   "network, ip",
+			   "SELECT network, ip, ctr, name, aliases, mac, ip6 FROM net_addrs LEFT "
+			   "JOIN net_addrs6 USING (network, ctr) WHERE (?1 IS NULL OR network = "
+			   "?1) AND (?2 IS NULL OR ctr = ?2) ORDER BY network, ip",
 			   err);
 	if (!q)
 		return net_end(s, -1, err);
@@ -482,6 +561,7 @@ int img_net_addrs(struct img_store *s, const char *network, const char *ctr,
 		v[cnt].name = col_str(q, 3);
 		v[cnt].aliases = col_str(q, 4);
 		v[cnt].mac = col_str(q, 5);
+		v[cnt].ip6 = col_str(q, 6);
 		cnt++;
 	}
 	sqlite3_finalize(q);

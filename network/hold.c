@@ -7,9 +7,10 @@
  * shadowed silently (and one started later would bind it and never see a
  * connection).  Binding is the check that cannot race: it fails with
  * EADDRINUSE when something holds the port, and once it succeeds nobody
- * else can bind it until the holder exits.  The sockets never listen: no
- * connection is ever accepted on them, the traffic goes to the
- * container. */
+ * else can bind it until the holder exits.  The sockets never listen,
+ * the traffic goes to the container, but for the [::] ones of a
+ * dual-stack network: those relay the host's ::1, which nftables cannot
+ * DNAT into a bridge (proxy.c). */
 #include "network/network.h"
 
 #include <arpa/inet.h>
@@ -31,8 +32,14 @@ static int bind_one(const struct net_port *p, bool six, struct error *err)
 	if (six) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
-		/* v6 alone: the v4 side is the other socket's. */
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
+		/* v6 alone: the v4 side is the other socket's.  A TCP one
+		 * listens (proxy.c): the connections it relayed and closed
+		 * first linger in TIME_WAIT on the port, which must not keep
+		 * the next start from holding it.  Once it listens, no
+		 * other socket can bind the port, SO_REUSEADDR or not. */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		    (type == SOCK_STREAM &&
+		     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)) {
 			close(fd);
 			return error_sys(err, "cannot hold port %u", p->host_port);
 		}

@@ -86,6 +86,50 @@ void net_ip6_host(const struct net_ip6 *subnet, uint32_t host, struct net_ip6 *o
 	out->b[15] |= (uint8_t)host;
 }
 
+bool net_addr6_of(const char *subnet6, int prefix4, uint32_t ip4, const char *fixed,
+		  struct net_ip6 *out, int *prefix6)
+{
+	struct net_ip6 sub;
+	struct error e2;
+
+	if (!subnet6 || !*subnet6 || net_cidr6_parse(subnet6, &sub, prefix6, &e2) < 0)
+		return false;
+	if (fixed && *fixed && net_ip6_parse(fixed, out, &e2) == 0)
+		return true;
+	net_ip6_host(&sub, ip4 & ~net_mask(prefix4), out);
+	return true;
+}
+
+int net_ip6_fixed(const char *s, const char *subnet6, uint32_t subnet4, int prefix4,
+		  uint32_t gateway4, struct net_ip6 *a, uint32_t *twin, struct error *err)
+{
+	struct net_ip6 sub, host, gw;
+	uint32_t low;
+	int p6;
+
+	if (net_ip6_parse(s, a, err) < 0)
+		return -1;
+	if (!subnet6 || !*subnet6 || net_cidr6_parse(subnet6, &sub, &p6, err) < 0)
+		return error_set(err, EINVAL,
+				 "--ip6 needs a network with IPv6 (network create --ipv6)");
+	host = *a;
+	mask6(&host, p6);
+	net_ip6_host(&sub, gateway4 & ~net_mask(prefix4), &gw);
+	if (memcmp(&host, &sub, sizeof(sub)) || !memcmp(a, &sub, sizeof(sub)) ||
+	    !memcmp(a, &gw, sizeof(gw)))
+		return error_set(err, EINVAL,
+				 "address %s is outside the usable range of IPv6 subnet %s", s,
+				 subnet6);
+	/* The v4 address whose derived v6 address this is: a's bits between
+	 * the prefix and the low 32 zero, and the low 32 a v4 host part. */
+	low = (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
+	      a->b[15];
+	host = *a;
+	mask6(&host, 96);
+	*twin = !memcmp(&host, &sub, sizeof(sub)) && !(low & net_mask(prefix4)) ? subnet4 | low : 0;
+	return 0;
+}
+
 void net_ip6_ula(const char *seed, struct net_ip6 *out)
 {
 	struct sha256 h;

@@ -119,6 +119,17 @@ bool net_ip6_is_set(const struct net_ip6 *a);
 bool net_cidr6_overlap(const struct net_ip6 *a, int pa, const struct net_ip6 *b, int pb);
 /* subnet with host (a v4 address's host part) in its low 32 bits. */
 void net_ip6_host(const struct net_ip6 *subnet, uint32_t host, struct net_ip6 *out);
+/* A container's v6 address on a network whose v6 subnet is subnet6
+ * ("" or NULL: none; false then): fixed when set and valid, else the
+ * subnet with the host part of ip4 (prefix4: the v4 subnet's). */
+bool net_addr6_of(const char *subnet6, int prefix4, uint32_t ip4, const char *fixed,
+		  struct net_ip6 *out, int *prefix6);
+/* s, an --ip6 for a network whose v6 subnet is subnet6 and v4 one
+ * subnet4/prefix4 with gateway4: *a, and in *twin the v4 address whose
+ * derived v6 address is s (0: none).  EINVAL when s is no IPv6 address
+ * or outside the subnet, or is its first address or the gateway's. */
+int net_ip6_fixed(const char *s, const char *subnet6, uint32_t subnet4, int prefix4,
+		  uint32_t gateway4, struct net_ip6 *a, uint32_t *twin, struct error *err);
 /* A unique local /64 (fdXX:XXXX:XXXX:XXXX::/64) derived from seed. */
 void net_ip6_ula(const char *seed, struct net_ip6 *out);
 /* The bridge (made by net_bridge_ensure) gets gateway/prefix; IPv6
@@ -148,5 +159,24 @@ int net_nft6_port_del(const struct net_port *p, size_t n, struct error *err);
 int net_ports_hold(const struct net_port *p, size_t n, bool six, int **fds, size_t *nfds,
 		   struct error *err);
 void net_ports_release(int *fds, size_t n);
+
+/* ---------------------------------------------------- proxy (proxy.c) -- */
+
+/* A relay of published ports from the host's IPv6 loopback to a
+ * container (nftables cannot DNAT ::1 into a bridge: see proxy.c), run
+ * from its owner's event loop: poll net_proxy_fd for input, then call
+ * net_proxy_run, which does what is ready without blocking.  Single
+ * thread; in the namespace whose ports it holds. */
+struct net_proxy;
+struct net_proxy *net_proxy_new(struct error *err);
+/* Relay fd, a socket of net_ports_hold bound to [::] and a port of proto,
+ * to [dst]:port.  fd stays the caller's (close it after
+ * net_proxy_free). */
+int net_proxy_add(struct net_proxy *px, int fd, uint8_t proto, const struct net_ip6 *dst,
+		  uint16_t port, struct error *err);
+int net_proxy_fd(const struct net_proxy *px); /* -1 for NULL */
+void net_proxy_run(struct net_proxy *px);
+/* Every relayed connection and flow closed; NULL is fine. */
+void net_proxy_free(struct net_proxy *px);
 
 #endif

@@ -27,7 +27,7 @@
  * it again after the primary one, rm removes it.  On a dual-stack network
  * the plan holds the v6 address too (derived from the v4 one, network/ip6.c).
  * The monitor holds the published ports' host sockets while the container
- * runs (network/hold.c). */
+ * runs, and relays ::1 to it on a dual-stack network (engine_netports.c). */
 #include "runtime/engine_net.h"
 
 #include <fcntl.h>
@@ -185,20 +185,14 @@ int rt_plan_read(const char *dir, struct rt_net_plan *p, struct error *err)
 	return rt_plan_read_path(path, p, err);
 }
 
-/* A dual-stack network's v6 side of p (its v4 side set): the v4
- * address's and the gateway's host parts in the v6 subnet. */
-void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net)
+/* A dual-stack network's v6 side of p (its v4 side set): the fixed
+ * address (--ip6; "" or NULL: none) or the v4 address's host part in the
+ * v6 subnet, and the gateway's. */
+void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net, const char *fixed)
 {
-	struct net_ip6 sub;
-	struct error e2;
-
-	if (!net->subnet6 || !*net->subnet6 ||
-	    net_cidr6_parse(net->subnet6, &sub, &p->prefix6, &e2) < 0) {
+	if (!net_addr6_of(net->subnet6, p->prefix, p->ip, fixed, &p->ip6, &p->prefix6) ||
+	    !net_addr6_of(net->subnet6, p->prefix, p->gateway, NULL, &p->gateway6, &p->prefix6))
 		p->prefix6 = 0;
-		return;
-	}
-	net_ip6_host(&sub, p->ip & ~net_mask(p->prefix), &p->ip6);
-	net_ip6_host(&sub, p->gateway & ~net_mask(p->prefix), &p->gateway6);
 }
 
 /* The host end of a container's veth: "nk" and 13 hex digits of its id
@@ -260,7 +254,7 @@ static void peer_lines(FILE *f, const struct peers *pr, const struct img_net_add
 
 		if (strcmp(pr->nets[k].name, a->network))
 			continue;
-		rt_plan_set6(&q, &pr->nets[k]);
+		rt_plan_set6(&q, &pr->nets[k], a->ip6);
 		if (q.prefix6)
 			fprintf(f, "%s\t%s %.12s%s%s\n", net_ip6_str(&q.ip6, ip), a->name, a->ctr,
 				*a->aliases ? " " : "", a->aliases);
@@ -530,6 +524,22 @@ static int publish_all(struct img_store *s, const char *image, struct rt_net_pla
 	return 0;
 }
 
+/* An --ip6 on net into a (its canonical text in buf, a->ip6, and its
+ * twin), checked against the network's v6 subnet; whether another
+ * container has it is the store's to say (img_net_attach). */
+int rt_ip6_fixed(const struct img_network *net, const char *s, struct img_net_addr *a,
+		 char buf[NET_IP6_STRLEN], struct error *err)
+{
+	struct net_ip6 ip6;
+	struct error e2;
+
+	if (net_ip6_fixed(s, net->subnet6, net->subnet, net->prefix, net->gateway, &ip6, &a->twin6,
+			  &e2) < 0)
+		return error_set(err, e2.code, "network %s: %s", net->name, e2.msg);
+	a->ip6 = net_ip6_str(&ip6, buf);
+	return 0;
+}
+
 /* The options that only a bridge network takes, parsed. */
 static int bridge_options(struct img_store *s, const struct rt_engine_opts *o,
 			  struct rt_net_plan *p, struct img_net_addr *a, struct error *err)
@@ -540,6 +550,8 @@ static int bridge_options(struct img_store *s, const struct rt_engine_opts *o,
 	if (o->publish_all && publish_all(s, o->image, p, err) < 0)
 		return -1;
 	if (o->ip && net_ip_parse(o->ip, &a->ip, err) < 0)
+		return -1;
+	if (o->ip6 && net_ip6_parse(o->ip6, &(struct net_ip6){0}, err) < 0)
 		return -1;
 	if (o->mac && net_mac_parse(o->mac, p->mac, err) < 0)
 		return -1;
@@ -571,7 +583,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	_cleanup_free_ char *aliases = NULL;
 	struct rt_net_plan p = {0};
 	const char *mode;
-	char hn[13], mac[18];
+	char hn[13], mac[18], ip6[NET_IP6_STRLEN];
 	int r = -1;
 
 	*out = n;
@@ -582,17 +594,17 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	 * is not ours): no network unless asked (--network pasta). */
 	mode = o->network ? o->network : userns_nested() ? "none" : cfg.network;
 	if (rt_network_is_rootless(mode) &&
-	    (o->publish_all || o->ip || o->mac || o->network_aliases))
+	    (o->publish_all || o->ip || o->ip6 || o->mac || o->network_aliases))
 		return error_set(err, EINVAL,
-				 "-P, --ip, --mac-address and --network-alias need a bridge "
+				 "-P, --ip, --ip6, --mac-address and --network-alias need a bridge "
 				 "network, not '%s'",
 				 mode);
 	if (rt_network_is_rootless(mode))
 		return rt_network_rootless_check(mode, o->publish, err);
 	if (!bridge_mode(mode) &&
-	    (o->publish || o->publish_all || o->ip || o->mac || o->network_aliases))
+	    (o->publish || o->publish_all || o->ip || o->ip6 || o->mac || o->network_aliases))
 		return error_set(err, EINVAL,
-				 "-p, --ip, --mac-address and --network-alias need a bridge "
+				 "-p, --ip, --ip6, --mac-address and --network-alias need a bridge "
 				 "network, not '%s'",
 				 mode);
 	if (!strcmp(mode, "none"))
@@ -613,7 +625,8 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 		mode = RT_NET_DEFAULT;
 	if (bridge_options(s, o, &p, &a, err) < 0)
 		goto out;
-	if (network_find(s, mode, &cfg, &net, err) < 0)
+	if (network_find(s, mode, &cfg, &net, err) < 0 ||
+	    (o->ip6 && rt_ip6_fixed(&net, o->ip6, &a, ip6, err) < 0))
 		goto out;
 	aliases = xzalloc(1);
 	for (char **v = o->network_aliases; v && *v; v++) {
@@ -650,7 +663,7 @@ int rt_engine_net_create(struct img_store *s, const struct rt_engine_opts *o, co
 	p.prefix = net.prefix;
 	p.internal = net.internal;
 	p.mtu = cfg.mtu;
-	rt_plan_set6(&p, &net);
+	rt_plan_set6(&p, &net, a.ip6);
 	(void)mac;
 	/* On the default network containers know only themselves by name,
 	 * as on docker's default bridge: no file of others to rewrite. */
@@ -717,24 +730,6 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 }
 
 /* ----------------------------------------------------- start and stop -- */
-
-/* The monitor's sockets on the published ports (network/hold.c): held
- * from start until the container exits, so a host process holding one
- * fails the start with docker's message and none can take one later. */
-static int *held;
-static size_t nheld;
-
-static int ports_hold(const struct rt_net_plan *p, struct error *err)
-{
-	return net_ports_hold(p->ports, p->nports, p->prefix6 > 0, &held, &nheld, err);
-}
-
-static void ports_unhold(void)
-{
-	net_ports_release(held, nheld);
-	held = NULL;
-	nheld = 0;
-}
 
 static int bridge6_start(const struct rt_net_plan *p, struct error *err)
 {
@@ -832,7 +827,7 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 		return r;
 	veth_name(id, veth);
 	r = -1;
-	if (ports_hold(&p, err) < 0)
+	if (rt_ports_hold(&p, err) < 0)
 		goto out;
 	if (net_bridge_ensure(p.bridge, p.gateway, p.prefix, p.mtu, err) < 0 ||
 	    net_nft_network_ensure(p.bridge, p.internal, err) < 0 || bridge6_start(&p, err) < 0)
@@ -863,6 +858,8 @@ int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error
 	if (r == 0 && p.prefix6)
 		r = net_nft6_port_add(p.ports, p.nports, &p.ip6, err);
 	if (r == 0)
+		r = rt_ports_relay(&p, err);
+	if (r == 0)
 		r = extras_start(dir, id, nsfd, selffd, err);
 out:
 	rt_plan_release(&p);
@@ -883,7 +880,7 @@ int rt_engine_net_stop(const char *dir, const char *id, struct error *err)
 	r = net_nft_port_del(p.ports, p.nports, err);
 	if (r == 0 && p.prefix6)
 		r = net_nft6_port_del(p.ports, p.nports, err);
-	ports_unhold();
+	rt_ports_unhold();
 	rt_plan_release(&p);
 	return r;
 }

@@ -1,5 +1,6 @@
 /* Private to the engine's networking (engine_net.c: plans, /etc files,
- * start and stop; engine_netc.c: network connect and disconnect). */
+ * start and stop; engine_netc.c: network connect and disconnect;
+ * engine_netports.c: the published ports' sockets and ::1 relay). */
 #pragma once
 
 #include "runtime/internal.h"
@@ -30,7 +31,9 @@ int rt_plan_write_path(const char *path, const struct rt_net_plan *p, struct err
 int rt_plan_read_path(const char *path, struct rt_net_plan *p, struct error *err);
 /* 1 and *p filled, 0 when dir's container has no plan, -1 on error. */
 int rt_plan_read(const char *dir, struct rt_net_plan *p, struct error *err);
-void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net);
+void rt_plan_set6(struct rt_net_plan *p, const struct img_network *net, const char *fixed);
+int rt_ip6_fixed(const struct img_network *net, const char *s, struct img_net_addr *a,
+		 char buf[NET_IP6_STRLEN], struct error *err);
 /* Every hosts file of network's containers rewritten from the rows (only:
  * just that container's; gone: left out), under the writers' lock. */
 int rt_hosts_refresh_where(struct img_store *s, const char *network, const char *only,
@@ -40,3 +43,9 @@ void rt_veth_name_extra(const char *id, const char *network, char buf[16]);
 int rt_extra_attach(const struct rt_net_plan *p, const char *id, int nsfd, int selffd,
 		    struct error *err);
 int rt_extras_glob(const char *dir, glob_t *g);
+/* engine_netports.c, in the monitor: hold p's host ports (EADDRINUSE
+ * with docker's message when something has one), relay them from ::1
+ * once the container's addresses are up, let them go at exit. */
+int rt_ports_hold(const struct rt_net_plan *p, struct error *err);
+int rt_ports_relay(const struct rt_net_plan *p, struct error *err);
+void rt_ports_unhold(void);

@@ -100,7 +100,7 @@ static int aliases_join(char **aliases, char **out, struct error *err)
  * plan of a container that exists: `network disconnect` (or rm -f)
  * finishes the job; a failure undoes it the same way. */
 int rt_network_connect(struct img_store *s, const char *network, const char *ctr, const char *ip,
-		       char **aliases, struct error *err)
+		       const char *ip6, char **aliases, struct error *err)
 {
 	_cleanup_(net_config_release) struct net_config cfg = {0};
 	_cleanup_free_ char *path = NULL, *al = NULL;
@@ -110,6 +110,7 @@ int rt_network_connect(struct img_store *s, const char *network, const char *ctr
 	struct img_net_addr a = {0};
 	struct img_ctr c;
 	struct error e2;
+	char ip6buf[NET_IP6_STRLEN];
 	int r = -1, have;
 
 	if (img_ctr_find(s, ctr, &c, err) < 0)
@@ -129,7 +130,9 @@ int rt_network_connect(struct img_store *s, const char *network, const char *ctr
 	}
 	if (aliases_join(aliases, &al, err) < 0 || (ip && net_ip_parse(ip, &a.ip, err) < 0) ||
 	    net_config_load(rt_net_config_path(), &cfg, err) < 0 ||
-	    img_net_find(s, network, &net, err) < 0)
+	    (ip6 && net_ip6_parse(ip6, &p.ip6, err) < 0) ||
+	    img_net_find(s, network, &net, err) < 0 ||
+	    (ip6 && rt_ip6_fixed(&net, ip6, &a, ip6buf, err) < 0))
 		goto out;
 	if (!strcmp(prim.network, net.name)) {
 		error_set(err, EEXIST, "container %s is already connected to network %s", ctr,
@@ -155,7 +158,7 @@ int rt_network_connect(struct img_store *s, const char *network, const char *ctr
 	p.mtu = cfg.mtu;
 	net_mac_of_ip(p.ip, p.mac);
 	ifname_pick(c.dir, p.ifname);
-	rt_plan_set6(&p, &net);
+	rt_plan_set6(&p, &net, a.ip6);
 	path = extra_path(c.dir, net.name);
 	if (rt_plan_write_path(path, &p, err) < 0)
 		goto undo;

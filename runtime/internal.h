@@ -663,6 +663,11 @@ int rt_engine_net_spec(struct json_object *doc, const struct rt_net_setup *n, st
 int rt_engine_net_start(const char *dir, const char *id, pid_t pid, struct error *err);
 /* After the exit: ports unpublished, the host veth gone. */
 int rt_engine_net_stop(const char *dir, const char *id, struct error *err);
+/* The relay of ports published on a dual-stack network to the host's
+ * ::1 (network/proxy.c), made by rt_engine_net_start: the fd the
+ * monitor polls (-1: none) and what it calls when that is readable. */
+int rt_engine_net_proxy_fd(void);
+void rt_engine_net_proxy_run(void);
 /* rm, before the container's row goes (which releases its address and
  * ports): stop's undo, the host veth when links (not for the monitor
  * removing the container it saw exit, nor for the client it handed that

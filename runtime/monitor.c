@@ -230,12 +230,13 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 	int code = -1;
 
 	while (code < 0 || out_open || err_open) {
-		struct pollfd p[5] = {
+		struct pollfd p[6] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = out_open ? m->out_fd : -1, .events = POLLIN},
 		    {.fd = err_open ? m->err_fd : -1, .events = POLLIN},
 		    {.fd = m->attach_fd, .events = POLLIN},
 		    {.fd = m->listen_fd, .events = POLLIN},
+		    {.fd = code < 0 ? rt_engine_net_proxy_fd() : -1, .events = POLLIN},
 		};
 		struct signalfd_siginfo si;
 
@@ -253,7 +254,7 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 			}
 			wait_ms = left <= 0 ? -1 : left > INT32_MAX ? INT32_MAX : (int)left;
 		}
-		if (poll(p, 5, wait_ms) < 0) {
+		if (poll(p, 6, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return code < 0 ? 255 : code;
@@ -271,6 +272,8 @@ static int mon_wait(struct monitor *m, pid_t pid, int sfd)
 		}
 		if (p[4].revents)
 			mon_accept(m);
+		if (p[5].revents)
+			rt_engine_net_proxy_run();
 		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD) {

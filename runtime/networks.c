@@ -226,7 +226,7 @@ static struct json_object *endpoint_json(const struct img_network *n, const stru
 	_cleanup_free_ char *aliases = xstrdup(a->aliases);
 	char ip[16], gw[16], mac[18], ip6[NET_IP6_STRLEN], gw6[NET_IP6_STRLEN], *save = NULL;
 	uint8_t m[6];
-	struct net_ip6 sub, a6, g6;
+	struct net_ip6 a6, g6;
 	struct error e2;
 	int p6 = 0;
 
@@ -236,9 +236,8 @@ static struct json_object *endpoint_json(const struct img_network *n, const stru
 	if (!*a->mac || net_mac_parse(a->mac, m, &e2) < 0)
 		net_mac_of_ip(a->ip, m);
 	*ip6 = *gw6 = '\0';
-	if (*n->subnet6 && net_cidr6_parse(n->subnet6, &sub, &p6, &e2) == 0) {
-		net_ip6_host(&sub, a->ip & ~net_mask(n->prefix), &a6);
-		net_ip6_host(&sub, n->gateway & ~net_mask(n->prefix), &g6);
+	if (net_addr6_of(n->subnet6, n->prefix, a->ip, a->ip6, &a6, &p6) &&
+	    net_addr6_of(n->subnet6, n->prefix, n->gateway, NULL, &g6, &p6)) {
 		net_ip6_str(&a6, ip6);
 		net_ip6_str(&g6, gw6);
 	}

@@ -184,7 +184,7 @@ struct rt_engine_opts {
 	char **publish;         /* -p values */
 	bool publish_all;       /* -P: the image's ExposedPorts */
 	char **network_aliases, **dns, **add_hosts;
-	const char *ip, *mac;
+	const char *ip, *ip6, *mac;
 	const char *userns;     /* NULL/"host" or "keep-id" (rootless) */
 	bool read_only, privileged, no_new_privs, seccomp_unconfined;
 	bool rm, tty, interactive;
@@ -384,12 +384,13 @@ int rt_network_remove(struct img_store *s, const char *name, struct error *err);
  * names (strv_free). */
 int rt_network_prune(struct img_store *s, char ***removed, struct error *err);
 /* `nook network connect`: ctr (running) joins network as one more
- * interface, ethN (ip: that address, NULL: the next free; aliases: NULL
- * for none); every hosts file on the network learns its name.
+ * interface, ethN (ip: that address, NULL: the next free; ip6: that v6
+ * address on a dual-stack network, NULL: derived; aliases: NULL for
+ * none); every hosts file on the network learns its name.
  * `disconnect` undoes it (force: also when the veth cannot be removed);
  * the network a container was created on stays. */
 int rt_network_connect(struct img_store *s, const char *network, const char *ctr, const char *ip,
-		       char **aliases, struct error *err);
+		       const char *ip6, char **aliases, struct error *err);
 int rt_network_disconnect(struct img_store *s, const char *network, const char *ctr, bool force,
 			  struct error *err);
 /* docker's NetworkSettings of c (inspect): addresses, gateway, MAC,

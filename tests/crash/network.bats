@@ -125,3 +125,33 @@ connection_gone() {
 	done
 	nk network rm "$NET"
 }
+
+@test "create with --ip6 killed at each step: rm -f leaves no v6 row, and the address is free again" {
+	nk network create --subnet 10.101.0.0/24 --subnet fd00:101::/64 "n$$"
+	for step in engine-recorded net-allocated engine-bundled; do
+		P="e$$-${BATS_TEST_NUMBER}-$step"
+		run -137 nk_fault "$step" create --name "$P" --network "n$$" --ip6 fd00:101::77 bb:1 true
+		killed_then_clean
+	done
+	P="e$$-${BATS_TEST_NUMBER}-after"
+	nk create --name "$P" --network "n$$" --ip6 fd00:101::77 bb:1 true >/dev/null
+	[ "$(sqlite3 "$SR/nook.db" 'SELECT ip6 FROM net_addrs6')" = fd00:101::77 ]
+	killed_then_clean
+	nk network rm "n$$"
+}
+
+@test "the monitor relaying ::1 killed with -9: rm -f releases, the port is published again at once" {
+	nk network create --subnet 10.102.0.0/24 --subnet fd00:102::/64 "n$$"
+	nk run -d --name "$P" --network "n$$" -p 8080:80 bb:1 sh -c \
+		'mkdir -p /tmp/w && echo hi >/tmp/w/index.html && exec httpd -f -p 80 -h /tmp/w' >/dev/null
+	local i
+	for i in $(seq 50); do
+		hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080" | grep -q hi && break
+		sleep 0.1
+	done
+	for m in $(monitors); do kill -9 "$m"; done
+	killed_then_clean
+	nk run -d --name "$P" --network "n$$" -p 8080:80 bb:1 sleep 1000 >/dev/null
+	killed_then_clean
+	nk network rm "n$$"
+}

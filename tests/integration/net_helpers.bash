@@ -91,6 +91,8 @@ net_assert_clean() {
 		[ "$left" = 0 ] || { echo "IPAM rows left: $left"; return 1; }
 		left=$(sqlite3 "$SR/nook.db" "SELECT count(*) FROM net_ports" 2>/dev/null || echo 0)
 		[ "$left" = 0 ] || { echo "port rows left: $left"; return 1; }
+		left=$(sqlite3 "$SR/nook.db" "SELECT count(*) FROM net_addrs6" 2>/dev/null || echo 0)
+		[ "$left" = 0 ] || { echo "IPv6 IPAM rows left: $left"; return 1; }
 	fi
 }
 

@@ -96,3 +96,129 @@ teardown() { net_teardown; }
 	refute_output --partial 8080
 	nk network rm "n$P"
 }
+
+@test "--ip6: a fixed v6 address, checked against the v6 subnet, refused when another container's (fixed or derived)" {
+	nk network create --subnet 10.97.0.0/24 --subnet fd00:97::/64 "n$P"
+	nk run -d --network "n$P" --ip6 fd00:97::99 --name "a$P" bb:1 sleep 600
+	run in_ctr_net "a$P" ip -o -6 addr show dev eth0 scope global
+	assert_output --partial "inet6 fd00:97::99/64"
+	[ "$(nk inspect "a$P" | jq -r '.[0].NetworkSettings.GlobalIPv6Address')" = "fd00:97::99" ]
+	[ "$(nk network inspect "n$P" | jq -r ".[0].Containers[].IPv6Address")" = "fd00:97::99/64" ]
+	# Its name resolves to it on the network, and it answers there.
+	run nk run --rm --network "n$P" bb:1 sh -c "grep a$P /etc/hosts; ping -6 -c1 -W2 a$P"
+	assert_success
+	assert_line --regexp "^fd00:97::99.a$P "
+	refute_line --regexp "^fd00:97::2.a$P "
+	assert_output --partial "1 packets received"
+	# A container without --ip6 (v4 .3, so v6 ::3): its derived address
+	# cannot be taken, nor a fixed one.
+	nk run -d --network "n$P" --name "b$P" bb:1 sleep 600
+	run in_ctr_net "b$P" ip -o -6 addr show dev eth0 scope global
+	assert_output --partial "inet6 fd00:97::3/64"
+	local n0
+	n0=$(nk ps -aq | wc -l)
+	for a in fd00:97::99 fd00:97::3 FD00:97:0::3; do
+		run nk run -d --network "n$P" --ip6 "$a" bb:1 sleep 600
+		assert_failure
+		[ "${#lines[@]}" = 1 ]
+		assert_output --partial "is already in use on network n$P"
+	done
+	# A fixed address whose v4 twin is free keeps that v4 address from a
+	# later container (whose derived v6 address would be the same).
+	# (c takes v4 .4; d would take .5, whose derived v6 is c's.)
+	nk run -d --network "n$P" --ip6 fd00:97::5 --name "c$P" bb:1 sleep 600
+	nk run -d --network "n$P" --name "d$P" bb:1 sleep 600
+	run in_ctr_net "d$P" ip -o -6 addr show dev eth0 scope global
+	assert_output --partial "inet6 fd00:97::6/64"
+	# Bad input: one line, nothing left.
+	nk network create --subnet 10.98.0.0/24 "v4only$P"
+	for args in "--ip6 nonsense" "--ip6 10.97.0.9" "--ip6 fd00:98::5" "--ip6 fd00:97::1" \
+		"--ip6 fd00:97::" "--network v4only$P --ip6 fd00:97::9" "--network none --ip6 fd00:97::9"; do
+		# shellcheck disable=SC2086
+		run nk run -d --network "n$P" $args bb:1 sleep 600
+		assert_failure
+		[ "${#lines[@]}" = 1 ] || { echo "$args: $output"; false; }
+	done
+	run nk run -d --network "n$P" --ip6 fd00:98::5 bb:1 true
+	assert_output --partial "outside the usable range of IPv6 subnet fd00:97::/64"
+	run nk run -d --network "v4only$P" --ip6 fd00:97::9 bb:1 true
+	assert_output --partial "--ip6 needs a network with IPv6"
+	[ "$(nk ps -aq | wc -l)" = $((n0 + 2)) ]
+	[ "$(sqlite3 "$SR/nook.db" 'SELECT count(*) FROM net_addrs6')" = 2 ]
+	# Released with the container: the address can be taken again.
+	nk rm -f "a$P"
+	nk run -d --network "n$P" --ip6 fd00:97::99 --name "e$P" bb:1 sleep 600
+	nk rm -f "b$P" "c$P" "d$P" "e$P"
+	nk network rm "n$P" "v4only$P"
+}
+
+@test "network connect --ip6: the connected interface gets that address; a taken one is refused and nothing is left" {
+	nk network create --subnet 10.99.0.0/24 --subnet fd00:99::/64 "n$P"
+	nk run -d --network "n$P" --ip6 fd00:99::50 --name "a$P" bb:1 sleep 600
+	nk run -d --name "b$P" bb:1 sleep 600
+	run nk network connect --ip6 fd00:99::50 "n$P" "b$P"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "already in use"
+	run nk network connect --ip6 bad "n$P" "b$P"
+	assert_failure
+	[ "${#lines[@]}" = 1 ]
+	run in_ctr_net "b$P" ip -o link show
+	refute_output --partial eth1
+	[ "$(sqlite3 "$SR/nook.db" "SELECT count(*) FROM net_addrs WHERE network = 'n$P'")" = 1 ]
+	nk network connect --ip6 fd00:99::51 "n$P" "b$P"
+	run in_ctr_net "b$P" ip -o -6 addr show dev eth1 scope global
+	assert_output --partial "inet6 fd00:99::51/64"
+	run in_ctr_net "a$P" busybox ping -6 -c1 -W2 fd00:99::51
+	assert_success
+	nk network disconnect "n$P" "b$P"
+	[ "$(sqlite3 "$SR/nook.db" 'SELECT count(*) FROM net_addrs6')" = 1 ]
+	nk rm -f "a$P" "b$P"
+	nk network rm "n$P"
+}
+
+@test "v6: -p is reachable on the test host's ::1, TCP and UDP (relayed by the monitor: no route_localnet for v6)" {
+	local h="$NOOK_BUILD/tests/helpers" i
+	nk network create --subnet 10.100.0.0/24 --subnet fd00:100::/64 "n$P"
+	nk run -d --network "n$P" --name "srv$P" -p 8080:80 -p 8081:81 -p 5353:7/udp -v "$h:/h:ro" bb:1 sh -c \
+		'mkdir -p /tmp/www && echo loopback6 >/tmp/www/index.html && httpd -p 80 -h /tmp/www && exec /h/udpecho serve 7'
+	for i in $(seq 50); do
+		hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080" | grep -q loopback6 && break
+		sleep 0.1
+	done
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080"
+	assert_output --partial loopback6
+	# A body larger than one relay buffer comes through whole.
+	nk exec "srv$P" sh -c 'head -c 300000 /dev/zero | tr "\0" x >/tmp/www/big'
+	run hn busybox sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | tail -c 300000 | tr -d x | wc -c"
+	assert_output 0
+	run hn busybox sh -c "printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | wc -c"
+	[ "$output" -gt 300000 ]
+	# Twenty at once, each whole.
+	run hn busybox sh -c "for i in \$(seq 20); do (printf 'GET /big HTTP/1.0\r\n\r\n' | nc -w 5 ::1 8080 | wc -c >/tmp/big.\$i.$$) & done; wait; cat /tmp/big.*.$$; rm -f /tmp/big.*.$$"
+	[ "${#lines[@]}" = 20 ]
+	for i in "${lines[@]}"; do [ "$i" -gt 300000 ]; done
+	# Nothing listening on the container's side: the client is closed,
+	# not left hanging, and the relay goes on.
+	run hn busybox sh -c "printf x | nc -w 5 ::1 8081"
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ::1 8080"
+	assert_output --partial loopback6
+	run hn "$h/udpecho" send ::1 5353 six
+	assert_success
+	assert_output "echo:six"
+	# v4's loopback still works as before.
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 127.0.0.1 8080"
+	assert_output --partial loopback6
+	nk rm -f "srv$P"
+	# Gone with the container: nothing answers, the port is free.
+	run hn busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 ::1 8080"
+	refute_output --partial loopback6
+	# The relayed connections nook closed first linger in TIME_WAIT on
+	# the port: they keep neither the next container from publishing it
+	# nor a host server (with SO_REUSEADDR, as servers bind) from taking it.
+	nk run -d --network "n$P" --name "again$P" -p 8080:80 bb:1 sleep 600
+	nk rm -f "again$P"
+	run hn python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("::", 8080)); s.listen()'
+	assert_success
+	nk network rm "n$P"
+}

@@ -163,7 +163,7 @@ host_loopback() {
 	[[ "$output" == *"unknown slirp4netns option 'bogus'"* ]]
 	run as A "$NOOK" run --rm --network pasta -P bb:1 true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"-P, --ip, --mac-address and --network-alias need a bridge network, not 'pasta'"* ]]
+	[[ "$output" == *"-P, --ip, --ip6, --mac-address and --network-alias need a bridge network, not 'pasta'"* ]]
 	run as A "$NOOK" ps -a -q
 	[ -z "$output" ]
 }

@@ -167,6 +167,46 @@ static void test_ip6(void **state)
 	assert_false(net_cidr6_overlap(&a, 64, &other, 64));
 }
 
+/* --ip6: inside the v6 subnet, not its first address nor the gateway's;
+ * its twin is the v4 address whose derived v6 address it is. */
+static void test_ip6_fixed(void **state)
+{
+	const uint32_t sub4 = 0x0a610000, gw4 = 0x0a610001; /* 10.97.0.0/24 */
+	struct net_ip6 a;
+	uint32_t twin;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(net_ip6_fixed("fd00:97::5", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e),
+			 0);
+	assert_int_equal(twin, 0x0a610005);
+	/* Outside the v4 host part's room, or bits between the prefix and
+	 * the low 32 set: no v4 address derives it. */
+	assert_int_equal(
+	    net_ip6_fixed("fd00:97::1:5", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e), 0);
+	assert_int_equal(twin, 0);
+	assert_int_equal(
+	    net_ip6_fixed("fd00:97::1:0:5", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e), 0);
+	assert_int_equal(twin, 0);
+	assert_int_equal(net_ip6_fixed("fd00:97::1", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e),
+			 -1);
+	assert_int_equal(net_ip6_fixed("fd00:97::", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e),
+			 -1);
+	assert_int_equal(net_ip6_fixed("fd00:98::5", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e),
+			 -1);
+	assert_non_null(strstr(e.msg, "outside the usable range"));
+	assert_int_equal(net_ip6_fixed("10.97.0.5", "fd00:97::/64", sub4, 24, gw4, &a, &twin, &e),
+			 -1);
+	assert_int_equal(net_ip6_fixed("fd00:97::5", "", sub4, 24, gw4, &a, &twin, &e), -1);
+	assert_non_null(strstr(e.msg, "needs a network with IPv6"));
+	/* The address a container shows: fixed when set, else derived. */
+	assert_true(net_addr6_of("fd00:97::/64", 24, 0x0a610007, "", &a, &(int){0}));
+	assert_int_equal(a.b[15], 7);
+	assert_true(net_addr6_of("fd00:97::/64", 24, 0x0a610007, "fd00:97::99", &a, &(int){0}));
+	assert_int_equal(a.b[15], 0x99);
+	assert_false(net_addr6_of("", 24, 0x0a610007, NULL, &a, &(int){0}));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +215,7 @@ int main(void)
 	    cmocka_unit_test(test_port_parse),
 	    cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_ip6),
+	    cmocka_unit_test(test_ip6_fixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
