@@ -575,7 +575,9 @@ static _Noreturn void mon_exec(struct monitor *m)
  * monitor's own.  As exec would, caught signals go back to their default
  * (ignored ones stay ignored, the mask stays); ps shows the command line
  * an exec'd monitor has (tests and tools find monitors by it).  Where the
- * kernel refuses the new command line, the monitor is exec'd as before. */
+ * kernel refuses the new command line, the monitor is exec'd as before.
+ * Rootless, it is exec'd too: a forked one's network helpers (pasta,
+ * slirp4netns hooks) were refused the container's /proc/PID/ns/net. */
 static _Noreturn void mon_start(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd,
 				bool warm_net);
@@ -653,7 +655,7 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 			_exit(1);
 		if (b > 0)
 			_exit(0);
-		if (!m->id)
+		if (!m->id && geteuid() == 0 && !userns_nested())
 			mon_forked(m);
 		mon_exec(m);
 	}
