@@ -33,11 +33,10 @@ static size_t loaded_len;
 
 int rt_prewarm(const char *root)
 {
-	int fd;
-
 	_cleanup_close_ int rfd = -1;
 	struct error e;
 	struct stat st;
+	int fd;
 
 	if (geteuid() != 0)
 		return -1; /* loading a device filter takes CAP_SYS_ADMIN */
