@@ -41,7 +41,7 @@ int rt_spawn_open(struct rt_spawn *s, bool terminal, const char *console_socket,
 	return 0;
 }
 
-/* Both switches back are tried even when the first fails; the first
+/* Every switch back is tried even when one fails; the first
  * failure is the one reported. */
 static int restore_namespaces(int pid_restore, int time_restore, int net_restore,
 			      struct error *err)

@@ -259,6 +259,18 @@ unknown
 	done
 }
 
+# The monitor enters the namespace it made for the clone only: a switch
+# back that fails must fail the run (every later child of the monitor
+# would be born in the container's namespace) and leave nothing.
+@test "a failed switch back out of the network namespace made ahead fails run, nothing left" {
+	NOOK_FAULT_FAIL=ns-net-restore run nk run --rm --name "$P" bb:1 true
+	assert_failure
+	assert_output --partial "cannot switch back to nook's own network namespace"
+	run nk ps -aq
+	assert_output ""
+	monitors_gone
+}
+
 @test "a detached container survives the shell that started it" {
 	bash -c "\"$NOOK\" --storage-root \"$SR\" --root \"$ROOT\" run -d --name $P bb:1 sleep 1000 >/dev/null; kill -9 \$\$"  || true
 	sleep 0.2
