@@ -25,6 +25,15 @@
 	"  oifname @internal iifname != @internal drop\n"                                          \
 	" }\n"
 
+/* A container reaching a published port through the host's address (its
+ * gateway's, say): DNATed to a container on a bridge, whose reply would
+ * go straight back over the bridge, past the conntrack entry that undoes
+ * the DNAT, and be refused by the client.  Masqueraded, the reply goes to
+ * the gateway and back through conntrack (as docker without its proxy
+ * and podman's netavark do).  A client from outside the bridges keeps its
+ * address. */
+#define HAIRPIN_RULE "  iifname @bridges oifname @bridges ct status dnat masquerade\n"
+
 /* clang-format off */
 static const char ruleset[] =
     "table ip nook {\n"
@@ -43,6 +52,7 @@ static const char ruleset[] =
     " }\n"
     " chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
     "  oifname @bridges ip saddr 127.0.0.0/8 masquerade\n"
+    HAIRPIN_RULE
     "  iifname @nat_bridges oifname != @bridges masquerade\n"
     " }\n"
     FORWARD_CHAIN
@@ -244,6 +254,7 @@ static const char ruleset6[] =
     "  ip6 daddr != ::1 fib daddr type local jump publish\n"
     " }\n"
     " chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+    HAIRPIN_RULE
     "  iifname @nat_bridges oifname != @bridges masquerade\n"
     " }\n"
     FORWARD_CHAIN

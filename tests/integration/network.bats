@@ -321,3 +321,21 @@ retry() {
 	run hn python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 8080))'
 	assert_success
 }
+
+# A container reaching a port published by another (or by itself) through
+# the host's address on its bridge, the gateway: DNATed back onto the same
+# bridge.  The reply would go straight over the bridge past the conntrack
+# entry that undoes the DNAT; nook masquerades such traffic so it comes
+# back through the gateway.  Without br_netfilter (bridge-nf-call-iptables
+# 0, a host where nothing loaded it) nothing else saves it; with it, the
+# other-container case works through bridged conntrack too.
+@test "hairpin: a container reaches a published port through its gateway, its own too" {
+	web_server --name "srv$P" -p 8080:80 >/dev/null
+	run retry http_get 10.88.0.1 8080 nk run --rm bb:1
+	assert_output --partial "hello from"
+	hn sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null || true
+	run retry http_get 10.88.0.1 8080 nk run --rm bb:1
+	assert_output --partial "hello from"
+	run retry http_get 10.88.0.1 8080 nk exec "srv$P"
+	assert_output --partial "hello from"
+}
