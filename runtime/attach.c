@@ -136,6 +136,20 @@ int rt_attach_hello(int fd, struct error *err)
 	return 0;
 }
 
+/* A --rm container's monitor destroys it while we remove its files: until
+ * it says so, or goes away (whatever it left, the removal deletes). */
+static void monitor_destroyed(void *arg)
+{
+	int fd = *(int *)arg;
+	struct frame f;
+	char buf[FRAME_MAX];
+
+	while (read_all(fd, &f, sizeof(f)) == sizeof(f) && f.len <= sizeof(buf) &&
+	       read_all(fd, buf, f.len) == (ssize_t)f.len)
+		if (f.type == FRAME_DESTROYED)
+			return;
+}
+
 int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const char *ref, int fd,
 		     bool tty, bool input, bool sig_proxy, const struct rt_detach_keys *keys,
 		     int *status, struct error *err)
@@ -190,7 +204,7 @@ int rt_engine_attach(struct img_store *s, const struct rt_context *ctx, const ch
 		 * return (the next command's sweep, should it die first). */
 		_cleanup_free_ char *left = NULL;
 
-		if (rt_engine_remove_handed(s, ctx, ref, &left, err) < 0)
+		if (rt_engine_remove_handed(s, ctx, ref, monitor_destroyed, &fd, &left, err) < 0)
 			return -1;
 		rt_frame_send(fd, FRAME_REMOVED, left, left ? strlen(left) : 0);
 	}

@@ -17,6 +17,7 @@ enum frame_type {
 	FRAME_RESIZE,
 	FRAME_REMOVED,
 	FRAME_HELLO, /* to a client accepted on the attach socket */
+	FRAME_DESTROYED, /* --rm: the monitor destroyed the container */
 };
 
 struct frame {

@@ -725,10 +725,35 @@ static int state_delete(const struct rt_context *ctx, const char *id, struct err
 	return rt_container_delete(ctx, id, true, err);
 }
 
+/* A removal the monitor handed to its client (rt_engine_remove_handed). */
+struct handed {
+	void (*destroyed)(void *arg);
+	void *arg;
+};
+
+/* What lies beside the state: the log, the attach socket a killed monitor
+ * left, the bundle. */
+static int files_remove(struct img_store *s, const struct img_ctr *c, char **left,
+			struct error *err)
+{
+	_cleanup_free_ char *sock = NULL;
+
+	if (rt_engine_log_remove(c, err) < 0)
+		return -1;
+	sock = rt_engine_sock_path(c);
+	if (unlink(sock) < 0 && errno != ENOENT)
+		return error_sys(err, "cannot remove '%s'", sock);
+	if (rt_bundle_remove_left(s, c->dir, left, err) < 0 && err->code != ENOENT)
+		return -1;
+	fault_point("engine-rm-bundle");
+	return 0;
+}
+
 static int engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			 bool force, bool spare_monitor, char **left, struct error *err)
+			 bool force, const struct handed *h, char **left, struct error *err)
 {
 	struct img_ctr c;
+	bool others_monitor;
 	int r = -1;
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
@@ -741,29 +766,25 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 	}
 	/* The monitor first, so it does not race us cleaning up (unless it
 	 * handed the removal to us: then it only waits for us). */
-	if (!spare_monitor && c.monitor != getpid() && alive(c.monitor, c.monitor_start))
+	others_monitor = !h && c.monitor != getpid();
+	if (others_monitor && alive(c.monitor, c.monitor_start))
 		kill(c.monitor, SIGKILL);
 	if (alive(c.pid, c.pid_start))
 		kill(c.pid, SIGKILL);
 	fault_point("engine-rm-killed");
+	/* Handed to us: the files while the monitor destroys the container,
+	 * the state (what it left of it) after. */
+	if (h) {
+		if (files_remove(s, &c, left, err) < 0)
+			goto out;
+		h->destroyed(h->arg);
+	}
 	if (state_delete(ctx, c.id, err) < 0 ||
-	    rt_engine_net_remove(s, c.id, c.dir, !spare_monitor && c.monitor != getpid(), err) < 0)
+	    rt_engine_net_remove(s, c.id, c.dir, others_monitor, err) < 0)
 		goto out;
 	fault_point("engine-rm-state");
-	if (rt_engine_log_remove(&c, err) < 0)
+	if (!h && files_remove(s, &c, left, err) < 0)
 		goto out;
-	/* The attach socket a killed monitor left. */
-	{
-		_cleanup_free_ char *sock = rt_engine_sock_path(&c);
-
-		if (unlink(sock) < 0 && errno != ENOENT) {
-			error_sys(err, "cannot remove '%s'", sock);
-			goto out;
-		}
-	}
-	if (rt_bundle_remove_left(s, c.dir, left, err) < 0 && err->code != ENOENT)
-		goto out;
-	fault_point("engine-rm-bundle");
 	r = img_ctr_remove(s, c.id, err);
 	if (r == 0)
 		volumes_drop(s, c.id, false);
@@ -775,13 +796,13 @@ out:
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref, bool force,
 		     struct error *err)
 {
-	return engine_remove(s, ctx, ref, force, false, NULL, err);
+	return engine_remove(s, ctx, ref, force, NULL, NULL, err);
 }
 
 /* The container, then the anonymous volumes it had (docker's rm -v, and
  * what --rm does). */
 static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			       bool force, bool spare_monitor, char **left, struct error *err)
+			       bool force, const struct handed *h, char **left, struct error *err)
 {
 	_cleanup_strv_ char **anon = NULL;
 	_cleanup_free_ char *id = NULL;
@@ -793,7 +814,7 @@ static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx
 	img_ctr_release(&c);
 	/* Which ones first: the container's removal drops its links. */
 	if (img_vol_of_ctr(s, id, &anon, err) < 0 ||
-	    engine_remove(s, ctx, id, force, spare_monitor, left, err) < 0)
+	    engine_remove(s, ctx, id, force, h, left, err) < 0)
 		return -1;
 	for (char **n = anon; n && *n; n++)
 		if (rt_volume_remove(s, *n, err) < 0 && err->code != ENOENT)
@@ -802,13 +823,16 @@ static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx
 }
 
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    char **left, struct error *err)
+			    void (*destroyed)(void *arg), void *arg, char **left,
+			    struct error *err)
 {
-	return remove_with_volumes(s, ctx, ref, true, true, left, err);
+	struct handed h = {destroyed, arg};
+
+	return remove_with_volumes(s, ctx, ref, true, &h, left, err);
 }
 
 int rt_engine_remove_volumes(struct img_store *s, const struct rt_context *ctx, const char *ref,
 			     bool force, struct error *err)
 {
-	return remove_with_volumes(s, ctx, ref, force, false, NULL, err);
+	return remove_with_volumes(s, ctx, ref, force, NULL, NULL, err);
 }

@@ -598,9 +598,13 @@ struct json_object;
  * to us (rt_engine_attach): the same steps, but the monitor, which waits
  * for us to finish, is not killed, and the root's upper layer is left in
  * the store's trash for it to delete after we returned (*left: its path
- * under the store root, or NULL; img_user_remove_left). */
+ * under the store root, or NULL; img_user_remove_left).  The monitor
+ * destroys the container meanwhile: what does not touch the container's
+ * state (its bundle, log and socket) goes first, then destroyed(arg)
+ * waits for the monitor; whatever of the state it left, we delete. */
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    char **left, struct error *err);
+			    void (*destroyed)(void *arg), void *arg, char **left,
+			    struct error *err);
 /* rt_bundle_remove, the user's directory left as img_user_remove_left
  * leaves it (left NULL: deleted). */
 int rt_bundle_remove_left(struct img_store *s, const char *dir, char **left, struct error *err);

@@ -11,9 +11,9 @@
  *
  * Attach protocol (a stream socket): frames of struct frame, then len
  * bytes.  Monitor to client: stdout, stderr, exit (int32 code, and for a
- * --rm container a second int32, 1: "remove it").  Client to monitor:
- * stdin, stdin EOF, signal (int32), resize (2 x uint16), removed (after
- * it removed a --rm container, see mon_hand_off). */
+ * --rm container a second int32, 1: "remove it"; then destroyed, see
+ * mon_hand_off).  Client to monitor: stdin, stdin EOF, signal (int32),
+ * resize (2 x uint16), removed (after it removed a --rm container). */
 #include "runtime/internal.h"
 #include "runtime/attach.h"
 #include "image/image.h"
@@ -266,9 +266,10 @@ static void mon_record(struct monitor *m, int code, bool oom)
 
 /* A --rm container whose client is attached: the client removes it (it
  * has the store open; opening it here would cost the foreground `run`
- * about a millisecond), and we wait until it says it did.  When the client
- * goes away first (killed, or it failed), the removal is still ours: false
- * then.  The container is destroyed already, so nothing runs meanwhile.
+ * about a millisecond): told the exit code, it removes the container's
+ * files while we destroy the container (FRAME_DESTROYED), then its state
+ * and record, and we wait until it says it did.  When the client goes away
+ * first (killed, or it failed), the removal is still ours: false then.
  * The client's FRAME_REMOVED names what it left in the store's trash for
  * us to delete after it returned (*left; "" none). */
 static bool mon_hand_off(struct monitor *m, int code, char left[FRAME_MAX + 1])
@@ -276,11 +277,17 @@ static bool mon_hand_off(struct monitor *m, int code, char left[FRAME_MAX + 1])
 	int32_t c[2] = {code, 1};
 	struct frame f;
 	char buf[FRAME_MAX];
+	bool told;
+	struct error err;
 
 	left[0] = '\0';
-	if (rt_frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) < 0)
-		return false;
+	told = rt_frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) == 0;
 	fault_point("monitor-handed-off");
+	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
+		log_error("monitor of %s: %s", m->id, err.msg);
+	fault_point("monitor-destroyed");
+	if (!told || rt_frame_send(m->attach_fd, FRAME_DESTROYED, NULL, 0) < 0)
+		return false;
 	/* Frames the client sent before it saw the exit are skipped. */
 	while (read_all(m->attach_fd, &f, sizeof(f)) == sizeof(f) && f.len <= sizeof(buf) &&
 	       read_all(m->attach_fd, buf, f.len) == (ssize_t)f.len)
@@ -443,8 +450,6 @@ static _Noreturn void mon_main(struct monitor *m)
 	if (rt_engine_net_stop(m->dir, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
 	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
-	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
-		log_error("monitor of %s: %s", m->id, err.msg);
 	if (m->rm && m->attach_fd >= 0) {
 		static char left[FRAME_MAX + 1];
 
@@ -457,6 +462,8 @@ static _Noreturn void mon_main(struct monitor *m)
 		}
 		_exit(0);
 	}
+	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
+		log_error("monitor of %s: %s", m->id, err.msg);
 	mon_record(m, code, oom);
 	if (m->attach_fd >= 0) {
 		int32_t c = code;

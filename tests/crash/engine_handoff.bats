@@ -21,12 +21,31 @@ teardown() { engine_teardown; }
 	assert_success
 }
 
-@test "the monitor killed after handing over: the client removes, with the exit code" {
-	run -4 env NOOK_FAULT=monitor-handed-off "$NOOK" --storage-root "$SR" --root "$ROOT" \
+# The containers' cgroup v2 groups (nook's parent group in the unified
+# hierarchy).
+groups() { ls /sys/fs/cgroup/unified/nook 2>/dev/null | sort; }
+
+# run --rm whose monitor is killed at fault point $1 after it told the
+# client the exit code: the client still returns it, and nothing is left.
+monitor_killed_at() {
+	groups >"$BATS_TEST_TMPDIR/before"
+	run -4 env NOOK_FAULT="$1" "$NOOK" --storage-root "$SR" --root "$ROOT" \
 		run --rm --name "$P" bb:1 sh -c 'exit 4'
 	assert_failure 4
 	monitors_gone
 	engine_assert_clean
+	run comm -13 "$BATS_TEST_TMPDIR/before" <(groups)
+	assert_output ""
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}
+
+@test "the monitor killed after handing over, before destroying: the client destroys and removes, with the exit code" {
+	monitor_killed_at monitor-handed-off
+}
+
+@test "the monitor killed after destroying, before saying so: the client removes the rest" {
+	monitor_killed_at monitor-destroyed
 }
 
 @test "client and monitor killed at one step of the removal: rm -f leaves nothing behind" {
