@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -543,6 +544,30 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 				const char *dir, const char *flags, int sync_fd, int attach_fd,
 				bool warm_net);
 
+/* The CPUs the client may run on (read before the fork), for a monitor
+ * forked, not exec'd, to take back (mon_forked). */
+static cpu_set_t mon_cpus;
+static bool mon_cpus_known;
+
+/* A forked child waits for a CPU: the scheduler puts it beside its parent
+ * and lets an idle one pull it only later, here about a millisecond
+ * later, while the client, which goes on creating the container, would
+ * keep its CPU.  So its first process (and the monitor it forks) is moved
+ * to the client's other CPUs now, and the monitor takes back the client's
+ * set as it starts: what it does ahead (mon_start) is done by the time
+ * the client sends the container. */
+static void mon_cpus_narrow(pid_t child)
+{
+	cpu_set_t other = mon_cpus;
+	int cpu = sched_getcpu();
+
+	if (!mon_cpus_known || cpu < 0 || cpu >= CPU_SETSIZE)
+		return;
+	CPU_CLR(cpu, &other);
+	if (CPU_COUNT(&other) > 0)
+		sched_setaffinity(child, sizeof(other), &other);
+}
+
 static _Noreturn void mon_forked(struct monitor *m)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -553,6 +578,14 @@ static _Noreturn void mon_forked(struct monitor *m)
 	struct error err;
 	int len;
 
+	/* The client's CPUs again (mon_cpus_narrow), before anything that
+	 * the container would inherit. */
+	if (mon_cpus_known && sched_setaffinity(0, sizeof(mon_cpus), &mon_cpus) < 0) {
+		cpu_set_t all;
+
+		memset(&all, 0xff, sizeof(all));
+		sched_setaffinity(0, sizeof(all), &all);
+	}
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction old;
 
@@ -588,6 +621,7 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 		     struct error *err)
 {
 	int sync[2] = {-1, -1}, att[2] = {-1, -1};
+	bool forked = !m->id && geteuid() == 0 && !userns_nested();
 	pid_t a;
 
 	*sync_fd = *attach_fd = -1;
@@ -598,6 +632,7 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 	}
 	m->sync_fd = sync[1];
 	m->attach_fd = att[1];
+	mon_cpus_known = forked && sched_getaffinity(0, sizeof(mon_cpus), &mon_cpus) == 0;
 	fflush(NULL);
 	a = fork();
 	if (a < 0) {
@@ -616,10 +651,12 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 			_exit(1);
 		if (b > 0)
 			_exit(0);
-		if (!m->id && geteuid() == 0 && !userns_nested())
+		if (forked)
 			mon_forked(m);
 		mon_exec(m);
 	}
+	if (forked)
+		mon_cpus_narrow(a);
 	close(sync[1]);
 	if (att[1] >= 0)
 		close(att[1]);

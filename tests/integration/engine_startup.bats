@@ -91,3 +91,23 @@ root_opts() {
 	[ -z "$(ls -A "$SR/trash")" ]
 	[ -z "$(ls -A "$SR/containers")" ]
 }
+
+@test "the monitor starts on another CPU than the client's, and the container may run on all of ours" {
+	# The client moves the monitor's first process off its own CPU
+	# (runtime/monitor.c, mon_cpus_narrow); the monitor takes the
+	# client's set back before it makes the container.  With one CPU
+	# there is nothing to move and the test proves nothing more.
+	want=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)
+	for i in 1 2 3 4 5 6; do
+		run nk run --rm bb:1 sh -c 'awk "/^Cpus_allowed_list/ {print \$2}" /proc/1/status /proc/self/status'
+		assert_success
+		assert_output "$want"$'\n'"$want"
+	done
+	# A detached one's monitor too (the container's parent).
+	id=$(nk run -d bb:1 sleep 100)
+	pid=$(nk inspect -f '{{.State.Pid}}' "$id")
+	monitor=$(awk '{print $4}' "/proc/$pid/stat")
+	run awk '/^Cpus_allowed_list/ {print $2}' "/proc/$monitor/status"
+	assert_output "$want"
+	nk rm -f "$id" >/dev/null
+}
