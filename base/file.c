@@ -136,6 +136,12 @@ int mkdir_p(const char *path, mode_t mode, struct error *err)
 	/* "" names no directory (and p + 1 below would be past its end). */
 	if (!*path)
 		return error_set(err, ENOENT, "cannot create directory: empty path");
+	/* Mostly the directory, or all but its last part, is there already:
+	 * one call instead of one per part. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return error_sys(err, "cannot create directory '%s'", path);
 	p = xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {

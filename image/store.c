@@ -533,6 +533,18 @@ bool img_store_trash_empty(struct img_store *s)
 	return trash_empty(s);
 }
 
+/* The store's directories.  Made in this order: with the last one there,
+ * all are (a kill while they were made leaves the last one missing). */
+static int subdirs_make(struct img_store *s, struct error *err)
+{
+	if (faccessat(s->rootfd, subdirs[ARRAY_SIZE(subdirs) - 1], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+		if (mkdirat(s->rootfd, subdirs[i], 0700) < 0 && errno != EEXIST)
+			return error_sys(err, "cannot create '%s/%s'", s->root, subdirs[i]);
+	return 0;
+}
+
 struct img_store *img_store_open(const struct img_store_opts *o, struct error *err)
 {
 	struct img_store *s = xzalloc(sizeof(*s));
@@ -555,11 +567,8 @@ struct img_store *img_store_open(const struct img_store_opts *o, struct error *e
 		error_sys(err, "cannot open storage root '%s'", s->root);
 		goto fail;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
-		if (mkdirat(s->rootfd, subdirs[i], 0700) < 0 && errno != EEXIST) {
-			error_sys(err, "cannot create '%s/%s'", s->root, subdirs[i]);
-			goto fail;
-		}
+	if (subdirs_make(s, err) < 0)
+		goto fail;
 	s->gcfd = openat(s->rootfd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->gcfd < 0) {
 		error_sys(err, "cannot open '%s/gc.lock'", s->root);
