@@ -229,6 +229,21 @@ static void test_mkdir_p_empty(void **state)
 	assert_int_equal(stat(deep, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(mkdir_p("/", 0755, &err), 0);
+	/* Again (all there), then one more level (its parent there). */
+	assert_int_equal(mkdir_p(deep, 0755, &err), 0);
+	{
+		_cleanup_free_ char *more = xasprintf("%s/a/b/c/d/e", tmpdir);
+		_cleanup_free_ char *file = xasprintf("%s/a/f", tmpdir);
+		_cleanup_free_ char *under = xasprintf("%s/a/f/g/h", tmpdir);
+
+		assert_int_equal(mkdir_p(more, 0755, &err), 0);
+		assert_int_equal(stat(more, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		/* A file in the way is an error, not a directory. */
+		close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+		assert_int_equal(mkdir_p(under, 0755, &err), -1);
+		assert_int_equal(err.code, ENOTDIR);
+	}
 }
 
 /* A root with an absolute symlink to the host's tmpdir/outside and a
