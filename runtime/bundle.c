@@ -165,10 +165,9 @@ static struct json_object *jstrv(char *const *v)
  * config on top: Entrypoint+Cmd, Env, WorkingDir, User.  The root is the
  * writable overlay, and no terminal, so `nook oci run` works from a script. */
 static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edit_fn *edit,
-			   void *data, struct error *err)
+			   void *data, bool compact, struct error *err)
 {
-	_cleanup_free_ char *def = rt_spec_default_json(false);
-	struct json_object *o = json_tokener_parse(def), *p, *root, *u, *args, *env;
+	struct json_object *o = rt_spec_default_doc(false), *p, *root, *u, *args, *env;
 	bool has_path = false;
 	int64_t uid, gid;
 	char *out;
@@ -216,10 +215,12 @@ static char *bundle_config(const struct img_config *c, int rootfd, rt_bundle_edi
 		json_object_put(o);
 		return NULL;
 	}
-	out =
-	    xasprintf("%s\n", json_object_to_json_string_ext(
-				  o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
-					 JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = xasprintf("%s\n",
+			json_object_to_json_string_ext(
+			    o, compact ? JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE
+				       : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
+					     JSON_C_TO_STRING_SPACED |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
 }
@@ -459,7 +460,8 @@ int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *di
 		error_sys(err, "cannot open '%s'", rootfs);
 		goto fail;
 	}
-	json = bundle_config(&cfg, rfd, edit, data, err);
+	/* A scratch bundle's config is read by nook alone, once: compact. */
+	json = bundle_config(&cfg, rfd, edit, data, scratch, err);
 	if (!json || config_write(dfd, json, scratch, err) < 0)
 		goto fail;
 	img_config_release(&cfg);

@@ -127,6 +127,8 @@ const struct rt_namespace *rt_spec_namespace(const struct rt_spec *spec, int fla
 /* The default config.json of `spec` (runc's defaults); rootless variant
  * adds a user namespace mapping the caller's ids. */
 char *rt_spec_default(bool rootless);
+/* The same as a JSON document (the caller puts it). */
+json_object *rt_spec_default_doc(bool rootless);
 /* The OCI features document. */
 char *rt_features_json(void);
 

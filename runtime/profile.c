@@ -443,14 +443,9 @@ int rt_profile_apply(json_object *doc, const struct rt_profile_opts *o, struct e
 
 char *rt_profile_spec(bool rootless, const struct rt_profile_opts *o, struct error *err)
 {
-	_cleanup_free_ char *def = rt_spec_default(rootless);
-	json_object *doc = json_tokener_parse(def);
+	json_object *doc = rt_spec_default_doc(rootless);
 	char *text;
 
-	if (!doc) {
-		error_set(err, EINVAL, "cannot parse the default config.json");
-		return NULL;
-	}
 	if (rt_profile_apply(doc, o, err) < 0) {
 		json_object_put(doc);
 		return NULL;

@@ -156,15 +156,12 @@ int rt_profile_apply(struct json_object *doc, const struct rt_profile_opts *o, s
 /* The linux.seccomp object for a container with this bounding set (bit N
  * = capability N); caller owns it. */
 struct json_object *rt_profile_seccomp(uint64_t bounding);
-/* rt_spec_default_json with the profile applied; caller frees. */
+/* The default config.json with the profile applied; caller frees. */
 char *rt_profile_spec(bool rootless, const struct rt_profile_opts *o, struct error *err);
 
 /* `spec` and `features`.  profile NULL: runc's defaults. */
 int rt_spec_write(const char *bundle, bool rootless, const struct rt_profile_opts *profile,
 		  struct error *err);
-/* The config.json text `spec` writes (runc's defaults, hostname "nook");
- * caller frees.  Callers that make bundles start from it. */
-char *rt_spec_default_json(bool rootless);
 char *rt_features(void);
 
 /* ------------------------------------------------------------- engine -- */

@@ -194,10 +194,9 @@ static json_object *default_linux(bool rootless)
 	return l;
 }
 
-char *rt_spec_default(bool rootless)
+json_object *rt_spec_default_doc(bool rootless)
 {
 	json_object *doc = json_object_new_object(), *root = json_object_new_object();
-	char *text;
 
 	add(doc, "ociVersion", json_object_new_string(NOOK_OCI_VERSION));
 	add(doc, "process", default_process());
@@ -207,17 +206,20 @@ char *rt_spec_default(bool rootless)
 	add(doc, "hostname", json_object_new_string("nook"));
 	add(doc, "mounts", default_mounts_json(rootless));
 	add(doc, "linux", default_linux(rootless));
+	return doc;
+}
+
+char *rt_spec_default(bool rootless)
+{
+	json_object *doc = rt_spec_default_doc(rootless);
+	char *text;
+
 	text = xasprintf("%s\n",
 			 json_object_to_json_string_ext(
 			     doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB |
 				      JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 	return text;
-}
-
-char *rt_spec_default_json(bool rootless)
-{
-	return rt_spec_default(rootless);
 }
 
 int rt_spec_write(const char *bundle, bool rootless, const struct rt_profile_opts *profile,
