@@ -411,6 +411,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	if ((rc = run_parse(g, argc, argv, &a)) != 0)
 		goto out;
 	a.o.run_root = g->root;
+	a.o.started_now = run;
 	rc = EXIT_NOOK;
 	/* The monitor starts (fork, exec) while we create the container. */
 	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, rt_engine_wants_netns(&a.o), &sp,

@@ -351,11 +351,11 @@ static char *bundle_path(const char *dir, struct error *err)
 /* Write config.json as an unnamed file linked in when complete, so a
  * kill leaves no temporary file in the user's directory (which would keep
  * `bundle --remove` from removing it).  Falls back to a named temporary
- * file where O_TMPFILE is not supported.  scratch: not synced before it
- * is linked in: the bundle of a --rm container is of no use after a
+ * file where O_TMPFILE is not supported.  sync: synced before it is
+ * linked in.  Not the bundle of a --rm container: it is of no use after a
  * crash of the host anyway (its volatile root cannot be mounted again),
  * and the sync is a disk flush `run --rm` would wait for. */
-static int config_write(int dfd, const char *json, bool scratch, struct error *err)
+static int config_write(int dfd, const char *json, bool sync, struct error *err)
 {
 	_cleanup_close_ int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	_cleanup_free_ char *proc = NULL;
@@ -363,7 +363,7 @@ static int config_write(int dfd, const char *json, bool scratch, struct error *e
 
 	if (fd < 0)
 		return file_write_atomic_at(dfd, "config.json", json, len, 0644, err);
-	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || (!scratch && fdatasync(fd) < 0))
+	if (fchmod(fd, 0644) < 0 || write_all(fd, json, len) < 0 || (sync && fdatasync(fd) < 0))
 		return error_sys(err, "cannot write config.json");
 	proc = xasprintf("/proc/self/fd/%d", fd);
 	if (unlinkat(dfd, "config.json", 0) < 0 && errno != ENOENT)
@@ -407,11 +407,11 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err)
 {
-	return rt_bundle_make_mapped(s, image, dir, scratch, NULL, adjust, edit, data, err);
+	return rt_bundle_make_mapped(s, image, dir, scratch, !scratch, NULL, adjust, edit, data, err);
 }
 
 int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
-			  const struct img_idrange *idmap,
+			  bool sync, const struct img_idrange *idmap,
 			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 			  void *data, struct error *err)
 {
@@ -462,7 +462,7 @@ int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *di
 	}
 	/* A scratch bundle's config is read by nook alone, once: compact. */
 	json = bundle_config(&cfg, rfd, edit, data, scratch, err);
-	if (!json || config_write(dfd, json, scratch, err) < 0)
+	if (!json || config_write(dfd, json, sync, err) < 0)
 		goto fail;
 	img_config_release(&cfg);
 	return 0;

@@ -545,8 +545,8 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0)
 		goto undo_volumes;
 	e.net = net;
-	if (rt_bundle_make_mapped(s, image_id, dir, o->rm, e.idmap, config_adjust, spec_edit, &e,
-				  err) < 0)
+	if (rt_bundle_make_mapped(s, image_id, dir, o->rm, !o->rm && !o->started_now, e.idmap,
+				  config_adjust, spec_edit, &e, err) < 0)
 		goto undo_net; /* the bundle maker undid its part */
 	if (e.idmap && rt_userns_auto_dirs(img_store_root(s), edir, dir, e.idmap, err) < 0) {
 		rt_bundle_remove(s, dir, &e2);

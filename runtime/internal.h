@@ -616,9 +616,10 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		   void *data, struct error *err);
 /* rt_bundle_make whose layers are seen through idmapped mounts of idmap
  * (container id 0 at idmap->uid and ->gid; NULL: as they are stored),
- * the root's upper directory owned by the range's root. */
+ * the root's upper directory owned by the range's root; config.json
+ * synced to disk when sync (rt_bundle_make: unless scratch). */
 int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
-			  const struct img_idrange *idmap,
+			  bool sync, const struct img_idrange *idmap,
 			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 			  void *data, struct error *err);
 

@@ -435,6 +435,15 @@ static _Noreturn void mon_main(struct monitor *m)
 	msg.pid_start = proc_start_time(l.pid);
 	write_all(m->sync_fd, &msg, sizeof(msg));
 	close(m->sync_fd);
+	/* A kept bundle's config.json: `run` leaves its sync to us (see
+	 * rt_engine_opts.started_now); after a `start`, a no-op. */
+	if (!m->rm) {
+		_cleanup_free_ char *cfg = xasprintf("%s/config.json", m->dir);
+		_cleanup_close_ int cfd = open(cfg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (cfd < 0 || fdatasync(cfd) < 0)
+			log_error("monitor of %s: cannot sync '%s': %m", m->id, cfg);
+	}
 	/* Of what making the container took, only its pid and the pty stay
 	 * ours: the parsed spec, the seccomp program, the state (and its
 	 * directory's lock, as `nook oci run -d` drops it by exiting) go,

@@ -209,6 +209,11 @@ struct rt_engine_opts {
 	 * under it, RT_ENGINE_RM_DIR/<id>, not in the store.  NULL: the
 	 * store's engine/ for every container. */
 	const char *run_root;
+	/* run: the monitor starts the container as soon as it is made, and
+	 * syncs its config.json to disk then, off the path of `run -d` (a
+	 * kept bundle's config.json is synced, as docker syncs its
+	 * container's config, for the host's crash, not a kill). */
+	bool started_now;
 };
 /* Under run_root: where --rm bundles go ('@' is in no container id, so no
  * container's state directory is this one). */

@@ -62,6 +62,21 @@ root_opts() {
 	assert_output 1
 }
 
+@test "run -d: the monitor syncs the kept bundle's config.json once the container started" {
+	command -v strace >/dev/null || skip "needs strace"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	# -f: the monitor is the client's grandchild; it ends with the container.
+	strace -f -qq -e trace=fdatasync,fsync -y -o "$BATS_TEST_TMPDIR/run.trace" \
+		"$NOOK" --storage-root "$SR" --root "$ROOT" run -d bb:1 true >/dev/null
+	monitors_gone
+	# Not the unnamed file the client writes it as (before `run` could
+	# start the container), but the linked config.json, after.
+	run grep -c "$SR/engine/.*/config.json>" "$BATS_TEST_TMPDIR/run.trace"
+	assert_output 1
+	run grep -c "$SR/engine/.*(deleted)" "$BATS_TEST_TMPDIR/run.trace"
+	assert_output 0
+}
+
 @test "a --rm container's bundle is on the state root (a tmpfs as /run is), its upper layer in the store" {
 	nk run --rm --name "$P" bb:1 sh -c 'echo hi >/f; sleep 100' &
 	# The bundle: the first of ID*, before ID.log and ID.sock.
