@@ -33,13 +33,24 @@
 #include <termios.h>
 #include <time.h>
 
-/* What the monitor tells the starting client over the sync socket. */
+/* What the monitor tells the starting client over the sync socket: the
+ * pids once the container is made (START_MADE), so the client records
+ * them while the container starts; then START_RUNNING, or a failure (0,
+ * err) at either point. */
+enum { START_FAILED, START_RUNNING, START_MADE };
 struct start_msg {
 	int ok;
 	pid_t monitor, pid;
 	uint64_t monitor_start, pid_start;
 	struct error err;
 };
+
+/* One message (the socket keeps their bounds); a client gone is no
+ * signal to die of. */
+static void start_msg_send(int fd, const struct start_msg *msg)
+{
+	send(fd, msg, sizeof(*msg), MSG_NOSIGNAL);
+}
 
 /* -------------------------------------------------------------- log -- */
 
@@ -302,12 +313,12 @@ static bool mon_hand_off(struct monitor *m, int code, char left[FRAME_MAX + 1])
 
 static void mon_fail(struct monitor *m, const struct error *err)
 {
-	struct start_msg msg = {.ok = 0, .err = *err};
+	struct start_msg msg = {.ok = START_FAILED, .err = *err};
 
 	/* --rm: gone before `run` reports the failure. */
 	if (m->rm)
 		mon_record(m, 125, false);
-	write_all(m->sync_fd, &msg, sizeof(msg));
+	start_msg_send(m->sync_fd, &msg);
 }
 
 /* Set up fds 0-2 for the container (the runtime hands its own stdio to a
@@ -367,7 +378,7 @@ static _Noreturn void mon_main(struct monitor *m)
 {
 	struct rt_create_opts o = {.bundle = m->dir};
 	_cleanup_free_ char *log = xasprintf("%s.log", m->dir), *sock = NULL;
-	struct start_msg msg = {.ok = 1};
+	struct start_msg msg = {.ok = START_MADE};
 	struct rt_launch l;
 	struct error err = {0};
 	sigset_t all;
@@ -419,6 +430,11 @@ static _Noreturn void mon_main(struct monitor *m)
 		m->in_fd = -1;
 	if (m->tty)
 		m->err_fd = -1;
+	msg.monitor = getpid();
+	msg.monitor_start = proc_start_time(msg.monitor);
+	msg.pid = l.pid;
+	msg.pid_start = proc_start_time(l.pid);
+	start_msg_send(m->sync_fd, &msg);
 	sigfillset(&all);
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	if (sfd < 0 || rt_container_start(m->ctx, m->id, &err) < 0) {
@@ -429,11 +445,8 @@ static _Noreturn void mon_main(struct monitor *m)
 		mon_fail(m, &err);
 		_exit(1);
 	}
-	msg.monitor = getpid();
-	msg.monitor_start = proc_start_time(msg.monitor);
-	msg.pid = l.pid;
-	msg.pid_start = proc_start_time(l.pid);
-	write_all(m->sync_fd, &msg, sizeof(msg));
+	msg.ok = START_RUNNING;
+	start_msg_send(m->sync_fd, &msg);
 	close(m->sync_fd);
 	/* A kept bundle's config.json: `run` leaves its sync to us (see
 	 * rt_engine_opts.started_now); after a `start`, a no-op. */
@@ -830,6 +843,19 @@ static void mon_options(struct monitor *m, const char *config)
 	json_object_put(doc);
 }
 
+static int start_msg_read(int fd, struct start_msg *msg, const char *ref, struct error *err)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, msg, sizeof(*msg));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*msg))
+		return error_set(err, EIO, "the monitor of container %s died while starting it",
+				 ref);
+	return 0;
+}
+
 int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, const char *ref,
 			    bool attach, struct rt_monitor_spawn *sp, int *attach_fd,
 			    struct error *err)
@@ -838,7 +864,6 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	struct monitor m = {.ctx = ctx, .attach_fd = -1};
 	struct start_msg msg;
 	int sync = -1, att = -1;
-	ssize_t n;
 	int r = -1;
 
 	*attach_fd = -1;
@@ -887,14 +912,24 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	} else if (mon_spawn(&m, attach, &sync, &att, NULL, err) < 0) {
 		goto out;
 	}
-	do
-		n = read(sync, &msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(msg)) {
-		error_set(err, EIO, "the monitor of container %s died while starting it", ref);
+	if (start_msg_read(sync, &msg, ref, err) < 0)
 		goto out;
+	/* Recorded while the container starts; its failure to start, if it
+	 * does not, is what counts (with --rm the monitor may be removing
+	 * the record meanwhile). */
+	if (msg.ok == START_MADE) {
+		struct error e2;
+		int recorded = img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid,
+						   msg.pid_start, rt_now_ns(), &e2);
+
+		if (start_msg_read(sync, &msg, ref, err) < 0)
+			goto out;
+		if (msg.ok == START_RUNNING && recorded < 0) {
+			*err = e2;
+			goto out;
+		}
 	}
-	if (!msg.ok) {
+	if (msg.ok != START_RUNNING) {
 		struct error e2;
 
 		*err = msg.err;
@@ -902,9 +937,6 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		img_ctr_set_error(s, c.id, rt_engine_start_exit(err), err->msg, &e2);
 		goto out;
 	}
-	if (img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid, msg.pid_start,
-				rt_now_ns(), err) < 0)
-		goto out;
 	*attach_fd = steal_fd(&att);
 	r = 0;
 out:
