@@ -59,6 +59,19 @@ teardown() { engine_teardown; }
 	assert_output ""
 }
 
+@test "run -d of a command that cannot run: 126, and inspect shows why, not running" {
+	# The client records the pids before the exec (START_MADE): the
+	# failure after it is what the record ends with.
+	run -126 nk run -d --name "$P" bb:1 /etc/passwd
+	assert_failure 126
+	[ "${#lines[@]}" = 1 ]
+	run nk inspect -f '{{.State.Running}} {{.State.ExitCode}}' "$P"
+	assert_output "false 126"
+	run nk inspect -f '{{.State.Error}}' "$P"
+	assert_output --partial "/etc/passwd"
+	nk rm "$P" >/dev/null
+}
+
 @test "run -d, ps, logs, stop, rm" {
 	run nk run -d --name "$P" bb:1 sh -c 'echo ready; echo oops >&2; exec sleep 1000'
 	assert_success
