@@ -473,6 +473,15 @@ fail_cfg:
 	return -1;
 }
 
+void rt_bundle_root_release(const char *dir)
+{
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+	struct error e;
+
+	if (root_unmount(rootfs, &e) < 0)
+		log_debug("%s", e.msg);
+}
+
 int rt_bundle_remove(struct img_store *s, const char *dir, struct error *err)
 {
 	return rt_bundle_remove_left(s, dir, NULL, err);

@@ -607,6 +607,9 @@ struct json_object;
 int rt_engine_remove_handed(struct img_store *s, const struct rt_context *ctx, const char *ref,
 			    void (*destroyed)(void *arg), void *arg, char **left,
 			    struct error *err);
+/* Unmount the root of the bundle dir from nook's mount namespace (a
+ * running container keeps its own copy); errors are logged only. */
+void rt_bundle_root_release(const char *dir);
 /* rt_bundle_remove, the user's directory left as img_user_remove_left
  * leaves it (left NULL: deleted). */
 int rt_bundle_remove_left(struct img_store *s, const char *dir, char **left, struct error *err);

@@ -937,6 +937,13 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		img_ctr_set_error(s, c.id, rt_engine_start_exit(err), err->msg, &e2);
 		goto out;
 	}
+	/* A --rm container's root is its own from now on: its mount
+	 * namespace holds a private copy of the overlay, and nothing of
+	 * nook's uses the bundle's (cp goes through /proc/PID/root; the root
+	 * is not mounted again).  Unmounted here, while the container runs,
+	 * instead of on the way out after it exited. */
+	if (m.rm && geteuid() == 0)
+		rt_bundle_root_release(c.dir);
 	*attach_fd = steal_fd(&att);
 	r = 0;
 out:

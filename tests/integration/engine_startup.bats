@@ -79,15 +79,21 @@ root_opts() {
 
 @test "a --rm container's bundle is on the state root (a tmpfs as /run is), its upper layer in the store" {
 	nk run --rm --name "$P" bb:1 sh -c 'echo hi >/f; sleep 100' &
-	# The bundle: the first of ID*, before ID.log and ID.sock.
 	for _ in $(seq 100); do
-		id=$(nk ps -q --filter name="$P")
-		[ -n "$id" ] && set -- "$ROOT/.engine@rm/$id"* && [ -n "$(root_opts "$1")" ] && break
+		pid=$(nk inspect -f '{{.State.Pid}}' "$P" 2>/dev/null) && [ "${pid:-0}" -gt 0 ] &&
+			grep -q hi "/proc/$pid/root/f" 2>/dev/null && break
 		sleep 0.1
 	done
-	dir=$1
-	run root_opts "$dir"
+	id=$(nk inspect -f '{{.Id}}' "$P")
+	dir=$ROOT/.engine@rm/$id
+	# The container's root, in its own mount namespace: the overlay
+	# with its upper layer in the store.
+	run awk '$5 == "/" {print $NF}' "/proc/$pid/mountinfo"
 	assert_output --partial "upperdir=$SR/containers/"
+	# The bundle's copy is unmounted once the container runs
+	# (rt_bundle_root_release): nothing is left to unmount after it.
+	run root_opts "$dir"
+	assert_output ""
 	[ -f "$dir/config.json" ]
 	[ -f "$dir.log" ]
 	[ -z "$(ls -A "$SR/engine" 2>/dev/null)" ]
