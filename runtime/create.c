@@ -277,6 +277,7 @@ static int state_begin(struct rt_launch *l, const struct rt_context *ctx, const 
 	l->st.id = (char *)id;
 	l->st.creating = true;
 	l->st.poststart = l->spec.n_hooks[RT_HOOK_POSTSTART] > 0;
+	l->st.poststop = l->spec.n_hooks[RT_HOOK_POSTSTOP] > 0;
 	l->st.creator = getpid();
 	l->st.bundle = xstrdup(bundle);
 	l->st.rootfs = xstrdup(l->spec.root_path);

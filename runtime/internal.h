@@ -341,6 +341,7 @@ struct rt_state {
 	pid_t creator;       /* pid of the `create` process while creating */
 	bool creating;
 	bool poststart;      /* the config has poststart hooks (true if unknown) */
+	bool poststop;       /* and poststop hooks (true if unknown) */
 	char *bundle;
 	char *rootfs;
 	char *cgroup_path;   /* below the v2 hierarchy, or NULL when none */

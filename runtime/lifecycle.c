@@ -322,8 +322,9 @@ static int container_remove(const struct rt_context *ctx, struct opened *c, stru
 	}
 	fault_point("delete-cgroup");
 	/* poststop hooks, from the copy of config.json saved at create:
-	 * failures are logged and deletion goes on (runtime spec). */
-	if (!c->stub) {
+	 * failures are logged and deletion goes on (runtime spec).  The copy
+	 * is parsed only when create saw such hooks in it. */
+	if (!c->stub && c->st.poststop) {
 		_cleanup_free_ char *text = NULL;
 
 		if (file_read_at(c->dirfd, "config.json", 0, &text, NULL, &herr) == 0 &&

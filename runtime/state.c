@@ -179,10 +179,12 @@ int rt_state_read(int dirfd, const char *id, struct rt_state *st, struct error *
 		st->creator = (pid_t)json_object_get_int(v);
 	if (json_object_object_get_ex(doc, "creating", &v))
 		st->creating = json_object_get_boolean(v);
-	/* Written by create; a state without it may have hooks. */
-	st->poststart = true;
+	/* Written by create; a state without them may have hooks. */
+	st->poststart = st->poststop = true;
 	if (json_object_object_get_ex(doc, "poststart", &v))
 		st->poststart = json_object_get_boolean(v);
+	if (json_object_object_get_ex(doc, "poststop", &v))
+		st->poststop = json_object_get_boolean(v);
 	st->bundle = json_dup_string(doc, "bundle");
 	st->rootfs = json_dup_string(doc, "rootfs");
 	st->cgroup_path = json_dup_string(doc, "cgroup_path");
@@ -232,6 +234,7 @@ int rt_state_write(int dirfd, const struct rt_state *st, struct error *err)
 	json_object_object_add(doc, "creator", json_object_new_int(st->creator));
 	json_object_object_add(doc, "creating", json_object_new_boolean(st->creating));
 	json_object_object_add(doc, "poststart", json_object_new_boolean(st->poststart));
+	json_object_object_add(doc, "poststop", json_object_new_boolean(st->poststop));
 	json_add_string(doc, "bundle", st->bundle);
 	json_add_string(doc, "rootfs", st->rootfs);
 	json_add_string(doc, "cgroup_path", st->cgroup_path);

@@ -110,3 +110,27 @@ second"
 	assert_output "first
 second"
 }
+
+@test "delete reads the saved config.json only for poststop hooks; a state from before it knew runs them" {
+	command -v strace >/dev/null || skip "needs strace"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	set_args true
+	local id; id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	oci start "$id"
+	wait_status "$id" stopped
+	strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/del.trace" "$NOOK" oci --root "$ROOT" delete "$id"
+	run grep -c 'config.json' "$BATS_TEST_TMPDIR/del.trace"
+	assert_output 0
+	# With a poststop hook, in a state written without the flag (an
+	# older nook's): the hook runs.
+	cfg --arg l "$BATS_TEST_TMPDIR/post" '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran >>" + $l]}]'
+	id=$(cid)
+	oci create --bundle "$BUNDLE" "$id"
+	oci start "$id"
+	wait_status "$id" stopped
+	jq -c 'del(.poststop)' "$ROOT/$id/state.json" >"$BATS_TEST_TMPDIR/s" && cp "$BATS_TEST_TMPDIR/s" "$ROOT/$id/state.json"
+	oci delete "$id"
+	run cat "$BATS_TEST_TMPDIR/post"
+	assert_output ran
+}
