@@ -33,6 +33,9 @@ struct cli_globals {
 	const char *prog;      /* "nook", "nook oci", "nook-oci", "nook image" */
 	const struct cli_command *cmd; /* the command being run */
 	const struct cli_table *top;   /* the table argv[0] named (completion, man page) */
+	/* run: the name of the container directories its monitor makes
+	 * ahead (img_store_opts.spare); NULL none */
+	const char *engine_spare;
 };
 
 /* What the dispatcher prepares before a command's handler runs. */

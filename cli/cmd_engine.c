@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/random.h>
 
 enum {
 	OPT_NAME = 256,
@@ -397,6 +398,18 @@ void cli_store_freep(struct img_store **s)
 	img_store_free(*s);
 }
 
+/* A name no other run picks for the directories its monitor makes ahead. */
+static bool spare_name(char out[33])
+{
+	uint8_t r[16];
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		return false;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return true;
+}
+
 static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
@@ -405,6 +418,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	struct rt_context ctx = {.root = g->root};
 	struct rt_monitor_spawn sp = {-1, -1, 0};
 	struct error err = {0};
+	char spare[33];
 	int rc, afd = -1, status = 0;
 
 	g->usage_exit = EXIT_NOOK;
@@ -413,9 +427,13 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	a.o.run_root = g->root;
 	a.o.started_now = run;
 	rc = EXIT_NOOK;
-	/* The monitor starts (fork, exec) while we create the container. */
-	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, rt_engine_wants_netns(&a.o), &sp,
-					    &err) < 0) ||
+	/* The monitor starts (fork, exec) while we create the container,
+	 * and makes its directories meanwhile. */
+	if (run && spare_name(spare))
+		g->engine_spare = spare;
+	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, rt_engine_wants_netns(&a.o),
+					    g->storage_root ? g->storage_root : IMG_DEFAULT_ROOT,
+					    g->engine_spare, &sp, &err) < 0) ||
 	    !(s = cli_store_open_engine(g, &err)) ||
 	    cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
 	    rt_engine_create(s, &a.o, &id, &err) < 0) {

@@ -18,7 +18,8 @@ static void store_freep(struct img_store **s)
  * uncompressed size of one layer. */
 static struct img_store *store_open(struct cli_globals *g, bool relaxed, struct error *err)
 {
-	struct img_store_opts o = {.root = g->storage_root, .relaxed = relaxed};
+	struct img_store_opts o = {
+	    .root = g->storage_root, .relaxed = relaxed, .spare = relaxed ? g->engine_spare : NULL};
 	const char *max = getenv("NOOK_MAX_LAYER_SIZE");
 
 	if (max && parse_uint64(max, &o.max_layer_size) < 0) {

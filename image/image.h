@@ -30,7 +30,23 @@ struct img_store_opts {
 	 * commands, which delete files after a commit, keep every commit
 	 * durable. */
 	bool relaxed;
+	/* The name of a container's directories another process may have
+	 * made ahead (img_spare_make); the first container made takes them
+	 * if they are ready.  NULL: none. */
+	const char *spare;
 };
+
+/* A container's directories (its upper and work directories) made ahead,
+ * by the monitor spawned while its client opens the store and creates the
+ * container, off that path: ext4 without a journal can take a good part
+ * of a millisecond per inode after many containers came and went.  Made
+ * in the store's tmp/ (the next command's sweep takes what a killed maker
+ * left) and kept locked: the fd to hold until the client took them or
+ * never will, then img_spare_drop.  -1: none made (no such store yet, say;
+ * the client makes them as it always did). */
+int img_spare_make(const char *root, const char *name);
+/* Close fd and delete the spare if the client did not take it. */
+void img_spare_drop(const char *root, const char *name, int fd);
 
 /* Open (creating if needed) the store and sweep what killed commands left. */
 struct img_store *img_store_open(const struct img_store_opts *opts, struct error *err);

@@ -15,7 +15,13 @@ struct img_store {
 	int jobs;
 	bool wal_settled; /* the log was checkpointed before our first write */
 	bool relaxed;     /* synchronous=NORMAL (img_store_opts.relaxed) */
+	char *spare;      /* img_store_opts.spare, until taken */
 };
+
+/* Give the spare container directories (img_spare_make) the name dir, if
+ * there are any, made and not taken yet; false: none (made or not, they
+ * are not ours to take from then on). */
+bool img_store_spare_take(struct img_store *s, const char *dir);
 
 /* ---------------------------------------------------------- libraries -- */
 

@@ -552,11 +552,15 @@ static char *user_dir(struct img_store *s, const char *key)
 
 /* merged is the mount point of rt_image_mount ("mount:" keys); a bundle
  * mounts its root in the bundle, so its user does without one. */
-static int user_dirs_make(const char *key, const char *d, struct error *err)
+static int user_dirs_make(struct img_store *s, const char *key, const char *d, struct error *err)
 {
 	static const char *const sub[] = {"upper", "work", "merged"};
 	size_t n = str_has_prefix(key, "bundle:") ? 2 : ARRAY_SIZE(sub);
 
+	/* A bundle's (a container's): perhaps made ahead, with the same
+	 * modes (img_spare_make). */
+	if (n == 2 && img_store_spare_take(s, d))
+		return 0;
 	if (mkdir(d, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", d);
 	for (size_t i = 0; i < n; i++) {
@@ -607,7 +611,7 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 	if (img_db_commit(s, err) < 0)
 		return -1;
 	fault_point("user-recorded");
-	if (user_dirs_make(key, d, err) < 0) {
+	if (user_dirs_make(s, key, d, err) < 0) {
 		struct error e2;
 
 		/* A full disk: no recorded user is left without its
@@ -623,7 +627,7 @@ int img_user_prepare(struct img_store *s, const char *key, char **dir, struct er
 {
 	_cleanup_free_ char *d = NULL;
 
-	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(key, d, err) < 0)
+	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(s, key, d, err) < 0)
 		return -1;
 	*dir = steal_pointer(&d);
 	return 0;

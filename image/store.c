@@ -463,6 +463,60 @@ static int tmp_clean(struct img_store *s, bool move)
 	return stale;
 }
 
+int img_spare_make(const char *root, const char *name)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s/tmp", root);
+	_cleanup_free_ char *stage = xasprintf(".new-%d-spare-%s", (int)getpid(), name);
+	_cleanup_free_ char *spare = xasprintf("spare-%s", name);
+	_cleanup_close_ int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct error e;
+	int fd;
+
+	/* Made under a name tmp_clean leaves to a live maker, locked, then
+	 * given the name the client looks for: complete or not there. */
+	if (tfd < 0 || mkdirat(tfd, stage, 0700) < 0)
+		return -1;
+	fd = openat(tfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && mkdirat(fd, "upper", 0755) == 0 &&
+	    mkdirat(fd, "work", 0700) == 0 && renameat(tfd, stage, tfd, spare) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	rm_rf_at(tfd, stage, &e);
+	return -1;
+}
+
+void img_spare_drop(const char *root, const char *name, int fd)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s/tmp", root);
+	_cleanup_free_ char *spare = xasprintf("spare-%s", name);
+	_cleanup_close_ int tfd = -1;
+	struct stat a, b;
+	struct error e;
+
+	if (fd < 0)
+		return;
+	/* Still ours (not taken): deleted while it is locked, so no sweep
+	 * deletes it beside us. */
+	tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd >= 0 && fstat(fd, &a) == 0 && fstatat(tfd, spare, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		rm_rf_at(tfd, spare, &e);
+	close(fd);
+}
+
+bool img_store_spare_take(struct img_store *s, const char *dir)
+{
+	_cleanup_free_ char *spare = NULL;
+
+	if (!s->spare)
+		return false;
+	spare = xasprintf("tmp/spare-%s", s->spare);
+	free(s->spare);
+	s->spare = NULL;
+	return renameat2(s->rootfd, spare, AT_FDCWD, dir, RENAME_NOREPLACE) == 0;
+}
+
 static bool trash_empty(struct img_store *s)
 {
 	_cleanup_close_ int tfd = openat(s->rootfd, "trash", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -555,6 +609,7 @@ struct img_store *img_store_open(const struct img_store_opts *o, struct error *e
 	s->max_layer_size = o && o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER_SIZE;
 	s->jobs = o && o->jobs > 0 ? o->jobs : (ncpu > 0 ? (int)ncpu : 1);
 	s->relaxed = o && o->relaxed;
+	s->spare = o && o->spare ? xstrdup(o->spare) : NULL;
 	if (mkdir_p(root, 0700, err) < 0)
 		goto fail;
 	s->root = realpath(root, NULL);
@@ -599,6 +654,7 @@ void img_store_free(struct img_store *s)
 	if (s->gcfd >= 0)
 		close(s->gcfd);
 	free(s->root);
+	free(s->spare);
 	free(s);
 }
 

@@ -91,6 +91,9 @@ struct monitor {
 	int sync_fd, attach_fd;
 	int warm_fd; /* what rt_prewarm loaded, kept until the container is made */
 	bool warm_net; /* spawned ahead: make a network namespace meanwhile */
+	/* spawned ahead: the store and name of the container directories
+	 * made meanwhile (img_spare_make); NULL: none */
+	const char *spare_root, *spare_name;
 	int netns_fd;  /* that namespace, or -1 */
 	int listen_fd; /* the attach socket (nook attach) */
 	struct rt_log log;
@@ -564,7 +567,7 @@ static _Noreturn void mon_exec(struct monitor *m)
  * slirp4netns hooks) were refused the container's /proc/PID/ns/net. */
 static _Noreturn void mon_start(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd,
-				bool warm_net);
+				bool warm_net, const char *spare_root, const char *spare_name);
 
 /* The CPUs the client may run on (read before the fork), for a monitor
  * forked, not exec'd, to take back (mon_forked). */
@@ -596,6 +599,7 @@ static _Noreturn void mon_forked(struct monitor *m)
 	/* The root may be one of the client's arguments, which the new
 	 * command line overwrites. */
 	char *root = xstrdup(m->ctx->root), args[PATH_MAX + 128];
+	char *spare_root = m->spare_root ? xstrdup(m->spare_root) : NULL;
 	_cleanup_close_ int procfd = -1;
 	struct error err;
 	int len;
@@ -623,7 +627,8 @@ static _Noreturn void mon_forked(struct monitor *m)
 		mon_exec(m);
 	close(procfd);
 	procfd = -1;
-	mon_start(root, "-", "-", "-", "-", m->sync_fd, m->attach_fd, m->warm_net);
+	mon_start(root, "-", "-", "-", "-", m->sync_fd, m->attach_fd, m->warm_net, spare_root,
+		  m->spare_name);
 }
 
 static void mon_reap(pid_t first)
@@ -702,7 +707,7 @@ fail:
 /* What a monitor spawned ahead waits for: "FLAGS\0STORE_ROOT\0ID\0DIR\0"
  * in one message.  The client closing the socket instead (its create
  * failed, or it was killed) ends the monitor: it has done nothing yet. */
-static void mon_go(int sync_fd, char **store_root, char **id, char **dir, char **flags)
+static bool mon_go(int sync_fd, char **store_root, char **id, char **dir, char **flags)
 {
 	static char buf[3 * PATH_MAX + 128];
 	char *f[4];
@@ -713,11 +718,11 @@ static void mon_go(int sync_fd, char **store_root, char **id, char **dir, char *
 		n = recv(sync_fd, buf, sizeof(buf) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
-		_exit(0);
+		return false;
 	buf[n] = '\0';
 	for (int i = 0; i < 4; i++) {
 		if (off >= (size_t)n)
-			_exit(1);
+			return false;
 		f[i] = buf + off;
 		off += strlen(f[i]) + 1;
 	}
@@ -725,6 +730,7 @@ static void mon_go(int sync_fd, char **store_root, char **id, char **dir, char *
 	*store_root = f[1];
 	*id = f[2];
 	*dir = f[3];
+	return true;
 }
 
 static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
@@ -743,9 +749,14 @@ static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
 }
 
 int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,
+			    const char *spare_root, const char *spare_name,
 			    struct rt_monitor_spawn *sp, struct error *err)
 {
-	struct monitor m = {.ctx = ctx, .attach_fd = -1, .warm_net = warm_netns};
+	struct monitor m = {.ctx = ctx,
+			    .attach_fd = -1,
+			    .warm_net = warm_netns,
+			    .spare_root = spare_root,
+			    .spare_name = spare_name};
 
 	/* Its first child is reaped when the monitor is given its
 	 * container, or released: meanwhile we go on creating it. */
@@ -765,7 +776,7 @@ void rt_monitor_spawn_release(struct rt_monitor_spawn *sp)
 
 static _Noreturn void mon_start(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd,
-				bool warm_net)
+				bool warm_net, const char *spare_root, const char *spare_name)
 {
 	struct rt_context ctx = {.root = root};
 	struct monitor m = {
@@ -779,15 +790,29 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 	    .lerr = {.stream = "stderr"},
 	};
 	char *go[4];
+	int spare = -1;
+	bool went;
 
 	fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
 	if (attach_fd >= 0)
 		fcntl(attach_fd, F_SETFD, FD_CLOEXEC);
 	if (!strcmp(id, "-")) {
+		/* First what the client needs first: the container's
+		 * directories, when it creates them (~1 ms from now). */
+		if (spare_name) {
+			spare = img_spare_make(spare_root, spare_name);
+			fault_point("monitor-spare");
+		}
 		m.warm_fd = rt_prewarm(root);
 		if (warm_net && (m.netns_fd = rt_prewarm_netns()) == -2)
 			_exit(1); /* not in our own network namespace */
-		mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
+		went = mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
+		/* The client created its container (or gave up): it takes
+		 * no directories any more. */
+		if (spare_name)
+			img_spare_drop(spare_root, spare_name, spare);
+		if (!went)
+			_exit(0);
 		store_root = go[0];
 		id = go[1];
 		dir = go[2];
@@ -803,7 +828,7 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,
 				const char *dir, const char *flags, int sync_fd, int attach_fd)
 {
-	mon_start(root, store_root, id, dir, flags, sync_fd, attach_fd, false);
+	mon_start(root, store_root, id, dir, flags, sync_fd, attach_fd, false, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ start -- */

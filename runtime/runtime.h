@@ -268,7 +268,12 @@ struct rt_monitor_spawn {
 };
 /* warm_netns: the container will likely have a network namespace of its
  * own (rt_engine_wants_netns): the monitor makes one while it waits. */
+/* spare_name (and the store at spare_root): the directories of the
+ * container about to be created, made meanwhile (img_spare_make); the
+ * client opens its store with the same img_store_opts.spare.  Root only
+ * (a monitor forked, not exec'd); otherwise ignored. */
 int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,
+			    const char *spare_root, const char *spare_name,
 			    struct rt_monitor_spawn *sp, struct error *err);
 /* Whether a container of o will have a new network namespace that nook
  * makes as root outside any user namespace (none, bridge, a network). */

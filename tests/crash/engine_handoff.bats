@@ -80,3 +80,38 @@ monitor_killed_at() {
 	run "$NOOK" --storage-root "$SR" system check
 	assert_success
 }
+
+@test "the container's directories the monitor makes ahead: taken, dropped when not, swept when their maker died" {
+	# Taken: run's container directory is the one the monitor made.
+	nk run --rm bb:1 true
+	monitors_gone
+	run ls -A "$SR/tmp"
+	assert_output ""
+	# Not taken (create failed before it made them): the monitor
+	# deletes them.
+	run -125 nk run --rm 127.0.0.1:9/no-such-image:1 true
+	monitors_gone
+	run ls -A "$SR/tmp"
+	assert_output ""
+	# The monitor killed once it made them, the client failing before it
+	# took them: the next store command's sweep (the client's own, when
+	# the monitor died before it opened the store) deletes them.
+	run -125 env NOOK_FAULT=monitor-spare "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		run --rm 127.0.0.1:9/no-such-image:1 true
+	monitors_gone
+	nk ps -a >/dev/null
+	run ls -A "$SR/tmp" "$SR/trash"
+	refute_output --partial spare
+	# The monitor killed once it made them: the client takes them, fails
+	# to start; rm -f and the next command leave nothing.
+	run -125 env NOOK_FAULT=monitor-spare "$NOOK" --storage-root "$SR" --root "$ROOT" \
+		run --rm --name "$P" bb:1 true
+	monitors_gone
+	nk rm -f "$P" >/dev/null
+	nk ps -a >/dev/null
+	run ls -A "$SR/tmp" "$SR/containers"
+	refute_output --partial spare
+	engine_assert_clean
+	run "$NOOK" --storage-root "$SR" system check
+	assert_success
+}

@@ -49,7 +49,7 @@ teardown() { engine_teardown; }
 	run -126 nk run --rm bb:1 /etc/passwd
 	assert_failure 126
 	[ "${#lines[@]}" = 1 ]
-	run nk run --rm no-such-image:1 true
+	run nk run --rm 127.0.0.1:9/no-such-image:1 true
 	assert_failure 125
 	assert_output --partial "no-such-image"
 	[ "${#lines[@]}" = 1 ]

@@ -314,7 +314,7 @@ line50"
 }
 
 @test "bad input: unknown image, malformed -e and -u, rm of a running container: one line each, nothing left" {
-	for args in "no-such-image:1 true" "-e =x bb:1 true" "-u root: bb:1 true" \
+	for args in "127.0.0.1:9/no-such-image:1 true" "-e =x bb:1 true" "-u root: bb:1 true" \
 		"-u :0 bb:1 true" "-u nosuchuser bb:1 true" "-u root:nosuchgroup bb:1 true"; do
 		# shellcheck disable=SC2086
 		run nk create $args
