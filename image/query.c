@@ -117,15 +117,37 @@ static char *tag_of(struct img_store *s, const char *ref)
 	return full;
 }
 
+/* The image tagged ref ("busybox:1" as docker.io/library/busybox:1), or
+ * NULL. */
+static char *tagged_image(struct img_store *s, const char *ref)
+{
+	_cleanup_free_ char *full = NULL;
+	struct img_ref r;
+	struct error e;
+	char **v, *id;
+
+	if (img_ref_parse(ref, &r, &e) < 0)
+		return NULL;
+	if (r.tag && !r.digest)
+		full = xasprintf("%s:%s", r.name, r.tag);
+	img_ref_release(&r);
+	if (!full)
+		return NULL;
+	v = query_strv(s, "SELECT image_id FROM tags WHERE name = ?1", full);
+	id = v[0] ? xstrdup(v[0]) : NULL;
+	strv_free(v);
+	return id;
+}
+
 int img_resolve(struct img_store *s, const char *ref, char **id, struct error *err)
 {
-	_cleanup_free_ char *tag = tag_of(s, ref);
 	const char *hex = str_has_prefix(ref, "sha256:") ? ref + 7 : ref;
 	struct img_ref r;
 	struct error e;
 
-	if (tag) {
-		char **v = query_strv(s, "SELECT image_id FROM tags WHERE name = ?1", tag);
+	/* An image's own id, as the engine passes it on: one lookup. */
+	if (hex != ref && strlen(hex) == 64 && is_hex(hex)) {
+		char **v = query_strv(s, "SELECT id FROM images WHERE id = ?1", ref);
 
 		if (v[0]) {
 			*id = xstrdup(v[0]);
@@ -134,6 +156,8 @@ int img_resolve(struct img_store *s, const char *ref, char **id, struct error *e
 		}
 		strv_free(v);
 	}
+	if ((*id = tagged_image(s, ref)))
+		return 0;
 	if (strchr(ref, '@') && img_ref_parse(ref, &r, &e) == 0) {
 		char **v = query_strv(s, "SELECT image_id FROM manifests WHERE digest = ?1", r.digest);
 
