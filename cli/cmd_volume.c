@@ -42,26 +42,74 @@ int cli_cmd_volume_create(int argc, char **argv, struct cli_globals *g)
 }
 
 const struct cli_options cli_volume_ls_options = {
-    ":q", (const struct option[]){{"quiet", no_argument, NULL, 'q'}, {0}}};
+    ":qf:", (const struct option[]){{"quiet", no_argument, NULL, 'q'},
+				    {"filter", required_argument, NULL, 'f'},
+				    {0}}};
+
+static int bool_value(struct cli_globals *g, const char *arg, const char *v, int *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "false") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return cli_usage_error(g, "--filter '%s': want true or false", arg);
+	return 0;
+}
+
+/* docker's volume ls filters: dangling=true|false, driver=NAME,
+ * label=KEY[=VALUE], name=PART. */
+static int ls_filter(struct cli_globals *g, struct rt_volume_filter *f, const char *arg)
+{
+	const char *v;
+
+	if ((v = str_has_prefix(arg, "label=") ? arg + 6 : NULL)) {
+		if (!*v || *v == '=')
+			return cli_usage_error(g, "--filter '%s': want label=KEY[=VALUE]", arg);
+		strv_push(&f->labels, v);
+		return 0;
+	}
+	if (str_has_prefix(arg, "name=")) {
+		strv_push(&f->names, arg + 5);
+		return 0;
+	}
+	if (str_has_prefix(arg, "dangling="))
+		return bool_value(g, arg, arg + 9, &f->dangling);
+	if (str_has_prefix(arg, "driver=")) {
+		/* Every volume is the local driver's. */
+		f->no_driver |= strcmp(arg + 7, "local") != 0;
+		return 0;
+	}
+	return cli_usage_error(g, "--filter '%s': unknown filter (dangling, driver, label, name)",
+			       arg);
+}
 
 int cli_cmd_volume_ls(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
 	_cleanup_strv_ char **names = NULL;
+	struct rt_volume_filter f = {.dangling = -1};
 	struct error err = {0};
 	bool quiet = false;
-	int c, rc;
+	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, cli_volume_ls_options.shortopts,
-				cli_volume_ls_options.longopts, NULL)) != -1) {
-		if (c != 'q')
-			return cli_bad_option(g, c, argv);
-		quiet = true;
+	while (rc == 0 && (c = getopt_long(argc, argv, cli_volume_ls_options.shortopts,
+					   cli_volume_ls_options.longopts, NULL)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'f')
+			rc = ls_filter(g, &f, optarg);
+		else
+			rc = cli_bad_option(g, c, argv);
 	}
-	if ((rc = cli_want_args(g, argc - optind, 0, 0)) != 0)
+	if (rc == 0)
+		rc = cli_want_args(g, argc - optind, 0, 0);
+	if (rc == 0 && (!(s = cli_store_open(g, &err)) || rt_volume_list(s, &f, &names, &err) < 0))
+		rc = cli_error(g, &err);
+	strv_free(f.labels);
+	strv_free(f.names);
+	if (rc)
 		return rc;
-	if (!(s = cli_store_open(g, &err)) || rt_volume_list(s, &names, &err) < 0)
-		return cli_error(g, &err);
 	if (!quiet)
 		printf("%-8s  %s\n", "DRIVER", "VOLUME NAME");
 	for (char **n = names; n && *n; n++)

@@ -98,7 +98,9 @@ const struct cli_table cli_container_table = {
 static const struct cli_command volume_commands[] = {
     {"create", cli_cmd_volume_create, CLI_STORE, "[--label KEY=VALUE] [NAME]",
      "create a volume (a generated name without NAME)", NULL, &cli_volume_create_options},
-    {"ls", cli_cmd_volume_ls, CLI_STORE, "[-q]", "list volumes", NULL, &cli_volume_ls_options},
+    {"ls", cli_cmd_volume_ls, CLI_STORE, "[-q] [-f|--filter KEY=VALUE]...",
+     "list volumes (filters: dangling=true|false, driver, label=KEY[=VALUE], name=PART)", NULL,
+     &cli_volume_ls_options},
     {"inspect", cli_cmd_volume_inspect, CLI_STORE, "VOLUME...",
      "print volumes' details as a JSON array", NULL, NULL},
     {"rm", cli_cmd_volume_rm, CLI_STORE, "[-f] VOLUME...",

@@ -340,6 +340,11 @@ struct rt_volume_filter {
 	bool all;	   /* named volumes too (-a, or --filter all=true) */
 	char **labels;	   /* label=KEY[=VALUE]: every one must match */
 	char **not_labels; /* label!=KEY[=VALUE]: kept when all of them match */
+	/* volume ls only: */
+	char **names;	   /* name=PART: the name contains one of them */
+	int dangling;	   /* dangling=true (1): used by no container; false
+			    * (0): used by one; -1: either */
+	bool no_driver;	   /* driver=X where X is not "local": none match */
 };
 int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char *const *labels,
 		     char **out, struct error *err);
@@ -350,7 +355,9 @@ int rt_volume_prune(struct img_store *s, const struct rt_volume_filter *f, char 
  * --mount tmpfs its bundle mounts, with Source, Destination, Mode, RW,
  * Propagation.  An empty array when it has no bundle. */
 struct json_object *rt_engine_mounts_json(struct img_store *s, const struct img_ctr *c);
-int rt_volume_list(struct img_store *s, char ***names, struct error *err);
+/* The volumes f lets through (NULL: all), docker's volume ls filters. */
+int rt_volume_list(struct img_store *s, const struct rt_volume_filter *f, char ***names,
+		   struct error *err);
 char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
 		     struct error *err);

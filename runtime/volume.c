@@ -243,7 +243,18 @@ static json_object *vol_json(struct img_store *s, const struct img_vol *v)
 	return o;
 }
 
-int rt_volume_list(struct img_store *s, char ***names, struct error *err)
+static bool list_wanted(const struct rt_volume_filter *f, const struct img_vol *v)
+{
+	bool named = !f->names || !f->names[0];
+
+	for (char **p = f->names; !named && p && *p; p++)
+		named = strstr(v->name, *p) != NULL;
+	return named && !f->no_driver && (f->dangling < 0 || f->dangling == !v->in_use) &&
+	       prune_wanted(f, v);
+}
+
+int rt_volume_list(struct img_store *s, const struct rt_volume_filter *f, char ***names,
+		   struct error *err)
 {
 	struct img_vol *v;
 	size_t n;
@@ -252,7 +263,7 @@ int rt_volume_list(struct img_store *s, char ***names, struct error *err)
 	if (img_vol_list(s, NULL, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].state == IMG_VOL_READY)
+		if (v[i].state == IMG_VOL_READY && (!f || list_wanted(f, &v[i])))
 			strv_push(names, v[i].name);
 	img_vol_list_free(v, n);
 	return 0;

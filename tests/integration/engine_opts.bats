@@ -474,6 +474,41 @@ zombies() {
 	nk volume rm "$P-k" >/dev/null
 }
 
+@test "volume ls --filter dangling=, label=, name=, driver= (docker's)" {
+	nk volume create --label team=a "$P-used" >/dev/null
+	nk volume create --label team=b "$P-free" >/dev/null
+	nk volume create "$P-other" >/dev/null
+	nk create --name "$P" -v "$P-used:/data" bb:1 true >/dev/null
+	run nk volume ls -q --filter dangling=true
+	assert_output "$P-free
+$P-other"
+	run nk volume ls -q --filter dangling=false
+	assert_output "$P-used"
+	run nk volume ls -q --filter label=team
+	assert_output "$P-used
+$P-free"
+	run nk volume ls -q --filter label=team=b
+	assert_output "$P-free"
+	# name= matches a part of the name; two of them, either.
+	run nk volume ls -q --filter name=-oth --filter name=-fr
+	assert_output "$P-free
+$P-other"
+	run nk volume ls -q --filter driver=local --filter dangling=false
+	assert_output "$P-used"
+	run nk volume ls -q --filter driver=nfs
+	assert_output ""
+	run nk volume ls --filter label=team=a
+	assert_line --index 0 --regexp '^DRIVER +VOLUME NAME$'
+	assert_line --index 1 --regexp "^local +$P-used\$"
+	for f in dangling=maybe label= color=red; do
+		run nk volume ls --filter "$f"
+		assert_failure 2
+		[ "${#lines[@]}" = 1 ]
+	done
+	nk rm "$P" >/dev/null
+	nk volume rm "$P-used" "$P-free" "$P-other" >/dev/null
+}
+
 @test "the image's Volumes: an anonymous volume each, filled from the image on first use" {
 	r=$BATS_TEST_TMPDIR/root
 	cp -a "$BATS_FILE_TMPDIR/rootfs" "$r"
