@@ -463,6 +463,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 out:
 	rt_monitor_spawn_release(&sp);
 	run_args_release(&a);
+	g->engine_spare = NULL; /* spare is ours, on the stack */
 	return rc;
 }
 

@@ -749,8 +749,11 @@ static int files_remove(struct img_store *s, const struct img_ctr *c, char **lef
 	return 0;
 }
 
+/* anon: the container's anonymous volumes, listed before its removal
+ * drops their links (NULL: not asked). */
 static int engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			 bool force, const struct handed *h, char **left, struct error *err)
+			 bool force, const struct handed *h, char ***anon, char **left,
+			 struct error *err)
 {
 	struct img_ctr c;
 	bool others_monitor;
@@ -758,6 +761,8 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 
 	if (img_ctr_find(s, ref, &c, err) < 0)
 		return -1;
+	if (anon && img_vol_of_ctr(s, c.id, anon, err) < 0)
+		goto out;
 	if (rt_engine_status(&c) == RT_ENGINE_RUNNING && !force) {
 		error_set(err, EBUSY,
 			  "cannot remove container %s: it is running: stop it first or use -f",
@@ -796,7 +801,7 @@ out:
 int rt_engine_remove(struct img_store *s, const struct rt_context *ctx, const char *ref, bool force,
 		     struct error *err)
 {
-	return engine_remove(s, ctx, ref, force, NULL, NULL, err);
+	return engine_remove(s, ctx, ref, force, NULL, NULL, NULL, err);
 }
 
 /* The container, then the anonymous volumes it had (docker's rm -v, and
@@ -805,16 +810,8 @@ static int remove_with_volumes(struct img_store *s, const struct rt_context *ctx
 			       bool force, const struct handed *h, char **left, struct error *err)
 {
 	_cleanup_strv_ char **anon = NULL;
-	_cleanup_free_ char *id = NULL;
-	struct img_ctr c;
 
-	if (img_ctr_find(s, ref, &c, err) < 0)
-		return -1;
-	id = xstrdup(c.id);
-	img_ctr_release(&c);
-	/* Which ones first: the container's removal drops its links. */
-	if (img_vol_of_ctr(s, id, &anon, err) < 0 ||
-	    engine_remove(s, ctx, id, force, h, left, err) < 0)
+	if (engine_remove(s, ctx, ref, force, h, &anon, left, err) < 0)
 		return -1;
 	for (char **n = anon; n && *n; n++)
 		if (rt_volume_remove(s, *n, err) < 0 && err->code != ENOENT)
