@@ -428,8 +428,8 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 	a.o.started_now = run;
 	rc = EXIT_NOOK;
 	/* The monitor starts (fork, exec) while we create the container,
-	 * and makes its directories meanwhile. */
-	if (run && spare_name(spare))
+	 * and makes its directories meanwhile (a forked one only). */
+	if (run && rt_engine_monitor_forks() && spare_name(spare))
 		g->engine_spare = spare;
 	if ((run && rt_engine_monitor_spawn(&ctx, !a.detach, rt_engine_wants_netns(&a.o),
 					    g->storage_root ? g->storage_root : IMG_DEFAULT_ROOT,

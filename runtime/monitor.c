@@ -281,22 +281,20 @@ static void mon_record(struct monitor *m, int code, bool oom)
 
 /* A --rm container whose client is attached: the client removes it (it
  * has the store open; opening it here would cost the foreground `run`
- * about a millisecond): told the exit code, it removes the container's
- * files while we destroy the container (FRAME_DESTROYED), then its state
- * and record, and we wait until it says it did.  When the client goes away
- * first (killed, or it failed), the removal is still ours: false then.
- * The client's FRAME_REMOVED names what it left in the store's trash for
- * us to delete after it returned (*left; "" none). */
-static bool mon_hand_off(struct monitor *m, int code, char left[FRAME_MAX + 1])
+ * about a millisecond): told the exit code (told: sent as soon as the
+ * container exited), it removes the container's files while we destroy
+ * the container (FRAME_DESTROYED), then its state and record, and we wait
+ * until it says it did.  When the client goes away first (killed, or it
+ * failed), the removal is still ours: false then.  The client's
+ * FRAME_REMOVED names what it left in the store's trash for us to delete
+ * after it returned (*left; "" none). */
+static bool mon_hand_off(struct monitor *m, bool told, char left[FRAME_MAX + 1])
 {
-	int32_t c[2] = {code, 1};
 	struct frame f;
 	char buf[FRAME_MAX];
-	bool told;
 	struct error err;
 
 	left[0] = '\0';
-	told = rt_frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) == 0;
 	fault_point("monitor-handed-off");
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
@@ -471,23 +469,32 @@ static _Noreturn void mon_main(struct monitor *m)
 	malloc_trim(0);
 	fault_point("monitor-started");
 	code = mon_wait(m, pid, sfd);
-	close(m->listen_fd);
-	unlink(sock);
+	/* Published ports first: their plan is in the bundle, which a --rm
+	 * container's client removes once it knows of the exit. */
 	if (rt_engine_net_stop(m->dir, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
-	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (m->rm && m->attach_fd >= 0) {
 		static char left[FRAME_MAX + 1];
+		int32_t c[2] = {code, 1};
+		/* The client waits for this alone: the rest after. */
+		bool told = rt_frame_send(m->attach_fd, FRAME_EXIT, c, sizeof(c)) == 0;
 
-		if (!mon_hand_off(m, code, left))
-			mon_record(m, code, oom);
-		else {
+		close(m->listen_fd);
+		unlink(sock);
+		/* (Whether the kernel's OOM killer ended it: of no use, the
+		 * record goes.) */
+		if (!mon_hand_off(m, told, left)) {
+			mon_record(m, code, false);
+		} else {
 			rt_engine_net_release(m->id);
 			if (*left && img_trash_delete(m->store_root, left, &err) < 0)
 				log_error("monitor of %s: %s", m->id, err.msg);
 		}
 		_exit(0);
 	}
+	close(m->listen_fd);
+	unlink(sock);
+	rt_container_oom_killed(m->ctx, m->id, &oom, &err);
 	if (rt_container_destroy(m->ctx, m->id, &err) < 0)
 		log_error("monitor of %s: %s", m->id, err.msg);
 	mon_record(m, code, oom);
@@ -648,7 +655,7 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 		     struct error *err)
 {
 	int sync[2] = {-1, -1}, att[2] = {-1, -1};
-	bool forked = !m->id && geteuid() == 0 && !userns_nested();
+	bool forked = !m->id && rt_engine_monitor_forks();
 	pid_t a;
 
 	*sync_fd = *attach_fd = -1;
@@ -746,6 +753,11 @@ static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
 	if (send(sync_fd, msg, (size_t)len, MSG_NOSIGNAL) != len)
 		return error_sys(err, "the monitor of container %s died before it started", m->id);
 	return 0;
+}
+
+bool rt_engine_monitor_forks(void)
+{
+	return geteuid() == 0 && !userns_nested();
 }
 
 int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,

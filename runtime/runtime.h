@@ -275,6 +275,9 @@ struct rt_monitor_spawn {
 int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm_netns,
 			    const char *spare_root, const char *spare_name,
 			    struct rt_monitor_spawn *sp, struct error *err);
+/* Whether a monitor spawned ahead is forked, not exec'd (as root outside
+ * a user namespace): only a forked one makes the spare directories. */
+bool rt_engine_monitor_forks(void);
 /* Whether a container of o will have a new network namespace that nook
  * makes as root outside any user namespace (none, bridge, a network). */
 bool rt_engine_wants_netns(const struct rt_engine_opts *o);
