@@ -11,31 +11,48 @@
 enum { OPT_LABEL = 256, OPT_FILTER };
 
 const struct cli_options cli_volume_create_options = {
-    ":", (const struct option[]){{"label", required_argument, NULL, OPT_LABEL}, {0}}};
+    ":d:o:", (const struct option[]){{"label", required_argument, NULL, OPT_LABEL},
+				     {"driver", required_argument, NULL, 'd'},
+				     {"opt", required_argument, NULL, 'o'},
+				     {0}}};
 
 int cli_cmd_volume_create(int argc, char **argv, struct cli_globals *g)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
-	_cleanup_strv_ char **labels = NULL;
+	_cleanup_strv_ char **labels = NULL, **opts = NULL;
 	_cleanup_free_ char *name = NULL;
 	struct error err = {0};
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, cli_volume_create_options.shortopts,
 				cli_volume_create_options.longopts, NULL)) != -1) {
-		if (c != OPT_LABEL)
+		switch (c) {
+		case OPT_LABEL:
+			if (!*optarg || *optarg == '=')
+				return cli_usage_error(g, "--label '%s': want KEY=VALUE", optarg);
+			strv_push(&labels, optarg);
+			break;
+		case 'd':
+			/* docker's default driver, the only one there is. */
+			if (strcmp(optarg, "local"))
+				return cli_usage_error(
+				    g, "volume driver '%s' is not supported: only 'local' is",
+				    optarg);
+			break;
+		case 'o':
+			strv_push(&opts, optarg);
+			break;
+		default:
 			return cli_bad_option(g, c, argv);
-		if (!*optarg || *optarg == '=')
-			return cli_usage_error(g, "--label '%s': want KEY=VALUE", optarg);
-		strv_push(&labels, optarg);
+		}
 	}
 	if ((rc = cli_want_args(g, argc - optind, 0, 1)) != 0)
 		return rc;
 	/* Named also without NAME (a generated one), as docker: only a
 	 * container's -v /path or its image's Volumes make anonymous ones. */
 	if (!(s = cli_store_open(g, &err)) ||
-	    rt_volume_create(s, optind < argc ? argv[optind] : NULL, false, labels, &name, &err) <
-		0)
+	    rt_volume_create(s, optind < argc ? argv[optind] : NULL, false, labels, opts, &name,
+			     &err) < 0)
 		return cli_error(g, &err);
 	printf("%s\n", name);
 	return 0;

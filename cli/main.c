@@ -96,8 +96,11 @@ const struct cli_table cli_container_table = {
 };
 
 static const struct cli_command volume_commands[] = {
-    {"create", cli_cmd_volume_create, CLI_STORE, "[--label KEY=VALUE] [NAME]",
-     "create a volume (a generated name without NAME)", NULL, &cli_volume_create_options},
+    {"create", cli_cmd_volume_create, CLI_STORE,
+     "[--label KEY=VALUE] [-d local] [-o type=T -o device=D [-o o=OPTS]] [NAME]",
+     "create a volume (a generated name without NAME); with -o, a mount of its own (docker's "
+     "local driver: type=tmpfs device=tmpfs o=size=64m, or type=none o=bind device=/path)",
+     NULL, &cli_volume_create_options},
     {"ls", cli_cmd_volume_ls, CLI_STORE, "[-q] [-f|--filter KEY=VALUE]...",
      "list volumes (filters: dangling=true|false, driver, label=KEY[=VALUE], name=PART)", NULL,
      &cli_volume_ls_options},

@@ -409,15 +409,16 @@ struct img_vol {
 	int64_t created; /* ns since the epoch */
 	bool anonymous;	 /* made for a container (-v /path, the image's Volumes) */
 	char *labels;	 /* a JSON object (volume create --label) */
+	char *options;	 /* a JSON object (volume create -o: type, device, o) */
 	enum img_vol_state state;
 	bool in_use; /* a container that exists mounts it */
 };
 void img_vol_release(struct img_vol *v);
 void img_vol_list_free(struct img_vol *v, size_t n);
-/* labels: a JSON object (NULL: none).  EEXIST when the name is taken (of
- * two concurrent adds exactly one wins). */
+/* labels, options: JSON objects (NULL: none).  EEXIST when the name is
+ * taken (of two concurrent adds exactly one wins). */
 int img_vol_add(struct img_store *s, const char *name, bool anonymous, const char *labels,
-		int64_t created, struct error *err);
+		const char *options, int64_t created, struct error *err);
 int img_vol_set_state(struct img_store *s, const char *name, enum img_vol_state st,
 		      struct error *err);
 /* name NULL: all, oldest first. */
@@ -433,6 +434,9 @@ int img_vol_forget(struct img_store *s, const char *name, struct error *err);
 int img_vol_use(struct img_store *s, const char *name, const char *ctr, struct error *err);
 /* Drop the container's links. */
 int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err);
+/* The volumes linked to ctr that have options (a mount of their own). */
+int img_vol_mounted_of_ctr(struct img_store *s, const char *ctr, struct img_vol **out, size_t *n,
+			   struct error *err);
 /* The anonymous volumes linked to ctr (strv_free). */
 int img_vol_of_ctr(struct img_store *s, const char *ctr, char ***anonymous, struct error *err);
 

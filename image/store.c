@@ -107,7 +107,7 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 /* Bump when the schema changes; upgrades run once, in one transaction
  * (SQLite's DDL is transactional: a kill -9 mid-upgrade leaves the old
  * schema and version, which the next command upgrades again). */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 /* Size of the write-ahead log kept on disk (see db_reserve). */
 #define WAL_RESERVE (512 << 10)
 
@@ -168,6 +168,11 @@ static int db_upgrade(struct img_store *s, struct error *err)
 	/* Version 5: a volume's labels (volume create --label), a JSON object. */
 	if (version < 5 &&
 	    img_db_exec(s, "ALTER TABLE volumes ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
+			err) < 0)
+		goto fail;
+	/* Version 6: a volume's local driver options (volume create -o). */
+	if (version < 6 &&
+	    img_db_exec(s, "ALTER TABLE volumes ADD COLUMN options TEXT NOT NULL DEFAULT '{}'",
 			err) < 0)
 		goto fail;
 	fault_point("store-upgrading");

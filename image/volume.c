@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#define VOL_COLS "name, created, anonymous, state, labels"
+#define VOL_COLS "name, created, anonymous, state, labels, options"
 
 /* In use: a link to a container that still has a row. */
 #define VOL_IN_USE                                                                                 \
@@ -26,13 +26,16 @@ static void vol_read(sqlite3_stmt *q, struct img_vol *v)
 	v->state = (enum img_vol_state)sqlite3_column_int64(q, 3);
 	t = sqlite3_column_text(q, 4);
 	v->labels = xstrdup(t ? (const char *)t : "{}");
-	v->in_use = sqlite3_column_int64(q, 5) != 0;
+	t = sqlite3_column_text(q, 5);
+	v->options = xstrdup(t ? (const char *)t : "{}");
+	v->in_use = sqlite3_column_int64(q, 6) != 0;
 }
 
 void img_vol_release(struct img_vol *v)
 {
 	free(v->name);
 	free(v->labels);
+	free(v->options);
 }
 
 void img_vol_list_free(struct img_vol *v, size_t n)
@@ -42,8 +45,9 @@ void img_vol_list_free(struct img_vol *v, size_t n)
 	free(v);
 }
 
-static int vol_exec(struct img_store *s, const char *sql, const char *a, const char *b, int64_t x,
-		    int64_t y, struct error *err)
+/* sql with a, b, c (NULL: unbound) as ?1, ?2, ?5 and x, y as ?3, ?4. */
+static int vol_exec(struct img_store *s, const char *sql, const char *a, const char *b,
+		    const char *c, int64_t x, int64_t y, struct error *err)
 {
 	sqlite3_stmt *q;
 	int rc;
@@ -53,6 +57,8 @@ static int vol_exec(struct img_store *s, const char *sql, const char *a, const c
 	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
 	if (b)
 		sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+	if (c)
+		sqlite3_bind_text(q, 5, c, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, x);
 	sqlite3_bind_int64(q, 4, y);
 	rc = sqlite3_step(q);
@@ -65,23 +71,25 @@ static int vol_exec(struct img_store *s, const char *sql, const char *a, const c
 }
 
 int img_vol_add(struct img_store *s, const char *name, bool anonymous, const char *labels,
-		int64_t created, struct error *err)
+		const char *options, int64_t created, struct error *err)
 {
 	return vol_exec(s,
-			"INSERT INTO volumes(name, labels, created, anonymous, state) "
-			"VALUES (?1, coalesce(?2, '{}'), ?3, ?4, 0)",
-			name, labels, created, anonymous, err);
+			"INSERT INTO volumes(name, labels, options, created, anonymous, state) "
+			"VALUES (?1, coalesce(?2, '{}'), coalesce(?5, '{}'), ?3, ?4, 0)",
+			name, labels, options, created, anonymous, err);
 }
 
 int img_vol_set_state(struct img_store *s, const char *name, enum img_vol_state st,
 		      struct error *err)
 {
 	return vol_exec(s, "UPDATE volumes SET state = ?3 WHERE name = ?1 AND ?4 = 0", name, NULL,
-			st, 0, err);
+			NULL, st, 0, err);
 }
 
-int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, size_t *n,
-		 struct error *err)
+/* The volumes sql (VOL_COLS and VOL_IN_USE of "volumes v") selects with
+ * arg as ?1. */
+static int vol_query(struct img_store *s, const char *sql, const char *arg, struct img_vol **out,
+		     size_t *n, struct error *err)
 {
 	sqlite3_stmt *q;
 	int rc;
@@ -90,14 +98,11 @@ int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, si
 	*n = 0;
 	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0)
 		return -1;
-	q = img_db_prepare(s,
-			   "SELECT " VOL_COLS ", " VOL_IN_USE " FROM volumes v "
-			   "WHERE ?1 IS NULL OR name = ?1 ORDER BY created",
-			   err);
+	q = img_db_prepare(s, sql, err);
 	if (!q)
 		return -1;
-	if (name)
-		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (arg)
+		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		vol_read(q, &(*out)[(*n)++]);
@@ -110,6 +115,26 @@ int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, si
 		return img_db_error(s, err, "cannot list volumes");
 	}
 	return 0;
+}
+
+int img_vol_list(struct img_store *s, const char *name, struct img_vol **out, size_t *n,
+		 struct error *err)
+{
+	return vol_query(s,
+			 "SELECT " VOL_COLS ", " VOL_IN_USE " FROM volumes v "
+			 "WHERE ?1 IS NULL OR name = ?1 ORDER BY created",
+			 name, out, n, err);
+}
+
+int img_vol_mounted_of_ctr(struct img_store *s, const char *ctr, struct img_vol **out, size_t *n,
+			   struct error *err)
+{
+	return vol_query(
+	    s,
+	    "SELECT " VOL_COLS ", " VOL_IN_USE " FROM volumes v "
+	    "JOIN volume_users w ON w.volume = v.name "
+	    "WHERE w.ctr = ?1 AND v.options != '{}' AND v.state = 1 ORDER BY v.created",
+	    ctr, out, n, err);
 }
 
 int img_vol_get(struct img_store *s, const char *name, struct img_vol *out, struct error *err)
@@ -164,8 +189,9 @@ int img_vol_forget(struct img_store *s, const char *name, struct error *err)
 {
 	if (img_db_begin(s, err) < 0)
 		return -1;
-	if (vol_exec(s, "DELETE FROM volume_users WHERE volume = ?1", name, NULL, 0, 0, err) < 0 ||
-	    vol_exec(s, "DELETE FROM volumes WHERE name = ?1", name, NULL, 0, 0, err) < 0) {
+	if (vol_exec(s, "DELETE FROM volume_users WHERE volume = ?1", name, NULL, NULL, 0, 0, err) <
+		0 ||
+	    vol_exec(s, "DELETE FROM volumes WHERE name = ?1", name, NULL, NULL, 0, 0, err) < 0) {
 		img_db_rollback(s);
 		return -1;
 	}
@@ -198,7 +224,7 @@ int img_vol_use(struct img_store *s, const char *name, const char *ctr, struct e
 
 int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err)
 {
-	return vol_exec(s, "DELETE FROM volume_users WHERE ctr = ?1", ctr, NULL, 0, 0, err);
+	return vol_exec(s, "DELETE FROM volume_users WHERE ctr = ?1", ctr, NULL, NULL, 0, 0, err);
 }
 
 int img_vol_of_ctr(struct img_store *s, const char *ctr, char ***anonymous, struct error *err)

@@ -447,9 +447,13 @@ int rt_engine_volumes_attach(struct img_store *s, const struct rt_engine_opts *o
 	}
 	for (size_t i = 0; i < k; i++) {
 		char *name = NULL;
+		bool ro = false;
 
-		if (rt_volume_attach(s, v[i].name, ctr, &name, err) < 0)
+		if (rt_volume_attach(s, v[i].name, ctr, &name, &ro, err) < 0)
 			goto fail;
+		/* A new bind of a read-only mount is writable: the volume's
+		 * own o=ro holds in the container only if its mount says so. */
+		v[i].ro |= ro;
 		free(v[i].name);
 		v[i].name = name;
 	}

@@ -914,6 +914,8 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 		error_set(err, EBUSY, "container %s is already running", ref);
 		goto out;
 	}
+	if (rt_volumes_mount(s, &c, err) < 0)
+		goto out;
 	m.store_root = img_store_root(s);
 	m.id = c.id;
 	m.dir = c.dir;

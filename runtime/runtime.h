@@ -328,14 +328,17 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
 /* Engine volumes (runtime/volume.c).  rt_volume_path: NAME's _data
  * directory (caller frees).  rt_volume_create: name NULL gives a random
  * name; anonymous: made for a container (-v /path, the image's Volumes);
- * labels KEY=VAL (NULL: none; an empty KEY is EINVAL); EEXIST when a
- * volume has the name; *out (optional) its name.  rt_volume_remove:
- * EBUSY while a container uses it.  rt_volume_prune: the volumes no
+ * labels KEY=VAL (NULL: none; an empty KEY is EINVAL); opts: docker's
+ * local driver options type=, device=, o= (NULL: none; a volume with
+ * them is a mount of its own); EEXIST when a volume has the name; *out
+ * (optional) its name.  rt_volume_remove: EBUSY while a container uses
+ * it; a mounted volume is unmounted before anything is deleted.  rt_volume_prune: the volumes no
  * container uses (running or not) that f selects, as docker 23+'s volume
  * prune: anonymous ones only unless f->all; *removed their names.
  * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
  * rt_volume_attach: the volume (made when missing; name NULL: a new
- * anonymous one) linked to container ctr; *out its name.
+ * anonymous one) linked to container ctr; *out its name; *ro whether
+ * its options make it read-only (then mounted, as one with options is).
  * rt_volume_copy_up: an empty volume gets the image's content at dest
  * inside rootfs (resolved in the root), as docker does on first use. */
 char *rt_volume_path(struct img_store *s, const char *name);
@@ -350,7 +353,7 @@ struct rt_volume_filter {
 	bool no_driver;	   /* driver=X where X is not "local": none match */
 };
 int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char *const *labels,
-		     char **out, struct error *err);
+		     char *const *opts, char **out, struct error *err);
 int rt_volume_remove(struct img_store *s, const char *name, struct error *err);
 int rt_volume_prune(struct img_store *s, const struct rt_volume_filter *f, char ***removed,
 		    struct error *err);
@@ -363,7 +366,9 @@ int rt_volume_list(struct img_store *s, const struct rt_volume_filter *f, char *
 		   struct error *err);
 char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err);
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
-		     struct error *err);
+		     bool *ro, struct error *err);
+/* The volumes with options that container c uses, mounted (a start). */
+int rt_volumes_mount(struct img_store *s, const struct img_ctr *c, struct error *err);
 int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs, const char *dest,
 		      struct error *err);
 

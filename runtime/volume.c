@@ -10,14 +10,23 @@
  *   remove: REMOVING (refused while a container uses it, in the same
  *           statement) -> the directory -> the row.  A REMOVING row is
  *           finished by the next rm, create or prune, and no container can
- *           start using it meanwhile. */
+ *           start using it meanwhile.
+ *
+ * A volume made with options (docker's local driver: type, device, o) is
+ * a mount of its own on its _data directory: made when a container is
+ * created with it or started (so also after the host restarted), kept
+ * until the volume is removed, which unmounts it before it deletes
+ * anything (a bind of a host directory is never emptied). */
 #include "runtime/internal.h"
 #include "image/image.h"
+#include "namespaces/namespaces.h"
+#include "overlayfs/overlayfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -52,10 +61,160 @@ static int vol_lock(struct img_store *s, struct error *err)
 	return steal_fd(&fd);
 }
 
-/* Under the lock: the steps after a REMOVING mark. */
+/* ------------------------------------------- local driver options -- */
+
+/* docker's local driver options, -o type=T -o device=D [-o o=OPTS], as a
+ * JSON object's text ("{}" for none); NULL with err set otherwise. */
+static char *options_json(char *const *opts, struct error *err)
+{
+	json_object *o = json_object_new_object(), *type = NULL, *dev = NULL;
+	char *out = NULL;
+
+	for (char *const *p = opts; p && *p; p++) {
+		const char *eq = strchr(*p, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
+
+		if (!eq || (strcmp(k, "type") && strcmp(k, "device") && strcmp(k, "o"))) {
+			error_set(err, EINVAL,
+				  "invalid volume option '%s': the local driver takes type=, "
+				  "device= and o=",
+				  *p);
+			goto out;
+		}
+		json_object_object_add(o, k, json_object_new_string(eq + 1));
+	}
+	if (json_object_object_length(o) &&
+	    (!json_object_object_get_ex(o, "type", &type) || !*json_object_get_string(type) ||
+	     !json_object_object_get_ex(o, "device", &dev) || !*json_object_get_string(dev))) {
+		error_set(err, EINVAL, "volume options need type= and device= (o= is optional)");
+		goto out;
+	}
+	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+	json_object_put(o);
+	return out;
+}
+
+/* What mount(2) makes of a volume's options. */
+struct vol_mount {
+	char *type, *device, *data; /* data: o's options that are not flags */
+	unsigned long flags;
+};
+
+static void vol_mount_release(struct vol_mount *m)
+{
+	free(m->type);
+	free(m->device);
+	free(m->data);
+}
+
+static char *jstring(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? xstrdup(json_object_get_string(v))
+						     : xstrdup("");
+}
+
+/* type=none with o=bind (or rbind) binds device, a path on the host, as
+ * docker's; anything else mounts device as a file system of its type. */
+static int vol_mount_parse(const char *options, struct vol_mount *m, struct error *err)
+{
+	json_object *o = json_tokener_parse(options);
+	_cleanup_free_ char *opts = NULL;
+	char *save = NULL;
+
+	*m = (struct vol_mount){0};
+	if (!o)
+		return error_set(err, EINVAL, "bad volume options '%s'", options);
+	m->type = jstring(o, "type");
+	m->device = jstring(o, "device");
+	opts = jstring(o, "o");
+	json_object_put(o);
+	for (char *opt = strtok_r(opts, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		unsigned long set, clear, prop;
+		bool rec;
+		int r = ns_mount_option(opt, &set, &clear, &prop, &rec);
+
+		if (r < 0)
+			return error_set(err, EINVAL, "volume option o=%s: '%s' is not supported",
+					 opts, opt);
+		if (r > 0) {
+			char *d =
+			    xasprintf("%s%s%s", m->data ? m->data : "", m->data ? "," : "", opt);
+
+			free(m->data);
+			m->data = d;
+		}
+		m->flags = (m->flags & ~clear) | set;
+	}
+	if (!strcmp(m->type, "none") && !(m->flags & MS_BIND))
+		return error_set(err, EINVAL, "volume option type=none needs o=bind");
+	if ((m->flags & MS_BIND) && m->device[0] != '/')
+		return error_set(err, EINVAL,
+				 "volume option device=%s: a bind needs an absolute path",
+				 m->device);
+	return 0;
+}
+
+/* Under the lock: the volume's own mount on its _data, unless there. */
+static int vol_mount(struct img_store *s, const struct img_vol *v, struct error *err)
+{
+	_cleanup_free_ char *path = rt_volume_path(s, v->name);
+	struct vol_mount m;
+	unsigned long bind;
+	int r = -1;
+
+	if (ovl_is_mounted(path))
+		return 0;
+	if (vol_mount_parse(v->options, &m, err) < 0)
+		goto out;
+	if (geteuid() != 0) {
+		error_set(err, EPERM,
+			  "volume %s has options, a mount of its own: only root mounts it",
+			  v->name);
+		goto out;
+	}
+	bind = m.flags & (MS_BIND | MS_REC);
+	if (bind ? mount(m.device, path, NULL, bind, NULL) < 0 ||
+		       ((m.flags & ~bind) &&
+			mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | (m.flags & ~bind), NULL) < 0)
+		 : mount(m.device, path, m.type, m.flags, m.data) < 0) {
+		error_sys(err, "cannot mount volume %s (%s, type %s)", v->name, m.device, m.type);
+		if (bind && ovl_is_mounted(path))
+			umount2(path, MNT_DETACH);
+		goto out;
+	}
+	r = 0;
+out:
+	vol_mount_release(&m);
+	return r;
+}
+
+/* Under the lock: nothing mounted on name's _data any more (stacked
+ * mounts one by one, a busy one lazily). */
+static int vol_unmount(struct img_store *s, const char *name, struct error *err)
+{
+	_cleanup_free_ char *path = rt_volume_path(s, name);
+
+	for (int i = 0; i < 16 && ovl_is_mounted(path); i++)
+		if (umount2(path, UMOUNT_NOFOLLOW) < 0 &&
+		    (errno != EBUSY || umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0))
+			return error_sys(err, "cannot unmount volume %s", name);
+	if (ovl_is_mounted(path))
+		return error_set(err, EBUSY, "cannot unmount volume %s", name);
+	return 0;
+}
+
+/* Under the lock: the steps after a REMOVING mark.  Unmounted first: the
+ * directory holds only what the volume itself wrote. */
 static int vol_finish_remove(struct img_store *s, int dfd, const char *name, struct error *err)
 {
 	fault_point("volume-rm-marked");
+	if (vol_unmount(s, name, err) < 0)
+		return -1;
+	fault_point("volume-rm-unmounted");
 	if (rm_rf_at(dfd, name, err) < 0 && err->code != ENOENT)
 		return -1;
 	fault_point("volume-rm-data");
@@ -109,11 +268,12 @@ static char *labels_json(char *const *labels, struct error *err)
 }
 
 int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char *const *labels,
-		     char **out, struct error *err)
+		     char *const *opts, char **out, struct error *err)
 {
 	_cleanup_close_ int dfd = -1;
-	_cleanup_free_ char *gen = NULL, *lj = labels_json(labels, err);
+	_cleanup_free_ char *gen = NULL, *lj = labels_json(labels, err), *oj = NULL;
 	struct img_vol v;
+	struct vol_mount m = {0};
 
 	if (!name) {
 		uint8_t rnd[32];
@@ -125,8 +285,16 @@ int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char
 		sha256_hex(rnd, hex);
 		name = gen = xstrdup(hex);
 	}
-	if (!lj)
+	if (!lj || !(oj = options_json(opts, err)))
 		return -1;
+	/* What mount would refuse, refused now. */
+	if (strcmp(oj, "{}")) {
+		int r = vol_mount_parse(oj, &m, err);
+
+		vol_mount_release(&m);
+		if (r < 0)
+			return -1;
+	}
 	if (vol_name_check(name, err) < 0 || (dfd = vol_lock(s, err)) < 0)
 		return -1;
 	if (img_vol_get(s, name, &v, err) == 0) {
@@ -139,10 +307,10 @@ int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char
 		if (st == IMG_VOL_REMOVING && vol_finish_remove(s, dfd, name, err) < 0)
 			return -1;
 		if (st == IMG_VOL_REMOVING &&
-		    img_vol_add(s, name, anonymous, lj, rt_now_ns(), err) < 0)
+		    img_vol_add(s, name, anonymous, lj, oj, rt_now_ns(), err) < 0)
 			return -1;
 	} else if (err->code != ENOENT ||
-		   img_vol_add(s, name, anonymous, lj, rt_now_ns(), err) < 0) {
+		   img_vol_add(s, name, anonymous, lj, oj, rt_now_ns(), err) < 0) {
 		return -1;
 	}
 	if (vol_finish_create(s, dfd, name, err) < 0)
@@ -237,7 +405,11 @@ static json_object *vol_json(struct img_store *s, const struct img_vol *v)
 
 	json_object_object_add(o, "Labels", labels ? labels : json_object_new_object());
 	json_object_object_add(o, "Scope", json_object_new_string("local"));
-	json_object_object_add(o, "Options", json_object_new_object());
+	{
+		json_object *opts = json_tokener_parse(v->options);
+
+		json_object_object_add(o, "Options", opts ? opts : json_object_new_object());
+	}
 	json_object_object_add(o, "Anonymous", json_object_new_boolean(v->anonymous));
 	json_object_object_add(o, "InUse", json_object_new_boolean(v->in_use));
 	return o;
@@ -292,13 +464,16 @@ char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err
 
 /* ------------------------------------------------- for the engine -- */
 
-int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out,
+int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out, bool *ro,
 		     struct error *err)
 {
 	char *made = NULL;
 
+	struct img_vol v;
+	int r;
+
 	/* docker's -v NAME:/path makes a missing volume. */
-	if (rt_volume_create(s, name, name == NULL, NULL, &made, err) < 0) {
+	if (rt_volume_create(s, name, name == NULL, NULL, NULL, &made, err) < 0) {
 		if (err->code != EEXIST)
 			return -1;
 		made = xstrdup(name);
@@ -307,8 +482,51 @@ int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, cha
 		free(made);
 		return -1;
 	}
+	/* One with options is mounted now: what the image has there is
+	 * copied into it (rt_volume_copy_up), not under it. */
+	if (img_vol_get(s, made, &v, err) < 0) {
+		free(made);
+		return -1;
+	}
+	r = 0;
+	*ro = false;
+	if (strcmp(v.options, "{}")) {
+		_cleanup_close_ int dfd = vol_lock(s, err);
+		struct vol_mount m = {0};
+
+		r = dfd < 0 ? -1 : vol_mount(s, &v, err);
+		if (r == 0 && vol_mount_parse(v.options, &m, err) == 0)
+			*ro = (m.flags & MS_RDONLY) != 0;
+		vol_mount_release(&m);
+	}
+	img_vol_release(&v);
+	if (r < 0) {
+		free(made);
+		return -1;
+	}
 	*out = made;
 	return 0;
+}
+
+int rt_volumes_mount(struct img_store *s, const struct img_ctr *c, struct error *err)
+{
+	_cleanup_close_ int dfd = -1;
+	struct img_vol *v;
+	size_t n;
+	int r = 0;
+
+	/* Only a named volume has options, and only -v NAME:/path and
+	 * --mount name one: a container with neither (most) costs no query. */
+	if (!strstr(c->config, "\"Binds\":[") && !strstr(c->config, "\"Mounts\":["))
+		return 0;
+	if (img_vol_mounted_of_ctr(s, c->id, &v, &n, err) < 0)
+		return -1;
+	if (n && (dfd = vol_lock(s, err)) < 0)
+		r = -1;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = vol_mount(s, &v[i], err);
+	img_vol_list_free(v, n);
+	return r;
 }
 
 int rt_volume_copy_up(struct img_store *s, const char *name, const char *rootfs, const char *dest,

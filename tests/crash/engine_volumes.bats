@@ -19,6 +19,15 @@ teardown() {
 
 vol() { "$NOOK" --storage-root "$SR" volume "$@"; }
 
+# A volume rm of V was killed: V is not listed; rm again removes it all.
+rm_again() {
+	run vol ls -q
+	refute_output --partial "$1"
+	run vol rm "$1"
+	assert_success
+	[ ! -e "$SR/volumes/$1" ]
+}
+
 sound() {
 	run "$NOOK" --storage-root "$SR" system check
 	assert_success
@@ -64,11 +73,7 @@ sound() {
 		vol create "$V" >/dev/null
 		echo data >"$SR/volumes/$V/_data/f"
 		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" volume rm "$V"
-		run vol ls -q
-		refute_output --partial "$V"
-		run vol rm "$V"
-		assert_success
-		[ ! -e "$SR/volumes/$V" ]
+		rm_again "$V"
 		run vol inspect "$V"
 		assert_failure
 		sound
@@ -81,6 +86,23 @@ sound() {
 	assert_success
 	[ ! -e "$SR/volumes/$P-c/_data/f" ]
 	vol rm "$P-c" >/dev/null
+}
+
+@test "rm of a volume bound to a host directory killed before and after the unmount: rm again finishes, the directory keeps its files" {
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src"
+	echo hostfile >"$src/keep"
+	for step in volume-rm-marked volume-rm-unmounted; do
+		V="$P-$step"
+		vol create -o type=none -o o=bind -o device="$src" "$V" >/dev/null
+		nk run --rm -v "$V:/b" bb:1 true
+		[ "$(cat "$SR/volumes/$V/_data/keep")" = hostfile ]
+		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" volume rm "$V"
+		rm_again "$V"
+		! grep -q " $SR/volumes/$V/" /proc/self/mountinfo
+		[ "$(cat "$src/keep")" = hostfile ]
+		sound
+	done
 }
 
 @test "run with an anonymous volume killed while creating: rm -f -v and prune leave nothing" {
@@ -97,12 +119,13 @@ sound() {
 }
 
 # The store as a nook before volume labels left it (schema 4: no labels
-# column).
+# column, nor the options column of schema 6).
 downgrade() {
 	python3 - "$SR/nook.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("ALTER TABLE volumes DROP COLUMN labels")
+db.execute("ALTER TABLE volumes DROP COLUMN options")
 db.execute("PRAGMA user_version=4")
 db.commit()
 PY
@@ -113,7 +136,7 @@ schema() {
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 cols = [r[1] for r in db.execute("PRAGMA table_info(volumes)")]
-print(db.execute("PRAGMA user_version").fetchone()[0], "labels" in cols)
+print(db.execute("PRAGMA user_version").fetchone()[0], "labels" in cols, "options" in cols)
 PY
 }
 
@@ -122,16 +145,17 @@ PY
 	nk run --name "$P" -v /anon bb:1 true >/dev/null
 	anon=$(vol ls -q | grep -v "^$P-old\$")
 	downgrade
-	[ "$(schema)" = "4 False" ]
+	[ "$(schema)" = "4 False False" ]
 	run -137 env NOOK_FAULT=store-upgrading "$NOOK" --storage-root "$SR" volume ls -q
 	# Rolled back: the old schema, which the next command upgrades.
-	[ "$(schema)" = "4 False" ]
+	[ "$(schema)" = "4 False False" ]
 	run vol ls -q
 	assert_success
 	assert_line "$P-old"
 	assert_line "$anon"
-	[ "$(schema)" = "5 True" ]
+	[ "$(schema)" = "6 True True" ]
 	[ "$(vol inspect "$P-old" | jq -c '.[0].Labels')" = '{}' ]
+	[ "$(vol inspect "$P-old" | jq -c '.[0].Options')" = '{}' ]
 	# What the old store knew survives: the anonymous one is still
 	# anonymous and still in use by its stopped container.
 	nk volume inspect "$anon" | jq -e '.[0].Anonymous'
