@@ -103,6 +103,32 @@ teardown() {
 	[ -z "$(ra ps -aq)" ]
 }
 
+@test "rootless volume create -o: a tmpfs shared by the user's containers, a bind of the user's own directory; rm keeps its files" {
+	run ra volume create -o type=tmpfs -o device=tmpfs -o o=size=1m vt
+	assert_success
+	ra run --rm -v vt:/t bb:1 sh -c 'echo shared >/t/x'
+	run ra run --rm -v vt:/t bb:1 sh -c 'cat /t/x; grep " /t " /proc/mounts'
+	assert_success
+	assert_line shared
+	assert_line --regexp '^tmpfs /t tmpfs .*size=1024k'
+	src="$A_HOME/src"
+	as A mkdir "$src"
+	as A sh -c "echo mine >'$src/keep'"
+	ra volume create -o type=none -o o=bind -o device="$src" vb
+	run ra run --rm -v vb:/b bb:1 sh -c 'cat /b/keep && echo new >/b/new'
+	assert_success
+	assert_output mine
+	# The container's root is the user outside: the new file is the user's.
+	[ "$(stat -c %U "$src/new")" = "$A_NAME" ]
+	ra volume rm vt vb
+	[ "$(cat "$src/keep")" = mine ]
+	[ "$(cat "$src/new")" = new ]
+	run ra volume ls -q
+	assert_output ""
+	# Nothing mounted where the host sees it.
+	! grep -q "/volumes/v[tb]/_data" /proc/self/mountinfo
+}
+
 @test "rootless layers: whiteouts and opaque directories (user.overlay.*) hide lower files" {
 	local t="$BATS_TEST_TMPDIR"
 	# Layer 2 deletes /etc/group and makes /opq opaque.
