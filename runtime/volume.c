@@ -516,8 +516,9 @@ int rt_volumes_mount(struct img_store *s, const struct img_ctr *c, struct error 
 	int r = 0;
 
 	/* Only a named volume has options, and only -v NAME:/path and
-	 * --mount name one: a container with neither (most) costs no query. */
-	if (!strstr(c->config, "\"Binds\":[") && !strstr(c->config, "\"Mounts\":["))
+	 * --mount name one: a container with neither (most; their lists are
+	 * empty, "[]") costs no query. */
+	if (!strstr(c->config, "\"Binds\":[\"") && !strstr(c->config, "\"Mounts\":[\""))
 		return 0;
 	if (img_vol_mounted_of_ctr(s, c->id, &v, &n, err) < 0)
 		return -1;

@@ -75,13 +75,18 @@ host_fstype() { awk -v m="$SR/volumes/$1/_data" '$5 == m {print $9}' /proc/self/
 @test "a volume's mount is made again when its container starts (as after the host restarted)" {
 	nk volume create -o type=tmpfs -o device=tmpfs -o o=size=2m "$P-v" >/dev/null
 	nk create --name "$P" -v "$P-v:/t" bb:1 sh -c 'grep " /t " /proc/mounts' >/dev/null
+	nk create --name "$P-m" --mount "type=volume,src=$P-v,dst=/t" bb:1 \
+		sh -c 'grep " /t " /proc/mounts' >/dev/null
 	[ "$(host_fstype "$P-v")" = tmpfs ]
-	umount "$SR/volumes/$P-v/_data"
-	[ -z "$(host_fstype "$P-v")" ]
-	run nk start -a "$P"
-	assert_success
-	assert_output --regexp '^tmpfs /t tmpfs .*size=2048k'
-	[ "$(host_fstype "$P-v")" = tmpfs ]
+	for c in "$P" "$P-m"; do
+		umount "$SR/volumes/$P-v/_data"
+		[ -z "$(host_fstype "$P-v")" ]
+		run nk start -a "$c"
+		assert_success
+		assert_output --regexp '^tmpfs /t tmpfs .*size=2048k'
+		[ "$(host_fstype "$P-v")" = tmpfs ]
+	done
+	nk rm "$P-m" >/dev/null
 	# In use: not removed, and still mounted.
 	run nk volume rm "$P-v"
 	assert_failure
