@@ -129,3 +129,25 @@ host_fstype() { awk -v m="$SR/volumes/$1/_data" '$5 == m {print $9}' /proc/self/
 	run nk volume rm "$P"
 	assert_success
 }
+
+@test "volume prune -a and system prune --volumes unmount volumes with options; the bound directory keeps its files" {
+	nk volume create -o type=none -o o=bind -o device="$SRC" "$P-b" >/dev/null
+	nk volume create -o type=tmpfs -o device=tmpfs "$P-t" >/dev/null
+	nk run --rm -v "$P-b:/b" -v "$P-t:/t" bb:1 true
+	[ -n "$(host_fstype "$P-b")" ] && [ "$(host_fstype "$P-t")" = tmpfs ]
+	run nk volume prune -a -f
+	assert_success
+	assert_line "$P-b"
+	assert_line "$P-t"
+	[ -z "$(host_fstype "$P-b")" ] && [ -z "$(host_fstype "$P-t")" ]
+	[ "$(cat "$SRC/keep")" = hostfile ]
+	# system prune --volumes keeps named volumes (docker 23+): this one
+	# stays, mounted.
+	nk volume create -o type=tmpfs -o device=tmpfs "$P-k" >/dev/null
+	nk run --rm -v "$P-k:/k" bb:1 true
+	run nk system prune -f --volumes
+	assert_success
+	[ "$(host_fstype "$P-k")" = tmpfs ]
+	nk volume rm "$P-k" >/dev/null
+	[ -z "$(host_fstype "$P-k")" ]
+}
