@@ -332,9 +332,10 @@ int rt_engine_prune(struct img_store *s, const struct rt_context *ctx, char ***r
  * local driver options type=, device=, o= (NULL: none; a volume with
  * them is a mount of its own); EEXIST when a volume has the name; *out
  * (optional) its name.  rt_volume_remove: EBUSY while a container uses
- * it; a mounted volume is unmounted before anything is deleted.  rt_volume_prune: the volumes no
- * container uses (running or not) that f selects, as docker 23+'s volume
- * prune: anonymous ones only unless f->all; *removed their names.
+ * it; a mounted volume is unmounted before anything is deleted.
+ * rt_volume_prune: the volumes no container uses (running or not) that f
+ * selects, as docker 23+'s volume prune: anonymous ones only unless
+ * f->all; *removed their names.
  * rt_volume_list: the names; rt_volume_inspect: docker's JSON object.
  * rt_volume_attach: the volume (made when missing; name NULL: a new
  * anonymous one) linked to container ctr; *out its name; *ro whether

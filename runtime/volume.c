@@ -158,34 +158,41 @@ static int vol_mount_parse(const char *options, struct vol_mount *m, struct erro
 	return 0;
 }
 
-/* Under the lock: the volume's own mount on its _data, unless there. */
-static int vol_mount(struct img_store *s, const struct img_vol *v, struct error *err)
+/* mount(2) of m on path (type=none o=bind: a bind, then the flags by a
+ * remount, which a bind ignores). */
+static int vol_mount_now(const char *name, const struct vol_mount *m, const char *path,
+			 struct error *err)
+{
+	unsigned long bind = m->flags & (MS_BIND | MS_REC), rest = m->flags & ~bind;
+	bool ok;
+
+	if (bind)
+		ok = mount(m->device, path, NULL, bind, NULL) == 0 &&
+		     (!rest || mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | rest, NULL) == 0);
+	else
+		ok = mount(m->device, path, m->type, m->flags, m->data) == 0;
+	if (ok)
+		return 0;
+	error_sys(err, "cannot mount volume %s (%s, type %s)", name, m->device, m->type);
+	if (bind && ovl_is_mounted(path))
+		umount2(path, MNT_DETACH);
+	return -1;
+}
+
+/* Under the lock: the volume's own mount on its _data, unless there;
+ * *ro (optional): whether its options make it read-only. */
+static int vol_mount(struct img_store *s, const struct img_vol *v, bool *ro, struct error *err)
 {
 	_cleanup_free_ char *path = rt_volume_path(s, v->name);
 	struct vol_mount m;
-	unsigned long bind;
 	int r = -1;
 
-	if (ovl_is_mounted(path))
-		return 0;
 	if (vol_mount_parse(v->options, &m, err) < 0)
 		goto out;
-	if (geteuid() != 0) {
-		error_set(err, EPERM,
-			  "volume %s has options, a mount of its own: only root mounts it",
-			  v->name);
+	if (ro)
+		*ro = (m.flags & MS_RDONLY) != 0;
+	if (!ovl_is_mounted(path) && vol_mount_now(v->name, &m, path, err) < 0)
 		goto out;
-	}
-	bind = m.flags & (MS_BIND | MS_REC);
-	if (bind ? mount(m.device, path, NULL, bind, NULL) < 0 ||
-		       ((m.flags & ~bind) &&
-			mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | (m.flags & ~bind), NULL) < 0)
-		 : mount(m.device, path, m.type, m.flags, m.data) < 0) {
-		error_sys(err, "cannot mount volume %s (%s, type %s)", v->name, m.device, m.type);
-		if (bind && ovl_is_mounted(path))
-			umount2(path, MNT_DETACH);
-		goto out;
-	}
 	r = 0;
 out:
 	vol_mount_release(&m);
@@ -492,12 +499,8 @@ int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, cha
 	*ro = false;
 	if (strcmp(v.options, "{}")) {
 		_cleanup_close_ int dfd = vol_lock(s, err);
-		struct vol_mount m = {0};
 
-		r = dfd < 0 ? -1 : vol_mount(s, &v, err);
-		if (r == 0 && vol_mount_parse(v.options, &m, err) == 0)
-			*ro = (m.flags & MS_RDONLY) != 0;
-		vol_mount_release(&m);
+		r = dfd < 0 ? -1 : vol_mount(s, &v, ro, err);
 	}
 	img_vol_release(&v);
 	if (r < 0) {
@@ -525,7 +528,7 @@ int rt_volumes_mount(struct img_store *s, const struct img_ctr *c, struct error 
 	if (n && (dfd = vol_lock(s, err)) < 0)
 		r = -1;
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = vol_mount(s, &v[i], err);
+		r = vol_mount(s, &v[i], NULL, err);
 	img_vol_list_free(v, n);
 	return r;
 }

@@ -69,6 +69,10 @@ host_fstype() { awk -v m="$SR/volumes/$1/_data" '$5 == m {print $9}' /proc/self/
 	assert_line hostfile
 	assert_output --partial "Read-only file system"
 	[ ! -e "$SRC/x" ]
+	# Also for a container that finds it mounted already.
+	run nk run --rm -v "$P:/b" bb:1 touch /b/y
+	assert_failure
+	[ ! -e "$SRC/y" ]
 	nk volume rm "$P" >/dev/null
 }
 
