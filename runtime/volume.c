@@ -474,40 +474,37 @@ char *rt_volume_inspect(struct img_store *s, const char *name, struct error *err
 int rt_volume_attach(struct img_store *s, const char *name, const char *ctr, char **out, bool *ro,
 		     struct error *err)
 {
-	char *made = NULL;
-
+	_cleanup_free_ char *made = NULL;
 	struct img_vol v;
-	int r;
+	bool existed = false;
+	int r = 0;
 
+	*ro = false;
 	/* docker's -v NAME:/path makes a missing volume. */
 	if (rt_volume_create(s, name, name == NULL, NULL, NULL, &made, err) < 0) {
 		if (err->code != EEXIST)
 			return -1;
 		made = xstrdup(name);
+		existed = true;
 	}
-	if (img_vol_use(s, made, ctr, err) < 0) {
-		free(made);
+	if (img_vol_use(s, made, ctr, err) < 0)
 		return -1;
-	}
-	/* One with options is mounted now: what the image has there is
-	 * copied into it (rt_volume_copy_up), not under it. */
-	if (img_vol_get(s, made, &v, err) < 0) {
-		free(made);
-		return -1;
-	}
-	r = 0;
-	*ro = false;
-	if (strcmp(v.options, "{}")) {
-		_cleanup_close_ int dfd = vol_lock(s, err);
+	/* One with options (only one made before: this call makes none) is
+	 * mounted now: what the image has there is copied into it
+	 * (rt_volume_copy_up), not under it. */
+	if (existed) {
+		if (img_vol_get(s, made, &v, err) < 0)
+			return -1;
+		if (strcmp(v.options, "{}")) {
+			_cleanup_close_ int dfd = vol_lock(s, err);
 
-		r = dfd < 0 ? -1 : vol_mount(s, &v, ro, err);
+			r = dfd < 0 ? -1 : vol_mount(s, &v, ro, err);
+		}
+		img_vol_release(&v);
+		if (r < 0)
+			return -1;
 	}
-	img_vol_release(&v);
-	if (r < 0) {
-		free(made);
-		return -1;
-	}
-	*out = made;
+	*out = steal_pointer(&made);
 	return 0;
 }
 
