@@ -237,8 +237,9 @@ extern const struct cli_options cli_load_options, cli_images_options, cli_rmi_op
     cli_save_options, cli_bundle_options, cli_pull_options;
 int cli_cmd_pull(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_push(int argc, char **argv, struct cli_globals *g);
-/* run/create --pull=always|missing|never (NULL: missing) for image. */
-int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
+/* run/create --pull=always|missing|never (NULL: missing) for image; *id
+ * gets its id when it was found here (else NULL). */
+int cli_image_ensure(struct img_store *s, const char *image, const char *policy, char **id,
 		     struct error *err);
 int cli_cmd_login(int argc, char **argv, struct cli_globals *g);
 int cli_cmd_logout(int argc, char **argv, struct cli_globals *g);

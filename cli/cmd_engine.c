@@ -413,10 +413,11 @@ static bool spare_name(char out[33])
 static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 {
 	_cleanup_engine_store_ struct img_store *s = NULL;
-	_cleanup_free_ char *id = NULL;
+	_cleanup_free_ char *id = NULL, *image_id = NULL;
 	struct run_args a = {0};
 	struct rt_context ctx = {.root = g->root};
 	struct rt_monitor_spawn sp = {-1, -1, 0};
+	struct img_ctr made = {0};
 	struct error err = {0};
 	char spare[33];
 	int rc, afd = -1, status = 0;
@@ -435,8 +436,12 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 					    g->storage_root ? g->storage_root : IMG_DEFAULT_ROOT,
 					    g->engine_spare, &sp, &err) < 0) ||
 	    !(s = cli_store_open_engine(g, &err)) ||
-	    cli_image_ensure(s, a.o.image, a.pull, &err) < 0 ||
-	    rt_engine_create(s, &a.o, &id, &err) < 0) {
+	    cli_image_ensure(s, a.o.image, a.pull, &image_id, &err) < 0) {
+		rc = fail(g, &err, EXIT_NOOK);
+		goto out;
+	}
+	a.o.image_id = image_id;
+	if (rt_engine_create(s, &a.o, &id, run ? &made : NULL, &err) < 0) {
 		rc = fail(g, &err, EXIT_NOOK);
 		goto out;
 	}
@@ -445,7 +450,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		rc = 0;
 		goto out;
 	}
-	if (rt_engine_start_spawned(s, &ctx, id, !a.detach, &sp, &afd, &err) < 0) {
+	if (rt_engine_start_spawned(s, &ctx, id, &made, !a.detach, &sp, &afd, &err) < 0) {
 		rc = fail(g, &err, start_exit(&err));
 		goto out;
 	}
@@ -461,6 +466,7 @@ static int create_or_run(int argc, char **argv, struct cli_globals *g, bool run)
 		 : status;
 	close(afd);
 out:
+	img_ctr_release(&made);
 	rt_monitor_spawn_release(&sp);
 	run_args_release(&a);
 	g->engine_spare = NULL; /* spare is ours, on the stack */

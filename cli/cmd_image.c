@@ -359,15 +359,15 @@ int cli_cmd_pull(int argc, char **argv, struct cli_globals *g)
 	return 0;
 }
 
-int cli_image_ensure(struct img_store *s, const char *image, const char *policy,
+int cli_image_ensure(struct img_store *s, const char *image, const char *policy, char **id,
 		     struct error *err)
 {
 	struct img_pull_opts o = {.ref = image};
-	_cleanup_free_ char *id = NULL;
 	struct error e;
 
+	*id = NULL;
 	if (!policy || !strcmp(policy, "missing")) {
-		if (img_resolve(s, image, &id, &e) == 0)
+		if (img_resolve(s, image, id, &e) == 0)
 			return 0;
 	} else if (!strcmp(policy, "never")) {
 		return 0;

@@ -57,19 +57,21 @@ void img_ctr_list_free(struct img_ctr *v, size_t n)
 	free(v);
 }
 
-int img_ctr_add(struct img_store *s, const struct img_ctr *c, struct error *err)
+/* One transaction for both rows: a commit less in every create. */
+int img_ctr_add(struct img_store *s, const struct img_ctr *c, const char *user_key,
+		struct error *err)
 {
 	sqlite3_stmt *q;
 	int rc;
 
-	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0)
+	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0 || img_db_begin(s, err) < 0)
 		return -1;
 	q = img_db_prepare(s,
 			   "INSERT INTO engine_containers(id, name, image_id, image, created, "
 			   "config, dir) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			   err);
 	if (!q)
-		return -1;
+		goto fail;
 	sqlite3_bind_text(q, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, c->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, c->image_id, -1, SQLITE_STATIC);
@@ -79,12 +81,22 @@ int img_ctr_add(struct img_store *s, const struct img_ctr *c, struct error *err)
 	sqlite3_bind_text(q, 7, c->dir, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	if (rc == SQLITE_CONSTRAINT)
-		return error_set(err, EEXIST, "the container name \"%s\" is already in use",
-				 c->name);
-	if (rc != SQLITE_DONE)
-		return img_db_error(s, err, "cannot record container");
+	if (rc == SQLITE_CONSTRAINT) {
+		error_set(err, EEXIST, "the container name \"%s\" is already in use", c->name);
+		goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		img_db_error(s, err, "cannot record container");
+		goto fail;
+	}
+	/* Not EEXIST when the key is taken: that is a name taken. */
+	if ((user_key && img_user_insert(s, user_key, c->image_id, EBUSY, err) < 0) ||
+	    img_db_commit(s, err) < 0)
+		goto fail;
 	return 0;
+fail:
+	img_db_rollback(s);
+	return -1;
 }
 
 /* Run an UPDATE/DELETE with id as ?1 and up to five integers ?2..?6. */

@@ -265,6 +265,9 @@ int img_user_get(struct img_store *s, const char *key, char **id, char **dir, st
 /* Make sure the directories of a recorded user exist (they are made after
  * its row, so a killed img_user_add may have left the row alone). */
 int img_user_prepare(struct img_store *s, const char *key, char **dir, struct error *err);
+/* img_user_prepare of a key its caller recorded a moment ago (img_ctr_add):
+ * the directories made without looking the key up. */
+int img_user_dirs(struct img_store *s, const char *key, char **dir, struct error *err);
 /* Forget a user and remove its directory (must be unmounted). */
 int img_user_remove(struct img_store *s, const char *key, struct error *err);
 /* The same, but its directory is left in the store's trash for the caller
@@ -299,8 +302,11 @@ struct img_ctr {
 void img_ctr_release(struct img_ctr *c);
 void img_ctr_list_free(struct img_ctr *v, size_t n);
 /* Record a new container (id, name, image_id, image, created, config,
- * dir of c).  EEXIST when the name is taken. */
-int img_ctr_add(struct img_store *s, const struct img_ctr *c, struct error *err);
+ * dir of c).  EEXIST when the name is taken.  user_key (NULL: none): in
+ * the same transaction, its bundle's user key as img_user_add records it,
+ * its directories not made yet (img_user_dirs). */
+int img_ctr_add(struct img_store *s, const struct img_ctr *c, const char *user_key,
+		struct error *err);
 /* By full id, name, or unique id prefix: ENOENT when none, EINVAL when
  * the prefix is ambiguous.  img_ctr_release. */
 int img_ctr_find(struct img_store *s, const char *ref, struct img_ctr *out, struct error *err);
@@ -319,6 +325,8 @@ int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const 
 		      struct error *err);
 /* EEXIST when another container has the name. */
 int img_ctr_rename(struct img_store *s, const char *id, const char *name, struct error *err);
+/* The row, and with it (triggers) its volume links, addresses, ports and
+ * --userns=auto range. */
 int img_ctr_remove(struct img_store *s, const char *id, struct error *err);
 
 /* ------------------------------------------- userns id pool (idpool.c) -- */
@@ -432,8 +440,6 @@ int img_vol_remove_begin(struct img_store *s, const char *name, struct error *er
 int img_vol_forget(struct img_store *s, const char *name, struct error *err);
 /* Link container ctr to a READY volume (ENOENT otherwise). */
 int img_vol_use(struct img_store *s, const char *name, const char *ctr, struct error *err);
-/* Drop the container's links. */
-int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err);
 /* The volumes linked to ctr that have options (a mount of their own). */
 int img_vol_mounted_of_ctr(struct img_store *s, const char *ctr, struct img_vol **out, size_t *n,
 			   struct error *err);

@@ -18,6 +18,11 @@ struct img_store {
 	char *spare;      /* img_store_opts.spare, until taken */
 };
 
+/* Insert the row of user key (of image id) in the transaction begun,
+ * conflict the error code when the key is recorded already (query.c). */
+int img_user_insert(struct img_store *s, const char *key, const char *id, int conflict,
+		    struct error *err);
+
 /* Give the spare container directories (img_spare_make) the name dir, if
  * there are any, made and not taken yet; false: none (made or not, they
  * are not ours to take from then on). */

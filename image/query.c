@@ -599,6 +599,29 @@ static int user_dirs_make(struct img_store *s, const char *key, const char *d, s
 	return 0;
 }
 
+int img_user_insert(struct img_store *s, const char *key, const char *id, int conflict,
+		    struct error *err)
+{
+	_cleanup_free_ char *d = user_dir(s, key);
+	sqlite3_stmt *q = img_db_prepare(
+	    s, "INSERT INTO containers(key, image_id, dir, created) VALUES (?1, ?2, ?3, ?4)", err);
+	int rc;
+
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, d, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return error_set(err, conflict, "'%s' already exists", key);
+	if (rc != SQLITE_DONE)
+		return img_db_error(s, err, "cannot record container");
+	return 0;
+}
+
 /* The row first, the directories after it: a kill in between leaves a
  * recorded user without directories, which img_user_prepare (the same
  * command run again) makes and img_user_remove does not need.  Never a
@@ -607,28 +630,10 @@ int img_user_add(struct img_store *s, const char *key, const char *id, char **di
 		 struct error *err)
 {
 	_cleanup_free_ char *d = user_dir(s, key);
-	sqlite3_stmt *q;
-	int rc;
 
 	if (img_db_begin(s, err) < 0)
 		return -1;
-	q = img_db_prepare(s, "INSERT INTO containers(key, image_id, dir, created) VALUES (?1, ?2, ?3, ?4)", err);
-	if (!q) {
-		img_db_rollback(s);
-		return -1;
-	}
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, d, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc == SQLITE_CONSTRAINT) {
-		img_db_rollback(s);
-		return error_set(err, EEXIST, "'%s' already exists", key);
-	}
-	if (rc != SQLITE_DONE) {
-		img_db_error(s, err, "cannot record container");
+	if (img_user_insert(s, key, id, EEXIST, err) < 0) {
 		img_db_rollback(s);
 		return -1;
 	}
@@ -652,6 +657,16 @@ int img_user_prepare(struct img_store *s, const char *key, char **dir, struct er
 	_cleanup_free_ char *d = NULL;
 
 	if (img_user_get(s, key, NULL, &d, err) < 0 || user_dirs_make(s, key, d, err) < 0)
+		return -1;
+	*dir = steal_pointer(&d);
+	return 0;
+}
+
+int img_user_dirs(struct img_store *s, const char *key, char **dir, struct error *err)
+{
+	_cleanup_free_ char *d = user_dir(s, key);
+
+	if (user_dirs_make(s, key, d, err) < 0)
 		return -1;
 	*dir = steal_pointer(&d);
 	return 0;

@@ -340,7 +340,9 @@ static void *worker(void *arg)
 static int pool_run(struct pool *p, int (*meanwhile)(struct pool *p, struct error *err),
 		    struct error *err)
 {
-	size_t nthreads = (size_t)p->s->jobs < p->n ? (size_t)p->s->jobs : p->n;
+	long ncpu = p->s->jobs > 0 ? p->s->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	size_t jobs = ncpu > 0 ? (size_t)ncpu : 1;
+	size_t nthreads = jobs < p->n ? jobs : p->n;
 	pthread_t th[64];
 	size_t started = 0;
 	int rc = 0;

@@ -46,6 +46,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS volume_users ("
     "  volume TEXT NOT NULL, ctr TEXT NOT NULL, PRIMARY KEY (volume, ctr));"
     "CREATE INDEX IF NOT EXISTS volume_users_ctr ON volume_users(ctr);"
+    /* Version 7: a container's volume links go with its row, in the same
+     * statement. */
+    "CREATE TRIGGER IF NOT EXISTS volume_users_release AFTER DELETE ON engine_containers BEGIN "
+    "DELETE FROM volume_users WHERE ctr = OLD.id; END;"
     "CREATE VIEW IF NOT EXISTS layer_refs AS SELECT l.diff_id, l.size,"
     "  (SELECT COUNT(*) FROM image_layers il WHERE il.diff_id = l.diff_id) AS refcount"
     "  FROM layers l;";
@@ -107,7 +111,7 @@ sqlite3_stmt *img_db_prepare(struct img_store *s, const char *sql, struct error 
 /* Bump when the schema changes; upgrades run once, in one transaction
  * (SQLite's DDL is transactional: a kill -9 mid-upgrade leaves the old
  * schema and version, which the next command upgrades again). */
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 /* Size of the write-ahead log kept on disk (see db_reserve). */
 #define WAL_RESERVE (512 << 10)
 
@@ -608,11 +612,10 @@ struct img_store *img_store_open(const struct img_store_opts *o, struct error *e
 {
 	struct img_store *s = xzalloc(sizeof(*s));
 	const char *root = o && o->root ? o->root : IMG_DEFAULT_ROOT;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	s->rootfd = s->gcfd = -1;
 	s->max_layer_size = o && o->max_layer_size ? o->max_layer_size : IMG_DEFAULT_MAX_LAYER_SIZE;
-	s->jobs = o && o->jobs > 0 ? o->jobs : (ncpu > 0 ? (int)ncpu : 1);
+	s->jobs = o && o->jobs > 0 ? o->jobs : 0; /* 0: the online CPUs, asked when needed */
 	s->relaxed = o && o->relaxed;
 	s->spare = o && o->spare ? xstrdup(o->spare) : NULL;
 	if (mkdir_p(root, 0700, err) < 0)

@@ -222,11 +222,6 @@ int img_vol_use(struct img_store *s, const char *name, const char *ctr, struct e
 	return error_set(err, ENOENT, "volume %s does not exist or is being removed", name);
 }
 
-int img_vol_users_drop(struct img_store *s, const char *ctr, struct error *err)
-{
-	return vol_exec(s, "DELETE FROM volume_users WHERE ctr = ?1", ctr, NULL, NULL, 0, 0, err);
-}
-
 int img_vol_of_ctr(struct img_store *s, const char *ctr, char ***anonymous, struct error *err)
 {
 	sqlite3_stmt *q;

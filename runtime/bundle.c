@@ -407,34 +407,50 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err)
 {
-	return rt_bundle_make_mapped(s, image, dir, scratch, !scratch, NULL, adjust, edit, data, err);
-}
-
-int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
-			  bool sync, const struct img_idrange *idmap,
-			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
-			  void *data, struct error *err)
-{
-	_cleanup_free_ char *id = NULL, *abs = NULL, *key = NULL, *udir = NULL, *rootfs = NULL;
-	_cleanup_free_ char *json = NULL;
-	_cleanup_close_ int dfd = -1, rfd = -1;
+	_cleanup_free_ char *id = NULL;
 	struct img_config cfg = {0};
-	bool made_dir, existed;
-	struct stat st;
+	int r;
 
 	if (img_resolve(s, image, &id, err) < 0 || img_config_get(s, id, &cfg, err) < 0)
 		return -1;
+	r = rt_bundle_make_mapped(s, id, &cfg, dir, scratch, !scratch, false, NULL, adjust, edit,
+				  data, err);
+	img_config_release(&cfg);
+	return r;
+}
+
+char *rt_bundle_key(const char *dir, struct error *err)
+{
+	_cleanup_free_ char *abs = bundle_path(dir, err);
+
+	return abs ? xasprintf("bundle:%s", abs) : NULL;
+}
+
+int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config *cfg,
+			  const char *dir, bool scratch, bool sync, bool recorded,
+			  const struct img_idrange *idmap,
+			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
+			  void *data, struct error *err)
+{
+	_cleanup_free_ char *abs = NULL, *key = NULL, *udir = NULL, *rootfs = NULL;
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int dfd = -1, rfd = -1;
+	bool made_dir, existed;
+	struct stat st;
+
 	if (adjust)
-		adjust(&cfg, data);
+		adjust(cfg, data);
 	made_dir = stat(dir, &st) < 0;
 	if (mkdir_p(dir, 0755, err) < 0 || !(abs = bundle_path(dir, err)))
-		goto fail_cfg;
+		return -1;
 	key = xasprintf("bundle:%s", abs);
 	rootfs = xasprintf("%s/rootfs", abs);
-	if (user_open(s, key, id, &udir, &existed, err) < 0) {
+	existed = false;
+	if (recorded ? img_user_dirs(s, key, &udir, err) < 0
+		     : user_open(s, key, id, &udir, &existed, err) < 0) {
 		if (made_dir)
 			rmdir(abs);
-		goto fail_cfg;
+		return -1;
 	}
 	dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
@@ -442,10 +458,8 @@ int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *di
 		goto fail;
 	}
 	/* config.json is written last: with it the bundle is complete. */
-	if (existed && faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		img_config_release(&cfg);
+	if (existed && faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return error_set(err, EEXIST, "bundle '%s' already exists", abs);
-	}
 	fault_point("bundle-recorded");
 	if (mkdirat(dfd, "rootfs", 0755) < 0 && errno != EEXIST) {
 		error_sys(err, "cannot create '%s'", rootfs);
@@ -461,15 +475,12 @@ int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *di
 		goto fail;
 	}
 	/* A scratch bundle's config is read by nook alone, once: compact. */
-	json = bundle_config(&cfg, rfd, edit, data, scratch, err);
+	json = bundle_config(cfg, rfd, edit, data, scratch, err);
 	if (!json || config_write(dfd, json, sync, err) < 0)
 		goto fail;
-	img_config_release(&cfg);
 	return 0;
 fail:
 	bundle_undo(s, abs, key, made_dir);
-fail_cfg:
-	img_config_release(&cfg);
 	return -1;
 }
 

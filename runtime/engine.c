@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -29,12 +30,17 @@ static const char *const nouns[] = {
     "thompson", "turing",  "volhard",  "wozniak", "yalow",   "zuse",   "knuth",	  "torvalds",
 };
 
-static int random_bytes(void *buf, size_t n, struct error *err)
+int rt_random_bytes(void *buf, size_t n, struct error *err)
 {
-	_cleanup_close_ int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	/* getrandom(2): one call where /dev/urandom took three. */
+	for (size_t got = 0; got < n;) {
+		ssize_t r = getrandom((char *)buf + got, n - got, 0);
 
-	if (fd < 0 || read_all(fd, buf, n) != (ssize_t)n)
-		return error_sys(err, "cannot read /dev/urandom");
+		if (r < 0 && errno != EINTR)
+			return error_sys(err, "cannot get random bytes");
+		if (r > 0)
+			got += (size_t)r;
+	}
 	return 0;
 }
 
@@ -432,53 +438,39 @@ static int options_check(const struct rt_engine_opts *o, struct error *err)
 	return rt_engine_opts_check(o, err);
 }
 
-/* The volumes of container id: its links dropped, its anonymous
- * volumes removed too when anonymous (rm -v, --rm); after its row is gone,
- * so none of them is in use by it.  Best effort: a volume left over is
- * what `volume prune` removes. */
-static void volumes_drop(struct img_store *s, const char *id, bool anonymous)
+/* A container's anonymous volumes (listed before its row went, which
+ * took their links with it: image/store.c), so none of them is in use by
+ * it.  Best effort: a volume left over is what `volume prune` removes. */
+static void volumes_remove(struct img_store *s, char **anon)
 {
-	_cleanup_strv_ char **anon = NULL;
 	struct error e;
 
-	if (anonymous && img_vol_of_ctr(s, id, &anon, &e) == 0)
-		for (char **n = anon; n && *n; n++)
-			rt_volume_remove(s, *n, &e);
-	img_vol_users_drop(s, id, &e);
-}
-
-/* The volumes the container mounts, made and linked to it: the image's
- * Volumes come from its config. */
-static int volumes_attach(struct img_store *s, const struct rt_engine_opts *o, const char *image_id,
-			  struct edit *e, struct error *err)
-{
-	struct img_config cfg = {0};
-	int r;
-
-	if (img_config_get(s, image_id, &cfg, err) < 0)
-		return -1;
-	r = rt_engine_volumes_attach(s, o, cfg.volumes, e->id, &e->vols, &e->n_vols, err);
-	img_config_release(&cfg);
-	return r;
+	for (char **n = anon; n && *n; n++)
+		rt_volume_remove(s, *n, &e);
 }
 
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
-		     struct error *err)
+		     struct img_ctr *made, struct error *err)
 {
 	struct img_ctr c = {0};
 	_cleanup_free_ char *image_id = NULL, *name = NULL, *config = NULL, *dir = NULL;
-	_cleanup_free_ char *edir = NULL;
+	_cleanup_free_ char *edir = NULL, *key = NULL;
 	_cleanup_(rt_net_setup_freep) struct rt_net_setup *net = NULL;
 	uint8_t rnd[32];
 	char hex[65];
 	struct edit e;
 	struct error e2;
 	struct img_idrange range;
-	int mapped;
+	struct img_config cfg = {0};
+	int mapped, rc = -1;
 
-	if (options_check(o, err) < 0 || img_resolve(s, o->image, &image_id, err) < 0)
+	if (options_check(o, err) < 0)
 		return -1;
-	if (random_bytes(rnd, sizeof(rnd), err) < 0)
+	if (o->image_id)
+		image_id = xstrdup(o->image_id);
+	else if (img_resolve(s, o->image, &image_id, err) < 0)
+		return -1;
+	if (rt_random_bytes(rnd, sizeof(rnd), err) < 0)
 		return -1;
 	sha256_hex(rnd, hex);
 	if (rt_engine_limits_probe(o, hex, err) < 0)
@@ -501,6 +493,9 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (mkdir(edir, 0700) < 0 && errno != EEXIST)
 		return error_sys(err, "cannot create '%s'", edir);
 	dir = xasprintf("%s/%s", edir, hex);
+	/* The bundle's user key goes in with the container's row. */
+	if (!(key = rt_bundle_key(dir, err)))
+		return -1;
 	config = options_json(o);
 	c.id = hex;
 	c.image_id = image_id;
@@ -510,14 +505,14 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	c.dir = dir;
 	if (o->name) {
 		c.name = (char *)o->name;
-		if (img_ctr_add(s, &c, err) < 0)
+		if (img_ctr_add(s, &c, key, err) < 0)
 			return -1;
 	} else {
 		/* A generated name that is taken: another one. */
 		for (int i = 0;; i++) {
 			uint8_t r[2];
 
-			if (random_bytes(r, sizeof(r), err) < 0)
+			if (rt_random_bytes(r, sizeof(r), err) < 0)
 				return -1;
 			free(name);
 			name = xasprintf("%s_%s", adjectives[r[0] % ARRAY_SIZE(adjectives)],
@@ -529,7 +524,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 				name = n2;
 			}
 			c.name = name;
-			if (img_ctr_add(s, &c, err) == 0)
+			if (img_ctr_add(s, &c, key, err) == 0)
 				break;
 			if (err->code != EEXIST || i > 100)
 				return -1;
@@ -540,14 +535,17 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if ((mapped = rt_userns_auto_alloc(s, o->userns, hex, &range, err)) < 0)
 		goto undo_volumes;
 	e.idmap = mapped ? &range : NULL;
-	if (volumes_attach(s, o, image_id, &e, err) < 0)
+	/* The image's config, read once: its Volumes now, the rest for the
+	 * bundle. */
+	if (img_config_get(s, image_id, &cfg, err) < 0 ||
+	    rt_engine_volumes_attach(s, o, cfg.volumes, hex, &e.vols, &e.n_vols, err) < 0)
 		goto undo_volumes;
 	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0)
 		goto undo_volumes;
 	e.net = net;
-	if (rt_bundle_make_mapped(s, image_id, dir, o->rm, !o->rm && !o->started_now, e.idmap,
-				  config_adjust, spec_edit, &e, err) < 0)
-		goto undo_net; /* the bundle maker undid its part */
+	if (rt_bundle_make_mapped(s, image_id, &cfg, dir, o->rm, !o->rm && !o->started_now, true,
+				  e.idmap, config_adjust, spec_edit, &e, err) < 0)
+		goto undo_net; /* the bundle maker undid its part (but the key) */
 	if (e.idmap && rt_userns_auto_dirs(img_store_root(s), edir, dir, e.idmap, err) < 0) {
 		rt_bundle_remove(s, dir, &e2);
 		goto undo_net;
@@ -565,16 +563,35 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	e.vols = NULL;
 	fault_point("engine-bundled");
 	if (img_ctr_set_ready(s, hex, err) < 0)
-		return -1;
+		goto out;
 	*id = xstrdup(hex);
-	return 0;
+	if (made) {
+		*made = (struct img_ctr){.id = xstrdup(hex),
+					 .name = xstrdup(c.name),
+					 .image_id = xstrdup(image_id),
+					 .image = xstrdup(o->image),
+					 .created = c.created,
+					 .config = xstrdup(config),
+					 .dir = xstrdup(dir),
+					 .ready = true};
+	}
+	rc = 0;
+	goto out;
 undo_net:
 	rt_engine_net_remove(s, hex, dir, true, &e2);
 undo_volumes:
 	rt_vmounts_free(e.vols, e.n_vols);
-	img_ctr_remove(s, hex, &e2);
-	volumes_drop(s, hex, true);
-	return -1;
+	img_user_remove(s, key, &e2);
+	{
+		_cleanup_strv_ char **anon = NULL;
+
+		img_vol_of_ctr(s, hex, &anon, &e2);
+		if (img_ctr_remove(s, hex, &e2) == 0)
+			volumes_remove(s, anon);
+	}
+out:
+	img_config_release(&cfg);
+	return rc;
 }
 
 int rt_engine_start_exit(const struct error *err)
@@ -790,9 +807,7 @@ static int engine_remove(struct img_store *s, const struct rt_context *ctx, cons
 	fault_point("engine-rm-state");
 	if (!h && files_remove(s, &c, left, err) < 0)
 		goto out;
-	r = img_ctr_remove(s, c.id, err);
-	if (r == 0)
-		volumes_drop(s, c.id, false);
+	r = img_ctr_remove(s, c.id, err); /* its volume links with it */
 out:
 	img_ctr_release(&c);
 	return r;

@@ -952,6 +952,15 @@ int rt_engine_net_remove(struct img_store *s, const char *id, const char *dir, b
 		return -1;
 	}
 	fault_point("net-rm-unpublished");
+	if (r == 0) {
+		/* No plan, so no files of its (the plan is written before
+		 * them and removed after them): only what a killed write of
+		 * the plan left. */
+		_cleanup_free_ char *tmp = xasprintf("%s.net.tmp", dir);
+
+		unlink(tmp);
+		return 0;
+	}
 	{
 		int fd = hosts_lock(s, err);
 

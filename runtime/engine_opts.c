@@ -542,7 +542,6 @@ struct limits {
 static int limits_parse(const struct rt_engine_opts *o, struct limits *l, struct error *err)
 {
 	uint64_t n;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	*l = (struct limits){0};
 	if (o->memory) {
@@ -581,6 +580,10 @@ static int limits_parse(const struct rt_engine_opts *o, struct limits *l, struct
 					 "--memory-reservation must not be above --memory");
 	}
 	if (o->cpus) {
+		/* Asked only here: it reads a file, and create parses the
+		 * limits four times. */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 		l->nano_cpus = cpus_parse(o->cpus);
 		if (l->nano_cpus < 10000000 || (ncpu > 0 && l->nano_cpus > ncpu * 1000000000LL))
 			return error_set(

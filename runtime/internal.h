@@ -618,12 +618,19 @@ typedef int rt_bundle_edit_fn(struct json_object *doc, void *data, struct error 
 int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool scratch,
 		   void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 		   void *data, struct error *err);
-/* rt_bundle_make whose layers are seen through idmapped mounts of idmap
- * (container id 0 at idmap->uid and ->gid; NULL: as they are stored),
- * the root's upper directory owned by the range's root; config.json
- * synced to disk when sync (rt_bundle_make: unless scratch). */
-int rt_bundle_make_mapped(struct img_store *s, const char *image, const char *dir, bool scratch,
-			  bool sync, const struct img_idrange *idmap,
+/* The user key of the bundle at dir (made or not yet) in the store. */
+char *rt_bundle_key(const char *dir, struct error *err);
+/* rt_bundle_make of image id (resolved) whose config the caller read
+ * (cfg: adjusted here, released by the caller), its layers seen through
+ * idmapped mounts of idmap (container id 0 at idmap->uid and ->gid; NULL:
+ * as they are stored), the root's upper directory owned by the range's
+ * root; config.json synced to disk when sync (rt_bundle_make: unless
+ * scratch).  recorded: the caller recorded the bundle's key a moment ago
+ * (img_ctr_add), and removes it should this fail before its directories
+ * are made. */
+int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config *cfg,
+			  const char *dir, bool scratch, bool sync, bool recorded,
+			  const struct img_idrange *idmap,
 			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 			  void *data, struct error *err);
 
@@ -635,6 +642,9 @@ uint64_t rt_runtime_bounding(void);
  * looked up in /etc/passwd and /etc/group inside rootfd (bundle.c).
  * ENOENT with docker's message for a name that is not there. */
 int rt_user_resolve(const char *spec, int rootfd, int64_t *uid, int64_t *gid, struct error *err);
+
+/* n random bytes (an engine container's id, a generated name or volume). */
+int rt_random_bytes(void *buf, size_t n, struct error *err);
 
 /* A boolean of an engine container's recorded options (its config
  * JSON): section.key, false when missing (engine_ops.c). */

@@ -894,46 +894,48 @@ static int start_msg_read(int fd, struct start_msg *msg, const char *ref, struct
 }
 
 int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    bool attach, struct rt_monitor_spawn *sp, int *attach_fd,
-			    struct error *err)
+			    const struct img_ctr *fresh, bool attach, struct rt_monitor_spawn *sp,
+			    int *attach_fd, struct error *err)
 {
-	struct img_ctr c;
+	struct img_ctr found = {0};
+	const struct img_ctr *c = fresh ? fresh : &found;
 	struct monitor m = {.ctx = ctx, .attach_fd = -1};
 	struct start_msg msg;
 	int sync = -1, att = -1;
 	int r = -1;
 
 	*attach_fd = -1;
-	if (img_ctr_find(s, ref, &c, err) < 0)
+	if (!fresh && img_ctr_find(s, ref, &found, err) < 0)
 		return -1;
-	if (!c.ready) {
+	if (!c->ready) {
 		error_set(err, EINVAL, "container %s is not completely created: remove it", ref);
 		goto out;
 	}
-	if (rt_engine_status(&c) == RT_ENGINE_RUNNING) {
+	if (rt_engine_status(c) == RT_ENGINE_RUNNING) {
 		error_set(err, EBUSY, "container %s is already running", ref);
 		goto out;
 	}
-	if (rt_volumes_mount(s, &c, err) < 0)
+	if (rt_volumes_mount(s, c, err) < 0)
 		goto out;
 	m.store_root = img_store_root(s);
-	m.id = c.id;
-	m.dir = c.dir;
-	mon_options(&m, c.config);
-	/* What a killed monitor left of the last run. */
-	{
+	m.id = c->id;
+	m.dir = c->dir;
+	mon_options(&m, c->config);
+	/* What a killed monitor left of the last run (a fresh container
+	 * has none: its id is new). */
+	if (!fresh) {
 		struct rt_info info;
 		struct error e2;
 
-		if (rt_container_info(ctx, c.id, &info, &e2) == 0) {
+		if (rt_container_info(ctx, c->id, &info, &e2) == 0) {
 			rt_info_release(&info);
-			if (rt_container_delete(ctx, c.id, true, err) < 0)
+			if (rt_container_delete(ctx, c->id, true, err) < 0)
 				goto out;
 		}
 	}
 	/* The last run's exit forgotten (a fresh container has none). */
-	if ((c.finished || c.pid || c.exit_code || c.oom) &&
-	    img_ctr_set_exited(s, c.id, 0, 0, false, err) < 0)
+	if ((c->finished || c->pid || c->exit_code || c->oom) &&
+	    img_ctr_set_exited(s, c->id, 0, 0, false, err) < 0)
 		goto out;
 	if (sp) {
 		/* Spawned ahead: it gets its container now (and then its
@@ -958,8 +960,8 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	 * the record meanwhile). */
 	if (msg.ok == START_MADE) {
 		struct error e2;
-		int recorded = img_ctr_set_started(s, c.id, msg.monitor, msg.monitor_start, msg.pid,
-						   msg.pid_start, rt_now_ns(), &e2);
+		int recorded = img_ctr_set_started(s, c->id, msg.monitor, msg.monitor_start,
+						   msg.pid, msg.pid_start, rt_now_ns(), &e2);
 
 		if (start_msg_read(sync, &msg, ref, err) < 0)
 			goto out;
@@ -973,7 +975,7 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 
 		*err = msg.err;
 		/* What inspect shows as State.Error (the row is gone with --rm). */
-		img_ctr_set_error(s, c.id, rt_engine_start_exit(err), err->msg, &e2);
+		img_ctr_set_error(s, c->id, rt_engine_start_exit(err), err->msg, &e2);
 		goto out;
 	}
 	/* A --rm container's root is its own from now on: its mount
@@ -982,7 +984,7 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	 * is not mounted again).  Unmounted here, while the container runs,
 	 * instead of on the way out after it exited. */
 	if (m.rm && geteuid() == 0)
-		rt_bundle_root_release(c.dir);
+		rt_bundle_root_release(c->dir);
 	*attach_fd = steal_fd(&att);
 	r = 0;
 out:
@@ -990,12 +992,12 @@ out:
 		close(sync);
 	if (att >= 0)
 		close(att);
-	img_ctr_release(&c);
+	img_ctr_release(&found);
 	return r;
 }
 
 int rt_engine_start(struct img_store *s, const struct rt_context *ctx, const char *ref, bool attach,
 		    int *attach_fd, struct error *err)
 {
-	return rt_engine_start_spawned(s, ctx, ref, attach, NULL, attach_fd, err);
+	return rt_engine_start_spawned(s, ctx, ref, NULL, attach, NULL, attach_fd, err);
 }

@@ -171,6 +171,7 @@ char *rt_features(void);
 struct rt_engine_opts {
 	const char *name;       /* NULL: generated */
 	const char *image;
+	const char *image_id;	/* its id if resolved already; NULL: here */
 	char **cmd;             /* replaces the image's Cmd when not empty */
 	const char *entrypoint; /* NULL: the image's; "" none */
 	char **env;             /* KEY=VAL (or KEY: taken from our environment) */
@@ -223,9 +224,11 @@ struct rt_engine_opts {
  * signals it gets to the child and exits with the child's status. */
 #define RT_ANNOTATION_INIT "io.github.nook.init"
 /* Record the container, then make its bundle (overlay root, config.json:
- * default spec, docker's profile, the options).  *id gets its id. */
+ * default spec, docker's profile, the options).  *id gets its id; made
+ * (NULL: not asked) its record as it now stands, for a start that follows
+ * (img_ctr_release). */
 int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char **id,
-		     struct error *err);
+		     struct img_ctr *made, struct error *err);
 
 /* runtime/network_rootless.c: `--network pasta[:OPT,...]` and
  * `--network slirp4netns[:OPT,...]`, with -p values publish (NULL: none).
@@ -283,10 +286,12 @@ bool rt_engine_monitor_forks(void);
 bool rt_engine_wants_netns(const struct rt_engine_opts *o);
 void rt_monitor_spawn_release(struct rt_monitor_spawn *sp);
 /* rt_engine_start with the monitor spawned ahead (sp, whose fds it takes;
- * attach as sp was spawned); NULL: one of its own. */
+ * attach as sp was spawned); NULL: one of its own.  fresh: the record
+ * rt_engine_create just made (it is not looked up again, and has no last
+ * run to clean up after); NULL: ref is looked up. */
 int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, const char *ref,
-			    bool attach, struct rt_monitor_spawn *sp, int *attach_fd,
-			    struct error *err);
+			    const struct img_ctr *fresh, bool attach, struct rt_monitor_spawn *sp,
+			    int *attach_fd, struct error *err);
 /* The monitor process (`nook __monitor`, exec'd by rt_engine_start):
  * never returns. */
 _Noreturn int rt_engine_monitor(const char *root, const char *store_root, const char *id,

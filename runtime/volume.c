@@ -285,10 +285,9 @@ int rt_volume_create(struct img_store *s, const char *name, bool anonymous, char
 	if (!name) {
 		uint8_t rnd[32];
 		char hex[65];
-		_cleanup_close_ int ufd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
-		if (ufd < 0 || read_all(ufd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd))
-			return error_sys(err, "cannot read /dev/urandom");
+		if (rt_random_bytes(rnd, sizeof(rnd), err) < 0)
+			return -1;
 		sha256_hex(rnd, hex);
 		name = gen = xstrdup(hex);
 	}

@@ -22,7 +22,7 @@ killed_then_clean() {
 }
 
 @test "create killed at each step: rm -f leaves nothing behind" {
-	for step in engine-recorded user-recorded bundle-recorded bundle-mounted engine-bundled; do
+	for step in engine-recorded bundle-recorded bundle-mounted engine-bundled; do
 		P="e$$-${BATS_TEST_NUMBER}-$step"
 		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" --root "$ROOT" \
 			create --name "$P" bb:1 true
@@ -33,7 +33,7 @@ killed_then_clean() {
 }
 
 @test "run --rm killed at each step of its create: the monitor spawned ahead exits, rm -f leaves nothing behind" {
-	for step in engine-recorded user-recorded bundle-recorded bundle-mounted engine-bundled; do
+	for step in engine-recorded bundle-recorded bundle-mounted engine-bundled; do
 		P="e$$-${BATS_TEST_NUMBER}-$step"
 		run -137 env NOOK_FAULT=$step "$NOOK" --storage-root "$SR" --root "$ROOT" \
 			run --rm --name "$P" bb:1 true

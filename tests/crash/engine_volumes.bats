@@ -126,6 +126,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute("ALTER TABLE volumes DROP COLUMN labels")
 db.execute("ALTER TABLE volumes DROP COLUMN options")
+db.execute("DROP TRIGGER IF EXISTS volume_users_release")
 db.execute("PRAGMA user_version=4")
 db.commit()
 PY
@@ -136,7 +137,18 @@ schema() {
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 cols = [r[1] for r in db.execute("PRAGMA table_info(volumes)")]
-print(db.execute("PRAGMA user_version").fetchone()[0], "labels" in cols, "options" in cols)
+trig = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                  "AND name = 'volume_users_release'").fetchone()[0] == 1
+print(db.execute("PRAGMA user_version").fetchone()[0], "labels" in cols, "options" in cols, trig)
+PY
+}
+
+# How many volume links container $1 has in the store.
+links() {
+	python3 - "$SR/nook.db" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT count(*) FROM volume_users WHERE ctr = ?", (sys.argv[2],)).fetchone()[0])
 PY
 }
 
@@ -145,15 +157,15 @@ PY
 	nk run --name "$P" -v /anon bb:1 true >/dev/null
 	anon=$(vol ls -q | grep -v "^$P-old\$")
 	downgrade
-	[ "$(schema)" = "4 False False" ]
+	[ "$(schema)" = "4 False False False" ]
 	run -137 env NOOK_FAULT=store-upgrading "$NOOK" --storage-root "$SR" volume ls -q
 	# Rolled back: the old schema, which the next command upgrades.
-	[ "$(schema)" = "4 False False" ]
+	[ "$(schema)" = "4 False False False" ]
 	run vol ls -q
 	assert_success
 	assert_line "$P-old"
 	assert_line "$anon"
-	[ "$(schema)" = "6 True True" ]
+	[ "$(schema)" = "7 True True True" ]
 	[ "$(vol inspect "$P-old" | jq -c '.[0].Labels')" = '{}' ]
 	[ "$(vol inspect "$P-old" | jq -c '.[0].Options')" = '{}' ]
 	# What the old store knew survives: the anonymous one is still
@@ -161,7 +173,11 @@ PY
 	nk volume inspect "$anon" | jq -e '.[0].Anonymous'
 	run vol prune -a -f
 	assert_output "$P-old"
+	id=$(nk inspect "$P" | jq -r '.[0].Id')
+	[ "$(links "$id")" = 1 ]
 	nk rm "$P" >/dev/null
+	# Its links went with its row (the upgrade's trigger).
+	[ "$(links "$id")" = 0 ]
 	run vol prune -f
 	assert_output "$anon"
 	run vol create --label k=v "$P-new"

@@ -217,9 +217,10 @@ retry() {
 	run nk network rm "n$P" "nosuch$P"
 	assert_failure
 	assert_line "n$P"
-	# Only a's container and address are left.
+	# Only a's container, address and root's record are left.
 	[ "$(nk ps -aq | wc -l)" = 1 ]
 	[ "$(sqlite3 "$SR/nook.db" 'SELECT count(*) FROM net_addrs')" = 1 ]
+	[ "$(sqlite3 "$SR/nook.db" 'SELECT count(*) FROM containers')" = 1 ]
 	run nk network rm nook
 	assert_failure
 	assert_output --partial "default network"
