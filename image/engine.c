@@ -134,9 +134,9 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor, uint
 			pid_t pid, uint64_t pid_start, int64_t started, struct error *err)
 {
 	return ctr_exec(s,
-			"UPDATE engine_containers SET monitor = ?2, monitor_start = ?3, pid = ?4, "
-			"pid_start = ?5, started = ?6, config = json_remove(config, '$.Error') "
-			"WHERE id = ?1",
+			"UPDATE engine_containers SET ready = 1, monitor = ?2, monitor_start = ?3, "
+			"pid = ?4, pid_start = ?5, started = ?6, "
+			"config = json_remove(config, '$.Error') WHERE id = ?1",
 			id, monitor, (int64_t)monitor_start, pid, (int64_t)pid_start, started, err);
 }
 
@@ -158,7 +158,7 @@ int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const 
 	if (img_libs_load(IMG_LIB_SQLITE3, err) < 0)
 		return -1;
 	q = img_db_prepare(s,
-			   "UPDATE engine_containers SET exit_code = ?2, "
+			   "UPDATE engine_containers SET ready = 1, exit_code = ?2, "
 			   "config = json_set(config, '$.Error', ?3) WHERE id = ?1",
 			   err);
 	if (!q)

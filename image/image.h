@@ -313,6 +313,8 @@ int img_ctr_find(struct img_store *s, const char *ref, struct img_ctr *out, stru
 /* Newest first; img_ctr_list_free. */
 int img_ctr_list(struct img_store *s, struct img_ctr **out, size_t *n, struct error *err);
 int img_ctr_set_ready(struct img_store *s, const char *id, struct error *err);
+/* A start recorded (and the container ready: a `run` marks it here, not
+ * with img_ctr_set_ready, a commit less before its start). */
 int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
 			uint64_t monitor_start, pid_t pid, uint64_t pid_start, int64_t started,
 			struct error *err);
@@ -320,7 +322,9 @@ int img_ctr_set_started(struct img_store *s, const char *id, pid_t monitor,
 int img_ctr_set_exited(struct img_store *s, const char *id, int exit_code, int64_t finished,
 		       bool oom, struct error *err);
 /* A start that failed: its exit code (docker's 125/126/127) and message
- * (kept in config as "Error", cleared by the next img_ctr_set_started). */
+ * (kept in config as "Error", cleared by the next img_ctr_set_started);
+ * the container is ready (to be started again), as with
+ * img_ctr_set_started. */
 int img_ctr_set_error(struct img_store *s, const char *id, int exit_code, const char *msg,
 		      struct error *err);
 /* EEXIST when another container has the name. */

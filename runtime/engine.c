@@ -562,7 +562,10 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	rt_vmounts_free(e.vols, e.n_vols);
 	e.vols = NULL;
 	fault_point("engine-bundled");
-	if (img_ctr_set_ready(s, hex, err) < 0)
+	/* A `run` marks it ready when it records the start (or its
+	 * failure): a commit less before the container starts.  Killed in
+	 * between, it is one `rm` removes and `start` refuses. */
+	if (!o->started_now && img_ctr_set_ready(s, hex, err) < 0)
 		goto out;
 	*id = xstrdup(hex);
 	if (made) {
