@@ -57,6 +57,12 @@ teardown() { engine_teardown; }
 	assert_failure 125
 	run nk ps -aq
 	assert_output ""
+	# Kept, a run that failed to start is a container start tries again.
+	run -127 nk run --name "$P" bb:1 /no/such/cmd
+	run -1 nk start -a "$P"
+	assert_output --partial "/no/such/cmd"
+	refute_output --partial "not completely created"
+	nk rm "$P" >/dev/null
 }
 
 @test "run -d of a command that cannot run: 126, and inspect shows why, not running" {
