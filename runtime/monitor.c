@@ -561,8 +561,8 @@ static _Noreturn void mon_exec(struct monitor *m)
 	_exit(1);
 }
 
-/* A monitor spawned ahead (m->id NULL) is the client's grandchild as it
- * is, not exec'd again: a fresh image of nook cost ~0.5 ms of CPU per run
+/* A monitor spawned ahead (m->id NULL) is the client's child as it is,
+ * not exec'd again: a fresh image of nook cost ~0.5 ms of CPU per run
  * (the kernel's exec, the loader's relocations, page faults) on the path
  * of `run`.  The client spawns it before it opens the store, so it holds
  * nothing the monitor must not have, and mon_main closes every fd but the
@@ -584,10 +584,9 @@ static bool mon_cpus_known;
 /* A forked child waits for a CPU: the scheduler puts it beside its parent
  * and lets an idle one pull it only later, here about a millisecond
  * later, while the client, which goes on creating the container, would
- * keep its CPU.  So its first process (and the monitor it forks) is moved
- * to the client's other CPUs now, and the monitor takes back the client's
- * set as it starts: what it does ahead (mon_start) is done by the time
- * the client sends the container. */
+ * keep its CPU.  So the monitor is moved to the client's other CPUs now,
+ * and takes back the client's set as it starts: what it does ahead
+ * (mon_start) is done by the time the client sends the container. */
 static void mon_cpus_narrow(pid_t child)
 {
 	cpu_set_t other = mon_cpus;
@@ -650,7 +649,12 @@ static void mon_reap(pid_t first)
  * know: it survives our shell and our terminal's hangup) and exec it.
  * *sync_fd and, with attach, *attach_fd get our ends of its sockets.
  * *first: the first child, which exits at once, for mon_reap (NULL: it
- * is reaped here). */
+ * is reaped here).  A monitor forked ahead (not exec'd) is forked once,
+ * in a session of its own: it is our child until we exit (we never wait
+ * for it; it outlives us), then init's, or the nearest subreaper's, as
+ * the grandchild would be.  The second fork and the first child's exit
+ * put its start ~0.4 ms later, and what it does ahead is what the
+ * container waits for once the client is done (*first is 0 then). */
 static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_fd, pid_t *first,
 		     struct error *err)
 {
@@ -680,13 +684,13 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 		if (att[0] >= 0)
 			close(att[0]);
 		setsid();
+		if (forked)
+			mon_forked(m);
 		b = fork();
 		if (b < 0)
 			_exit(1);
 		if (b > 0)
 			_exit(0);
-		if (forked)
-			mon_forked(m);
 		mon_exec(m);
 	}
 	if (forked)
@@ -695,7 +699,7 @@ static int mon_spawn(struct monitor *m, bool attach, int *sync_fd, int *attach_f
 	if (att[1] >= 0)
 		close(att[1]);
 	if (first)
-		*first = a;
+		*first = forked ? 0 : a;
 	else
 		mon_reap(a);
 	*sync_fd = sync[0];
@@ -770,8 +774,9 @@ int rt_engine_monitor_spawn(const struct rt_context *ctx, bool attach, bool warm
 			    .spare_root = spare_root,
 			    .spare_name = spare_name};
 
-	/* Its first child is reaped when the monitor is given its
-	 * container, or released: meanwhile we go on creating it. */
+	/* The first child of an exec'd one is reaped when the monitor is
+	 * given its container, or released: meanwhile we go on creating
+	 * it. */
 	return mon_spawn(&m, attach, &sp->sync_fd, &sp->attach_fd, &sp->first, err);
 }
 
@@ -938,8 +943,9 @@ int rt_engine_start_spawned(struct img_store *s, const struct rt_context *ctx, c
 	    img_ctr_set_exited(s, c->id, 0, 0, false, err) < 0)
 		goto out;
 	if (sp) {
-		/* Spawned ahead: it gets its container now (and then its
-		 * first child, gone by now or soon, is reaped). */
+		/* Spawned ahead: it gets its container now (and then the
+		 * first child of an exec'd one, gone by now or soon, is
+		 * reaped). */
 		sync = steal_fd(&sp->sync_fd);
 		att = steal_fd(&sp->attach_fd);
 		if ((att >= 0) != attach) {

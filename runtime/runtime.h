@@ -267,7 +267,7 @@ int rt_engine_start_exit(const struct error *err);
  * container.  Released unused, it exits having done nothing. */
 struct rt_monitor_spawn {
 	int sync_fd, attach_fd; /* -1: none */
-	pid_t first;		/* the first of its double fork, to reap; 0 none */
+	pid_t first;		/* an exec'd one's first child, to reap; 0 none */
 };
 /* warm_netns: the container will likely have a network namespace of its
  * own (rt_engine_wants_netns): the monitor makes one while it waits. */
