@@ -178,8 +178,12 @@ int fds_inherited_end(void);
 /* Field 22 of /proc/PID/stat (start time in clock ticks); 0 if gone. */
 uint64_t proc_start_time(pid_t pid);
 /* Whether we run in a user namespace other than the host's (our uid_map
- * is not the identity map of every id): a rootless nook, or a container. */
+ * is not the identity map of every id): a rootless nook, or a container.
+ * Asked once per process: what changes our user namespace calls
+ * userns_forget after (namespaces/: every setns and unshare, and the
+ * child of a clone). */
 bool userns_nested(void);
+void userns_forget(void);
 /* Connect a SOCK_STREAM unix socket to path; returns the fd (O_CLOEXEC). */
 int unix_connect(const char *path, struct error *err);
 /* Send/receive one fd over a unix socket (SCM_RIGHTS). */

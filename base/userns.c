@@ -4,7 +4,17 @@
 #include <fcntl.h>
 #include <string.h>
 
-bool userns_nested(void)
+/* The answer, for the process that asked (pid << 1 | nested): a child
+ * asks again, and so does a process that changed its user namespace
+ * (userns_forget).  Atomic: image unpacks ask from several threads. */
+static _Atomic long long nested_cache;
+
+void userns_forget(void)
+{
+	nested_cache = 0;
+}
+
+static bool nested_read(void)
 {
 	_cleanup_close_ int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 	unsigned long long in, out, count;
@@ -24,4 +34,16 @@ bool userns_nested(void)
 	if (sscanf(buf, "%llu %llu %llu", &in, &out, &count) != 3)
 		return true;
 	return !(in == 0 && out == 0 && count == 4294967295ULL);
+}
+
+bool userns_nested(void)
+{
+	long long pid = getpid(), c = nested_cache;
+	bool r;
+
+	if (c >> 1 == pid)
+		return c & 1;
+	r = nested_read();
+	nested_cache = pid << 1 | r;
+	return r;
 }

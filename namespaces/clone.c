@@ -29,7 +29,11 @@ pid_t ns_clone(int flags, int cgroup_fd)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;
 	}
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid == 0)
+		userns_forget(); /* perhaps a new one, and pid 1 as we were */
+	return pid;
 }
 
 pid_t ns_clone_in_pidns(int pidns_fd, int flags, int cgroup_fd)
@@ -55,6 +59,7 @@ pid_t ns_clone_in_pidns(int pidns_fd, int flags, int cgroup_fd)
 		 * child is made nook's (CLONE_PARENT), so nook waits for it as
 		 * for any child; the helper itself exits at once. */
 		close(pfd[0]);
+		userns_forget();
 		if (setns(pidns_fd, CLONE_NEWPID) < 0)
 			pid = -1;
 		else
@@ -118,6 +123,7 @@ int ns_enter(int fd, int flag, struct error *err)
 	if (setns(fd, flag) < 0)
 		return error_sys(err, "cannot join the container's %s namespace",
 				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "");
+	userns_forget();
 	return 0;
 }
 
@@ -126,6 +132,7 @@ int ns_unshare(int flag, struct error *err)
 	if (unshare(flag) < 0)
 		return error_sys(err, "cannot create the %s namespace",
 				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "");
+	userns_forget();
 	return 0;
 }
 
@@ -142,6 +149,7 @@ static int enter_saving(const char *ours, int fd, int flag, int *restore_fd, str
 	if (setns(fd, flag) < 0)
 		return error_sys(err, "cannot join the container's %s namespace",
 				 ns_name_from_flag(flag));
+	userns_forget();
 	*restore_fd = steal_fd(&saved);
 	return 0;
 }
@@ -165,6 +173,7 @@ int ns_for_children_restore(int restore_fd, int flag, struct error *err)
 	if (restore_fd < 0)
 		return 0;
 	r = setns(restore_fd, flag);
+	userns_forget();
 	if (r < 0)
 		error_sys(err, "cannot switch back to nook's own %s namespace",
 			  ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "");

@@ -28,6 +28,7 @@ int ns_userns_open_mapped(const struct ns_idmap *uids, size_t n_uids, const stru
 		close(up[0]);
 		close(down[1]);
 		c = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'e';
+		userns_forget();
 		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);

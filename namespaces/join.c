@@ -13,6 +13,7 @@ int ns_join(const char *path, int flag, struct error *err)
 	if (setns(fd, flag) < 0)
 		return error_sys(err, "cannot join %s namespace '%s'",
 				 ns_name_from_flag(flag) ? ns_name_from_flag(flag) : "", path);
+	userns_forget();
 	return 0;
 }
 

@@ -218,6 +218,7 @@ static __attribute__((noreturn)) void pause_main(int to_parent, int from_parent)
 		errno = EPERM;
 	else if (unshare(CLONE_NEWUSER) == 0)
 		c = 'u';
+	userns_forget();
 	if (c != 'u')
 		c = (char)(errno & 0x7f);
 	if (write(to_parent, &c, 1) != 1 || c != 'u')
@@ -367,6 +368,7 @@ int ns_rootless_enter(const char *run_dir, struct error *err)
 	 * capability there, and none outside. */
 	if (setns(userfd, CLONE_NEWUSER) < 0)
 		return error_sys(err, "cannot join the rootless user namespace");
+	userns_forget();
 	if (setns(mntfd, CLONE_NEWNS) < 0)
 		return error_sys(err, "cannot join the rootless mount namespace");
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
