@@ -36,7 +36,7 @@ static int id_file_read(int rootfd, const char *path, char **out, struct error *
 	_cleanup_close_ int pfd = -1, fd = -1;
 	_cleanup_free_ char *proc = NULL, *buf = NULL;
 	struct stat st;
-	size_t len = 0;
+	size_t len = 0, cap;
 
 	pfd = open_in_root(rootfd, path, O_PATH, ROOT_CREATE_NONE, err);
 	if (pfd < 0)
@@ -52,10 +52,18 @@ static int id_file_read(int rootfd, const char *path, char **out, struct error *
 	fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return error_sys(err, "cannot open '%s' of the image", path);
-	buf = xmalloc(MAX_ID_FILE + 1);
+	/* Room for what stat saw, grown should the file grow meanwhile (a
+	 * buffer of the whole bound costs an mmap and munmap per run). */
+	cap = (size_t)st.st_size + 2;
+	buf = xmalloc(cap);
 	for (;;) {
-		ssize_t n = read(fd, buf + len, MAX_ID_FILE + 1 - len);
+		ssize_t n;
 
+		if (len + 1 >= cap) {
+			cap = cap * 2 > MAX_ID_FILE + 2 ? MAX_ID_FILE + 2 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -303,6 +303,19 @@ f('etc/group', b'root:x:0:\n')" 0:nogroup
 	[ ! -e "$T/b" ]
 }
 
+@test "bundle: an /etc/passwd over the 4 MiB bound is refused; one just under it is read" {
+	mk_user_image "f('etc/passwd', b'x' * (4 << 20) + b'\\n' + b'app:x:7:7::/:/bin/sh\\n')" app
+	run nk bundle user:1 "$T/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'/etc/passwd' of the image is larger than 4194304 bytes" ]]
+	[ ! -e "$T/b" ]
+	nk rmi user:1 >/dev/null
+	mk_user_image "f('etc/passwd', b'x' * ((4 << 20) - 64) + b'\\n' + b'app:x:7:8::/:/bin/sh\\n')" app
+	nk bundle user:1 "$T/b"
+	[ "$(jq -c '.process.user' "$T/b/config.json")" = '{"uid":7,"gid":8}' ]
+	nk bundle --remove "$T/b"
+}
+
 @test "bundle: /etc/passwd is read inside the root (a symlink to the host's is not followed out)" {
 	echo "ghost:x:4242:4242::/:/bin/sh" >"$ESC"
 	mk_user_image "l('etc/passwd', '$ESC')" ghost
