@@ -421,7 +421,7 @@ int rt_bundle_make(struct img_store *s, const char *image, const char *dir, bool
 
 	if (img_resolve(s, image, &id, err) < 0 || img_config_get(s, id, &cfg, err) < 0)
 		return -1;
-	r = rt_bundle_make_mapped(s, id, &cfg, dir, scratch, !scratch, false, NULL, adjust, edit,
+	r = rt_bundle_make_mapped(s, id, &cfg, dir, scratch, !scratch, NULL, NULL, adjust, edit,
 				  data, err);
 	img_config_release(&cfg);
 	return r;
@@ -435,7 +435,7 @@ char *rt_bundle_key(const char *dir, struct error *err)
 }
 
 int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config *cfg,
-			  const char *dir, bool scratch, bool sync, bool recorded,
+			  const char *dir, bool scratch, bool sync, const char *recorded,
 			  const struct img_idrange *idmap,
 			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 			  void *data, struct error *err)
@@ -449,7 +449,12 @@ int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config
 	if (adjust)
 		adjust(cfg, data);
 	made_dir = stat(dir, &st) < 0;
-	if (mkdir_p(dir, 0755, err) < 0 || !(abs = bundle_path(dir, err)))
+	if (mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	/* The key recorded names the bundle's absolute path already. */
+	if (recorded)
+		abs = xstrdup(recorded + strlen("bundle:"));
+	else if (!(abs = bundle_path(dir, err)))
 		return -1;
 	key = xasprintf("bundle:%s", abs);
 	rootfs = xasprintf("%s/rootfs", abs);

@@ -543,7 +543,7 @@ int rt_engine_create(struct img_store *s, const struct rt_engine_opts *o, char *
 	if (rt_engine_net_create(s, o, hex, c.name, dir, &net, err) < 0)
 		goto undo_volumes;
 	e.net = net;
-	if (rt_bundle_make_mapped(s, image_id, &cfg, dir, o->rm, !o->rm && !o->started_now, true,
+	if (rt_bundle_make_mapped(s, image_id, &cfg, dir, o->rm, !o->rm && !o->started_now, key,
 				  e.idmap, config_adjust, spec_edit, &e, err) < 0)
 		goto undo_net; /* the bundle maker undid its part (but the key) */
 	if (e.idmap && rt_userns_auto_dirs(img_store_root(s), edir, dir, e.idmap, err) < 0) {

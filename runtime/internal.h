@@ -625,11 +625,11 @@ char *rt_bundle_key(const char *dir, struct error *err);
  * idmapped mounts of idmap (container id 0 at idmap->uid and ->gid; NULL:
  * as they are stored), the root's upper directory owned by the range's
  * root; config.json synced to disk when sync (rt_bundle_make: unless
- * scratch).  recorded: the caller recorded the bundle's key a moment ago
- * (img_ctr_add), and removes it should this fail before its directories
- * are made. */
+ * scratch).  recorded: the bundle's key (rt_bundle_key of dir) the caller
+ * recorded a moment ago (img_ctr_add), and removes should this fail before
+ * its directories are made; NULL: recorded here. */
 int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config *cfg,
-			  const char *dir, bool scratch, bool sync, bool recorded,
+			  const char *dir, bool scratch, bool sync, const char *recorded,
 			  const struct img_idrange *idmap,
 			  void (*adjust)(struct img_config *c, void *data), rt_bundle_edit_fn *edit,
 			  void *data, struct error *err);
