@@ -585,8 +585,8 @@ static bool mon_cpus_known;
  * and lets an idle one pull it only later, here about a millisecond
  * later, while the client, which goes on creating the container, would
  * keep its CPU.  So the monitor is moved to the client's other CPUs now,
- * and takes back the client's set as it starts: what it does ahead
- * (mon_start) is done by the time the client sends the container. */
+ * and takes back the client's set when it gets its container: what it
+ * does ahead (mon_start) is done by the time the client sends it. */
 static void mon_cpus_narrow(pid_t child)
 {
 	cpu_set_t other = mon_cpus;
@@ -610,14 +610,6 @@ static _Noreturn void mon_forked(struct monitor *m)
 	struct error err;
 	int len;
 
-	/* The client's CPUs again (mon_cpus_narrow), before anything that
-	 * the container would inherit. */
-	if (mon_cpus_known && sched_setaffinity(0, sizeof(mon_cpus), &mon_cpus) < 0) {
-		cpu_set_t all;
-
-		memset(&all, 0xff, sizeof(all));
-		sched_setaffinity(0, sizeof(all), &all);
-	}
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction old;
 
@@ -830,6 +822,16 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 			img_spare_drop(spare_root, spare_name, spare);
 		if (!went)
 			_exit(0);
+		/* The client's CPUs again (mon_cpus_narrow), before anything
+		 * the container would inherit.  Not sooner: the client narrows
+		 * us after its fork returns, which may be after our first
+		 * steps; it has by the time it sends the container. */
+		if (mon_cpus_known && sched_setaffinity(0, sizeof(mon_cpus), &mon_cpus) < 0) {
+			cpu_set_t all;
+
+			memset(&all, 0xff, sizeof(all));
+			sched_setaffinity(0, sizeof(all), &all);
+		}
 		store_root = go[0];
 		id = go[1];
 		dir = go[2];
