@@ -9,6 +9,8 @@
 #include "runtime/internal.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <string.h>
@@ -507,6 +509,96 @@ static void test_docker_profile(void **state)
 				0, &err));
 }
 
+/* ------------------------------------------------------ filter shape -- */
+
+/* The instructions the kernel runs for syscall nr of the native arch with
+ * all arguments 0, up to the RET; -1 at anything else the walk does not
+ * know (the test then fails). */
+static int path_length(const struct sock_filter *f, size_t n, int nr)
+{
+	const struct seccomp_data d = {.nr = nr, .arch = AUDIT_ARCH_X86_64};
+	uint32_t a = 0, mem[BPF_MEMWORDS] = {0};
+	int steps = 0;
+
+	for (size_t pc = 0; pc < n; pc++, steps++) {
+		const struct sock_filter *i = &f[pc];
+		bool jump;
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k + 4 > sizeof(d))
+				return -1;
+			memcpy(&a, (const char *)&d + i->k, 4);
+			continue;
+		case BPF_LD | BPF_MEM:
+			a = mem[i->k % BPF_MEMWORDS];
+			continue;
+		case BPF_ST:
+			mem[i->k % BPF_MEMWORDS] = a;
+			continue;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= i->k;
+			continue;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			continue;
+		case BPF_RET | BPF_K:
+			return steps + 1;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			jump = a == i->k;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			jump = a > i->k;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			jump = a >= i->k;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			jump = (a & i->k) != 0;
+			break;
+		default:
+			return -1;
+		}
+		pc += jump ? i->jt : i->jf;
+	}
+	return -1;
+}
+
+/* docker's profile compiles to a tree over the syscall numbers, not one
+ * long chain: the kernel runs the filter for every syscall number when it
+ * loads it (its cache of always-allowed syscalls), and again for every
+ * syscall of the container.  As a chain, the longest path ran past 300
+ * instructions. */
+static void test_default_profile_is_a_tree(void **state)
+{
+#if defined(__x86_64__)
+	json_object *p = rt_profile_seccomp(~0ull);
+	struct rt_seccomp s;
+	struct error err = {0};
+	int longest = 0;
+
+	(void)state;
+	assert_non_null(p);
+	if (rt_seccomp_compile(p, &s, &err) < 0)
+		fail_msg("%s", err.msg);
+	for (int nr = 0; nr < 500; nr++) {
+		int len = path_length(s.bpf, s.bpf_len, nr);
+
+		if (len < 0)
+			fail_msg("syscall %d: the walk met an instruction it does not know", nr);
+		if (len > longest)
+			longest = len;
+	}
+	print_message("longest path: %d of %zu instructions\n", longest, s.bpf_len);
+	assert_true(longest <= 64);
+	rt_seccomp_release(&s);
+	json_object_put(p);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +612,7 @@ int main(void)
 	    cmocka_unit_test(test_cache_key_canonical),
 	    cmocka_unit_test(test_profile_follows_caps),
 	    cmocka_unit_test(test_docker_profile),
+	    cmocka_unit_test(test_default_profile_is_a_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
