@@ -42,10 +42,13 @@
  * Where the detached mount cannot be made (kernels before 5.2), the code
  * is copied too, as the data is.  Remapping instead of copying the code
  * saves ~120 page faults and a 0.5 MB copy per container process; the
- * runtime process itself keeps running from the host file.  The exe link
- * can only be changed with CONFIG_CHECKPOINT_RESTORE (every distribution
- * kernel has it); without it, containers fail to start rather than run
- * unprotected. */
+ * runtime process itself keeps running from the host file.  An engine
+ * monitor spawned ahead cuts itself loose while it waits for its
+ * container (it runs nothing of the container's itself), and the init it
+ * clones, born with a copy of its memory map and exe link, is loose from
+ * birth (ns_exe_detached).  The exe link can only be changed with
+ * CONFIG_CHECKPOINT_RESTORE (every distribution kernel has it); without
+ * it, containers fail to start rather than run unprotected. */
 #include "namespaces/internal.h"
 
 #include <elf.h>
@@ -311,6 +314,15 @@ static int exe_empty_memfd(struct error *err)
 	return ro;
 }
 
+/* This process is cut loose (and so is every child it forks, which gets
+ * a copy of its memory map, exe link and this flag). */
+static bool exe_detached;
+
+bool ns_exe_detached(void)
+{
+	return exe_detached;
+}
+
 int ns_exe_detach(int file, struct error *err)
 {
 	_cleanup_close_ int empty = -1;
@@ -325,5 +337,8 @@ int ns_exe_detach(int file, struct error *err)
 	for (size_t i = 0; i < n; i++)
 		if (exe_map_replace(&maps[i], file, err) < 0)
 			return -1;
-	return exe_link_set(empty, err);
+	if (exe_link_set(empty, err) < 0)
+		return -1;
+	exe_detached = true;
+	return 0;
 }

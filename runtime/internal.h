@@ -225,9 +225,11 @@ void rt_seccomp_release(struct rt_seccomp *s);
  * runtime's state root.  rt_prewarm returns an fd to keep open until the
  * container is made (-1: nothing loaded).  rt_prewarm_netns makes a
  * network namespace with lo up: its fd, -1 none, -2 the caller could not
- * get back to its own and must exit. */
+ * get back to its own and must exit.  rt_prewarm_exe cuts the monitor
+ * loose from nook's binary, so that its container's init is born so. */
 int rt_prewarm(const char *root);
 int rt_prewarm_netns(void);
+void rt_prewarm_exe(void);
 void rt_prewarm_remember(const char *root);
 
 int rt_seccomp_prepare(const char *root, json_object *seccomp, struct rt_seccomp *out,

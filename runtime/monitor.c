@@ -736,6 +736,14 @@ static bool mon_go(int sync_fd, char **store_root, char **id, char **dir, char *
 	return true;
 }
 
+/* Whether the client's go is waiting (mon_go then takes it at once). */
+static bool mon_go_ready(int sync_fd)
+{
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)
 {
 	char flags[64];
@@ -812,9 +820,14 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 			spare = img_spare_make(spare_root, spare_name);
 			fault_point("monitor-spare");
 		}
+		/* Then each of the rest only while the client has not sent
+		 * the container yet: what is not done by then is done on the
+		 * way, as without a monitor spawned ahead. */
 		m.warm_fd = rt_prewarm(root);
-		if (warm_net && (m.netns_fd = rt_prewarm_netns()) == -2)
+		if (warm_net && !mon_go_ready(sync_fd) && (m.netns_fd = rt_prewarm_netns()) == -2)
 			_exit(1); /* not in our own network namespace */
+		if (!mon_go_ready(sync_fd))
+			rt_prewarm_exe();
 		went = mon_go(sync_fd, &go[0], &go[1], &go[2], &go[3]);
 		/* The client created its container (or gave up): it takes
 		 * no directories any more. */

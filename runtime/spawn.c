@@ -62,6 +62,9 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 {
 	int pid_restore = -1, time_restore = -1, net_restore = -1, flags = s->flags, clone_errno;
 	_cleanup_close_ int exe = -1;
+	/* An engine monitor cut itself loose while it waited (rt_prewarm_exe):
+	 * its children are born so. */
+	bool detached = ns_exe_detached();
 	sigset_t all;
 
 	/* Rootless: nook could not switch its children's pid namespace back
@@ -93,7 +96,7 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 	}
 	/* The child must not run our signal handlers: block everything
 	 * across clone(); the child restores defaults, then unblocks. */
-	exe = ns_exe_open();
+	exe = detached ? -1 : ns_exe_open();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &s->saved_mask);
 	s->pid = via_helper ? ns_clone_in_pidns(s->pid_ns_fd, flags, s->cgroup_fd)
@@ -111,7 +114,7 @@ int rt_spawn_clone(struct rt_spawn *s, void (*child)(void *), void *arg, struct 
 		}
 		/* Before any hook or exec can run something of the container's
 		 * (CVE-2019-5736). */
-		if (ns_exe_detach(exe, &e2) < 0) {
+		if (!detached && ns_exe_detach(exe, &e2) < 0) {
 			rt_sync_send(s->child_sync_fd, RT_SYNC_ERROR, 0, &e2);
 			_exit(127);
 		}

@@ -129,3 +129,22 @@ sys.exit(0 if seen > 0 and erofs == seen else 1)
 EOF
 	assert_success
 }
+
+@test "attack CVE-2019-5736: nook run of /proc/self/exe cannot reach nook's binary (init born loose)" {
+	local sr="$BATS_TEST_TMPDIR/store" er="$BATS_TEST_TMPDIR/engine" id
+	plant_thief
+	"$NOOK" --storage-root "$sr" import "$BUNDLE/rootfs" thief:1 >/dev/null
+	# The engine's monitor cuts itself loose from nook's binary while the
+	# client creates the container, and its init is born so: running
+	# /proc/self/exe finds nothing to execute.  Were the init still
+	# linked to the binary, the thief would run as its interpreter.
+	run "$NOOK" --storage-root "$sr" --root "$er" run --rm --network none thief:1 /proc/self/exe
+	for id in $("$NOOK" --storage-root "$sr" --root "$er" ps -aq); do
+		"$NOOK" --storage-root "$sr" --root "$er" rm -f "$id" >/dev/null
+	done
+	assert_failure 126
+	assert_output --partial "Exec format error"
+	assert_equal "$(sha256sum <"$NOOK")" "$SUM_BEFORE"
+	run grep -c "$MARKER" "$NOOK"
+	assert_output 0
+}
