@@ -121,10 +121,10 @@ int ns_exe_open(void);
  * For the child nook clones into a container, first thing after clone
  * (before any hook or exec), or for an engine monitor before it clones
  * one (it runs nothing of the container's itself): single-threaded,
- * before its capabilities are
- * dropped (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in its user
- * namespace).  The caller must not write to nook's global data meanwhile
- * (nothing does).  Allocates through base's x*alloc helpers. */
+ * before its capabilities are dropped (needs CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE in its user namespace).  The caller must not
+ * write to nook's global data meanwhile (nothing does).  Allocates
+ * through base's x*alloc helpers. */
 int ns_exe_detach(int file, struct error *err);
 /* Whether this process was cut loose by ns_exe_detach, itself or in the
  * parent it was forked from: its children need not be. */
