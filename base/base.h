@@ -217,8 +217,9 @@ void sha256_hex(const uint8_t d[SHA256_LEN], char out[2 * SHA256_LEN + 1]);
  * Safe after fork (the variable is read once, then cached). */
 void fault_point(const char *name);
 /* A step that "cannot fail" (a switch back to nook's own namespace) made
- * to fail for a test: true when $NOOK_FAULT_FAIL is NAME.  The caller
- * then takes its error path. */
+ * to fail for a test: true when $NOOK_FAULT_FAIL is NAME, or a
+ * comma-separated list naming it.  The caller then takes its error
+ * path. */
 bool fault_fail(const char *name);
 
 /* ------------------------------------------------- paths inside a root -- */

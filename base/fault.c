@@ -47,5 +47,16 @@ bool fault_fail(const char *name)
 		spec = getenv("NOOK_FAULT_FAIL");
 		read = true;
 	}
-	return spec && *spec && !strcmp(spec, name);
+	if (!spec || !*spec)
+		return false;
+	for (const char *p = spec;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == strlen(name) && !strncmp(p, name, len))
+			return true;
+		if (!comma)
+			return false;
+		p = comma + 1;
+	}
 }

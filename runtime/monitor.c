@@ -736,12 +736,14 @@ static bool mon_go(int sync_fd, char **store_root, char **id, char **dir, char *
 	return true;
 }
 
-/* Whether the client's go is waiting (mon_go then takes it at once). */
+/* Whether the client's go is waiting (mon_go then takes it at once).
+ * The fault point "monitor-go-unseen" makes it say no: a test then gets
+ * everything made ahead, however fast the client is. */
 static bool mon_go_ready(int sync_fd)
 {
 	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
 
-	return poll(&p, 1, 0) > 0;
+	return !fault_fail("monitor-go-unseen") && poll(&p, 1, 0) > 0;
 }
 
 static int mon_go_send(int sync_fd, const struct monitor *m, struct error *err)

@@ -282,7 +282,9 @@ unknown
 # back that fails must fail the run (every later child of the monitor
 # would be born in the container's namespace) and leave nothing.
 @test "a failed switch back out of the network namespace made ahead fails run, nothing left" {
-	NOOK_FAULT_FAIL=ns-net-restore run nk run --rm --name "$P" bb:1 true
+	# The namespace is made ahead only while the client's go has not come
+	# (monitor-go-unseen: never, here).
+	NOOK_FAULT_FAIL=ns-net-restore,monitor-go-unseen run nk run --rm --name "$P" bb:1 true
 	assert_failure
 	assert_output --partial "cannot switch back to nook's own network namespace"
 	run nk ps -aq
