@@ -822,10 +822,10 @@ static _Noreturn void mon_start(const char *root, const char *store_root, const 
 			spare = img_spare_make(spare_root, spare_name);
 			fault_point("monitor-spare");
 		}
+		m.warm_fd = rt_prewarm(root);
 		/* Then each of the rest only while the client has not sent
 		 * the container yet: what is not done by then is done on the
 		 * way, as without a monitor spawned ahead. */
-		m.warm_fd = rt_prewarm(root);
 		if (warm_net && !mon_go_ready(sync_fd) && (m.netns_fd = rt_prewarm_netns()) == -2)
 			_exit(1); /* not in our own network namespace */
 		if (!mon_go_ready(sync_fd))
