@@ -21,6 +21,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A bundle's user key in the store: this and its absolute path. */
+#define BUNDLE_KEY "bundle:"
+
 /* Image files read to resolve a user are small; a bigger one is refused. */
 #define MAX_ID_FILE (4u << 20)
 
@@ -431,7 +434,7 @@ char *rt_bundle_key(const char *dir, struct error *err)
 {
 	_cleanup_free_ char *abs = bundle_path(dir, err);
 
-	return abs ? xasprintf("bundle:%s", abs) : NULL;
+	return abs ? xasprintf(BUNDLE_KEY "%s", abs) : NULL;
 }
 
 int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config *cfg,
@@ -452,11 +455,16 @@ int rt_bundle_make_mapped(struct img_store *s, const char *id, struct img_config
 	if (mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	/* The key recorded names the bundle's absolute path already. */
-	if (recorded)
-		abs = xstrdup(recorded + strlen("bundle:"));
-	else if (!(abs = bundle_path(dir, err)))
+	if (recorded && str_has_prefix(recorded, BUNDLE_KEY)) {
+		key = xstrdup(recorded);
+		abs = xstrdup(recorded + strlen(BUNDLE_KEY));
+	} else if (recorded) {
+		return error_set(err, EINVAL, "'%s' is not a bundle's key", recorded);
+	} else if (!(abs = bundle_path(dir, err))) {
 		return -1;
-	key = xasprintf("bundle:%s", abs);
+	} else {
+		key = xasprintf(BUNDLE_KEY "%s", abs);
+	}
 	rootfs = xasprintf("%s/rootfs", abs);
 	existed = false;
 	if (recorded ? img_user_dirs(s, key, &udir, err) < 0
@@ -518,7 +526,7 @@ int rt_bundle_remove_left(struct img_store *s, const char *dir, char **left, str
 
 	if (!abs)
 		return -1;
-	key = xasprintf("bundle:%s", abs);
+	key = xasprintf(BUNDLE_KEY "%s", abs);
 	rootfs = xasprintf("%s/rootfs", abs);
 	cfg = xasprintf("%s/config.json", abs);
 	if (img_user_get(s, key, NULL, NULL, err) < 0)
